@@ -1,0 +1,6 @@
+export { initBackend, formatBackendInfo, parseBackendName, onBackendReady, resetBackendForTests, BACKEND_CHAIN } from './select';
+export type { BackendInfo, BackendName, BackendAttempt, InitBackendOptions } from './select';
+export { environmentReport, formatEnvironmentReport } from './environment';
+export type { EnvironmentReport } from './environment';
+export { timeOp, benchMatMul } from './timing';
+export type { Timing, TimeOptions } from './timing';

@@ -1,0 +1,33 @@
+#!/usr/bin/env node
+/**
+ * The `siamese` command line: one program, a subcommand per long job. Each subcommand lives in
+ * lib/cli/commands/<name>.ts and only parses options and calls the lib.
+ */
+import { Command } from 'commander';
+import * as dataCommand from './commands/data';
+import * as envCommand from './commands/env';
+import * as notebooksCommand from './commands/notebooks';
+import * as startCommand from './commands/start';
+
+export function buildProgram(): Command {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const pkg = require('../../package.json') as { version: string; description: string };
+  const program = new Command('siamese')
+    .description('Siamese networks for face verification on LFW: data, training, evaluation and verification.')
+    .version(pkg.version)
+    .showHelpAfterError('(run `siamese --help` for the commands)');
+  envCommand.register(program);
+  dataCommand.register(program);
+  notebooksCommand.register(program);
+  startCommand.register(program);
+  return program;
+}
+
+if (require.main === module) {
+  buildProgram()
+    .parseAsync(process.argv)
+    .catch((err: unknown) => {
+      console.error(`siamese: ${err instanceof Error ? err.message : String(err)}`);
+      process.exitCode = 1;
+    });
+}

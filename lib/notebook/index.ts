@@ -1,0 +1,11 @@
+/** Notebooks as files: reading, checking, executing (in-process tslab or real Jupyter) and rendering. */
+export { readNotebook, writeNotebook, stripOutputs, sourceText, TSLAB_METADATA } from './format';
+export type { Notebook, Cell, Output } from './format';
+export { checkNotebook, checkNotebookFile, formatProblems, MAX_CELL_LINES } from './check';
+export type { NotebookProblem } from './check';
+export { executeNotebook, executeNotebookIsolated } from './execute';
+export type { ExecutedNotebook, NotebookFailure } from './execute';
+export { renderNotebookHtml } from './html';
+export { jupyterUnavailableReason, jupyterPython, writeKernelSpec, executeWithJupyter } from './jupyter';
+export { runNotebooks, listNotebooks } from './run';
+export type { NotebookRunSummary, RunNotebooksOptions } from './run';

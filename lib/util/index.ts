@@ -1,0 +1,6 @@
+/** Shared utilities: the seeded rng, and small helpers every concept uses. */
+export { Rng, createRng, hash128 } from './rng';
+export type { RngState } from './rng';
+export { projectRoot, dataHome, artifactsDir, writeFileAtomic } from './paths';
+export { installedPackage } from './packages';
+export type { InstalledPackage } from './packages';

@@ -1,0 +1,86 @@
+// Notebook tier: every notebook executes top to bottom on the default data, each in a fresh process, within
+// the time budget its header states; notebook 00 also runs through the real Jupyter protocol.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import {
+  executeNotebookIsolated, executeWithJupyter, jupyterUnavailableReason, listNotebooks, readNotebook,
+  renderNotebookHtml, sourceText, TSLAB_METADATA, writeNotebook, type Notebook,
+} from '../../lib/notebook';
+
+const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'siamese-nb-'));
+
+/** The budget a notebook's header promises ("Time budget: under N minute(s)"), in seconds. */
+function budgetSeconds(nb: Notebook): number {
+  const m = /Time budget: under (\d+) minutes?/i.exec(sourceText(nb.cells[0]));
+  return m ? Number(m[1]) * 60 : 120;
+}
+
+function outputsOf(nb: Notebook): string[] {
+  return nb.cells.flatMap((c) => (c.outputs ?? []).flatMap((o) => (o.output_type === 'display_data' || o.output_type === 'execute_result' ? Object.keys(o.data) : [o.output_type])));
+}
+
+for (const file of listNotebooks()) {
+  const name = path.basename(file, '.ipynb');
+  test(`notebook ${name} executes in a fresh kernel within its time budget`, { timeout: 15 * 60_000 }, async () => {
+    const budget = budgetSeconds(readNotebook(file));
+    const r = await executeNotebookIsolated(file, path.join(outDir, `${name}.ipynb`));
+    assert.equal(r.failure, null, r.failure ? `cell ${r.failure.cell}: ${r.failure.error}` : '');
+    const codeCells = r.notebook.cells.filter((c) => c.cell_type === 'code');
+    assert.ok(codeCells.every((c) => typeof c.execution_count === 'number'), 'every code cell ran');
+    assert.ok(r.seconds <= budget, `${name} took ${r.seconds.toFixed(1)} s, over its ${budget} s budget`);
+    assert.ok(renderNotebookHtml(r.notebook, name).includes('<html>'));
+  });
+}
+
+test('a failing cell stops the run and names the cell and the error', async () => {
+  const nb: Notebook = {
+    cells: [
+      { cell_type: 'markdown', source: '# x', metadata: {} },
+      { cell_type: 'code', source: 'const a = 1;\nconsole.log("first", a);', metadata: {}, outputs: [], execution_count: null },
+      { cell_type: 'code', source: 'throw new Error("boom in cell three");', metadata: {}, outputs: [], execution_count: null },
+      { cell_type: 'code', source: 'console.log("never");', metadata: {}, outputs: [], execution_count: null },
+    ],
+    metadata: { ...TSLAB_METADATA }, nbformat: 4, nbformat_minor: 5,
+  };
+  const file = path.join(outDir, '98-failing.ipynb');
+  writeNotebook(file, nb);
+  const r = await executeNotebookIsolated(file, path.join(outDir, 'out-98.ipynb'));
+  assert.ok(r.failure);
+  assert.equal(r.failure.cell, 3);
+  assert.match(r.failure.error, /boom in cell three/);
+  assert.match(JSON.stringify(r.notebook.cells[1].outputs), /first 1/);
+  assert.equal(r.notebook.cells[3].execution_count, null, 'cells after the failure do not run');
+});
+
+test('a type error is reported with its cell, before anything runs', async () => {
+  const nb: Notebook = {
+    cells: [{ cell_type: 'code', source: 'const n: number = "text";', metadata: {}, outputs: [], execution_count: null }],
+    metadata: { ...TSLAB_METADATA }, nbformat: 4, nbformat_minor: 5,
+  };
+  const file = path.join(outDir, '97-type-error.ipynb');
+  writeNotebook(file, nb);
+  const r = await executeNotebookIsolated(file, path.join(outDir, 'out-97.ipynb'));
+  assert.equal(r.failure?.cell, 1);
+  assert.match(r.failure?.error ?? '', /not assignable to type 'number'/);
+});
+
+test('notebook 00 executes through the real Jupyter protocol (nbclient + the tslab kernel)', { timeout: 10 * 60_000 }, (t) => {
+  const why = jupyterUnavailableReason();
+  if (why) {
+    t.skip(`Jupyter is not available: ${why}`);
+    return;
+  }
+  const [file] = listNotebooks(['00']);
+  const out = path.join(outDir, '00-jupyter.ipynb');
+  const r = executeWithJupyter(file, out);
+  assert.ok(r.ok, r.log);
+  const nb = readNotebook(out);
+  const kinds = outputsOf(nb);
+  assert.ok(!kinds.includes('error'), 'no cell errored');
+  assert.ok(kinds.includes('image/png'), 'the sharp image was displayed');
+  assert.ok(kinds.includes('application/vnd.plotly.v1+json') && kinds.includes('text/html'), 'the Plotly chart was displayed');
+  assert.match(JSON.stringify(nb.cells), /backend: (wasm|cpu|tfjs-node|tfjs-node-gpu)/);
+});
