@@ -5,6 +5,13 @@
  * `import { backend, util } from 'siamese-lfw'`.
  */
 export * as backend from './backend';
+export * as data from './data';
 export * as util from './util';
 export * as viz from './viz';
 export * as notebook from './notebook';
+export * as models from './models';
+export * as distances from './distances';
+export * as losses from './losses';
+export * as augment from './augment';
+export * as evaluation from './eval';
+export * as train from './train';

@@ -10,6 +10,7 @@
  * @see notebooks/00-environment.ipynb
  */
 import * as tf from '@tensorflow/tfjs';
+import { registerWasmKernels } from './kernels/registerWasmKernels';
 import { installedPackage } from '../util/packages';
 
 /** The backends the project knows, in order of preference. */
@@ -177,3 +178,13 @@ export function formatBackendInfo(info: BackendInfo): string {
 export function resetBackendForTests(): void {
   chosen = null;
 }
+
+/** The project's wasm training kernels register whenever wasm is chosen (see lib/backend/kernels). */
+onBackendReady((name) => {
+  if (name !== 'wasm') return [];
+  try {
+    return [registerWasmKernels().note];
+  } catch (err) {
+    return [`wasm kernels: NOT registered (${errorMessage(err)}); training on wasm will fail`];
+  }
+});

@@ -8,6 +8,7 @@ import * as dataCommand from './commands/data';
 import * as envCommand from './commands/env';
 import * as notebooksCommand from './commands/notebooks';
 import * as startCommand from './commands/start';
+import * as verifyCommand from './commands/verify';
 
 export function buildProgram(): Command {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   dataCommand.register(program);
   notebooksCommand.register(program);
   startCommand.register(program);
+  verifyCommand.register(program);
   return program;
 }
 

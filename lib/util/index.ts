@@ -4,3 +4,4 @@ export type { RngState } from './rng';
 export { projectRoot, dataHome, artifactsDir, writeFileAtomic } from './paths';
 export { installedPackage } from './packages';
 export type { InstalledPackage } from './packages';
+export { stableStringify, configHash } from './hash';

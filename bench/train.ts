@@ -1,0 +1,256 @@
+/**
+ * Training benchmark on the wasm backend with the project's kernels (issue 4): `npm run bench:train`.
+ *
+ * Cases (16 pairs = 32 images per step, random inputs, contrastive loss, Adam):
+ * - mnv3-224, mnv3-112: MobileNetV3-small (torchvision layout, width 1.0, last conv 576) with the
+ *   576 -> 256 -> ReLU -> 64 head (lib/models mobileNetV3Small, head 'simple');
+ * - seed2-128: seed2's CNN (lib/models seed2Cnn) at 128 px.
+ * Each case runs in its own child process (so peak memory is per case), once with one worker (the
+ * main thread) and once with two worker_threads doing data parallelism (8 pairs each, gradients
+ * averaged through a SharedArrayBuffer, identical Adam updates on both replicas; batch-norm
+ * statistics are then per half batch). When /usr/bin/python3 has torch, bench/pytorch_peer.py runs
+ * the same case in the same run and the line carries our_pairs_per_s / pytorch_pairs_per_s.
+ *
+ * Prints one JSON line per case. Options: --cases a,b --steps N --warmup N --workers 1,2 --no-peer
+ *
+ * @see notebooks/05-training-runs.ipynb
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend, inPlaceAdam } from '../lib/backend';
+import { mobileNetV3Small, seed2Cnn } from '../lib/models';
+import { contrastiveLoss } from '../lib/losses';
+
+type CaseName = 'mnv3-224' | 'mnv3-112' | 'seed2-128';
+const CASES: Record<CaseName, { model: 'mnv3' | 'seed2'; size: number; steps: number; warmup: number }> = {
+  'mnv3-224': { model: 'mnv3', size: 224, steps: 5, warmup: 2 },
+  'mnv3-112': { model: 'mnv3', size: 112, steps: 8, warmup: 2 },
+  'seed2-128': { model: 'seed2', size: 128, steps: 2, warmup: 1 },
+};
+const PAIRS = 16;
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+function buildModel(c: (typeof CASES)[CaseName]): tf.LayersModel {
+  return c.model === 'mnv3' ? mobileNetV3Small({ inputSize: c.size, head: 'simple', seed: 1 }) : seed2Cnn({ inputSize: c.size, seed: 1 });
+}
+
+function heapBytes(): number {
+  return (tf.backend() as unknown as { wasm: { asm: { memory: WebAssembly.Memory } } }).wasm.asm.memory.buffer.byteLength;
+}
+
+/** One replica: model, optimizer, a fixed random batch of `pairs` pairs. */
+function replica(c: (typeof CASES)[CaseName], pairs: number, seed: number) {
+  const net = buildModel(c);
+  const opt = inPlaceAdam(1e-3);
+  const xa = tf.randomUniform([pairs, c.size, c.size, 3], 0, 1, 'float32', seed);
+  const xb = tf.randomUniform([pairs, c.size, c.size, 3], 0, 1, 'float32', seed + 1);
+  const isSame = tf.tensor1d(Array.from({ length: pairs }, (_, i) => i % 2), 'float32');
+  const x = tf.concat([xa, xb]);
+  tf.dispose([xa, xb]);
+  const loss = () => {
+    const e = net.apply(x, { training: true }) as tf.Tensor2D;
+    const [ea, eb] = tf.split(e, 2) as [tf.Tensor2D, tf.Tensor2D];
+    return contrastiveLoss(ea, eb, isSame) as tf.Scalar;
+  };
+  const grads = () => tf.variableGrads(loss, net.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val));
+  const forward = () => {
+    const y = tf.tidy(() => net.apply(x, { training: true }) as tf.Tensor);
+    y.dataSync();
+    y.dispose();
+  };
+  return { net, opt, grads, forward, names: net.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val.name) };
+}
+
+/** Single process: time steps and forwards; returns the measurements. */
+async function runOne(name: CaseName, steps: number, warmup: number) {
+  const c = CASES[name];
+  const r = replica(c, PAIRS, 7);
+  const step = () => {
+    const { value, grads } = r.grads();
+    r.opt.applyGradients(grads);
+    const v = value.dataSync()[0];
+    tf.dispose([value, ...Object.values(grads)]);
+    return v;
+  };
+  const stepMs: number[] = [], fwdMs: number[] = [], losses: number[] = [];
+  for (let i = 0; i < warmup; i++) { losses.push(step()); r.forward(); }
+  const tensors = tf.memory().numTensors;
+  for (let i = 0; i < steps; i++) {
+    let t = performance.now();
+    losses.push(step());
+    stepMs.push(performance.now() - t);
+    t = performance.now();
+    r.forward();
+    fwdMs.push(performance.now() - t);
+  }
+  if (tf.memory().numTensors !== tensors) throw new Error(`tensor leak: ${tensors} -> ${tf.memory().numTensors}`);
+  return { stepMs: median(stepMs), fwdMs: median(fwdMs), losses };
+}
+
+/** Worker thread body for the 2-worker data-parallel run. */
+async function workerMain(): Promise<void> {
+  const { name, rank, shared } = workerData as { name: CaseName; rank: number; shared: SharedArrayBuffer };
+  await initBackend({ backend: 'wasm', quiet: true });
+  const c = CASES[name];
+  const r = replica(c, PAIRS / 2, 7 + 100 * rank);
+  const sizes = r.net.trainableWeights.map((w) => w.shape.reduce((a, b) => (a as number) * (b as number), 1) as number);
+  const total = sizes.reduce((a, b) => a + b, 0);
+  const slots = [new Float32Array(shared, 0, total), new Float32Array(shared, total * 4, total)];
+  let pending: tf.NamedTensorMap | null = null;
+  parentPort!.on('message', (msg: string) => {
+    if (msg === 'grads') {
+      const { value, grads } = r.grads();
+      value.dispose();
+      let off = 0;
+      r.names.forEach((n, i) => { slots[rank].set(grads[n].dataSync() as Float32Array, off); off += sizes[i]; });
+      pending = grads;
+      parentPort!.postMessage('ready');
+    } else if (msg === 'apply') {
+      const avg: tf.NamedTensorMap = {};
+      let off = 0;
+      r.names.forEach((n, i) => {
+        const a = slots[0].subarray(off, off + sizes[i]), b = slots[1].subarray(off, off + sizes[i]);
+        const mean = new Float32Array(sizes[i]);
+        for (let j = 0; j < mean.length; j++) mean[j] = 0.5 * (a[j] + b[j]);
+        avg[n] = tf.tensor(mean, r.net.trainableWeights[i].shape as number[]);
+        off += sizes[i];
+      });
+      r.opt.applyGradients(avg);
+      tf.dispose([...Object.values(avg), ...Object.values(pending ?? {})]);
+      pending = null;
+      parentPort!.postMessage('applied');
+    } else if (msg === 'heap') {
+      parentPort!.postMessage({ heap: heapBytes() });
+    }
+  });
+  parentPort!.postMessage({ total });
+}
+
+/** Two workers, data parallel: returns the median step time. */
+async function runTwo(name: CaseName, steps: number, warmup: number) {
+  const c = CASES[name];
+  const probe = buildModel(c);
+  const total = probe.countParams();
+  probe.dispose();
+  const shared = new SharedArrayBuffer(total * 4 * 2);
+  const workers = [0, 1].map((rank) => new Worker(
+    `require('tsx/cjs'); require(${JSON.stringify(__filename)});`, { eval: true, workerData: { name, rank, shared } }));
+  const next = (w: Worker) => new Promise<unknown>((resolve, reject) => { w.once('message', resolve); w.once('error', reject); });
+  await Promise.all(workers.map(next));
+  const round = async (msg: string) => {
+    const replies = workers.map(next);
+    workers.forEach((w) => w.postMessage(msg));
+    return Promise.all(replies);
+  };
+  const times: number[] = [];
+  for (let i = 0; i < warmup + steps; i++) {
+    const t = performance.now();
+    await round('grads');
+    await round('apply');
+    if (i >= warmup) times.push(performance.now() - t);
+  }
+  const heaps = (await round('heap')) as { heap: number }[];
+  await Promise.all(workers.map((w) => w.terminate()));
+  return { stepMs: median(times), heap: Math.max(...heaps.map((h) => h.heap)) };
+}
+
+/** Child process: one case, one worker count; prints a JSON line. */
+async function child(name: CaseName, workers: number, steps: number, warmup: number): Promise<void> {
+  const info = await initBackend({ backend: 'wasm', quiet: true });
+  if (workers === 1) {
+    const m = await runOne(name, steps, warmup);
+    console.log(JSON.stringify({
+      workers, step_ms: m.stepMs, forward_ms: m.fwdMs, pairs_per_s: (PAIRS * 1000) / m.stepMs,
+      forward_images_per_s: (2 * PAIRS * 1000) / m.fwdMs, step_over_forward: m.stepMs / m.fwdMs,
+      loss_first: m.losses[0], loss_last: m.losses[m.losses.length - 1],
+      peak_wasm_heap_mb: heapBytes() / 2 ** 20, peak_rss_mb: process.resourceUsage().maxRSS / 1024, notes: info.notes,
+    }));
+  } else {
+    const m = await runTwo(name, steps, warmup);
+    console.log(JSON.stringify({
+      workers, step_ms: m.stepMs, pairs_per_s: (PAIRS * 1000) / m.stepMs, peak_wasm_heap_mb_per_worker: m.heap / 2 ** 20,
+      peak_rss_mb: process.resourceUsage().maxRSS / 1024,
+    }));
+  }
+}
+
+function lastJson(out: string): Record<string, unknown> | null {
+  const lines = out.split('\n').filter((l) => l.startsWith('{'));
+  return lines.length ? (JSON.parse(lines[lines.length - 1]) as Record<string, unknown>) : null;
+}
+
+function torchAvailable(): boolean {
+  return spawnSync('/usr/bin/python3', ['-c', 'import torch, torchvision'], { encoding: 'utf8' }).status === 0;
+}
+
+async function main(): Promise<void> {
+  const childCase = arg('--child') as CaseName | undefined;
+  if (childCase !== undefined) {
+    await child(childCase, Number(arg('--workers') ?? 1), Number(arg('--steps')), Number(arg('--warmup')));
+    return;
+  }
+  const names = (arg('--cases') ?? Object.keys(CASES).join(',')).split(',') as CaseName[];
+  for (const n of names) if (!(n in CASES)) throw new Error(`--cases: unknown case ${n}; use ${Object.keys(CASES).join(', ')}`);
+  const workerCounts = (arg('--workers') ?? '1,2').split(',').map(Number);
+  const peer = !process.argv.includes('--no-peer') && torchAvailable();
+  const env = {
+    date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model, cores: os.cpus().length,
+    tfjs: tf.version.tfjs, kernels: fs.readFileSync(path.join(__dirname, '..', 'lib', 'backend', 'kernels', 'COMPILER'), 'utf8').trim(),
+    peer: peer ? spawnSync('/usr/bin/python3', ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' }).stdout.trim() : null,
+  };
+  console.log(JSON.stringify({ environment: env }));
+  for (const name of names) {
+    const c = CASES[name];
+    const steps = Number(arg('--steps') ?? c.steps), warmup = Number(arg('--warmup') ?? c.warmup);
+    const row: Record<string, unknown> = { case: name, pairs_per_step: PAIRS };
+    for (const w of workerCounts) {
+      const r = spawnSync(process.execPath, [...process.execArgv, __filename, '--child', name, '--workers', String(w),
+        '--steps', String(steps), '--warmup', String(warmup)], { encoding: 'utf8', maxBuffer: 1 << 26 });
+      const res = lastJson(r.stdout);
+      if (res === null) {
+        row[`workers_${w}`] = { error: (r.stderr || r.stdout).split('\n').filter((l) => /Error|Abort/.test(l)).slice(0, 2).join(' | ') || `exit ${r.status}` };
+        continue;
+      }
+      if (w === 1) Object.assign(row, res);
+      else row[`workers_${w}`] = res;
+    }
+    if (peer) {
+      const p = spawnSync('/usr/bin/python3', [path.join(__dirname, 'pytorch_peer.py'), '--case', name, '--steps', String(steps),
+        '--warmup', String(warmup)], { encoding: 'utf8', maxBuffer: 1 << 26 });
+      const res = lastJson(p.stdout);
+      row.pytorch = res ?? { error: p.stderr.split('\n').slice(-3).join(' ') };
+      if (res !== null && typeof row.pairs_per_s === 'number') {
+        row.our_over_pytorch = row.pairs_per_s / (res.pairs_per_s as number);
+      }
+    } else {
+      row.pytorch = 'not measured (no /usr/bin/python3 with torch); reference (PyTorch 1.13, 2 threads, this machine kind): ' +
+        '35.8 pairs/s at mnv3-224, 114.8 at mnv3-112, 1.3 at seed2-128';
+    }
+    console.log(JSON.stringify(row));
+  }
+}
+
+if (isMainThread) {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+} else {
+  workerMain().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,6 @@
+/** The project's wasm SIMD training kernels for tfjs-backend-wasm (see src/kernels.c). */
+export { registerWasmKernels, unregisterWasmKernels, activeWasmKernels } from './registerWasmKernels';
+export type { KernelRegistration } from './registerWasmKernels';
+export { parseKernelChoice, relaxedSimdSupported, kernelBinaryPath, kernelsDir } from './kernelModule';
+export type { KernelChoice, KernelVariant } from './kernelModule';
+export { InPlaceAdam, inPlaceAdam } from './inPlaceAdam';

@@ -1,0 +1,510 @@
+/*
+ * Training kernels for tfjs-backend-wasm, compiled by clang to a freestanding wasm32 module that
+ * imports the backend's own WebAssembly.Memory. Every pointer argument is a byte offset into that
+ * memory (a tensor's memoryOffset, or scratch the caller allocated with the backend's _malloc), so
+ * tensors are read and written in place, with no copies.
+ *
+ * Rules that keep the module safe inside someone else's memory: no global variables, no static
+ * data, no local arrays (nothing may live on a linear-memory stack, because this module has none),
+ * no libc. The build script checks the binary has no global, data or start section.
+ *
+ * Layouts are tfjs's: activations NHWC, conv filters [KH, KW, C, CO], depthwise filters
+ * [KH, KW, C, M] (output channel c*M + q).
+ *
+ * Built twice: with RELAXED defined (relaxed-SIMD fused multiply-add) and without (plain SIMD
+ * multiply then add), see build.mjs.
+ */
+#include <wasm_simd128.h>
+
+typedef float f32;
+#define EXPORT(name) __attribute__((export_name(#name), used))
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
+
+#ifdef RELAXED
+#define MADD(a, b, c) __builtin_wasm_relaxed_madd_f32x4((a), (b), (c))
+#else
+#define MADD(a, b, c) wasm_f32x4_add(wasm_f32x4_mul((a), (b)), (c))
+#endif
+
+/* GEMM blocking: a 4x8 register tile (MR x NR), K panels of KC, A blocks of MC rows, B blocks of NC
+ * columns. Work buffer (floats): 32 for an edge tile, MC*KC for packed A, KC*NC for packed B. */
+enum { MR = 4, NR = 8, KC = 256, MC = 128, NC = 512 };
+enum { GEMM_WORK = 32 + MC * KC + KC * NC };
+/* Output pixels per im2col / col2im block in the convolutions. */
+enum { PB = 256 };
+
+/* Floats of scratch `sgemm` needs. */
+EXPORT(gemm_work_floats) int gemm_work_floats(void) { return GEMM_WORK; }
+/* Floats of scratch a convolution with KK = KH*KW*C needs (GEMM work plus one im2col block). */
+EXPORT(conv_work_floats) int conv_work_floats(int kk) { return GEMM_WORK + PB * kk; }
+/* 1 when built with relaxed SIMD. */
+EXPORT(kernels_relaxed) int kernels_relaxed(void) {
+#ifdef RELAXED
+  return 1;
+#else
+  return 0;
+#endif
+}
+
+static inline v128_t zero4(void) { return wasm_f32x4_splat(0.0f); }
+
+static void fill_zero(f32 *restrict p, int n) {
+  int i = 0;
+  for (; i + 4 <= n; i += 4) wasm_v128_store(p + i, zero4());
+  for (; i < n; ++i) p[i] = 0.0f;
+}
+
+static void copy_f32(f32 *restrict dst, const f32 *restrict src, int n) {
+  int i = 0;
+  for (; i + 4 <= n; i += 4) wasm_v128_store(dst + i, wasm_v128_load(src + i));
+  for (; i < n; ++i) dst[i] = src[i];
+}
+
+static void add_f32(f32 *restrict dst, const f32 *restrict src, int n) {
+  int i = 0;
+  for (; i + 4 <= n; i += 4) wasm_v128_store(dst + i, wasm_f32x4_add(wasm_v128_load(dst + i), wasm_v128_load(src + i)));
+  for (; i < n; ++i) dst[i] += src[i];
+}
+
+/* ---------------------------------------------------------------- GEMM */
+
+/* Packs an mc x kc block of A (element (i,k) at A[i*rs + k*cs]) into MR-row panels, k-major,
+ * zero-padding the last panel. */
+static void pack_a(int mc, int kc, const f32 *A, int rs, int cs, f32 *restrict ap) {
+  for (int i = 0; i < mc; i += MR) {
+    const int m = MIN(mc - i, MR);
+    const f32 *a = A + (long)i * rs;
+    if (m == MR && cs == 1) {
+      const f32 *r0 = a, *r1 = a + rs, *r2 = a + 2 * rs, *r3 = a + 3 * rs;
+      int k = 0;
+      for (; k + 4 <= kc; k += 4) {
+        /* 4x4 transpose: rows r0..r3 at k..k+3 become columns. */
+        v128_t x0 = wasm_v128_load(r0 + k), x1 = wasm_v128_load(r1 + k);
+        v128_t x2 = wasm_v128_load(r2 + k), x3 = wasm_v128_load(r3 + k);
+        v128_t t0 = wasm_i32x4_shuffle(x0, x1, 0, 4, 1, 5), t1 = wasm_i32x4_shuffle(x0, x1, 2, 6, 3, 7);
+        v128_t t2 = wasm_i32x4_shuffle(x2, x3, 0, 4, 1, 5), t3 = wasm_i32x4_shuffle(x2, x3, 2, 6, 3, 7);
+        wasm_v128_store(ap, wasm_i32x4_shuffle(t0, t2, 0, 1, 4, 5));
+        wasm_v128_store(ap + 4, wasm_i32x4_shuffle(t0, t2, 2, 3, 6, 7));
+        wasm_v128_store(ap + 8, wasm_i32x4_shuffle(t1, t3, 0, 1, 4, 5));
+        wasm_v128_store(ap + 12, wasm_i32x4_shuffle(t1, t3, 2, 3, 6, 7));
+        ap += 16;
+      }
+      for (; k < kc; ++k) {
+        ap[0] = r0[k]; ap[1] = r1[k]; ap[2] = r2[k]; ap[3] = r3[k];
+        ap += 4;
+      }
+    } else if (m == MR && rs == 1) {
+      for (int k = 0; k < kc; ++k) {
+        wasm_v128_store(ap, wasm_v128_load(a + (long)k * cs));
+        ap += 4;
+      }
+    } else {
+      for (int k = 0; k < kc; ++k) {
+        for (int ii = 0; ii < MR; ++ii) ap[ii] = ii < m ? a[(long)ii * rs + (long)k * cs] : 0.0f;
+        ap += 4;
+      }
+    }
+  }
+}
+
+/* Packs a kc x nc block of B (element (k,j) at B[k*rs + j*cs]) into NR-column panels, k-major,
+ * zero-padding the last panel. */
+static void pack_b(int kc, int nc, const f32 *B, int rs, int cs, f32 *restrict bp) {
+  for (int j = 0; j < nc; j += NR) {
+    const int n = MIN(nc - j, NR);
+    const f32 *b = B + (long)j * cs;
+    if (n == NR && cs == 1) {
+      for (int k = 0; k < kc; ++k) {
+        const f32 *row = b + (long)k * rs;
+        wasm_v128_store(bp, wasm_v128_load(row));
+        wasm_v128_store(bp + 4, wasm_v128_load(row + 4));
+        bp += 8;
+      }
+    } else if (n == NR && rs == 1) {
+      /* B is stored transposed: 8 rows (one per column j), contiguous in k. */
+      int k = 0;
+      for (; k + 4 <= kc; k += 4) {
+        for (int h = 0; h < 2; ++h) {
+          const f32 *r = b + (long)(4 * h) * cs + k;
+          v128_t x0 = wasm_v128_load(r), x1 = wasm_v128_load(r + cs);
+          v128_t x2 = wasm_v128_load(r + 2 * (long)cs), x3 = wasm_v128_load(r + 3 * (long)cs);
+          v128_t t0 = wasm_i32x4_shuffle(x0, x1, 0, 4, 1, 5), t1 = wasm_i32x4_shuffle(x0, x1, 2, 6, 3, 7);
+          v128_t t2 = wasm_i32x4_shuffle(x2, x3, 0, 4, 1, 5), t3 = wasm_i32x4_shuffle(x2, x3, 2, 6, 3, 7);
+          f32 *o = bp + 4 * h;
+          wasm_v128_store(o, wasm_i32x4_shuffle(t0, t2, 0, 1, 4, 5));
+          wasm_v128_store(o + 8, wasm_i32x4_shuffle(t0, t2, 2, 3, 6, 7));
+          wasm_v128_store(o + 16, wasm_i32x4_shuffle(t1, t3, 0, 1, 4, 5));
+          wasm_v128_store(o + 24, wasm_i32x4_shuffle(t1, t3, 2, 3, 6, 7));
+        }
+        bp += 32;
+      }
+      for (; k < kc; ++k) {
+        for (int jj = 0; jj < NR; ++jj) bp[jj] = b[(long)jj * cs + k];
+        bp += 8;
+      }
+    } else {
+      for (int k = 0; k < kc; ++k) {
+        for (int jj = 0; jj < NR; ++jj) bp[jj] = jj < n ? b[(long)k * rs + (long)jj * cs] : 0.0f;
+        bp += 8;
+      }
+    }
+  }
+}
+
+/* C[0:mr, 0:nr] (+)= Apanel (kc x 4) * Bpanel (kc x 8), a 4x8 tile held in 8 f32x4 registers. */
+static inline void micro_4x8(int kc, const f32 *restrict a, const f32 *restrict b, f32 *restrict c, int ldc,
+                             int mr, int nr, int acc, f32 *restrict edge) {
+  v128_t c00 = zero4(), c01 = zero4(), c10 = zero4(), c11 = zero4();
+  v128_t c20 = zero4(), c21 = zero4(), c30 = zero4(), c31 = zero4();
+  for (int k = 0; k < kc; ++k) {
+    const v128_t b0 = wasm_v128_load(b), b1 = wasm_v128_load(b + 4);
+    const v128_t a0 = wasm_v128_load32_splat(a), a1 = wasm_v128_load32_splat(a + 1);
+    const v128_t a2 = wasm_v128_load32_splat(a + 2), a3 = wasm_v128_load32_splat(a + 3);
+    c00 = MADD(a0, b0, c00); c01 = MADD(a0, b1, c01);
+    c10 = MADD(a1, b0, c10); c11 = MADD(a1, b1, c11);
+    c20 = MADD(a2, b0, c20); c21 = MADD(a2, b1, c21);
+    c30 = MADD(a3, b0, c30); c31 = MADD(a3, b1, c31);
+    a += 4;
+    b += 8;
+  }
+  if (mr == MR && nr == NR) {
+    f32 *r0 = c, *r1 = c + ldc, *r2 = c + 2 * (long)ldc, *r3 = c + 3 * (long)ldc;
+    if (acc) {
+      c00 = wasm_f32x4_add(c00, wasm_v128_load(r0)); c01 = wasm_f32x4_add(c01, wasm_v128_load(r0 + 4));
+      c10 = wasm_f32x4_add(c10, wasm_v128_load(r1)); c11 = wasm_f32x4_add(c11, wasm_v128_load(r1 + 4));
+      c20 = wasm_f32x4_add(c20, wasm_v128_load(r2)); c21 = wasm_f32x4_add(c21, wasm_v128_load(r2 + 4));
+      c30 = wasm_f32x4_add(c30, wasm_v128_load(r3)); c31 = wasm_f32x4_add(c31, wasm_v128_load(r3 + 4));
+    }
+    wasm_v128_store(r0, c00); wasm_v128_store(r0 + 4, c01);
+    wasm_v128_store(r1, c10); wasm_v128_store(r1 + 4, c11);
+    wasm_v128_store(r2, c20); wasm_v128_store(r2 + 4, c21);
+    wasm_v128_store(r3, c30); wasm_v128_store(r3 + 4, c31);
+    return;
+  }
+  wasm_v128_store(edge, c00); wasm_v128_store(edge + 4, c01);
+  wasm_v128_store(edge + 8, c10); wasm_v128_store(edge + 12, c11);
+  wasm_v128_store(edge + 16, c20); wasm_v128_store(edge + 20, c21);
+  wasm_v128_store(edge + 24, c30); wasm_v128_store(edge + 28, c31);
+  for (int i = 0; i < mr; ++i) {
+    f32 *row = c + (long)i * ldc;
+    for (int j = 0; j < nr; ++j) row[j] = (acc ? row[j] : 0.0f) + edge[i * NR + j];
+  }
+}
+
+/*
+ * C[M,N] = A[M,K] * B[K,N] (+ C when accumulate). Element (i,k) of A is at A[i*rsA + k*csA] and
+ * (k,j) of B at B[k*rsB + j*csB], so transposed operands are just other strides. C is row-major
+ * with leading dimension ldc. work: gemm_work_floats() floats.
+ */
+EXPORT(sgemm)
+void sgemm(int M, int N, int K, const f32 *A, int rsA, int csA, const f32 *B, int rsB, int csB, f32 *C, int ldc,
+           int accumulate, f32 *work) {
+  f32 *edge = work, *ap = work + 32, *bp = work + 32 + MC * KC;
+  if (K <= 0) {
+    if (!accumulate)
+      for (int i = 0; i < M; ++i) fill_zero(C + (long)i * ldc, N);
+    return;
+  }
+  for (int jc = 0; jc < N; jc += NC) {
+    const int nc = MIN(N - jc, NC);
+    for (int pc = 0; pc < K; pc += KC) {
+      const int kc = MIN(K - pc, KC);
+      const int acc = accumulate || pc > 0;
+      pack_b(kc, nc, B + (long)pc * rsB + (long)jc * csB, rsB, csB, bp);
+      for (int ic = 0; ic < M; ic += MC) {
+        const int mc = MIN(M - ic, MC);
+        pack_a(mc, kc, A + (long)ic * rsA + (long)pc * csA, rsA, csA, ap);
+        for (int jr = 0; jr < nc; jr += NR) {
+          const int nr = MIN(nc - jr, NR);
+          for (int ir = 0; ir < mc; ir += MR) {
+            micro_4x8(kc, ap + ir * kc, bp + jr * kc, C + (long)(ic + ir) * ldc + jc + jr, ldc, MIN(mc - ir, MR), nr,
+                      acc, edge);
+          }
+        }
+      }
+    }
+  }
+}
+
+/* ---------------------------------------------------------------- im2col / col2im */
+
+/* Geometry of one 2-D convolution, NHWC. Passed by value through the exported functions' arguments. */
+#define CONV_ARGS                                                                                       \
+  int N, int H, int W, int C, int OH, int OW, int CO, int KH, int KW, int sh, int sw, int pt, int pl, int dh, \
+      int dw
+#define CONV_PASS N, H, W, C, OH, OW, CO, KH, KW, sh, sw, pt, pl, dh, dw
+
+/* cols[r, (kh,kw,c)] = x[n, oh*sh - pt + kh*dh, ow*sw - pl + kw*dw, c] (0 outside) for output pixels
+ * p0 .. p0+pb-1 (p = (n*OH + oh)*OW + ow). */
+static void im2col(const f32 *x, f32 *restrict cols, int p0, int pb, CONV_ARGS) {
+  (void)N; (void)CO;
+  const int kk = KH * KW * C;
+  int ow = p0 % OW, t = p0 / OW, oh = t % OH, n = t / OH;
+  for (int r = 0; r < pb; ++r) {
+    f32 *row = cols + (long)r * kk;
+    const f32 *img = x + (long)n * H * W * C;
+    for (int kh = 0; kh < KH; ++kh) {
+      const int ih = oh * sh - pt + kh * dh;
+      for (int kw = 0; kw < KW; ++kw) {
+        const int iw = ow * sw - pl + kw * dw;
+        f32 *dst = row + (kh * KW + kw) * C;
+        if (ih < 0 || ih >= H || iw < 0 || iw >= W) fill_zero(dst, C);
+        else copy_f32(dst, img + ((long)ih * W + iw) * C, C);
+      }
+    }
+    if (++ow == OW) { ow = 0; if (++oh == OH) { oh = 0; ++n; } }
+  }
+}
+
+/* dx[n, ih, iw, c] += cols[r, (kh,kw,c)], the adjoint of im2col. */
+static void col2im_add(const f32 *restrict cols, f32 *dx, int p0, int pb, CONV_ARGS) {
+  (void)N; (void)CO;
+  const int kk = KH * KW * C;
+  int ow = p0 % OW, t = p0 / OW, oh = t % OH, n = t / OH;
+  for (int r = 0; r < pb; ++r) {
+    const f32 *row = cols + (long)r * kk;
+    f32 *img = dx + (long)n * H * W * C;
+    for (int kh = 0; kh < KH; ++kh) {
+      const int ih = oh * sh - pt + kh * dh;
+      if (ih < 0 || ih >= H) continue;
+      for (int kw = 0; kw < KW; ++kw) {
+        const int iw = ow * sw - pl + kw * dw;
+        if (iw < 0 || iw >= W) continue;
+        add_f32(img + ((long)ih * W + iw) * C, row + (kh * KW + kw) * C, C);
+      }
+    }
+    if (++ow == OW) { ow = 0; if (++oh == OH) { oh = 0; ++n; } }
+  }
+}
+
+static int is_pointwise(CONV_ARGS) {
+  (void)N; (void)C; (void)CO; (void)dh; (void)dw;
+  return KH == 1 && KW == 1 && sh == 1 && sw == 1 && pt == 0 && pl == 0 && OH == H && OW == W;
+}
+
+/* ---------------------------------------------------------------- convolutions */
+
+/* y[N,OH,OW,CO] = conv2d(x[N,H,W,C], w[KH,KW,C,CO]). work: conv_work_floats(KH*KW*C). */
+EXPORT(conv2d_forward)
+void conv2d_forward(const f32 *x, const f32 *w, f32 *y, CONV_ARGS, f32 *work) {
+  const int P = N * OH * OW, kk = KH * KW * C;
+  if (is_pointwise(CONV_PASS)) {
+    sgemm(P, CO, C, x, C, 1, w, CO, 1, y, CO, 0, work);
+    return;
+  }
+  f32 *cols = work + GEMM_WORK;
+  for (int p0 = 0; p0 < P; p0 += PB) {
+    const int pb = MIN(P - p0, PB);
+    im2col(x, cols, p0, pb, CONV_PASS);
+    sgemm(pb, CO, kk, cols, kk, 1, w, CO, 1, y + (long)p0 * CO, CO, 0, work);
+  }
+}
+
+/* dw[KH,KW,C,CO] = gradient of conv2d with respect to the filter. work: conv_work_floats(KH*KW*C). */
+EXPORT(conv2d_backprop_filter)
+void conv2d_backprop_filter(const f32 *x, const f32 *dy, f32 *dwt, CONV_ARGS, f32 *work) {
+  const int P = N * OH * OW, kk = KH * KW * C;
+  if (is_pointwise(CONV_PASS)) {
+    sgemm(C, CO, P, x, 1, C, dy, CO, 1, dwt, CO, 0, work);
+    return;
+  }
+  if (P == 0) {
+    fill_zero(dwt, kk * CO);
+    return;
+  }
+  f32 *cols = work + GEMM_WORK;
+  for (int p0 = 0; p0 < P; p0 += PB) {
+    const int pb = MIN(P - p0, PB);
+    im2col(x, cols, p0, pb, CONV_PASS);
+    sgemm(kk, CO, pb, cols, 1, kk, dy + (long)p0 * CO, CO, 1, dwt, CO, p0 > 0, work);
+  }
+}
+
+/* dx[N,H,W,C] = gradient of conv2d with respect to its input. work: conv_work_floats(KH*KW*C). */
+EXPORT(conv2d_backprop_input)
+void conv2d_backprop_input(const f32 *dy, const f32 *w, f32 *dx, CONV_ARGS, f32 *work) {
+  const int P = N * OH * OW, kk = KH * KW * C;
+  if (is_pointwise(CONV_PASS)) {
+    sgemm(P, C, CO, dy, CO, 1, w, 1, CO, dx, C, 0, work);
+    return;
+  }
+  fill_zero(dx, N * H * W * C);
+  f32 *cols = work + GEMM_WORK;
+  for (int p0 = 0; p0 < P; p0 += PB) {
+    const int pb = MIN(P - p0, PB);
+    sgemm(pb, kk, CO, dy + (long)p0 * CO, CO, 1, w, 1, CO, cols, kk, 0, work);
+    col2im_add(cols, dx, p0, pb, CONV_PASS);
+  }
+}
+
+/* ---------------------------------------------------------------- depthwise convolutions */
+
+/* Sums groups of M adjacent lanes of prod (M = 1, 2) into dst; generic M done by the caller. */
+
+/* dx[N,H,W,C] = gradient of depthwise conv2d (multiplier M, CO = C*M) with respect to its input. */
+EXPORT(depthwise_backprop_input)
+void depthwise_backprop_input(const f32 *dy, const f32 *w, f32 *dx, int M, CONV_ARGS) {
+  (void)CO;
+  const int OC = C * M;
+  for (int n = 0; n < N; ++n) {
+    for (int ih = 0; ih < H; ++ih) {
+      for (int iw = 0; iw < W; ++iw) {
+        f32 *px = dx + (((long)n * H + ih) * W + iw) * C;
+        fill_zero(px, C);
+        for (int kh = 0; kh < KH; ++kh) {
+          const int th = ih + pt - kh * dh;
+          if (th < 0 || th % sh) continue;
+          const int oh = th / sh;
+          if (oh >= OH) continue;
+          for (int kw = 0; kw < KW; ++kw) {
+            const int tw = iw + pl - kw * dw;
+            if (tw < 0 || tw % sw) continue;
+            const int ow = tw / sw;
+            if (ow >= OW) continue;
+            const f32 *g = dy + (((long)n * OH + oh) * OW + ow) * OC;
+            const f32 *f = w + (kh * KW + kw) * OC;
+            if (M == 1) {
+              int c = 0;
+              for (; c + 4 <= C; c += 4)
+                wasm_v128_store(px + c, MADD(wasm_v128_load(g + c), wasm_v128_load(f + c), wasm_v128_load(px + c)));
+              for (; c < C; ++c) px[c] += g[c] * f[c];
+            } else if (M == 2) {
+              int c = 0;
+              for (; c + 4 <= C; c += 4) {
+                const v128_t p0 = wasm_f32x4_mul(wasm_v128_load(g + 2 * c), wasm_v128_load(f + 2 * c));
+                const v128_t p1 = wasm_f32x4_mul(wasm_v128_load(g + 2 * c + 4), wasm_v128_load(f + 2 * c + 4));
+                const v128_t s = wasm_f32x4_add(wasm_i32x4_shuffle(p0, p1, 0, 2, 4, 6), wasm_i32x4_shuffle(p0, p1, 1, 3, 5, 7));
+                wasm_v128_store(px + c, wasm_f32x4_add(wasm_v128_load(px + c), s));
+              }
+              for (; c < C; ++c) px[c] += g[2 * c] * f[2 * c] + g[2 * c + 1] * f[2 * c + 1];
+            } else {
+              for (int c = 0; c < C; ++c) {
+                f32 s = 0.0f;
+                for (int q = 0; q < M; ++q) s += g[c * M + q] * f[c * M + q];
+                px[c] += s;
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/* dw[KH,KW,C,M] = gradient of depthwise conv2d (multiplier M) with respect to the filter. */
+EXPORT(depthwise_backprop_filter)
+void depthwise_backprop_filter(const f32 *x, const f32 *dy, f32 *dwt, int M, CONV_ARGS) {
+  (void)CO;
+  const int OC = C * M;
+  fill_zero(dwt, KH * KW * OC);
+  for (int n = 0; n < N; ++n) {
+    const f32 *img = x + (long)n * H * W * C;
+    for (int oh = 0; oh < OH; ++oh) {
+      for (int ow = 0; ow < OW; ++ow) {
+        const f32 *g = dy + (((long)n * OH + oh) * OW + ow) * OC;
+        for (int kh = 0; kh < KH; ++kh) {
+          const int ih = oh * sh - pt + kh * dh;
+          if (ih < 0 || ih >= H) continue;
+          for (int kw = 0; kw < KW; ++kw) {
+            const int iw = ow * sw - pl + kw * dw;
+            if (iw < 0 || iw >= W) continue;
+            const f32 *px = img + ((long)ih * W + iw) * C;
+            f32 *acc = dwt + (kh * KW + kw) * OC;
+            if (M == 1) {
+              int c = 0;
+              for (; c + 4 <= C; c += 4)
+                wasm_v128_store(acc + c, MADD(wasm_v128_load(px + c), wasm_v128_load(g + c), wasm_v128_load(acc + c)));
+              for (; c < C; ++c) acc[c] += px[c] * g[c];
+            } else if (M == 2) {
+              int c = 0;
+              for (; c + 4 <= C; c += 4) {
+                const v128_t xv = wasm_v128_load(px + c);
+                const v128_t x0 = wasm_i32x4_shuffle(xv, xv, 0, 0, 1, 1), x1 = wasm_i32x4_shuffle(xv, xv, 2, 2, 3, 3);
+                wasm_v128_store(acc + 2 * c, MADD(x0, wasm_v128_load(g + 2 * c), wasm_v128_load(acc + 2 * c)));
+                wasm_v128_store(acc + 2 * c + 4, MADD(x1, wasm_v128_load(g + 2 * c + 4), wasm_v128_load(acc + 2 * c + 4)));
+              }
+              for (; c < C; ++c) {
+                acc[2 * c] += px[c] * g[2 * c];
+                acc[2 * c + 1] += px[c] * g[2 * c + 1];
+              }
+            } else {
+              for (int c = 0; c < C; ++c)
+                for (int q = 0; q < M; ++q) acc[c * M + q] += px[c] * g[c * M + q];
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/* ---------------------------------------------------------------- optimizer */
+
+/*
+ * One Adam step in place, the same arithmetic as tf.train.adam:
+ *   m = b1*m + (1-b1)*g;  v = b2*v + (1-b2)*g*g;  x -= lr * (m*c1) / (sqrt(v*c2) + eps)
+ * with c1 = 1/(1 - b1^t), c2 = 1/(1 - b2^t).
+ */
+EXPORT(adam_update)
+void adam_update(f32 *x, f32 *m, f32 *v, const f32 *g, int n, f32 lr, f32 b1, f32 b2, f32 eps, f32 c1, f32 c2) {
+  const v128_t vb1 = wasm_f32x4_splat(b1), vb2 = wasm_f32x4_splat(b2);
+  const v128_t vb1c = wasm_f32x4_splat(1.0f - b1), vb2c = wasm_f32x4_splat(1.0f - b2);
+  const v128_t vlr = wasm_f32x4_splat(lr), veps = wasm_f32x4_splat(eps);
+  const v128_t vc1 = wasm_f32x4_splat(c1), vc2 = wasm_f32x4_splat(c2);
+  int i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const v128_t gi = wasm_v128_load(g + i);
+    const v128_t mi = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(m + i), vb1), wasm_f32x4_mul(gi, vb1c));
+    const v128_t vi = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(v + i), vb2), wasm_f32x4_mul(wasm_f32x4_mul(gi, gi), vb2c));
+    const v128_t den = wasm_f32x4_add(wasm_f32x4_sqrt(wasm_f32x4_mul(vi, vc2)), veps);
+    const v128_t step = wasm_f32x4_div(wasm_f32x4_mul(vlr, wasm_f32x4_mul(mi, vc1)), den);
+    wasm_v128_store(m + i, mi);
+    wasm_v128_store(v + i, vi);
+    wasm_v128_store(x + i, wasm_f32x4_sub(wasm_v128_load(x + i), step));
+  }
+  for (; i < n; ++i) {
+    const f32 gi = g[i];
+    const f32 mi = m[i] * b1 + gi * (1.0f - b1);
+    const f32 vi = v[i] * b2 + gi * gi * (1.0f - b2);
+    m[i] = mi;
+    v[i] = vi;
+    x[i] -= lr * (mi * c1) / (__builtin_sqrtf(vi * c2) + eps);
+  }
+}
+
+/* ---------------------------------------------------------------- tile and reductions */
+
+/* meta = [shape[rank], reps[rank], inStride[rank], outStride[rank]] (ints). */
+static void tile_rec(const f32 *x, f32 *y, int d, int rank, const int *meta) {
+  const int *s = meta, *p = meta + rank, *xs = meta + 2 * rank, *ys = meta + 3 * rank;
+  if (d == rank - 1) {
+    copy_f32(y, x, s[d]);
+  } else {
+    for (int i = 0; i < s[d]; ++i) tile_rec(x + (long)i * xs[d], y + (long)i * ys[d], d + 1, rank, meta);
+  }
+  const long block = (long)s[d] * ys[d];
+  for (int r = 1; r < p[d]; ++r) copy_f32(y + r * block, y, block);
+}
+
+/* y = tile(x, reps), any rank >= 1; meta as in tile_rec, in the caller's scratch. */
+EXPORT(tile_f32)
+void tile_f32(const f32 *x, f32 *y, int rank, const int *meta) { tile_rec(x, y, 0, rank, meta); }
+
+/* y[c] = scale * sum_r x[r*cols + c]: reduction over the leading axes of a row-major tensor, summed
+ * in blocks of 512 rows (acc: cols floats of scratch) to keep float32 rounding small. */
+EXPORT(sum_rows)
+void sum_rows(const f32 *x, f32 *y, int rows, int cols, f32 scale, f32 *acc) {
+  fill_zero(y, cols);
+  for (int r0 = 0; r0 < rows; r0 += 512) {
+    const int r1 = MIN(rows, r0 + 512);
+    fill_zero(acc, cols);
+    for (int r = r0; r < r1; ++r) add_f32(acc, x + (long)r * cols, cols);
+    add_f32(y, acc, cols);
+  }
+  if (scale != 1.0f) {
+    const v128_t vs = wasm_f32x4_splat(scale);
+    int c = 0;
+    for (; c + 4 <= cols; c += 4) wasm_v128_store(y + c, wasm_f32x4_mul(wasm_v128_load(y + c), vs));
+    for (; c < cols; ++c) y[c] *= scale;
+  }
+}

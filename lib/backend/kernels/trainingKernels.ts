@@ -1,0 +1,254 @@
+/**
+ * The wasm kernels the project adds for training: tfjs kernel configs whose work is done by
+ * src/kernels.c on the backend's own tensors (no copies). Each one replaces or fills in a kernel of
+ * tfjs-backend-wasm 4.22:
+ * - BatchMatMul (replaces XNNPACK's, whose transposed products run at ~2 GFLOP/s), any transposes;
+ * - Conv2DBackpropFilter (missing), Conv2DBackpropInput (replaces a slow one): im2col / col2im
+ *   blocks and the packed SGEMM; both honour an optional `dilations` attribute;
+ * - DepthwiseConv2dNativeBackpropFilter / BackpropInput (missing): direct SIMD loops, any channel
+ *   multiplier (1 and 2 vectorised), strides, dilations;
+ * - Tile (replaces one that copies element by element; batch-norm gradients tile whole activations),
+ *   Sum and Mean over leading axes (replace ones that transpose NHWC first; batch norm reduces over
+ *   N, H, W): block copies and blocked column sums.
+ *
+ * @see notebooks/00-environment.ipynb
+ */
+import * as tf from '@tensorflow/tfjs';
+import { convSpec } from './convGeometry';
+import { kernelModuleFor, type KernelModule, type KernelVariant } from './kernelModule';
+import { offsetOf, wasmBackend, type WasmBackendInternals } from './wasmBackendAccess';
+
+type KernelArgs = Parameters<tf.KernelFunc>[0];
+type Strides = [number, number] | number;
+type Pad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
+type Rounding = 'floor' | 'round' | 'ceil' | undefined;
+
+/** A kernel the project registers, and the built-in one it replaced (if any) for unsupported cases. */
+export interface TrainingKernel {
+  readonly kernelName: string;
+  readonly kernelFunc: (args: KernelArgs, fallback: tf.KernelFunc | null) => tf.TensorInfo;
+}
+
+function size(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+function moduleOf(backend: unknown, variant: KernelVariant): { be: WasmBackendInternals; km: KernelModule } {
+  const be = wasmBackend(backend);
+  return { be, km: kernelModuleFor(be, variant) };
+}
+
+function requireFloat32(kernel: string, ...ts: tf.TensorInfo[]): void {
+  for (const t of ts) {
+    if (t.dtype !== 'float32') throw new Error(`lib/backend/kernels ${kernel}: expected float32 inputs, got ${t.dtype}`);
+  }
+}
+
+function sameShape(kernel: string, what: string, got: readonly number[], want: readonly number[]): void {
+  if (got.length !== want.length || got.some((d, i) => d !== want[i])) {
+    throw new Error(`lib/backend/kernels ${kernel}: ${what} has shape [${got}], expected [${want}]`);
+  }
+}
+
+/** BatchMatMul: a [...batch, M, K] (or [..., K, M] when transposeA) times b, any transposes. */
+function batchMatMul(variant: KernelVariant): TrainingKernel {
+  return {
+    kernelName: tf.BatchMatMul,
+    kernelFunc(args, fallback) {
+      const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+      const { transposeA, transposeB } = args.attrs as unknown as tf.BatchMatMulAttrs;
+      if ((a.dtype !== 'float32' || b.dtype !== 'float32') && fallback !== null) return fallback(args) as tf.TensorInfo;
+      requireFloat32('BatchMatMul', a, b);
+      const { be, km } = moduleOf(args.backend, variant);
+      const ra = a.shape.length, rb = b.shape.length;
+      const K = transposeA ? a.shape[ra - 2] : a.shape[ra - 1];
+      const Kb = transposeB ? b.shape[rb - 1] : b.shape[rb - 2];
+      const M = transposeA ? a.shape[ra - 1] : a.shape[ra - 2];
+      const N = transposeB ? b.shape[rb - 2] : b.shape[rb - 1];
+      if (K !== Kb) {
+        throw new Error(`lib/backend/kernels BatchMatMul: inner dimensions differ (${K} and ${Kb}) in [${a.shape}] x [${b.shape}]` +
+          ` with transposeA=${transposeA} transposeB=${transposeB}`);
+      }
+      const outerA = a.shape.slice(0, -2), outerB = b.shape.slice(0, -2);
+      const outer = tf.broadcast_util.assertAndGetBroadcastShape(outerA, outerB);
+      const batchA = size(outerA), batchB = size(outerB), batch = Math.max(batchA, batchB);
+      const out = be.makeOutput([...outer, M, N], 'float32');
+      if (batch * M * N === 0) return out;
+      const work = km.scratch(km.exports.gemm_work_floats());
+      const pa = offsetOf(be, a), pb = offsetOf(be, b), pc = offsetOf(be, out);
+      const [rsA, csA] = transposeA ? [1, M] : [K, 1];
+      const [rsB, csB] = transposeB ? [1, K] : [N, 1];
+      for (let i = 0; i < batch; ++i) {
+        km.exports.sgemm(M, N, K, pa + (i % batchA) * M * K * 4, rsA, csA, pb + (i % batchB) * K * N * 4, rsB, csB,
+          pc + i * M * N * 4, N, 0, work);
+      }
+      return out;
+    },
+  };
+}
+
+interface ConvBackpropAttrs {
+  strides: Strides;
+  pad: Pad;
+  dataFormat?: string;
+  dimRoundingMode?: Rounding;
+  dilations?: Strides;
+}
+
+/** Conv2DBackpropFilter: dW[KH,KW,C,CO] from x and dy. */
+function conv2dBackpropFilter(variant: KernelVariant): TrainingKernel {
+  return {
+    kernelName: tf.Conv2DBackpropFilter,
+    kernelFunc(args) {
+      const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
+      const attrs = args.attrs as unknown as ConvBackpropAttrs & { filterShape: number[] };
+      requireFloat32('Conv2DBackpropFilter', x, dy);
+      const { be, km } = moduleOf(args.backend, variant);
+      const { info, geometry } = convSpec(x.shape, attrs.filterShape, attrs.strides, attrs.dilations ?? 1, attrs.pad,
+        attrs.dimRoundingMode, false, attrs.dataFormat);
+      sameShape('Conv2DBackpropFilter', 'dy', dy.shape, info.outShape);
+      const out = be.makeOutput([...attrs.filterShape], 'float32');
+      if (size(attrs.filterShape) === 0) return out;
+      const work = km.scratch(km.exports.conv_work_floats(info.filterHeight * info.filterWidth * info.inChannels));
+      km.exports.conv2d_backprop_filter(offsetOf(be, x), offsetOf(be, dy), offsetOf(be, out), ...geometry, work);
+      return out;
+    },
+  };
+}
+
+/** Conv2DBackpropInput: dX[N,H,W,C] from dy and the filter. */
+function conv2dBackpropInput(variant: KernelVariant): TrainingKernel {
+  return {
+    kernelName: tf.Conv2DBackpropInput,
+    kernelFunc(args) {
+      const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
+      const attrs = args.attrs as unknown as ConvBackpropAttrs & { inputShape: number[] };
+      requireFloat32('Conv2DBackpropInput', dy, filter);
+      const { be, km } = moduleOf(args.backend, variant);
+      const { info, geometry } = convSpec(attrs.inputShape, filter.shape, attrs.strides, attrs.dilations ?? 1, attrs.pad,
+        attrs.dimRoundingMode, false, attrs.dataFormat);
+      sameShape('Conv2DBackpropInput', 'dy', dy.shape, info.outShape);
+      const out = be.makeOutput([...attrs.inputShape], 'float32');
+      if (size(attrs.inputShape) === 0) return out;
+      const work = km.scratch(km.exports.conv_work_floats(info.filterHeight * info.filterWidth * info.inChannels));
+      km.exports.conv2d_backprop_input(offsetOf(be, dy), offsetOf(be, filter), offsetOf(be, out), ...geometry, work);
+      return out;
+    },
+  };
+}
+
+/** DepthwiseConv2dNativeBackpropFilter: dW[KH,KW,C,M] from x and dy. */
+function depthwiseBackpropFilter(variant: KernelVariant): TrainingKernel {
+  return {
+    kernelName: tf.DepthwiseConv2dNativeBackpropFilter,
+    kernelFunc(args) {
+      const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
+      const attrs = args.attrs as unknown as ConvBackpropAttrs & { filterShape: number[] };
+      requireFloat32('DepthwiseConv2dNativeBackpropFilter', x, dy);
+      const { be, km } = moduleOf(args.backend, variant);
+      const { info, geometry } = convSpec(x.shape, attrs.filterShape, attrs.strides, attrs.dilations ?? 1, attrs.pad,
+        attrs.dimRoundingMode, true);
+      sameShape('DepthwiseConv2dNativeBackpropFilter', 'dy', dy.shape, info.outShape);
+      const out = be.makeOutput([...attrs.filterShape], 'float32');
+      if (size(attrs.filterShape) === 0) return out;
+      km.exports.depthwise_backprop_filter(offsetOf(be, x), offsetOf(be, dy), offsetOf(be, out), attrs.filterShape[3],
+        ...geometry);
+      return out;
+    },
+  };
+}
+
+/** DepthwiseConv2dNativeBackpropInput: dX[N,H,W,C] from dy and the filter. */
+function depthwiseBackpropInput(variant: KernelVariant): TrainingKernel {
+  return {
+    kernelName: tf.DepthwiseConv2dNativeBackpropInput,
+    kernelFunc(args) {
+      const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
+      const attrs = args.attrs as unknown as ConvBackpropAttrs & { inputShape: number[] };
+      requireFloat32('DepthwiseConv2dNativeBackpropInput', dy, filter);
+      const { be, km } = moduleOf(args.backend, variant);
+      const { info, geometry } = convSpec(attrs.inputShape, filter.shape, attrs.strides, attrs.dilations ?? 1, attrs.pad,
+        attrs.dimRoundingMode, true);
+      sameShape('DepthwiseConv2dNativeBackpropInput', 'dy', dy.shape, info.outShape);
+      const out = be.makeOutput([...attrs.inputShape], 'float32');
+      if (size(attrs.inputShape) === 0) return out;
+      km.exports.depthwise_backprop_input(offsetOf(be, dy), offsetOf(be, filter), offsetOf(be, out), filter.shape[3],
+        ...geometry);
+      return out;
+    },
+  };
+}
+
+/** Tile: float32 any rank, by block copies; other dtypes go to the built-in. */
+function tile(variant: KernelVariant): TrainingKernel {
+  return {
+    kernelName: tf.Tile,
+    kernelFunc(args, fallback) {
+      const { x } = args.inputs as { x: tf.TensorInfo };
+      const { reps } = args.attrs as unknown as { reps: number[] };
+      if ((x.dtype !== 'float32' || x.shape.length === 0) && fallback !== null) return fallback(args) as tf.TensorInfo;
+      requireFloat32('Tile', x);
+      const { be, km } = moduleOf(args.backend, variant);
+      const rank = x.shape.length;
+      if (reps.length !== rank) throw new Error(`lib/backend/kernels Tile: reps [${reps}] do not match the rank of [${x.shape}]`);
+      const outShape = x.shape.map((d, i) => d * reps[i]);
+      const out = be.makeOutput(outShape, 'float32');
+      if (size(outShape) === 0) return out;
+      const meta = km.scratch(4 * rank);
+      const ints = new Int32Array(be.wasm.asm.memory.buffer, meta, 4 * rank);
+      for (let d = rank - 1, xs = 1, ys = 1; d >= 0; --d) {
+        ints[d] = x.shape[d];
+        ints[rank + d] = reps[d];
+        ints[2 * rank + d] = xs;
+        ints[3 * rank + d] = ys;
+        xs *= x.shape[d];
+        ys *= outShape[d];
+      }
+      km.exports.tile_f32(offsetOf(be, x), offsetOf(be, out), rank, meta);
+      return out;
+    },
+  };
+}
+
+/**
+ * Sum or Mean of float32 over the leading axes (0..k-1, k < rank), the reductions batch norm and
+ * bias gradients do on NHWC tensors; any other reduction goes to the built-in.
+ */
+function leadingReduction(kernelName: string, mean: boolean, variant: KernelVariant): TrainingKernel {
+  return {
+    kernelName,
+    kernelFunc(args, fallback) {
+      const { x } = args.inputs as { x: tf.TensorInfo };
+      const { axis, keepDims } = args.attrs as unknown as { axis: number | number[]; keepDims: boolean };
+      const rank = x.shape.length;
+      const axes = [...new Set(tf.util.parseAxisParam(axis, x.shape))].sort((a, b) => a - b);
+      const leading = axes.length > 0 && axes.length < rank && axes.every((a, i) => a === i);
+      if (!leading || x.dtype !== 'float32') {
+        if (fallback === null) throw new Error(`lib/backend/kernels ${kernelName}: no built-in kernel for axes [${axes}] of [${x.shape}]`);
+        return fallback(args) as tf.TensorInfo;
+      }
+      const { be, km } = moduleOf(args.backend, variant);
+      const rows = size(x.shape.slice(0, axes.length)), cols = size(x.shape.slice(axes.length));
+      const outShape = keepDims ? x.shape.map((d, i) => (i < axes.length ? 1 : d)) : x.shape.slice(axes.length);
+      const out = be.makeOutput(outShape, 'float32');
+      if (cols === 0) return out;
+      const scale = mean ? 1 / rows : 1;
+      km.exports.sum_rows(offsetOf(be, x), offsetOf(be, out), rows, cols, scale, km.scratch(cols));
+      return out;
+    },
+  };
+}
+
+/** Every kernel the project registers on wasm, for one build of the module. */
+export function trainingKernels(variant: KernelVariant): TrainingKernel[] {
+  return [
+    batchMatMul(variant),
+    conv2dBackpropFilter(variant),
+    conv2dBackpropInput(variant),
+    depthwiseBackpropFilter(variant),
+    depthwiseBackpropInput(variant),
+    tile(variant),
+    leadingReduction(tf.Sum, false, variant),
+    leadingReduction(tf.Mean, true, variant),
+  ];
+}

@@ -1,0 +1,44 @@
+/** `siamese verify a.jpg b.jpg` / `siamese verify --dir <dir>`: are these photos the same person? */
+import type { Command } from 'commander';
+import { initBackend } from '../../backend';
+import { DEFAULT_VERIFY_MODEL, Verifier, folderSummary, folderTableRows, formatVerdict, textTable } from '../../eval';
+
+interface VerifyOptions { model?: string; aligned?: boolean; dir?: string; detector?: string; json?: boolean }
+
+export function register(program: Command): void {
+  program
+    .command('verify')
+    .description('say whether two photos show the same person (face detection, alignment, a face-pretrained model and a threshold fitted on LFW View 1)')
+    .argument('[a]', 'first photo')
+    .argument('[b]', 'second photo')
+    .option('--model <name>', `embedding model (default ${DEFAULT_VERIFY_MODEL})`)
+    .option('--aligned', 'the images are already face crops: skip face detection')
+    .option('--dir <dir>', 'folder mode: verify every pair of images in <dir>/<person>/*')
+    .option('--detector <name>', 'face detector: tiny (default, fast) or ssd (slower, finds smaller faces)')
+    .option('--json', 'print JSON instead of text')
+    .action(async (a: string | undefined, b: string | undefined, opts: VerifyOptions) => {
+      if (!opts.dir && (!a || !b)) throw new Error('give two photos (siamese verify a.jpg b.jpg) or a folder (siamese verify --dir <dir>)');
+      if (opts.dir && (a || b)) throw new Error('give either two photos or --dir, not both');
+      const log = opts.json ? (s: string) => console.error(s) : (s: string) => console.log(s);
+      await initBackend({ quiet: true });
+      const t = performance.now();
+      const verifier = await Verifier.create({ model: opts.model, aligned: opts.aligned, detect: opts.detector ? { detector: opts.detector as 'tiny' | 'ssd' } : {} });
+      log(`loaded ${verifier.embedder.name} in ${(performance.now() - t).toFixed(0)} ms; threshold ${verifier.settings.threshold.toFixed(3)} fitted on ${verifier.settings.fittedOn}${opts.aligned ? '; --aligned: no face detection, images used as crops' : ''}`);
+      if (opts.dir) {
+        const { rows, problems } = await verifier.verifyFolder(opts.dir);
+        const summary = folderSummary(rows);
+        if (opts.json) {
+          console.log(JSON.stringify({ rows: folderTableRows(rows, opts.dir), summary, problems }, null, 2));
+        } else {
+          console.log(textTable(folderTableRows(rows, opts.dir)));
+          console.log(`${summary.pairs} pairs: ${summary.decided} decided (${summary.right} right${summary.decided ? `, ${(100 * summary.accuracy).toFixed(1)} %` : ''}), ${summary.uncertain} uncertain, ${summary.noFace} without a face`);
+          for (const p of problems) console.log(`skipped ${p}`);
+        }
+        return;
+      }
+      const v = await verifier.verify(a!, b!);
+      if (opts.json) console.log(JSON.stringify({ decision: v.decision, value: v.value, threshold: v.threshold, uncertainBand: v.uncertainBand, model: v.model, a: v.a.note, b: v.b.note, ms: v.ms }, null, 2));
+      else console.log(formatVerdict(v, verifier.embedder.description).join('\n'));
+      if (v.decision === 'no-face') process.exitCode = 2;
+    });
+}

@@ -1,0 +1,144 @@
+/**
+ * The on-disk decoded-image cache: a second epoch or a rerun never decodes the JPEGs again.
+ *
+ * An entry is keyed by (absolute path, modification time, byte size, output size, channels, crop, decoder
+ * version), hashed with SHA-256; editing or replacing a file, or changing any load option, gives a new key.
+ * Each entry is one small file `<dir>/<2 hex>/<hash>.px`: a 16-byte header (magic, width, height, channels)
+ * then the raw 8-bit pixels. Entries are written to a temporary name and renamed, so a crash never leaves
+ * a half-written entry; an unreadable entry is decoded again and replaced.
+ *
+ * @see notebooks/01-lfw-analysis.ipynb
+ */
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { decodeImage, loadOptionsKey, resolveLoadOptions, MAX_INPUT_PIXELS, type LoadOptions } from './image';
+import { decodeCacheDir } from './paths';
+import type { Channels, DecodedImage } from './types';
+
+const MAGIC = 0x53504331; // "SPC1"
+const HEADER_BYTES = 16;
+
+/** Hit and miss counts of a {@link DecodeCache}. */
+export interface CacheStats {
+  hits: number;
+  misses: number;
+  /** Entries that existed but were unreadable and were rebuilt. */
+  repaired: number;
+}
+
+/** A decoded-image cache in one folder. */
+export class DecodeCache {
+  readonly dir: string;
+  readonly stats: CacheStats = { hits: 0, misses: 0, repaired: 0 };
+  private seq = 0;
+
+  /** @param dir the cache folder (default `<data home>/cache/decoded`); created on first write. */
+  constructor(dir: string = decodeCacheDir()) {
+    this.dir = path.resolve(dir);
+  }
+
+  /** The cache key for `file` (already stat-ed) decoded with `opts`. */
+  static key(absFile: string, stat: { mtimeMs: number; size: number }, opts: LoadOptions): string {
+    return createHash('sha256')
+      .update(`${absFile}\0${Math.round(stat.mtimeMs)}\0${stat.size}\0${loadOptionsKey(opts)}`)
+      .digest('hex');
+  }
+
+  private entryPath(key: string): string {
+    return path.join(this.dir, key.slice(0, 2), `${key}.px`);
+  }
+
+  /** Loads `file` decoded with `options`, from the cache when possible, decoding and storing it otherwise. */
+  async load(file: string, options: Partial<LoadOptions> = {}, maxPixels = MAX_INPUT_PIXELS): Promise<DecodedImage> {
+    const opts = resolveLoadOptions(options);
+    let real: string;
+    let stat: { mtimeMs: number; size: number };
+    try {
+      real = path.resolve(file);
+      stat = await fs.stat(real);
+    } catch {
+      return decodeImage(file, opts, maxPixels); // gives the proper "cannot read" error
+    }
+    const key = DecodeCache.key(real, stat, opts);
+    const entry = this.entryPath(key);
+    const cached = await this.read(entry, opts);
+    if (cached) {
+      this.stats.hits++;
+      return cached;
+    }
+    const img = await decodeImage(file, opts, maxPixels);
+    this.stats.misses++;
+    await this.write(entry, img);
+    return img;
+  }
+
+  private async read(entry: string, opts: LoadOptions): Promise<DecodedImage | null> {
+    let buf: Buffer;
+    try {
+      buf = await fs.readFile(entry);
+    } catch {
+      return null;
+    }
+    const ok = buf.length >= HEADER_BYTES && buf.readUInt32LE(0) === MAGIC;
+    const width = ok ? buf.readUInt32LE(4) : 0;
+    const height = ok ? buf.readUInt32LE(8) : 0;
+    const channels = ok ? buf.readUInt32LE(12) : 0;
+    if (!ok || width !== opts.size || height !== opts.size || channels !== opts.channels ||
+        buf.length !== HEADER_BYTES + width * height * channels) {
+      this.stats.repaired++;
+      return null;
+    }
+    const data = new Uint8Array(buf.buffer, buf.byteOffset + HEADER_BYTES, width * height * channels);
+    return { data, width, height, channels: channels as Channels };
+  }
+
+  private async write(entry: string, img: DecodedImage): Promise<void> {
+    const header = Buffer.alloc(HEADER_BYTES);
+    header.writeUInt32LE(MAGIC, 0);
+    header.writeUInt32LE(img.width, 4);
+    header.writeUInt32LE(img.height, 8);
+    header.writeUInt32LE(img.channels, 12);
+    const tmp = `${entry}.${process.pid}.${++this.seq}.tmp`;
+    try {
+      await fs.mkdir(path.dirname(entry), { recursive: true });
+      await fs.writeFile(tmp, Buffer.concat([header, img.data]));
+      await fs.rename(tmp, entry);
+    } catch (err) {
+      await fs.rm(tmp, { force: true });
+      // A cache that cannot be written (read-only disk, full disk) only costs speed: say so once.
+      if (!this.warned) {
+        this.warned = true;
+        console.warn(`decode cache: cannot write to ${this.dir} (${(err as Error).message}); continuing without caching`);
+      }
+    }
+  }
+
+  private warned = false;
+
+  /** Deletes every entry. */
+  async clear(): Promise<void> {
+    await fs.rm(this.dir, { recursive: true, force: true });
+  }
+
+  /** Number of entries and bytes on disk. */
+  async size(): Promise<{ entries: number; bytes: number }> {
+    let entries = 0;
+    let bytes = 0;
+    let shards: string[];
+    try {
+      shards = await fs.readdir(this.dir);
+    } catch {
+      return { entries, bytes };
+    }
+    for (const shard of shards) {
+      const names = await fs.readdir(path.join(this.dir, shard)).catch(() => [] as string[]);
+      for (const name of names) {
+        if (!name.endsWith('.px')) continue;
+        entries++;
+        bytes += (await fs.stat(path.join(this.dir, shard, name))).size;
+      }
+    }
+    return { entries, bytes };
+  }
+}

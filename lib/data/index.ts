@@ -1,0 +1,40 @@
+/** Data: datasets in identity folders, decoding and its cache, pair files, splits, the data resolver, analysis. */
+export type { IsSame, ImageRef, Pair, PairSource, PairList, Channels, DecodedImage } from './types';
+export { NO_CROP, DEFAULT_LFW_CROP, resolveCrop, cropKey, cropRegion } from './crop';
+export type { CropConfig, NoCrop, CenterCrop, BoxCrop, PixelBox } from './crop';
+export { decodeImage, decodeImageBuffer, encodePng, resolveLoadOptions, loadOptionsKey, sniffFormat, ImageDecodeError, DEFAULT_LOAD, MAX_INPUT_PIXELS, DECODER_VERSION } from './image';
+export type { LoadOptions, ImageFormat } from './image';
+export { readPnm, writePnm, isPnm } from './pnm';
+export type { PnmImage } from './pnm';
+export { DecodeCache } from './cache';
+export type { CacheStats } from './cache';
+export { Dataset, DatasetError, ImageLoadError, IMAGE_EXTENSIONS, lfwFileName, lfwRef, refKey } from './dataset';
+export type { DatasetLayout, DatasetProblem, OpenDatasetOptions } from './dataset';
+export { projectRoot, dataHome, lfwMetaDir, decodeCacheDir, splitsDir } from './paths';
+export {
+  parseOfficialPairs, readOfficialPairs, loadOfficialPairs, formatOfficialPairs, writeOfficialPairs,
+  parseSeed2Pairs, readSeed2Pairs, formatSeed2Pairs, writeSeed2Pairs,
+  validatePairs, findMissing, makePairList, pairKey, pairFilesFor, PairFileError, OFFICIAL_PAIR_FILES,
+} from './pairs';
+export type { PairIssue, ReadPairsOptions, OfficialPairFile } from './pairs';
+export {
+  makeSplit, samplePairs, resolveSplitConfig, checkLeakage, assertNoLeakage, splitPairList,
+  formatSplit, saveSplit, loadSplit, DEFAULT_SPLIT, SPLIT_PRESETS, SPLIT_NAMES,
+} from './split';
+export type { Split, SplitConfig, SplitConfigInput, SplitName, LeakageReport } from './split';
+export { resolveData, openData, findDownloadedLfw, looksLikeDataset, existingSynthetic, setDefaultSyntheticStep } from './resolve';
+export type { DataSource, ResolvedData, ResolveDataOptions, SyntheticStep, SyntheticResult } from './resolve';
+export { imagesToTensor } from './tensor';
+export {
+  datasetSummary, peopleFrame, topPeople, imagesPerPersonDistribution, imageStats, imageStatsFrame, describeRows,
+  pairListSummary, pairSummaryFrame, frameRows,
+} from './analysis';
+export type { DatasetSummary, ImageStats, ImageStatsOptions, PairListSummary } from './analysis';
+export { ensureSynthetic, generateSynthetic, planSynthetic, resolveSynthConfig, readSynthManifest, manifestMatches, renderSyntheticImage, sampleIdentity, sampleVariation, faceSvg, renderFace, measureSynthDifficulty, bestThreshold, DEFAULT_SYNTH, SYNTH_VERSION, SYNTH_MANIFEST } from './synth';
+export type { SynthConfig, SynthManifest, SynthPerson, SynthPlan, SynthResult, GenerateOptions, FaceIdentity, FaceVariation, SynthDifficulty, BaselineScore, DifficultyOptions } from './synth';
+export { createPairPipeline, PairPipeline, resolvePipelineConfig, DEFAULT_PIPELINE, normalizeImages, resolvePreprocessing, DEFAULT_PREPROCESSING, NORMALIZATIONS, IMAGENET_MEAN, IMAGENET_STD } from './pipeline';
+export type { PipelineConfig, PipelineConfigInput, PipelineState, PipelinePosition, PairBatch, PipelineStats, CreatePipelineOptions, Preprocessing, Normalization } from './pipeline';
+export { downloadLfw, fetchDataset, sha256File, parseLfwVariant, LFW_ARCHIVES, LFW_VARIANTS, DownloadError, ChecksumError } from './download';
+export type { ArchiveSource, LfwVariant, DownloadOptions, FetchResult, ProgressMode } from './download';
+export { extractTarGz, safeEntryPath, ArchiveError } from './tar';
+export type { ExtractResult, TarEntryInfo } from './tar';

@@ -1,0 +1,33 @@
+/**
+ * Where the project keeps its data: the project root, the data home (`SIAMESE_DATA`, default `data/` in the
+ * project) and the shipped LFW pair files (`data/lfw-meta/`).
+ *
+ * @see notebooks/01-lfw-analysis.ipynb
+ */
+import * as path from 'node:path';
+
+/** The project folder (the one holding package.json), from lib/data (tsx) or dist/data (built). */
+export function projectRoot(): string {
+  return path.resolve(__dirname, '..', '..');
+}
+
+/** The data home: `$SIAMESE_DATA` (resolved against the working directory) or `<project>/data`. */
+export function dataHome(env: NodeJS.ProcessEnv = process.env): string {
+  const fromEnv = env.SIAMESE_DATA;
+  return fromEnv !== undefined && fromEnv.trim() !== '' ? path.resolve(fromEnv) : path.join(projectRoot(), 'data');
+}
+
+/** The folder holding LFW's official pair files (always the shipped copy in the project). */
+export function lfwMetaDir(): string {
+  return path.join(projectRoot(), 'data', 'lfw-meta');
+}
+
+/** The decoded-image cache folder under a data home. */
+export function decodeCacheDir(home: string = dataHome()): string {
+  return path.join(home, 'cache', 'decoded');
+}
+
+/** The folder for saved splits under a data home. */
+export function splitsDir(home: string = dataHome()): string {
+  return path.join(home, 'splits');
+}

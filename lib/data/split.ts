@@ -1,0 +1,328 @@
+/**
+ * Person-disjoint train/val/test splits with balanced same/different pairs.
+ *
+ * People (not images) are assigned to splits, so no identity is seen in two splits. People with two or
+ * more images (the only ones that can form a same-person pair) are shuffled and divided separately from
+ * people with one image, so every split gets its share of both. Pairs are then sampled inside each split:
+ * same-person pairs pick a person uniformly (so George_W_Bush's 530 images do not dominate), different-person
+ * pairs pick two people uniformly; no pair repeats. Every split the lib makes or loads passes
+ * {@link assertNoLeakage}. Splits are saved as JSON with the seed and config that made them.
+ *
+ * @see notebooks/02-splitting.ipynb
+ */
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import type { Rng } from '../util';
+import { refKey, type Dataset } from './dataset';
+import { findMissing, makePairList, pairKey, PairFileError } from './pairs';
+import type { ImageRef, IsSame, Pair, PairList } from './types';
+
+/** The three splits. */
+export type SplitName = 'train' | 'val' | 'test';
+export const SPLIT_NAMES: readonly SplitName[] = ['train', 'val', 'test'];
+
+/** How to split. JSON-serialisable. */
+export interface SplitConfig {
+  /** A preset's name, or 'custom'. */
+  readonly preset: string;
+  /** The share of people in each split (each in [0, 1], summing to 1). */
+  readonly peopleFractions: Readonly<Record<SplitName, number>>;
+  /** How many pairs to sample in each split. */
+  readonly numPairs: Readonly<Record<SplitName, number>>;
+  /** The share of same-person pairs (0.5 = balanced). */
+  readonly sameFraction: number;
+}
+
+/** 70/15/15 % of people; 1000/200/200 balanced pairs. */
+export const DEFAULT_SPLIT: Readonly<SplitConfig> = Object.freeze({
+  preset: 'default',
+  peopleFractions: { train: 0.7, val: 0.15, test: 0.15 },
+  numPairs: { train: 1000, val: 200, test: 200 },
+  sameFraction: 0.5,
+});
+
+/** Named split configs; `seed1` is seed 1's protocol (300 / 75 / 100 pairs, person-disjoint). */
+export const SPLIT_PRESETS: Readonly<Record<string, Readonly<SplitConfig>>> = Object.freeze({
+  default: DEFAULT_SPLIT,
+  seed1: Object.freeze({
+    preset: 'seed1',
+    // People in proportion to the pair counts (300 : 75 : 100).
+    peopleFractions: { train: 0.64, val: 0.16, test: 0.2 },
+    numPairs: { train: 300, val: 75, test: 100 },
+    sameFraction: 0.5,
+  }),
+});
+
+/** A partial config: fields override the preset's (default: 'default'). */
+export type SplitConfigInput = Partial<Omit<SplitConfig, 'peopleFractions' | 'numPairs'>> & {
+  readonly peopleFractions?: Partial<Record<SplitName, number>>;
+  readonly numPairs?: Partial<Record<SplitName, number>>;
+};
+
+/** Merges `partial` over its preset and checks it; errors name the bad value. */
+export function resolveSplitConfig(partial: SplitConfigInput = {}): SplitConfig {
+  const presetName = partial.preset ?? 'default';
+  const base = SPLIT_PRESETS[presetName];
+  if (!base && (partial.peopleFractions === undefined || partial.numPairs === undefined)) {
+    throw new RangeError(`unknown split preset ${JSON.stringify(presetName)}; known: ${Object.keys(SPLIT_PRESETS).join(', ')}`);
+  }
+  const fractions = { ...(base?.peopleFractions ?? {}), ...(partial.peopleFractions ?? {}) } as Record<SplitName, number>;
+  const numPairs = { ...(base?.numPairs ?? {}), ...(partial.numPairs ?? {}) } as Record<SplitName, number>;
+  for (const s of SPLIT_NAMES) {
+    const f = fractions[s];
+    if (typeof f !== 'number' || !Number.isFinite(f) || f < 0 || f > 1) throw new RangeError(`split peopleFractions.${s} must be a number in [0, 1], got ${JSON.stringify(f)}`);
+    const n = numPairs[s];
+    if (!Number.isInteger(n) || n < 0) throw new RangeError(`split numPairs.${s} must be a non-negative integer, got ${JSON.stringify(n)}`);
+    if (n > 0 && f === 0) throw new RangeError(`split ${s} asks for ${n} pairs but peopleFractions.${s} is 0`);
+  }
+  const sum = fractions.train + fractions.val + fractions.test;
+  if (Math.abs(sum - 1) > 1e-6) throw new RangeError(`split peopleFractions must sum to 1, got ${JSON.stringify(fractions)} (sum ${sum})`);
+  const sameFraction = partial.sameFraction ?? base?.sameFraction ?? 0.5;
+  if (typeof sameFraction !== 'number' || !(sameFraction >= 0 && sameFraction <= 1)) throw new RangeError(`split sameFraction must be in [0, 1], got ${JSON.stringify(sameFraction)}`);
+  const changed = base && (JSON.stringify(fractions) !== JSON.stringify(base.peopleFractions) ||
+    JSON.stringify(numPairs) !== JSON.stringify(base.numPairs) || sameFraction !== base.sameFraction);
+  return {
+    preset: changed && !presetName.endsWith('+custom') ? `${presetName}+custom` : presetName,
+    peopleFractions: { train: fractions.train, val: fractions.val, test: fractions.test },
+    numPairs: { train: numPairs.train, val: numPairs.val, test: numPairs.test },
+    sameFraction,
+  };
+}
+
+/** A person-disjoint split: its people and pairs, and the seed, config and dataset that made it. */
+export interface Split {
+  readonly format: 'siamese-split/1';
+  /** The rng seed path that made it (`rng.key`). */
+  readonly seed: string;
+  readonly config: SplitConfig;
+  /** The dataset it was made from (for checking it is reused on the same data). */
+  readonly dataset: { readonly root: string; readonly numPeople: number; readonly numImages: number };
+  readonly people: Readonly<Record<SplitName, readonly string[]>>;
+  readonly pairs: Readonly<Record<SplitName, readonly Pair[]>>;
+}
+
+/** Divides `count` items by `fractions` (largest remainder; train takes the rest). */
+function apportion(count: number, fractions: Readonly<Record<SplitName, number>>): Record<SplitName, number> {
+  const raw = SPLIT_NAMES.map((s) => count * fractions[s]);
+  const out = raw.map(Math.floor);
+  const order = raw.map((r, i) => [r - Math.floor(r), i] as const).sort((x, y) => y[0] - x[0] || x[1] - y[1]);
+  let left = count - out.reduce((a, b) => a + b, 0);
+  for (const [, i] of order) {
+    if (left <= 0) break;
+    if (fractions[SPLIT_NAMES[i]] > 0) { out[i]++; left--; }
+  }
+  return { train: out[0], val: out[1], test: out[2] };
+}
+
+/**
+ * Samples `n` pairs among `people` of `dataset`: `round(n * sameFraction)` same-person pairs and the rest
+ * different-person pairs, no pair twice, shuffled. Throws, saying how many are possible, when there are not
+ * enough distinct pairs.
+ *
+ * @see notebooks/02-splitting.ipynb
+ */
+export function samplePairs(dataset: Dataset, people: readonly string[], n: number, rng: Rng, sameFraction = 0.5, label = 'pairs'): Pair[] {
+  const nSame = Math.round(n * sameFraction);
+  const nDiff = n - nSame;
+  const multi = people.filter((p) => dataset.images(p).length >= 2);
+  const sameCapacity = multi.reduce((acc, p) => { const k = dataset.images(p).length; return acc + (k * (k - 1)) / 2; }, 0);
+  if (nSame > sameCapacity) {
+    throw new RangeError(`${label}: asked for ${nSame} same-person pairs but its ${people.length} people (${multi.length} with 2+ images) allow only ${sameCapacity}; ask for fewer pairs or give this split more people`);
+  }
+  const sizes = people.map((p) => dataset.images(p).length);
+  const total = sizes.reduce((a, b) => a + b, 0);
+  const diffCapacity = (total * total - sizes.reduce((a, k) => a + k * k, 0)) / 2;
+  if (nDiff > diffCapacity) {
+    throw new RangeError(`${label}: asked for ${nDiff} different-person pairs but its ${people.length} people allow only ${diffCapacity}`);
+  }
+  const seen = new Set<string>();
+  const out: Pair[] = [];
+  const add = (a: ImageRef, b: ImageRef, isSame: IsSame): boolean => {
+    const pair = { a, b, isSame };
+    const key = pairKey(pair);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    out.push(pair);
+    return true;
+  };
+  const sameRng = rng.fork('same');
+  if (nSame > sameCapacity / 2) { // dense: enumerate every same pair and sample
+    const all: [ImageRef, ImageRef][] = [];
+    for (const p of multi) {
+      const files = dataset.images(p);
+      for (let i = 0; i < files.length; i++) for (let j = i + 1; j < files.length; j++) all.push([{ person: p, file: files[i] }, { person: p, file: files[j] }]);
+    }
+    for (const [a, b] of sameRng.sample(all, nSame)) add(a, b, 1);
+  } else {
+    while (out.length < nSame) {
+      const p = sameRng.pick(multi);
+      const [fa, fb] = sameRng.sample(dataset.images(p), 2);
+      add({ person: p, file: fa }, { person: p, file: fb }, 1);
+    }
+  }
+  const diffRng = rng.fork('different');
+  let guard = 0;
+  while (out.length < n) {
+    if (++guard > 1000 * n + 10000) throw new RangeError(`${label}: could not find ${nDiff} distinct different-person pairs`);
+    const [pa, pb] = diffRng.sample(people, 2);
+    add({ person: pa, file: diffRng.pick(dataset.images(pa)) }, { person: pb, file: diffRng.pick(dataset.images(pb)) }, 0);
+  }
+  return rng.fork('order').shuffle(out);
+}
+
+/**
+ * Makes a person-disjoint split of `dataset` with `rng` (its key is recorded as the seed), checks it for
+ * leakage and returns it.
+ *
+ * @see notebooks/02-splitting.ipynb
+ */
+export function makeSplit(dataset: Dataset, rng: Rng, config: SplitConfigInput = {}): Split {
+  const cfg = resolveSplitConfig(config);
+  const peopleRng = rng.fork('people');
+  const multi = peopleRng.shuffle(dataset.peopleWithAtLeast(2));
+  const single = peopleRng.shuffle(dataset.people.filter((p) => dataset.images(p).length < 2));
+  const people: Record<SplitName, string[]> = { train: [], val: [], test: [] };
+  for (const group of [multi, single]) {
+    const counts = apportion(group.length, cfg.peopleFractions);
+    let at = 0;
+    for (const s of SPLIT_NAMES) {
+      people[s].push(...group.slice(at, at + counts[s]));
+      at += counts[s];
+    }
+  }
+  for (const s of SPLIT_NAMES) people[s].sort();
+  const pairs = {} as Record<SplitName, Pair[]>;
+  for (const s of SPLIT_NAMES) pairs[s] = samplePairs(dataset, people[s], cfg.numPairs[s], rng.fork(`pairs/${s}`), cfg.sameFraction, `split ${s}`);
+  const split: Split = {
+    format: 'siamese-split/1',
+    seed: rng.key,
+    config: cfg,
+    dataset: { root: dataset.root, numPeople: dataset.numPeople, numImages: dataset.numImages },
+    people,
+    pairs,
+  };
+  assertNoLeakage(split);
+  return split;
+}
+
+/** What {@link checkLeakage} found: empty lists mean no leakage. */
+export interface LeakageReport {
+  /** People listed in two or more splits, with the splits. */
+  readonly sharedPeople: readonly { person: string; splits: SplitName[] }[];
+  /** Images used by pairs of two or more splits. */
+  readonly sharedImages: readonly { image: string; splits: SplitName[] }[];
+  /** Pairs that use a person not assigned to their own split. */
+  readonly foreignPairs: readonly { split: SplitName; index: number; person: string }[];
+  /** What was compared, for the record. */
+  readonly checked: { readonly people: number; readonly images: number; readonly pairs: number };
+}
+
+/** Compares every split with every other: people, images used by pairs, and pairs against their split's people. */
+export function checkLeakage(split: Pick<Split, 'people' | 'pairs'>): LeakageReport {
+  const personSplits = new Map<string, SplitName[]>();
+  const imageSplits = new Map<string, SplitName[]>();
+  const foreignPairs: { split: SplitName; index: number; person: string }[] = [];
+  const note = (m: Map<string, SplitName[]>, k: string, s: SplitName): void => {
+    const list = m.get(k);
+    if (!list) m.set(k, [s]);
+    else if (!list.includes(s)) list.push(s);
+  };
+  let pairs = 0;
+  for (const s of SPLIT_NAMES) {
+    const own = new Set(split.people[s]);
+    for (const p of split.people[s]) note(personSplits, p, s);
+    split.pairs[s].forEach((pair, index) => {
+      pairs++;
+      for (const r of [pair.a, pair.b]) {
+        note(imageSplits, refKey(r), s);
+        if (!own.has(r.person)) foreignPairs.push({ split: s, index, person: r.person });
+      }
+    });
+  }
+  return {
+    sharedPeople: [...personSplits].filter(([, v]) => v.length > 1).map(([person, splits]) => ({ person, splits })),
+    sharedImages: [...imageSplits].filter(([, v]) => v.length > 1).map(([image, splits]) => ({ image, splits })),
+    foreignPairs,
+    checked: { people: personSplits.size, images: imageSplits.size, pairs },
+  };
+}
+
+/** Throws if any identity or image is in two splits, or any pair uses a person outside its split. */
+export function assertNoLeakage(split: Pick<Split, 'people' | 'pairs'>): LeakageReport {
+  const r = checkLeakage(split);
+  const lines = [
+    ...r.sharedPeople.map((x) => `person ${x.person} is in ${x.splits.join(' and ')}`),
+    ...r.sharedImages.map((x) => `image ${x.image} is used by pairs in ${x.splits.join(' and ')}`),
+    ...r.foreignPairs.map((x) => `${x.split} pair ${x.index + 1} uses ${x.person}, who is not a ${x.split} person`),
+  ];
+  if (lines.length) throw new Error(`split leaks between train/val/test (${lines.length} finding(s)):\n  ${lines.slice(0, 30).join('\n  ')}${lines.length > 30 ? `\n  ... and ${lines.length - 30} more` : ''}`);
+  return r;
+}
+
+/** One split's pairs as a PairList named `split/<name>`. */
+export function splitPairList(split: Split, name: SplitName): PairList {
+  return makePairList(`split/${name}`, split.pairs[name]);
+}
+
+/** The split as JSON text: readable header, one pair per line. */
+export function formatSplit(split: Split): string {
+  const pairLines = (s: SplitName): string => split.pairs[s]
+    .map((p) => `      ${JSON.stringify({ a: refKey(p.a), b: refKey(p.b), isSame: p.isSame })}`).join(',\n');
+  const head = JSON.stringify({ format: split.format, seed: split.seed, config: split.config, dataset: split.dataset, people: split.people }, null, 2);
+  return `${head.slice(0, -2)},\n  "pairs": {\n${SPLIT_NAMES.map((s) => `    "${s}": [\n${pairLines(s)}\n    ]`).join(',\n')}\n  }\n}\n`;
+}
+
+/** Writes a split as JSON (creating the folder). */
+export async function saveSplit(split: Split, file: string): Promise<void> {
+  await fs.mkdir(path.dirname(path.resolve(file)), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  await fs.writeFile(tmp, formatSplit(split));
+  await fs.rename(tmp, file);
+}
+
+function parseStoredRef(s: unknown, where: string): ImageRef {
+  if (typeof s !== 'string' || s.split('/').length !== 2 || s.startsWith('/') || s.endsWith('/')) throw new Error(`${where}: image must be "Person/file", got ${JSON.stringify(s)}`);
+  const [person, file] = s.split('/');
+  return { person, file };
+}
+
+/**
+ * Reads a split saved by {@link saveSplit}, checks its config and runs the leakage check; with `dataset`,
+ * also checks that every pair resolves (all missing ones listed in one error).
+ */
+export async function loadSplit(file: string, dataset?: Dataset): Promise<Split> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await fs.readFile(file, 'utf8'));
+  } catch (err) {
+    throw new Error(`cannot read split ${file}: ${(err as Error).message}`);
+  }
+  const o = raw as Record<string, unknown>;
+  if (!o || o.format !== 'siamese-split/1') throw new Error(`${file} is not a saved split (format ${JSON.stringify(o?.format)}, expected "siamese-split/1")`);
+  const config = resolveSplitConfig(o.config as SplitConfigInput);
+  const people = {} as Record<SplitName, string[]>;
+  const pairs = {} as Record<SplitName, Pair[]>;
+  const rawPeople = o.people as Record<string, unknown>;
+  const rawPairs = o.pairs as Record<string, unknown>;
+  for (const s of SPLIT_NAMES) {
+    const ps = rawPeople?.[s];
+    if (!Array.isArray(ps) || ps.some((p) => typeof p !== 'string')) throw new Error(`${file}: people.${s} must be a list of names`);
+    people[s] = ps as string[];
+    const list = rawPairs?.[s];
+    if (!Array.isArray(list)) throw new Error(`${file}: pairs.${s} must be a list`);
+    pairs[s] = list.map((p: { a?: unknown; b?: unknown; isSame?: unknown }, i) => {
+      const where = `${file}: pairs.${s}[${i}]`;
+      if (p?.isSame !== 0 && p?.isSame !== 1) throw new Error(`${where}: isSame must be 0 or 1, got ${JSON.stringify(p?.isSame)}`);
+      return { a: parseStoredRef(p.a, where), b: parseStoredRef(p.b, where), isSame: p.isSame };
+    });
+  }
+  const ds = o.dataset as Split['dataset'];
+  const split: Split = { format: 'siamese-split/1', seed: String(o.seed), config, dataset: ds, people, pairs };
+  assertNoLeakage(split);
+  if (dataset) {
+    const issues = SPLIT_NAMES.flatMap((s) => findMissing({ ...splitPairList(split, s), sources: split.pairs[s].map((_, i) => ({ file, line: i + 1 })) }, dataset)
+      .map((x) => ({ ...x, message: `pairs.${s}[${x.line - 1}]: ${x.message}` })));
+    if (issues.length) throw new PairFileError(issues, `${issues.length} pair(s) of split ${file} do not resolve in dataset ${dataset.root}:`);
+  }
+  return split;
+}

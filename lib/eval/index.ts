@@ -1,0 +1,41 @@
+/**
+ * Evaluation: metrics as pure functions on plain arrays (values + isSame + direction), the LFW View 2
+ * protocol, face detection for personal photos, verification and error galleries.
+ *
+ * @see notebooks/06-test-evaluation.ipynb
+ */
+export { AS_DISTANCE, AS_SCORE, checkScored, closeness, accepts, countLabels } from './scored';
+export type { Direction } from './scored';
+export { confusionAt, accuracyAt, accuracyOf, tarOf, farOf } from './confusion';
+export type { Confusion } from './confusion';
+export { bestThreshold } from './threshold';
+export type { ThresholdFit } from './threshold';
+export { roc, auc, eer, tarAtFar } from './roc';
+export type { Roc, EerResult, TarAtFarResult } from './roc';
+export { bootstrapCi, quantile, resolveBootstrap, DEFAULT_BOOTSTRAP } from './bootstrap';
+export type { BootstrapConfig, ConfidenceInterval } from './bootstrap';
+export { METRICS, METRIC_NAMES, computeMetrics, selectMetrics } from './metrics';
+export type { Metric, MetricName, MetricContext, MetricSelection } from './metrics';
+export {
+  crossValidate, crossValidateWith, fixedVsCalibrated, summarizeFolds, foldIds, foldLeakage, assertNoFoldLeakage,
+} from './view2';
+export type { FoldResult, FoldSummary, CrossValidation, FoldTask, FoldValues, FixedVsCalibrated, TrainingData, FoldLeak } from './view2';
+export { fitUncertainBand } from './uncertain';
+export type { UncertainBand } from './uncertain';
+export { readVerifyModel, writeVerifyModel, verifyModelsFile } from './verify-model';
+export type { VerifyModelSettings } from './verify-model';
+export { readPhoto, detectFaces, cropBox, cropFace, squareAround, eyeCentres, resolveDetect, DEFAULT_DETECT } from './detect';
+export type { DetectConfig, DetectedFace, Photo } from './detect';
+export { prepareFace, MIN_PHOTO_SIDE } from './prepare-face';
+export type { PrepareOptions, PreparedFace } from './prepare-face';
+export { Verifier, decide, VERIFY_MODELS, DEFAULT_VERIFY_MODEL } from './verify';
+export type { VerifierOptions, EmbeddedFace, Verdict, FolderRow } from './verify';
+export { formatVerdict, folderTableRows, folderSummary, textTable, pairMatrix } from './verify-report';
+export { worstErrors } from './worst-errors';
+export type { PairError } from './worst-errors';
+export { readEmbeddingCache, pairValues } from './embedding-cache';
+export type { EmbeddingRecord } from './embedding-cache';
+export { rawPixelsEmbedder } from './raw-pixels';
+export { embedDataset, pairImages } from './embed-dataset';
+export { summarizeModel, thresholdGrid, accuracySweep } from './summary';
+export type { ScoredSet } from './summary';

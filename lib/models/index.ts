@@ -1,0 +1,39 @@
+/**
+ * Models: embedding networks (seed2's CNN, the workshop CNN, MobileNetV3-Small), the Siamese wrapper,
+ * custom layers, saving/loading and pretrained weights.
+ *
+ * @see notebooks/04-model-construction.ipynb
+ */
+export { seed2Cnn, seed2CnnParamCount, resolveSeed2Cnn, DEFAULT_SEED2_CNN } from './seed2-cnn';
+export type { Seed2CnnConfig } from './seed2-cnn';
+export { workshopCnn, resolveWorkshopCnn, DEFAULT_WORKSHOP_CNN } from './workshop-cnn';
+export type { WorkshopCnnConfig } from './workshop-cnn';
+export {
+  mobileNetV3Small, resolveMobileNetV3Small, DEFAULT_MOBILENET_V3_SMALL, setBackboneTrainable, isBackboneLayer, makeDivisible,
+} from './mobilenet-v3-small';
+export type { MobileNetV3SmallConfig, MobileNetHead, PaddingStyle, InputScaling } from './mobilenet-v3-small';
+export { HardSwish, hardSwish } from './layers/hard-swish';
+export { HardSigmoid, hardSigmoid } from './layers/hard-sigmoid';
+export { SeededDropout, seededDropout, maskSeed } from './layers/seeded-dropout';
+export type { SeededDropoutArgs } from './layers/seeded-dropout';
+export { FreezableBatchNorm, freezableBatchNorm } from './layers/freezable-batch-norm';
+export { torchDefault, torchvisionConv, torchvisionDepthwise } from './init';
+export { AbsoluteDifference, absoluteDifference } from './layers/absolute-difference';
+export { siamese, siameseOutput, resolveSiamese, DEFAULT_SIAMESE, SIAMESE_HEADS } from './siamese';
+export type { SiameseConfig, SiameseHead, SiameseOutput } from './siamese';
+export { saveModel, loadModel, fileHandler, readModelArtifacts, readModelMetadata, readWeights, MODEL_JSON, WEIGHTS_BIN } from './save-load';
+export type { NamedWeight } from './save-load';
+export { loadPretrainedWeights, normalizeWeightName } from './pretrained';
+export type { PretrainedOptions, PretrainedReport } from './pretrained';
+export { countParams, summaryRows, formatCount, formatBytes } from './summary';
+export type { ParamCounts, SummaryRow } from './summary';
+export { measureForwardSpeed } from './forward-speed';
+export type { ForwardSpeed, ForwardSpeedOptions } from './forward-speed';
+export { buildEmbedding, preprocessingFor, MODEL_KINDS } from './build';
+export type { ModelSpec } from './build';
+export { faceApiEmbedder, euclideanDistance } from './pretrained/face-embedder';
+export type { FaceEmbedder } from './pretrained/face-embedder';
+export { loadFaceApi, disposeFaceApi, faceApi, faceApiModelDir, readWeightsManifest, FACE_API_PACKAGE, FACE_API_NETS } from './pretrained/face-api';
+export type { FaceApiNetName, LoadFaceApiOptions, FaceApiModule, Point2 } from './pretrained/face-api';
+export { L2Normalize, l2Normalize } from './layers/l2-normalize';
+export type { L2NormalizeArgs } from './layers/l2-normalize';

@@ -1,0 +1,50 @@
+/**
+ * Hard sigmoid, `relu6(x + 3) / 6`, as torchvision's `Hardsigmoid` and Keras MobileNetV3 define it (the
+ * squeeze-excite gate). tfjs's built-in `hardSigmoid` activation is a different function
+ * (`clip(0.2·x + 0.5, 0, 1)`), so MobileNetV3 needs this one to match the reference weights.
+ *
+ * @see notebooks/04-model-construction.ipynb
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology';
+import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types';
+
+/** Arguments of {@link HardSigmoid}: only the common layer arguments. */
+export type HardSigmoidArgs = LayerArgs;
+
+/**
+ * Element-wise `relu6(x + 3) / 6`; the output has the input's shape.
+ * @see notebooks/04-model-construction.ipynb
+ */
+export class HardSigmoid extends tf.layers.Layer {
+  static readonly className = 'HardSigmoid6';
+
+  constructor(args: HardSigmoidArgs = {}) {
+    super(args);
+  }
+
+  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {
+    return inputShape;
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor {
+    return tf.tidy(() => {
+      const x = Array.isArray(inputs) ? inputs[0] : inputs;
+      return tf.div(tf.relu6(tf.add(x, 3)), 6);
+    });
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig() };
+  }
+}
+
+/**
+ * Factory in the tfjs style: `hardSigmoid({name})`.
+ * @see notebooks/04-model-construction.ipynb
+ */
+export function hardSigmoid(args: HardSigmoidArgs = {}): HardSigmoid {
+  return new HardSigmoid(args);
+}
+
+tf.serialization.registerClass(HardSigmoid);

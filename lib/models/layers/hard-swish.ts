@@ -1,0 +1,49 @@
+/**
+ * Hard swish, `x · relu6(x + 3) / 6`: MobileNetV3's cheap stand-in for swish (torchvision `Hardswish`,
+ * Keras `hard_swish`). tfjs has no built-in for it.
+ *
+ * @see notebooks/04-model-construction.ipynb
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology';
+import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types';
+
+/** Arguments of {@link HardSwish}: only the common layer arguments (name, trainable, ...). */
+export type HardSwishArgs = LayerArgs;
+
+/**
+ * Element-wise hard swish; the output has the input's shape.
+ * @see notebooks/04-model-construction.ipynb
+ */
+export class HardSwish extends tf.layers.Layer {
+  static readonly className = 'HardSwish';
+
+  constructor(args: HardSwishArgs = {}) {
+    super(args);
+  }
+
+  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {
+    return inputShape;
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor {
+    return tf.tidy(() => {
+      const x = Array.isArray(inputs) ? inputs[0] : inputs;
+      return tf.mul(x, tf.div(tf.relu6(tf.add(x, 3)), 6));
+    });
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig() };
+  }
+}
+
+/**
+ * Factory in the tfjs style: `hardSwish({name})`.
+ * @see notebooks/04-model-construction.ipynb
+ */
+export function hardSwish(args: HardSwishArgs = {}): HardSwish {
+  return new HardSwish(args);
+}
+
+tf.serialization.registerClass(HardSwish);

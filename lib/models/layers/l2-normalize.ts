@@ -1,0 +1,50 @@
+/**
+ * `x / max(‖x‖₂, ε)` along the last axis: puts every embedding on the unit sphere, so Euclidean distances
+ * lie in [0, 2] whatever the network's output scale, and a contrastive margin of about 1 means the same
+ * thing for every network. (Without it, a batch-normalised 128-d embedding has distances around 16, and a
+ * margin of 1 is meaningless.)
+ *
+ * @see notebooks/04-model-construction.ipynb
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology';
+import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types';
+
+export interface L2NormalizeArgs extends LayerArgs {
+  /** Floor of the norm, so a zero vector stays finite (default 1e-12, as torch.nn.functional.normalize). */
+  epsilon?: number;
+}
+
+export class L2Normalize extends tf.layers.Layer {
+  static readonly className = 'L2Normalize';
+  readonly epsilon: number;
+
+  constructor(args: L2NormalizeArgs = {}) {
+    super(args);
+    this.epsilon = args.epsilon ?? 1e-12;
+    if (!(this.epsilon > 0)) throw new RangeError(`L2Normalize epsilon must be > 0, got ${this.epsilon}`);
+  }
+
+  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
+    return inputShape as tf.Shape;
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor {
+    return tf.tidy(() => {
+      const x = Array.isArray(inputs) ? inputs[0] : inputs;
+      const norm = tf.sqrt(tf.sum(tf.square(x), -1, true));
+      return tf.div(x, tf.maximum(norm, this.epsilon));
+    });
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), epsilon: this.epsilon };
+  }
+}
+
+/** Factory in the tfjs style. */
+export function l2Normalize(args: L2NormalizeArgs = {}): L2Normalize {
+  return new L2Normalize(args);
+}
+
+tf.serialization.registerClass(L2Normalize);

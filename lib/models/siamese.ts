@@ -1,0 +1,96 @@
+/**
+ * The Siamese wrapper: one embedding network applied to both images of a pair, then a head.
+ *
+ * The same `embedNet` object is called on input `a` and on input `b`, so its weights exist once; the
+ * model summary lists it as one layer with two inbound nodes (and counts its parameters once). Heads:
+ * - `'euclidean'` / `'cosine'`: the pair's distance or similarity, `[n, 1]` (for contrastive training,
+ *   evaluation by threshold); the Distance's `higherIsCloser` says which way is "same".
+ * - `'bceConcat'` (seed2): `concat(ea, eb) → dense(1) → sigmoid`, the probability of "same person";
+ * - `'bceAbsDiff'`: `|ea − eb| → dense(1) → sigmoid`, the same but symmetric in a and b.
+ *
+ * @see notebooks/04-model-construction.ipynb
+ */
+import * as tf from '@tensorflow/tfjs';
+import { getDistance } from '../distances/get-distance';
+import { Rng } from '../util/rng';
+import { torchDefault } from './init';
+import { absoluteDifference } from './layers/absolute-difference';
+import { l2Normalize } from './layers/l2-normalize';
+
+export type SiameseHead = 'euclidean' | 'cosine' | 'bceConcat' | 'bceAbsDiff';
+export const SIAMESE_HEADS: readonly SiameseHead[] = ['euclidean', 'cosine', 'bceConcat', 'bceAbsDiff'];
+
+/** Configuration of {@link siamese}. */
+export interface SiameseConfig {
+  readonly head: SiameseHead;
+  /** Seed of the BCE head's dense layer (unused by distance heads). */
+  readonly seed: number;
+  /** L2-normalise each embedding before the head (distances then lie in [0, 2]). The seeds did not. */
+  readonly normalize: boolean;
+}
+
+export const DEFAULT_SIAMESE: Readonly<SiameseConfig> = Object.freeze({ head: 'euclidean', seed: 0, normalize: false });
+
+/**
+ * Merges `partial` over the defaults and validates; errors name the bad value.
+ * @see notebooks/04-model-construction.ipynb
+ */
+export function resolveSiamese(partial: Partial<SiameseConfig> = {}): SiameseConfig {
+  const cfg = { ...DEFAULT_SIAMESE, ...partial };
+  if (!SIAMESE_HEADS.includes(cfg.head)) throw new RangeError(`siamese head must be one of ${SIAMESE_HEADS.join(', ')}, got ${JSON.stringify(cfg.head)}`);
+  if (!Number.isInteger(cfg.seed)) throw new RangeError(`siamese seed must be an integer, got ${cfg.seed}`);
+  if (typeof cfg.normalize !== 'boolean') throw new RangeError(`siamese normalize must be true or false, got ${JSON.stringify(cfg.normalize)}`);
+  return cfg;
+}
+
+/** What a Siamese model's output means: a distance/similarity or a probability, and which way is "same". */
+export interface SiameseOutput {
+  readonly kind: 'distance' | 'probability';
+  readonly higherIsCloser: boolean;
+}
+
+/**
+ * The meaning of the output of a Siamese model with `head`.
+ * @see notebooks/04-model-construction.ipynb
+ */
+export function siameseOutput(head: SiameseHead): SiameseOutput {
+  resolveSiamese({ head });
+  if (head === 'bceConcat' || head === 'bceAbsDiff') return { kind: 'probability', higherIsCloser: true };
+  return { kind: 'distance', higherIsCloser: getDistance(head).higherIsCloser };
+}
+
+/**
+ * Wraps `embedNet` (one image input, one `[n, d]` output) into a two-input Siamese model
+ * `[a, b] → [n, 1]`; see the module doc for the heads.
+ * @see notebooks/04-model-construction.ipynb
+ */
+export function siamese(embedNet: tf.LayersModel, partial: Partial<SiameseConfig> = {}): tf.LayersModel {
+  const cfg = resolveSiamese(partial);
+  if (embedNet.inputs.length !== 1 || embedNet.outputs.length !== 1) {
+    throw new RangeError(`siamese needs an embedding network with one input and one output, got ${embedNet.inputs.length} and ${embedNet.outputs.length}`);
+  }
+  const outShape = embedNet.outputs[0].shape;
+  if (outShape.length !== 2) throw new RangeError(`siamese needs [n, d] embeddings, but ${embedNet.name} outputs ${JSON.stringify(outShape)}`);
+  const shape = embedNet.inputs[0].shape.slice(1) as number[];
+  const a = tf.input({ shape, name: 'a' });
+  const b = tf.input({ shape, name: 'b' });
+  let ea = embedNet.apply(a) as tf.SymbolicTensor;
+  let eb = embedNet.apply(b) as tf.SymbolicTensor;
+  if (cfg.normalize) {
+    const norm = l2Normalize({ name: 'l2_normalize' });
+    ea = norm.apply(ea) as tf.SymbolicTensor;
+    eb = norm.apply(eb) as tf.SymbolicTensor;
+  }
+  let out: tf.SymbolicTensor;
+  if (cfg.head === 'euclidean' || cfg.head === 'cosine') {
+    out = getDistance(cfg.head).layer(cfg.head).apply([ea, eb]) as tf.SymbolicTensor;
+  } else {
+    const merged = cfg.head === 'bceConcat'
+      ? (tf.layers.concatenate({ name: 'concat' }).apply([ea, eb]) as tf.SymbolicTensor)
+      : (absoluteDifference({ name: 'abs_diff' }).apply([ea, eb]) as tf.SymbolicTensor);
+    const fanIn = merged.shape[1] as number;
+    const init = torchDefault(fanIn, new Rng(cfg.seed).fork('siamese').fork('bce_dense'));
+    out = tf.layers.dense({ units: 1, activation: 'sigmoid', name: 'head_bce_dense', ...init }).apply(merged) as tf.SymbolicTensor;
+  }
+  return tf.model({ inputs: [a, b], outputs: out, name: `siamese_${cfg.head}` });
+}

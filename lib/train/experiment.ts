@@ -1,0 +1,260 @@
+/**
+ * Experiments as single calls: `runExperiment(config)` resolves the data, makes (or reuses) the split,
+ * builds the model, trains it, evaluates it on the held-out people and writes everything to
+ * `artifacts/runs/<name>-<config hash>/`. A finished run with the same config hash is returned at once
+ * (unless `force`); an interrupted one resumes from its last checkpoint. `loadOrTrain` also loads the model.
+ *
+ * @see notebooks/05-training-runs.ipynb
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../backend';
+import { createPairPipeline, type PipelineConfigInput } from '../data/pipeline';
+import { openData } from '../data/resolve';
+import { assertNoLeakage, loadSplit, makeSplit, saveSplit, type Split, type SplitConfigInput } from '../data/split';
+import type { Dataset } from '../data/dataset';
+import type { Pair } from '../data/types';
+import { auc, bestThreshold, accuracyAt, bootstrapCi } from '../eval';
+import { buildEmbedding, preprocessingFor, type ModelSpec } from '../models/build';
+import { loadModel, saveModel } from '../models/save-load';
+import { siamese, siameseOutput, type SiameseHead, type SiameseOutput } from '../models/siamese';
+import { artifactsDir, writeFileAtomic } from '../util/paths';
+import { configHash } from '../util/hash';
+import { Rng } from '../util/rng';
+import type { OptimizerConfig } from './optimizer';
+import type { ScheduleConfig } from './schedule';
+import { predictPairs, trainSiamese, type EarlyStopping, type EpochRecord, type LossConfig } from './trainer';
+
+/** Everything that defines a run. JSON data; its hash names the run folder. */
+export interface ExperimentConfig {
+  readonly name: string;
+  readonly data: {
+    /** A dataset folder (else the resolver: LFW_DIR, data home LFW, the synthetic set). */
+    readonly dir: string | null;
+    readonly split: SplitConfigInput;
+    /** Seed of the split (person assignment and pair sampling). */
+    readonly splitSeed: number;
+  };
+  readonly model: ModelSpec;
+  readonly head: SiameseHead;
+  /** L2-normalise embeddings before the head (distances in [0, 2]; seeds: false). */
+  readonly normalize: boolean;
+  readonly loss: LossConfig;
+  readonly optimizer: Partial<OptimizerConfig>;
+  readonly schedule: Partial<ScheduleConfig>;
+  /** Augmentation policy preset for training pairs ('none', 'seed2', 'default'). */
+  readonly augment: string;
+  readonly epochs: number;
+  /** Pairs per step. */
+  readonly batchSize: number;
+  /** Seed of initialisation, shuffles, augmentation and dropout. */
+  readonly seed: number;
+  readonly earlyStopping: EarlyStopping | null;
+}
+
+export const DEFAULT_EXPERIMENT: Readonly<ExperimentConfig> = Object.freeze({
+  name: 'default',
+  data: { dir: null, split: { preset: 'default', numPairs: { train: 3000, val: 400, test: 400 } }, splitSeed: 1 },
+  model: { kind: 'workshopCnn', options: { inputSize: 64 } },
+  head: 'euclidean',
+  normalize: true,
+  loss: { name: 'contrastive', margin: 1 },
+  optimizer: { name: 'adam', lr: 1e-3 },
+  schedule: { name: 'cosine' },
+  augment: 'default',
+  epochs: 8,
+  batchSize: 32,
+  seed: 0,
+  earlyStopping: null,
+} as ExperimentConfig);
+
+/** A partial config: nested objects merge field by field (a `model` or `loss` given replaces the default's). */
+export type ExperimentInput = Partial<Omit<ExperimentConfig, 'data'>> & { readonly data?: Partial<ExperimentConfig['data']> };
+
+/** Merges `partial` over the defaults and checks it; errors name the bad value. */
+export function resolveExperiment(partial: ExperimentInput = {}): ExperimentConfig {
+  const d = DEFAULT_EXPERIMENT;
+  const cfg: ExperimentConfig = {
+    ...d, ...partial,
+    data: { ...d.data, ...(partial.data ?? {}) },
+    optimizer: { ...d.optimizer, ...(partial.optimizer ?? {}) },
+    schedule: { ...d.schedule, ...(partial.schedule ?? {}) },
+  };
+  if (!/^[a-z0-9][a-z0-9._-]*$/i.test(cfg.name)) throw new RangeError(`experiment name must be letters, digits, '.', '_' or '-', got ${JSON.stringify(cfg.name)}`);
+  if (!(Number.isInteger(cfg.epochs) && cfg.epochs >= 1)) throw new RangeError(`experiment epochs must be an integer >= 1, got ${cfg.epochs}`);
+  if (!(Number.isInteger(cfg.batchSize) && cfg.batchSize >= 1)) throw new RangeError(`experiment batchSize must be an integer >= 1, got ${cfg.batchSize}`);
+  const out = siameseOutput(cfg.head);
+  if (cfg.loss.name === 'bce' && out.kind !== 'probability') throw new RangeError(`loss bce needs head bceConcat or bceAbsDiff, got ${cfg.head}`);
+  if (cfg.loss.name === 'contrastive' && out.kind !== 'distance') throw new RangeError(`loss contrastive needs head euclidean or cosine, got ${cfg.head}`);
+  preprocessingFor(cfg.model);
+  return cfg;
+}
+
+/** Held-out (test) results of a run, at the threshold fitted on the validation pairs. */
+export interface TestResult {
+  readonly n: number;
+  readonly accuracy: number;
+  /** 95 % bootstrap interval of the accuracy. */
+  readonly accuracyCi: readonly [number, number];
+  readonly auc: number;
+  readonly threshold: number;
+  /** Accuracy if the threshold were chosen on the test pairs themselves (optimistic; for reference). */
+  readonly oracleAccuracy: number;
+}
+
+export interface ExperimentResult {
+  readonly name: string;
+  readonly hash: string;
+  readonly dir: string;
+  readonly config: ExperimentConfig;
+  readonly history: readonly EpochRecord[];
+  readonly bestEpoch: number;
+  readonly test: TestResult;
+  /** The same evaluation with raw pixels as the "embedding": what learning has to beat. */
+  readonly rawPixels: TestResult;
+  readonly data: { readonly root: string; readonly source: string };
+  readonly backend: string;
+  readonly trainSeconds: number;
+  readonly finishedAt: string;
+  /** True when this result came from the cache without training. */
+  readonly cached: boolean;
+}
+
+export interface RunOptions {
+  /** Train again even if a finished run with this config exists (its folder is replaced). */
+  readonly force?: boolean;
+  readonly log?: (line: string) => void;
+  readonly onEpoch?: (record: EpochRecord, history: readonly EpochRecord[]) => void;
+  readonly progress?: 'bar' | 'none';
+  /** Passed to the trainer (tests simulate crashes with it). */
+  readonly onStep?: (step: number) => void;
+  readonly checkpointEvery?: number;
+  /** Root of run folders (default artifacts/runs). */
+  readonly runsDir?: string;
+}
+
+/** The folder of a config's run. */
+export function runDir(config: ExperimentConfig, runsDir = artifactsDir('runs')): string {
+  return path.join(runsDir, `${config.name}-${configHash(config)}`);
+}
+
+const RESULT = 'result.json';
+
+/** A finished run's result, or null. */
+export function readRunResult(dir: string): ExperimentResult | null {
+  const file = path.join(dir, RESULT);
+  if (!fs.existsSync(file)) return null;
+  return { ...(JSON.parse(fs.readFileSync(file, 'utf8')) as ExperimentResult), cached: true };
+}
+
+/** Evaluates values on test pairs at the validation threshold. */
+function testResult(val: { values: number[]; isSame: (0 | 1)[] }, test: { values: number[]; isSame: (0 | 1)[] }, dir: SiameseOutput, seed: number): TestResult {
+  const fit = bestThreshold(val.values, val.isSame, dir);
+  const accuracy = accuracyAt(test.values, test.isSame, fit.threshold, dir);
+  const ci = bootstrapCi(test.values, test.isSame, (v, y) => accuracyAt(v, y, fit.threshold, dir), new Rng(seed).fork('bootstrap'));
+  return {
+    n: test.values.length, accuracy, accuracyCi: [ci.lo, ci.hi], auc: auc(test.values, test.isSame, dir),
+    threshold: fit.threshold, oracleAccuracy: bestThreshold(test.values, test.isSame, dir).accuracy,
+  };
+}
+
+async function evaluate(model: tf.LayersModel, output: SiameseOutput, pairs: { val: readonly Pair[]; test: readonly Pair[] }, dataset: Dataset,
+  config: ExperimentConfig): Promise<TestResult> {
+  const pre = preprocessingFor(config.model);
+  const make = (p: readonly Pair[]) => createPairPipeline(p, dataset, { batchSize: 64, preprocessing: pre, augment: 'none', shuffle: false, worker: false, prefetch: 0 });
+  const valPipe = await make(pairs.val);
+  const testPipe = await make(pairs.test);
+  try {
+    const val = await predictPairs(model, valPipe, null, output);
+    const test = await predictPairs(model, testPipe, null, output);
+    return testResult(val, test, output, config.seed);
+  } finally {
+    await valPipe.close();
+    await testPipe.close();
+  }
+}
+
+/** Raw pixels as the embedding: the flattened preprocessed images, compared by Euclidean distance. */
+function rawPixelModel(config: ExperimentConfig): tf.LayersModel {
+  const { size, channels } = preprocessingFor(config.model);
+  const input = tf.input({ shape: [size, size, channels] });
+  const flat = tf.layers.flatten().apply(input) as tf.SymbolicTensor;
+  return siamese(tf.model({ inputs: input, outputs: flat, name: 'raw_pixels' }), { head: 'euclidean' });
+}
+
+async function loadOrMakeSplit(dir: string, dataset: Dataset, config: ExperimentConfig): Promise<Split> {
+  const file = path.join(dir, 'split.json');
+  if (fs.existsSync(file)) return loadSplit(file, dataset);
+  const split = makeSplit(dataset, new Rng(config.data.splitSeed).fork('split'), config.data.split);
+  assertNoLeakage(split);
+  await saveSplit(split, file);
+  return split;
+}
+
+/**
+ * Runs (or returns the cached result of) the experiment `input` describes.
+ * @see notebooks/05-training-runs.ipynb
+ */
+export async function runExperiment(input: ExperimentInput = {}, options: RunOptions = {}): Promise<ExperimentResult> {
+  const config = resolveExperiment(input);
+  const log = options.log ?? ((l: string) => console.log(l));
+  const dir = runDir(config, options.runsDir);
+  const hash = configHash(config);
+  if (!options.force) {
+    const cached = readRunResult(dir);
+    if (cached) {
+      log(`experiment ${config.name}-${hash}: cached result (test accuracy ${(cached.test.accuracy * 100).toFixed(1)} %); pass force to retrain`);
+      return cached;
+    }
+  } else if (fs.existsSync(dir)) {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  fs.mkdirSync(dir, { recursive: true });
+  writeFileAtomic(path.join(dir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
+  const backend = await initBackend();
+  const { data, dataset } = await openData({ dir: config.data.dir ?? undefined, log });
+  const split = await loadOrMakeSplit(dir, dataset, config);
+  const output = siameseOutput(config.head);
+  const pre = preprocessingFor(config.model);
+  const embedNet = buildEmbedding(config.model, config.seed);
+  const model = siamese(embedNet, { head: config.head, seed: config.seed, normalize: config.normalize });
+  const pipeline: PipelineConfigInput = { batchSize: config.batchSize, preprocessing: pre, augment: config.augment, seed: config.seed, dropLast: true };
+  const val = await createPairPipeline(split.pairs.val, dataset, { batchSize: 64, preprocessing: pre, augment: 'none', shuffle: false, worker: false, prefetch: 0 });
+  log(`experiment ${config.name}-${hash}: ${config.model.kind} (${config.head}, ${config.loss.name}), ${config.optimizer.name} lr ${config.optimizer.lr}, ` +
+    `${config.schedule.name} schedule, ${config.epochs} epochs of ${split.pairs.train.length} pairs, augment ${config.augment}`);
+  try {
+    const trained = await trainSiamese({
+      model, output, loss: config.loss, optimizer: config.optimizer, schedule: config.schedule, epochs: config.epochs,
+      train: (resume) => createPairPipeline(split.pairs.train, dataset, pipeline, { resume }),
+      val, earlyStopping: config.earlyStopping, dir, log, onEpoch: options.onEpoch, onStep: options.onStep,
+      progress: options.progress, checkpointEvery: options.checkpointEvery,
+    });
+    await val.close();
+    const test = await evaluate(model, output, split.pairs, dataset, config);
+    const raw = rawPixelModel(config);
+    const rawPixels = await evaluate(raw, { kind: 'distance', higherIsCloser: false }, split.pairs, dataset, config);
+    raw.dispose();
+    await saveModel(model, path.join(dir, 'model'), { config, hash, preprocessing: pre, crop: dataset.crop ?? null });
+    const result: ExperimentResult = {
+      name: config.name, hash, dir, config, history: trained.history, bestEpoch: trained.bestEpoch, test, rawPixels,
+      data: { root: data.root, source: data.source }, backend: backend.name, trainSeconds: trained.seconds,
+      finishedAt: new Date().toISOString(), cached: false,
+    };
+    writeFileAtomic(path.join(dir, RESULT), `${JSON.stringify(result, null, 2)}\n`);
+    log(`experiment ${config.name}-${hash}: test accuracy ${(test.accuracy * 100).toFixed(1)} % ` +
+      `[${(test.accuracyCi[0] * 100).toFixed(1)}, ${(test.accuracyCi[1] * 100).toFixed(1)}] (AUC ${test.auc.toFixed(3)}) on ${test.n} held-out pairs; ` +
+      `raw pixels ${(rawPixels.accuracy * 100).toFixed(1)} %`);
+    return result;
+  } finally {
+    await val.close();
+    model.dispose();
+  }
+}
+
+/** The trained model of a run, training it first if needed. The caller disposes the model. */
+export async function loadOrTrain(input: ExperimentInput = {}, options: RunOptions = {}): Promise<{ model: tf.LayersModel; result: ExperimentResult }> {
+  const result = await runExperiment(input, options);
+  const model = await loadModel(path.join(result.dir, 'model'));
+  return { model, result };
+}

@@ -1,0 +1,181 @@
+/**
+ * Optimizers with PyTorch's update rules, written on tfjs ops so that their whole state is a list of named
+ * tensors: checkpoints save it exactly and a resumed run continues bit for bit.
+ *
+ * With g = ∇L + λ·θ (L2 weight decay λ, as PyTorch's `weight_decay`), learning rate η, step t:
+ * - SGD with momentum μ:  b ← μ·b + g (b = g on the first step);  θ ← θ − η·b
+ * - Adam (β₁, β₂, ε):     m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;  θ ← θ − η·(m/(1−β₁ᵗ)) / (√(v/(1−β₂ᵗ)) + ε)
+ *   AdamW (`decoupled`): θ ← θ·(1 − ηλ) first, and g = ∇L
+ * - RMSprop (α, ε):       s ← αs + (1−α)g²;  θ ← θ − η·g / (√s + ε)
+ *
+ * @see notebooks/05-training-runs.ipynb
+ */
+import * as tf from '@tensorflow/tfjs';
+
+export type OptimizerName = 'adam' | 'sgd' | 'rmsprop';
+export const OPTIMIZERS: readonly OptimizerName[] = ['adam', 'sgd', 'rmsprop'];
+
+export interface OptimizerConfig {
+  readonly name: OptimizerName;
+  /** The base learning rate η (a scheduler scales it per epoch). */
+  readonly lr: number;
+  /** L2 weight decay λ (0: none). */
+  readonly weightDecay: number;
+  /** Adam: decoupled weight decay (AdamW) instead of L2 added to the gradient. */
+  readonly decoupled: boolean;
+  /** SGD: momentum μ. */
+  readonly momentum: number;
+  /** Adam: β₁, β₂. */
+  readonly beta1: number;
+  readonly beta2: number;
+  /** RMSprop: smoothing α. */
+  readonly alpha: number;
+  /** Adam and RMSprop: ε (PyTorch's defaults: 1e-8). */
+  readonly epsilon: number;
+}
+
+export const DEFAULT_OPTIMIZER: Readonly<OptimizerConfig> = Object.freeze({
+  name: 'adam', lr: 1e-3, weightDecay: 0, decoupled: false, momentum: 0.9, beta1: 0.9, beta2: 0.999, alpha: 0.99, epsilon: 1e-8,
+});
+
+/** Merges `partial` over the defaults and validates; errors name the bad value. */
+export function resolveOptimizer(partial: Partial<OptimizerConfig> = {}): OptimizerConfig {
+  const cfg = { ...DEFAULT_OPTIMIZER, ...partial };
+  if (!OPTIMIZERS.includes(cfg.name)) throw new RangeError(`optimizer must be one of ${OPTIMIZERS.join(', ')}, got ${JSON.stringify(cfg.name)}`);
+  const positive = (k: keyof OptimizerConfig) => {
+    const v = cfg[k] as number;
+    if (!(typeof v === 'number' && v > 0 && Number.isFinite(v))) throw new RangeError(`optimizer ${k} must be a positive number, got ${v}`);
+  };
+  const unit = (k: keyof OptimizerConfig) => {
+    const v = cfg[k] as number;
+    if (!(typeof v === 'number' && v >= 0 && v < 1)) throw new RangeError(`optimizer ${k} must be in [0, 1), got ${v}`);
+  };
+  positive('lr');
+  positive('epsilon');
+  unit('momentum');
+  unit('beta1');
+  unit('beta2');
+  unit('alpha');
+  if (!(cfg.weightDecay >= 0 && Number.isFinite(cfg.weightDecay))) throw new RangeError(`optimizer weightDecay must be >= 0, got ${cfg.weightDecay}`);
+  return cfg;
+}
+
+/** The optimizer's state: named tensors (copied out) plus the step count. */
+export interface OptimizerState {
+  readonly step: number;
+  readonly tensors: ReadonlyMap<string, { readonly shape: readonly number[]; readonly values: Float32Array }>;
+}
+
+/** Which state slots each optimizer keeps per parameter. */
+const SLOTS: Readonly<Record<OptimizerName, readonly string[]>> = { adam: ['m', 'v'], sgd: ['momentum'], rmsprop: ['square'] };
+
+/**
+ * An optimizer over a fixed list of variables. `apply(grads, lr)` updates them in place (tf.Variable
+ * assign); state slots are created lazily as zeros, like PyTorch's.
+ */
+export class Optimizer {
+  readonly config: OptimizerConfig;
+  private readonly variables: readonly tf.Variable[];
+  private readonly slots = new Map<string, tf.Variable>();
+  /** Steps taken so far (t in Adam's bias correction). */
+  step = 0;
+
+  constructor(variables: readonly tf.Variable[], config: Partial<OptimizerConfig> = {}) {
+    this.config = resolveOptimizer(config);
+    const names = new Set<string>();
+    for (const v of variables) {
+      if (names.has(v.name)) throw new Error(`Optimizer: two variables are named ${v.name}`);
+      names.add(v.name);
+    }
+    this.variables = variables;
+  }
+
+  /** State keys are positional (`p3/m`): tfjs renames variables (`kernel_6`) when a model is rebuilt. */
+  private slot(v: tf.Variable, kind: string): tf.Variable {
+    const key = `p${this.variables.indexOf(v)}/${kind}`;
+    let s = this.slots.get(key);
+    if (!s) {
+      s = tf.variable(tf.zerosLike(v), false);
+      this.slots.set(key, s);
+    }
+    return s;
+  }
+
+  /**
+   * One update with learning rate `lr` from `grads` (keyed by variable name, as tf.variableGrads returns).
+   * Variables without a gradient are left alone. The caller keeps ownership of `grads`.
+   */
+  apply(grads: tf.NamedTensorMap, lr: number): void {
+    const c = this.config;
+    this.step += 1;
+    const t = this.step;
+    for (const v of this.variables) {
+      const grad = grads[v.name];
+      if (!grad) continue;
+      tf.tidy(() => {
+        let g: tf.Tensor = grad;
+        if (c.weightDecay > 0 && !(c.name === 'adam' && c.decoupled)) g = g.add(v.mul(c.weightDecay));
+        if (c.name === 'sgd') {
+          let update = g;
+          if (c.momentum > 0) {
+            const b = this.slot(v, 'momentum');
+            update = t === 1 ? g : b.mul(c.momentum).add(g);
+            b.assign(update);
+          }
+          v.assign(v.sub(update.mul(lr)));
+        } else if (c.name === 'adam') {
+          const m = this.slot(v, 'm');
+          const s = this.slot(v, 'v');
+          const m1 = m.mul(c.beta1).add(g.mul(1 - c.beta1));
+          const v1 = s.mul(c.beta2).add(g.square().mul(1 - c.beta2));
+          m.assign(m1);
+          s.assign(v1);
+          const stepSize = lr / (1 - c.beta1 ** t);
+          const denom = v1.div(1 - c.beta2 ** t).sqrt().add(c.epsilon);
+          const base = c.decoupled && c.weightDecay > 0 ? v.mul(1 - lr * c.weightDecay) : v;
+          v.assign(base.sub(m1.div(denom).mul(stepSize)));
+        } else {
+          const sq = this.slot(v, 'square');
+          const s1 = sq.mul(c.alpha).add(g.square().mul(1 - c.alpha));
+          sq.assign(s1);
+          v.assign(v.sub(g.div(s1.sqrt().add(c.epsilon)).mul(lr)));
+        }
+      });
+    }
+  }
+
+  /** A copy of the state (for checkpoints). */
+  async getState(): Promise<OptimizerState> {
+    const tensors = new Map<string, { shape: number[]; values: Float32Array }>();
+    for (const [key, s] of this.slots) tensors.set(key, { shape: s.shape.slice(), values: (await s.data()) as Float32Array });
+    return { step: this.step, tensors };
+  }
+
+  /** Restores a state from `getState` (shapes must match the variables). */
+  setState(state: OptimizerState): void {
+    const known = new Set(this.variables.flatMap((_, i) => SLOTS[this.config.name].map((k) => `p${i}/${k}`)));
+    for (const [key, { shape, values }] of state.tensors) {
+      if (!known.has(key)) throw new Error(`Optimizer state has ${key}, which this ${this.config.name} optimizer over these variables does not`);
+      const index = Number(key.slice(1, key.indexOf('/')));
+      if (this.variables[index].shape.join('x') !== shape.join('x')) {
+        throw new Error(`Optimizer state ${key} has shape [${shape}], variable ${this.variables[index].name} has [${this.variables[index].shape}]`);
+      }
+      const existing = this.slots.get(key);
+      const t = tf.tensor(values, [...shape], 'float32');
+      if (existing) {
+        existing.assign(t);
+        t.dispose();
+      } else {
+        this.slots.set(key, tf.variable(t, false));
+        t.dispose();
+      }
+    }
+    this.step = state.step;
+  }
+
+  /** Frees the state tensors. */
+  dispose(): void {
+    for (const s of this.slots.values()) s.dispose();
+    this.slots.clear();
+  }
+}

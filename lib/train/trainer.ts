@@ -1,0 +1,297 @@
+/**
+ * The training loop for Siamese models: one epoch over a pair pipeline, gradient steps with the project's
+ * optimizers, a learning rate per epoch from the schedule, validation every epoch (loss, accuracy at the best
+ * validation threshold, AUC), early stopping, best and last checkpoints, and exact resumption.
+ *
+ * Everything random is a function of the seed and the position (epoch, batch): the pipeline's shuffles and
+ * augmentation, and the dropout masks (their call counters are checkpointed). A checkpoint stores the
+ * weights, the optimizer's state, the pipeline position and the running sums of the epoch, so a run
+ * resumed from any checkpoint ends bit-identical to one that was never interrupted.
+ *
+ * @see notebooks/05-training-runs.ipynb
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import type { PairPipeline, PipelineState } from '../data/pipeline';
+import { auc, bestThreshold } from '../eval';
+import { bceLoss, contrastiveFromValues } from '../losses';
+import type { SiameseOutput } from '../models';
+import { readCheckpoint, writeCheckpoint, type TensorRecord } from './checkpoint';
+import { Optimizer, type OptimizerConfig } from './optimizer';
+import { ProgressBar } from './progress';
+import { learningRateAt, resolveSchedule, type ScheduleConfig } from './schedule';
+import { readMaskSteps, readModelWeights, restoreMaskSteps, restoreModelWeights } from './state';
+
+/** The loss a run minimises. */
+export type LossConfig =
+  | { readonly name: 'contrastive'; readonly margin: number }
+  | { readonly name: 'bce' };
+
+/** One epoch's record, as written to metrics.jsonl. */
+export interface EpochRecord {
+  readonly epoch: number;
+  readonly lr: number;
+  readonly trainLoss: number;
+  readonly valLoss: number | null;
+  /** Accuracy at the best threshold on the validation pairs (optimistic; the test uses the val threshold). */
+  readonly valAccuracy: number | null;
+  readonly valAuc: number | null;
+  readonly valThreshold: number | null;
+  readonly seconds: number;
+  readonly pairsPerSecond: number;
+}
+
+export interface EarlyStopping {
+  /** Epochs without improvement of the validation AUC before stopping. */
+  readonly patience: number;
+  readonly minDelta: number;
+}
+
+export interface TrainOptions {
+  /** The two-input Siamese model `[a, b] → [n, 1]`. */
+  readonly model: tf.LayersModel;
+  /** What its output means (distance or probability, and which way is "same"). */
+  readonly output: SiameseOutput;
+  readonly loss: LossConfig;
+  readonly optimizer: Partial<OptimizerConfig>;
+  readonly schedule?: Partial<ScheduleConfig>;
+  readonly epochs: number;
+  /** Makes the training pipeline, continuing from `resume` when given; the trainer closes it. */
+  readonly train: (resume?: PipelineState) => Promise<PairPipeline>;
+  /** Validation pairs (no augmentation, no shuffle); null: no validation. */
+  readonly val: PairPipeline | null;
+  readonly earlyStopping?: EarlyStopping | null;
+  /** Where checkpoints (last.ckpt, best.ckpt) and metrics.jsonl go. */
+  readonly dir: string;
+  /** Continue from dir/checkpoints/last.ckpt when it exists (default true). */
+  readonly resume?: boolean;
+  /** Write last.ckpt every this many steps as well as at each epoch's end (0: epoch ends only). */
+  readonly checkpointEvery?: number;
+  /** Called after each epoch (e.g. a notebook's live plot). */
+  readonly onEpoch?: (record: EpochRecord, history: readonly EpochRecord[]) => void;
+  /** Called after each step; throwing stops the run (tests use it to simulate a crash). */
+  readonly onStep?: (step: number) => void;
+  /** Progress output: 'bar' (default) or 'none'. */
+  readonly progress?: 'bar' | 'none';
+  readonly log?: (line: string) => void;
+}
+
+export interface TrainResult {
+  readonly history: readonly EpochRecord[];
+  /** The epoch whose weights the model holds at the end (the best by validation AUC, or the last). */
+  readonly bestEpoch: number;
+  readonly stoppedEarly: boolean;
+  readonly resumedFrom: { epoch: number; batch: number } | null;
+  readonly seconds: number;
+}
+
+/** Thrown when the loss stops being a finite number; the last good checkpoint is kept. */
+export class NonFiniteLossError extends Error {
+  constructor(readonly step: number, readonly epoch: number, readonly batch: number, readonly lr: number, readonly value: number) {
+    super(`loss became ${value} at step ${step} (epoch ${epoch + 1}, batch ${batch + 1}, lr ${lr}); ` +
+      'likely causes: a learning rate too high for this model (try 10x lower), inputs that are not normalised, or a ' +
+      'margin/scale mismatch. The last good checkpoint is kept; nothing after it was saved.');
+    this.name = 'NonFiniteLossError';
+  }
+}
+
+interface CheckpointMeta {
+  readonly version: 1;
+  /** Epoch in progress (0-based) and the number of steps already taken in it. */
+  readonly epoch: number;
+  readonly batchInEpoch: number;
+  readonly step: number;
+  readonly optimizerStep: number;
+  readonly pipeline: PipelineState;
+  readonly maskSteps: Record<string, number>;
+  readonly epochLossSum: number;
+  readonly epochPairs: number;
+  readonly epochSeconds: number;
+  readonly history: EpochRecord[];
+  readonly best: { epoch: number; auc: number } | null;
+  readonly sinceBest: number;
+}
+
+/** The loss of a batch from the model's output. */
+export function lossOf(out: tf.Tensor, isSame: tf.Tensor, loss: LossConfig, output: SiameseOutput): tf.Scalar {
+  return tf.tidy(() => {
+    if (loss.name === 'bce') {
+      if (output.kind !== 'probability') throw new Error('bce loss needs a probability head (bceConcat or bceAbsDiff)');
+      return bceLoss(out, isSame as tf.Tensor1D) as tf.Scalar;
+    }
+    if (output.kind !== 'distance') throw new Error('contrastive loss needs a distance head (euclidean or cosine)');
+    const values = out.reshape([out.shape[0]]);
+    return contrastiveFromValues(values, isSame as tf.Tensor1D, {
+      margin: loss.margin, distance: output.higherIsCloser ? 'cosine' : 'euclidean',
+    }) as tf.Scalar;
+  });
+}
+
+/** Outputs (distances or probabilities) and loss over a whole pipeline epoch, in order; no gradients. */
+export async function predictPairs(model: tf.LayersModel, pipeline: PairPipeline, loss: LossConfig | null, output: SiameseOutput):
+  Promise<{ values: number[]; isSame: (0 | 1)[]; loss: number | null }> {
+  const values: number[] = [];
+  const isSame: (0 | 1)[] = [];
+  let lossSum = 0;
+  for await (const batch of pipeline.epoch()) {
+    const out = tf.tidy(() => model.apply([batch.a, batch.b], { training: false }) as tf.Tensor);
+    values.push(...(await out.data()));
+    isSame.push(...batch.pairs.map((p) => p.isSame));
+    if (loss) {
+      const l = lossOf(out, batch.isSame, loss, output);
+      lossSum += (await l.data())[0] * batch.pairs.length;
+      l.dispose();
+    }
+    out.dispose();
+  }
+  return { values, isSame, loss: loss ? lossSum / Math.max(1, values.length) : null };
+}
+
+function trainableVariables(model: tf.LayersModel): tf.Variable[] {
+  return model.trainableWeights.map((w) => w.read() as tf.Variable);
+}
+
+async function saveState(file: string, model: tf.LayersModel, opt: Optimizer, meta: CheckpointMeta): Promise<void> {
+  const tensors = new Map<string, TensorRecord>(await readModelWeights(model));
+  const state = await opt.getState();
+  for (const [k, v] of state.tensors) tensors.set(`opt:${k}`, v);
+  writeCheckpoint<CheckpointMeta>(file, { meta, tensors });
+}
+
+function loadState(file: string, model: tf.LayersModel, opt: Optimizer | null): CheckpointMeta {
+  const ckpt = readCheckpoint<CheckpointMeta>(file);
+  restoreModelWeights(model, ckpt.tensors, file);
+  restoreMaskSteps(model, ckpt.meta.maskSteps);
+  if (opt) {
+    const slots = new Map([...ckpt.tensors].filter(([k]) => k.startsWith('opt:')).map(([k, v]) => [k.slice(4), v]));
+    opt.setState({ step: ckpt.meta.optimizerStep, tensors: slots });
+  }
+  return ckpt.meta;
+}
+
+/**
+ * Trains `options.model` in place. Resumes from `dir/checkpoints/last.ckpt` when present. At the end the
+ * model holds the best epoch's weights (by validation AUC) when there is validation, else the last.
+ */
+export async function trainSiamese(options: TrainOptions): Promise<TrainResult> {
+  const { model, output, loss, val, epochs } = options;
+  const log = options.log ?? ((l: string) => console.log(l));
+  const schedule = resolveSchedule(options.schedule);
+  if (!(Number.isInteger(epochs) && epochs >= 1)) throw new RangeError(`epochs must be an integer >= 1, got ${epochs}`);
+  const ckptDir = path.join(options.dir, 'checkpoints');
+  const lastFile = path.join(ckptDir, 'last.ckpt');
+  const bestFile = path.join(ckptDir, 'best.ckpt');
+  const metricsFile = path.join(options.dir, 'metrics.jsonl');
+  fs.mkdirSync(ckptDir, { recursive: true });
+  const variables = trainableVariables(model);
+  const opt = new Optimizer(variables, options.optimizer);
+  const started = performance.now();
+
+  let epoch = 0;
+  let batchInEpoch = 0;
+  let step = 0;
+  let epochLossSum = 0;
+  let epochPairs = 0;
+  let epochSecondsBefore = 0;
+  let history: EpochRecord[] = [];
+  let best: { epoch: number; auc: number } | null = null;
+  let sinceBest = 0;
+  let resumedFrom: TrainResult['resumedFrom'] = null;
+  let resumeAt: PipelineState | undefined;
+
+  if ((options.resume ?? true) && fs.existsSync(lastFile)) {
+    const meta = loadState(lastFile, model, opt);
+    ({ epoch, batchInEpoch, step, epochLossSum, epochPairs, history, best, sinceBest } = meta);
+    epochSecondsBefore = meta.epochSeconds;
+    resumeAt = meta.pipeline;
+    resumedFrom = { epoch, batch: batchInEpoch };
+    log(`resuming from ${path.relative(process.cwd(), lastFile)}: epoch ${epoch + 1}, batch ${batchInEpoch + 1}`);
+    // metrics.jsonl keeps only the epochs the checkpoint knows about
+    fs.writeFileSync(metricsFile, history.map((r) => `${JSON.stringify(r)}\n`).join(''));
+  } else {
+    fs.writeFileSync(metricsFile, '');
+  }
+
+  const train = await options.train(resumeAt);
+  const meta = (): CheckpointMeta => ({
+    version: 1, epoch, batchInEpoch, step, optimizerStep: opt.step, pipeline: train.state(), maskSteps: readMaskSteps(model),
+    epochLossSum, epochPairs, epochSeconds: epochSecondsBefore + (performance.now() - epochStart) / 1000, history, best, sinceBest,
+  });
+  let epochStart = performance.now();
+  let stoppedEarly = false;
+  try {
+    while (epoch < epochs && !stoppedEarly) {
+      const lr = learningRateAt(epoch, opt.config.lr, schedule, epochs);
+      epochStart = performance.now();
+      const bar = options.progress === 'none' ? null
+        : new ProgressBar({ label: `epoch ${epoch + 1}/${epochs}`, total: train.batchesPerEpoch * train.config.batchSize, unit: 'pairs' });
+      for await (const batch of train.epoch()) {
+        const { value, grads } = tf.variableGrads(() => {
+          const out = model.apply([batch.a, batch.b], { training: true }) as tf.Tensor;
+          return lossOf(out, batch.isSame, loss, output);
+        }, variables);
+        const lossValue = (await value.data())[0];
+        value.dispose();
+        if (!Number.isFinite(lossValue)) {
+          tf.dispose(grads);
+          throw new NonFiniteLossError(step + 1, epoch, batchInEpoch, lr, lossValue);
+        }
+        opt.apply(grads, lr);
+        tf.dispose(grads);
+        const n = batch.pairs.length;
+        epochLossSum += lossValue * n;
+        epochPairs += n;
+        step += 1;
+        batchInEpoch += 1;
+        bar?.tick(n, { loss: epochLossSum / epochPairs });
+        const every = options.checkpointEvery ?? 0;
+        if (every > 0 && step % every === 0 && batchInEpoch < train.batchesPerEpoch) await saveState(lastFile, model, opt, meta());
+        options.onStep?.(step);
+      }
+      const seconds = epochSecondsBefore + (performance.now() - epochStart) / 1000;
+      const v = val ? await predictPairs(model, val, loss, output) : null;
+      const fit = v ? bestThreshold(v.values, v.isSame, output) : null;
+      const record: EpochRecord = {
+        epoch: epoch + 1, lr, trainLoss: epochLossSum / Math.max(1, epochPairs), valLoss: v?.loss ?? null,
+        valAccuracy: fit?.accuracy ?? null, valAuc: v ? auc(v.values, v.isSame, output) : null, valThreshold: fit?.threshold ?? null,
+        seconds, pairsPerSecond: epochPairs / Math.max(seconds, 1e-9),
+      };
+      history = [...history, record];
+      fs.appendFileSync(metricsFile, `${JSON.stringify(record)}\n`);
+      log(`epoch ${record.epoch}/${epochs}: lr ${lr.toPrecision(3)}  train loss ${record.trainLoss.toFixed(4)}` +
+        (v ? `  val loss ${record.valLoss!.toFixed(4)}  val acc ${(record.valAccuracy! * 100).toFixed(1)}%  val AUC ${record.valAuc!.toFixed(3)}` : '') +
+        `  ${record.pairsPerSecond.toFixed(1)} pairs/s`);
+      if (record.valAuc !== null && (best === null || record.valAuc > best.auc + (options.earlyStopping?.minDelta ?? 0))) {
+        best = { epoch: record.epoch, auc: record.valAuc };
+        sinceBest = 0;
+      } else if (record.valAuc !== null) {
+        sinceBest += 1;
+      }
+      epoch += 1;
+      batchInEpoch = 0;
+      epochLossSum = 0;
+      epochPairs = 0;
+      epochSecondsBefore = 0;
+      epochStart = performance.now();
+      const es = options.earlyStopping;
+      if (es && sinceBest >= es.patience && epoch < epochs) {
+        stoppedEarly = true;
+        log(`early stopping: validation AUC has not improved for ${sinceBest} epochs (best ${best!.auc.toFixed(3)} at epoch ${best!.epoch})`);
+      }
+      await saveState(lastFile, model, opt, meta());
+      if (best?.epoch === record.epoch) fs.copyFileSync(lastFile, bestFile);
+      options.onEpoch?.(record, history);
+    }
+    let bestEpoch = history.length ? history[history.length - 1].epoch : 0;
+    if (best !== null && best.epoch !== bestEpoch && fs.existsSync(bestFile)) {
+      loadState(bestFile, model, null);
+      bestEpoch = best.epoch;
+      log(`restored the best epoch's weights (epoch ${best.epoch}, val AUC ${best.auc.toFixed(3)})`);
+    }
+    return { history, bestEpoch, stoppedEarly, resumedFrom, seconds: (performance.now() - started) / 1000 };
+  } finally {
+    opt.dispose();
+    await train.close();
+  }
+}

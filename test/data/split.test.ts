@@ -1,0 +1,139 @@
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Rng } from '../../lib/util';
+import {
+  Dataset, assertNoLeakage, checkLeakage, loadSplit, makeSplit, pairKey, resolveSplitConfig, samplePairs, saveSplit,
+  SPLIT_NAMES, SPLIT_PRESETS, type Split,
+} from '../../lib/data';
+import { makeLfwFolder, tempDir } from './fixtures';
+
+// 60 people: 40 with 2..6 images, 20 with one image. Built once for the file.
+let fixture: { dir: string; cleanup: () => void; ds: Dataset } | undefined;
+async function dataset(): Promise<Dataset> {
+  if (!fixture) {
+    const t = tempDir();
+    await makeLfwFolder(t.dir, Array.from({ length: 60 }, (_, p) => (p < 40 ? 2 + (p % 5) : 1)), 4);
+    fixture = { ...t, ds: await Dataset.open(t.dir, { cache: null }) };
+  }
+  return fixture.ds;
+}
+test.after(() => fixture?.cleanup());
+
+const small = { peopleFractions: { train: 0.6, val: 0.2, test: 0.2 }, numPairs: { train: 40, val: 10, test: 10 } };
+
+test('splits are person-disjoint, balanced, of the asked sizes, and pass the leakage check', async () => {
+  const ds = await dataset();
+  const split = makeSplit(ds, new Rng(7), small);
+  const all = SPLIT_NAMES.flatMap((s) => split.people[s]);
+  assert.equal(new Set(all).size, all.length);
+  assert.equal(all.length, 60);
+  assert.deepEqual(SPLIT_NAMES.map((s) => split.people[s].length), [36, 12, 12]);
+  // People with 2+ images are spread in proportion too (24/8/8 of 40).
+  assert.deepEqual(SPLIT_NAMES.map((s) => split.people[s].filter((p) => ds.images(p).length >= 2).length), [24, 8, 8]);
+  for (const s of SPLIT_NAMES) {
+    const pairs = split.pairs[s];
+    assert.equal(pairs.length, small.numPairs[s]);
+    assert.equal(pairs.filter((p) => p.isSame === 1).length, small.numPairs[s] / 2);
+    assert.equal(new Set(pairs.map(pairKey)).size, pairs.length, `${s}: no duplicate pairs`);
+    for (const p of pairs) {
+      assert.ok(ds.has(p.a) && ds.has(p.b));
+      assert.equal(p.a.person === p.b.person, p.isSame === 1);
+      if (p.isSame) assert.notEqual(p.a.file, p.b.file);
+    }
+  }
+  const report = checkLeakage(split);
+  assert.deepEqual([report.sharedPeople, report.sharedImages, report.foreignPairs], [[], [], []]);
+  assert.equal(report.checked.pairs, 60);
+  assert.equal(split.seed, '7');
+});
+
+test('the same seed gives the same split; another seed a different one', async () => {
+  const ds = await dataset();
+  const a = makeSplit(ds, new Rng(1), small);
+  assert.deepEqual(makeSplit(ds, new Rng(1), small), a);
+  assert.notDeepEqual(makeSplit(ds, new Rng(2), small).people, a.people);
+});
+
+test('the leakage check throws on a shared person, a shared image, or a foreign pair', async () => {
+  const ds = await dataset();
+  const split = makeSplit(ds, new Rng(3), small);
+  const moved = split.people.val[0];
+  const leaky: Split = { ...split, people: { ...split.people, train: [...split.people.train, moved] } };
+  assert.throws(() => assertNoLeakage(leaky), new RegExp(`person ${moved} is in train and val`));
+  const trainPair = split.pairs.train[0];
+  const foreign: Split = { ...split, pairs: { ...split.pairs, test: [...split.pairs.test, trainPair] } };
+  assert.throws(() => assertNoLeakage(foreign), (e: unknown) => {
+    const m = (e as Error).message;
+    assert.match(m, /is used by pairs in train and test/);
+    assert.match(m, new RegExp(`test pair ${split.pairs.test.length + 1} uses ${trainPair.a.person}, who is not a test person`));
+    return true;
+  });
+});
+
+test('the seed1 preset gives 300 / 75 / 100 pairs', async () => {
+  const t = tempDir();
+  try {
+    await makeLfwFolder(t.dir, Array.from({ length: 80 }, (_, p) => 2 + (p % 4)), 4);
+    const ds = await Dataset.open(t.dir, { cache: null });
+    const split = makeSplit(ds, new Rng(42), { preset: 'seed1' });
+    assert.deepEqual(SPLIT_NAMES.map((s) => split.pairs[s].length), [300, 75, 100]);
+    assert.equal(split.config.preset, 'seed1');
+    assert.deepEqual(split.config, SPLIT_PRESETS.seed1);
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('asking for more pairs than a split can hold is a clear error', async () => {
+  const ds = await dataset();
+  assert.throws(() => makeSplit(ds, new Rng(1), { ...small, numPairs: { train: 40, val: 1000, test: 10 } }),
+    /split val: asked for 500 same-person pairs but its 12 people \(8 with 2\+ images\) allow only \d+/);
+});
+
+test('samplePairs can exhaust every same pair exactly', async () => {
+  const ds = await dataset();
+  const people = ['Person_A', 'Person_B', 'Person_C']; // 2, 3 and 4 images: 1 + 3 + 6 = 10 same pairs
+  const pairs = samplePairs(ds, people, 20, new Rng(5));
+  assert.equal(pairs.filter((p) => p.isSame).length, 10);
+  assert.equal(new Set(pairs.map(pairKey)).size, 20);
+});
+
+test('config errors name the bad value', () => {
+  assert.throws(() => resolveSplitConfig({ preset: 'seed9' }), /unknown split preset "seed9"; known: default, seed1/);
+  assert.throws(() => resolveSplitConfig({ peopleFractions: { train: 0.5 } }), /must sum to 1/);
+  assert.throws(() => resolveSplitConfig({ numPairs: { val: -1 } }), /numPairs\.val must be a non-negative integer, got -1/);
+  assert.equal(resolveSplitConfig({ preset: 'seed1', numPairs: { train: 10 } }).preset, 'seed1+custom');
+});
+
+test('splits save to JSON and load back identically, leak-checked and validated', async () => {
+  const ds = await dataset();
+  const t = tempDir();
+  try {
+    const split = makeSplit(ds, new Rng('save'), small);
+    const file = path.join(t.dir, 'sub', 'split.json');
+    await saveSplit(split, file);
+    const json = JSON.parse(fs.readFileSync(file, 'utf8'));
+    assert.equal(json.seed, 'save');
+    assert.deepEqual(json.config, split.config);
+    assert.deepEqual(await loadSplit(file, ds), split);
+    // A tampered file is refused.
+    json.people.train.push(json.people.test[0]);
+    fs.writeFileSync(file, JSON.stringify(json));
+    await assert.rejects(loadSplit(file), /split leaks between train\/val\/test/);
+    fs.writeFileSync(file, '{"format":"other"}');
+    await assert.rejects(loadSplit(file), /is not a saved split/);
+    // Pairs that do not resolve in the dataset are listed.
+    const other = tempDir();
+    try {
+      await makeLfwFolder(other.dir, [2, 2], 4);
+      await saveSplit(split, file);
+      await assert.rejects(loadSplit(file, await Dataset.open(other.dir, { cache: null })), /pair\(s\) of split .* do not resolve/);
+    } finally {
+      other.cleanup();
+    }
+  } finally {
+    t.cleanup();
+  }
+});
