@@ -217,8 +217,8 @@ async function trainingSteps(dataset: Dataset, pairs: PairList, caseName: string
     threadWait += t.waitMs;
     console.log(`  round ${r + 1}/${ROUNDS}: pre-made ${median(pre.slice(-STEPS)).toFixed(0)} ms, worker-fed ${median(w.ms).toFixed(0)} ms, thread-fed ${median(t.ms).toFixed(0)} ms`);
   }
-  fixed.dispose();
   if (tf.memory().numTensors !== tensors) throw new Error(`tensor leak: ${tensors} -> ${tf.memory().numTensors}`);
+  fixed.dispose();
   net.dispose();
   const pct = (x: number, base: number): number => +((x / base - 1) * 100).toFixed(1);
   const n = pre.length;

@@ -124,9 +124,10 @@ async function main(): Promise<void> {
     const v2 = values(lists.pairs);
     const y = (l: PairList) => l.pairs.map((p) => p.isSame);
     const r: Record<string, unknown> = {};
-    if (tr && te) {
+    if (tr) {
       const fit = bestThreshold(tr, y(lists.pairsDevTrain), dir);
-      r.view1 = { threshold: fit.threshold, trainAccuracy: fit.accuracy, testAccuracy: accuracyAt(te, y(lists.pairsDevTest), fit.threshold, dir), testAuc: auc(te, y(lists.pairsDevTest), dir) };
+      r.view1 = { threshold: fit.threshold, trainAccuracy: fit.accuracy, trainAuc: auc(tr, y(lists.pairsDevTrain), dir),
+        ...(te ? { testAccuracy: accuracyAt(te, y(lists.pairsDevTest), fit.threshold, dir), testAuc: auc(te, y(lists.pairsDevTest), dir) } : {}) };
       if (v === 'square' && args.includes('--write')) {
         const band = fitUncertainBand(tr, y(lists.pairsDevTrain), fit.threshold, dir);
         const file = writeVerifyModel('face-api', {

@@ -11,7 +11,13 @@
  * statistics are then per half batch). When /usr/bin/python3 has torch, bench/pytorch_peer.py runs
  * the same case in the same run and the line carries our_pairs_per_s / pytorch_pairs_per_s.
  *
- * Prints one JSON line per case. Options: --cases a,b --steps N --warmup N --workers 1,2 --no-peer
+ * - workshop-64: lib/models workshopCnn (the model `npm start` trains) at 64 px, 32 pairs per step.
+ * Each case also runs once with SIAMESE_WASM_FUSED=off (`fused_off`: the kernels before the fused
+ * batch-norm / hard-swish / max-pool-gradient / Identity work), so before and after are in the same
+ * run; every measurement carries the 1-minute load average at its start and end (the machine is shared),
+ * and step_cpu_ms (process CPU time per step, which waiting for a core does not inflate).
+ *
+ * Prints one JSON line per case. Options: --cases a,b --steps N --warmup N --workers 1,2 --no-peer --no-compare
  *
  * @see notebooks/05-training-runs.ipynb
  */
@@ -22,16 +28,17 @@ import * as path from 'node:path';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, inPlaceAdam } from '../lib/backend';
-import { mobileNetV3Small, seed2Cnn } from '../lib/models';
+import { mobileNetV3Small, seed2Cnn, workshopCnn } from '../lib/models';
 import { contrastiveLoss } from '../lib/losses';
 
-type CaseName = 'mnv3-224' | 'mnv3-112' | 'seed2-128';
-const CASES: Record<CaseName, { model: 'mnv3' | 'seed2'; size: number; steps: number; warmup: number }> = {
-  'mnv3-224': { model: 'mnv3', size: 224, steps: 5, warmup: 2 },
-  'mnv3-112': { model: 'mnv3', size: 112, steps: 8, warmup: 2 },
-  'seed2-128': { model: 'seed2', size: 128, steps: 2, warmup: 1 },
+type CaseName = 'mnv3-224' | 'mnv3-112' | 'seed2-128' | 'workshop-64';
+interface Case { model: 'mnv3' | 'seed2' | 'workshop'; size: number; pairs: number; steps: number; warmup: number }
+const CASES: Record<CaseName, Case> = {
+  'mnv3-224': { model: 'mnv3', size: 224, pairs: 16, steps: 5, warmup: 2 },
+  'mnv3-112': { model: 'mnv3', size: 112, pairs: 16, steps: 8, warmup: 2 },
+  'seed2-128': { model: 'seed2', size: 128, pairs: 16, steps: 2, warmup: 1 },
+  'workshop-64': { model: 'workshop', size: 64, pairs: 32, steps: 8, warmup: 2 },
 };
-const PAIRS = 16;
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);
@@ -43,8 +50,10 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
-function buildModel(c: (typeof CASES)[CaseName]): tf.LayersModel {
-  return c.model === 'mnv3' ? mobileNetV3Small({ inputSize: c.size, head: 'simple', seed: 1 }) : seed2Cnn({ inputSize: c.size, seed: 1 });
+function buildModel(c: Case): tf.LayersModel {
+  if (c.model === 'mnv3') return mobileNetV3Small({ inputSize: c.size, head: 'simple', seed: 1 });
+  if (c.model === 'workshop') return workshopCnn({ inputSize: c.size, seed: 1 });
+  return seed2Cnn({ inputSize: c.size, seed: 1 });
 }
 
 function heapBytes(): number {
@@ -52,7 +61,7 @@ function heapBytes(): number {
 }
 
 /** One replica: model, optimizer, a fixed random batch of `pairs` pairs. */
-function replica(c: (typeof CASES)[CaseName], pairs: number, seed: number) {
+function replica(c: Case, pairs: number, seed: number) {
   const net = buildModel(c);
   const opt = inPlaceAdam(1e-3);
   const xa = tf.randomUniform([pairs, c.size, c.size, 3], 0, 1, 'float32', seed);
@@ -77,7 +86,7 @@ function replica(c: (typeof CASES)[CaseName], pairs: number, seed: number) {
 /** Single process: time steps and forwards; returns the measurements. */
 async function runOne(name: CaseName, steps: number, warmup: number) {
   const c = CASES[name];
-  const r = replica(c, PAIRS, 7);
+  const r = replica(c, c.pairs, 7);
   const step = () => {
     const { value, grads } = r.grads();
     r.opt.applyGradients(grads);
@@ -85,19 +94,22 @@ async function runOne(name: CaseName, steps: number, warmup: number) {
     tf.dispose([value, ...Object.values(grads)]);
     return v;
   };
-  const stepMs: number[] = [], fwdMs: number[] = [], losses: number[] = [];
+  const stepMs: number[] = [], fwdMs: number[] = [], stepCpuMs: number[] = [], losses: number[] = [];
   for (let i = 0; i < warmup; i++) { losses.push(step()); r.forward(); }
   const tensors = tf.memory().numTensors;
   for (let i = 0; i < steps; i++) {
     let t = performance.now();
+    const cpu = process.cpuUsage();
     losses.push(step());
     stepMs.push(performance.now() - t);
+    const used = process.cpuUsage(cpu);
+    stepCpuMs.push((used.user + used.system) / 1000);
     t = performance.now();
     r.forward();
     fwdMs.push(performance.now() - t);
   }
   if (tf.memory().numTensors !== tensors) throw new Error(`tensor leak: ${tensors} -> ${tf.memory().numTensors}`);
-  return { stepMs: median(stepMs), fwdMs: median(fwdMs), losses };
+  return { stepMs: median(stepMs), fwdMs: median(fwdMs), stepCpuMs: median(stepCpuMs), losses };
 }
 
 /** Worker thread body for the 2-worker data-parallel run. */
@@ -105,7 +117,7 @@ async function workerMain(): Promise<void> {
   const { name, rank, shared } = workerData as { name: CaseName; rank: number; shared: SharedArrayBuffer };
   await initBackend({ backend: 'wasm', quiet: true });
   const c = CASES[name];
-  const r = replica(c, PAIRS / 2, 7 + 100 * rank);
+  const r = replica(c, c.pairs / 2, 7 + 100 * rank);
   const sizes = r.net.trainableWeights.map((w) => w.shape.reduce((a, b) => (a as number) * (b as number), 1) as number);
   const total = sizes.reduce((a, b) => a + b, 0);
   const slots = [new Float32Array(shared, 0, total), new Float32Array(shared, total * 4, total)];
@@ -170,19 +182,22 @@ async function runTwo(name: CaseName, steps: number, warmup: number) {
 /** Child process: one case, one worker count; prints a JSON line. */
 async function child(name: CaseName, workers: number, steps: number, warmup: number): Promise<void> {
   const info = await initBackend({ backend: 'wasm', quiet: true });
+  const pairs = CASES[name].pairs;
+  const load = os.loadavg()[0];
   if (workers === 1) {
     const m = await runOne(name, steps, warmup);
     console.log(JSON.stringify({
-      workers, step_ms: m.stepMs, forward_ms: m.fwdMs, pairs_per_s: (PAIRS * 1000) / m.stepMs,
-      forward_images_per_s: (2 * PAIRS * 1000) / m.fwdMs, step_over_forward: m.stepMs / m.fwdMs,
+      workers, step_ms: m.stepMs, step_cpu_ms: m.stepCpuMs, forward_ms: m.fwdMs, pairs_per_s: (pairs * 1000) / m.stepMs,
+      forward_images_per_s: (2 * pairs * 1000) / m.fwdMs, step_over_forward: m.stepMs / m.fwdMs,
       loss_first: m.losses[0], loss_last: m.losses[m.losses.length - 1],
       peak_wasm_heap_mb: heapBytes() / 2 ** 20, peak_rss_mb: process.resourceUsage().maxRSS / 1024, notes: info.notes,
+      load_avg_1m: [load, os.loadavg()[0]],
     }));
   } else {
     const m = await runTwo(name, steps, warmup);
     console.log(JSON.stringify({
-      workers, step_ms: m.stepMs, pairs_per_s: (PAIRS * 1000) / m.stepMs, peak_wasm_heap_mb_per_worker: m.heap / 2 ** 20,
-      peak_rss_mb: process.resourceUsage().maxRSS / 1024,
+      workers, step_ms: m.stepMs, pairs_per_s: (pairs * 1000) / m.stepMs, peak_wasm_heap_mb_per_worker: m.heap / 2 ** 20,
+      peak_rss_mb: process.resourceUsage().maxRSS / 1024, load_avg_1m: [load, os.loadavg()[0]],
     }));
   }
 }
@@ -206,32 +221,37 @@ async function main(): Promise<void> {
   for (const n of names) if (!(n in CASES)) throw new Error(`--cases: unknown case ${n}; use ${Object.keys(CASES).join(', ')}`);
   const workerCounts = (arg('--workers') ?? '1,2').split(',').map(Number);
   const peer = !process.argv.includes('--no-peer') && torchAvailable();
+  const compareFused = !process.argv.includes('--no-compare');
   const env = {
     date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model, cores: os.cpus().length,
-    tfjs: tf.version.tfjs, kernels: fs.readFileSync(path.join(__dirname, '..', 'lib', 'backend', 'kernels', 'COMPILER'), 'utf8').trim(),
+    load_avg: os.loadavg(), tfjs: tf.version.tfjs, kernels: fs.readFileSync(path.join(__dirname, '..', 'lib', 'backend', 'kernels', 'COMPILER'), 'utf8').trim(),
     peer: peer ? spawnSync('/usr/bin/python3', ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' }).stdout.trim() : null,
   };
   console.log(JSON.stringify({ environment: env }));
+  const runChild = (name: CaseName, w: number, steps: number, warmup: number, fused: string) => {
+    const r = spawnSync(process.execPath, [...process.execArgv, __filename, '--child', name, '--workers', String(w),
+      '--steps', String(steps), '--warmup', String(warmup)], { encoding: 'utf8', maxBuffer: 1 << 26, env: { ...process.env, SIAMESE_WASM_FUSED: fused } });
+    return lastJson(r.stdout) ?? {
+      error: (r.stderr || r.stdout).split('\n').filter((l) => /Error|Abort/.test(l)).slice(0, 2).join(' | ') || `exit ${r.status}`,
+      load_avg_1m: os.loadavg()[0],
+    };
+  };
   for (const name of names) {
     const c = CASES[name];
     const steps = Number(arg('--steps') ?? c.steps), warmup = Number(arg('--warmup') ?? c.warmup);
-    const row: Record<string, unknown> = { case: name, pairs_per_step: PAIRS };
+    const row: Record<string, unknown> = { case: name, pairs_per_step: c.pairs };
+    // Before / after the fused kernels, in the same run (1 worker).
+    if (compareFused) row.fused_off = runChild(name, 1, steps, warmup, 'off');
     for (const w of workerCounts) {
-      const r = spawnSync(process.execPath, [...process.execArgv, __filename, '--child', name, '--workers', String(w),
-        '--steps', String(steps), '--warmup', String(warmup)], { encoding: 'utf8', maxBuffer: 1 << 26 });
-      const res = lastJson(r.stdout);
-      if (res === null) {
-        row[`workers_${w}`] = { error: (r.stderr || r.stdout).split('\n').filter((l) => /Error|Abort/.test(l)).slice(0, 2).join(' | ') || `exit ${r.status}` };
-        continue;
-      }
-      if (w === 1) Object.assign(row, res);
+      const res = runChild(name, w, steps, warmup, 'on');
+      if (w === 1 && !('error' in res)) Object.assign(row, res);
       else row[`workers_${w}`] = res;
     }
     if (peer) {
       const p = spawnSync('/usr/bin/python3', [path.join(__dirname, 'pytorch_peer.py'), '--case', name, '--steps', String(steps),
-        '--warmup', String(warmup)], { encoding: 'utf8', maxBuffer: 1 << 26 });
+        '--warmup', String(warmup), '--pairs', String(c.pairs)], { encoding: 'utf8', maxBuffer: 1 << 26 });
       const res = lastJson(p.stdout);
-      row.pytorch = res ?? { error: p.stderr.split('\n').slice(-3).join(' ') };
+      row.pytorch = res === null ? { error: p.stderr.split('\n').slice(-3).join(' ') } : { ...res, load_avg_1m: os.loadavg()[0] };
       if (res !== null && typeof row.pairs_per_s === 'number') {
         row.our_over_pytorch = row.pairs_per_s / (res.pairs_per_s as number);
       }

@@ -8,6 +8,7 @@ import * as dataCommand from './commands/data';
 import * as envCommand from './commands/env';
 import * as notebooksCommand from './commands/notebooks';
 import * as startCommand from './commands/start';
+import * as trainCommand from './commands/train';
 import * as verifyCommand from './commands/verify';
 
 export function buildProgram(): Command {
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   envCommand.register(program);
   dataCommand.register(program);
   notebooksCommand.register(program);
+  trainCommand.register(program);
   startCommand.register(program);
   verifyCommand.register(program);
   return program;

@@ -7,7 +7,13 @@
  *
  * @see notebooks/01-lfw-analysis.ipynb
  */
-import * as dfd from 'danfojs-node';
+import type * as Dfd from 'danfojs-node';
+
+/** danfojs-node, loaded on first use: it takes seconds to import, and most users of lib/data never need it. */
+function danfo(): typeof Dfd {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('danfojs-node') as typeof Dfd;
+}
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import sharp from 'sharp';
@@ -51,15 +57,15 @@ export function datasetSummary(dataset: Dataset): DatasetSummary {
 }
 
 /** One row per person: `person`, `images`. */
-export function peopleFrame(dataset: Dataset): dfd.DataFrame {
-  return new dfd.DataFrame(dataset.people.map((person) => ({ person, images: dataset.images(person).length })));
+export function peopleFrame(dataset: Dataset): Dfd.DataFrame {
+  return new (danfo().DataFrame)(dataset.people.map((person) => ({ person, images: dataset.images(person).length })));
 }
 
 /** The `k` people with the most images (ties by name), as a DataFrame `person`, `images`. */
-export function topPeople(dataset: Dataset, k = 10): dfd.DataFrame {
+export function topPeople(dataset: Dataset, k = 10): Dfd.DataFrame {
   const rows = dataset.people.map((person) => ({ person, images: dataset.images(person).length }))
     .sort((a, b) => b.images - a.images || (a.person < b.person ? -1 : 1)).slice(0, k);
-  return new dfd.DataFrame(rows);
+  return new (danfo().DataFrame)(rows);
 }
 
 /** How many people have each number of images: rows `imagesPerPerson`, `people`, ascending. */
@@ -138,13 +144,13 @@ export async function imageStats(dataset: Dataset, options: ImageStatsOptions = 
 }
 
 /** {@link imageStats} as a DataFrame (one row per image). */
-export function imageStatsFrame(rows: readonly ImageStats[]): dfd.DataFrame {
+export function imageStatsFrame(rows: readonly ImageStats[]): Dfd.DataFrame {
   if (rows.length === 0) throw new RangeError('imageStatsFrame: no images measured');
-  return new dfd.DataFrame(rows.map((r) => ({ ...r })));
+  return new (danfo().DataFrame)(rows.map((r) => ({ ...r })));
 }
 
 /** Per-column summary (count, mean, std, min, median, max) of the numeric columns, as plain rows. */
-export function describeRows(frame: dfd.DataFrame): Record<string, string | number>[] {
+export function describeRows(frame: Dfd.DataFrame): Record<string, string | number>[] {
   const numeric = frame.columns.filter((c) => frame.column(c).dtype !== 'string');
   return numeric.map((c) => {
     const s = frame.column(c);
@@ -183,11 +189,11 @@ export function pairListSummary(list: PairList, dataset?: Dataset): PairListSumm
 }
 
 /** Summaries of several pair lists as a DataFrame. */
-export function pairSummaryFrame(lists: readonly PairList[], dataset?: Dataset): dfd.DataFrame {
-  return new dfd.DataFrame(lists.map((l) => ({ ...pairListSummary(l, dataset) })));
+export function pairSummaryFrame(lists: readonly PairList[], dataset?: Dataset): Dfd.DataFrame {
+  return new (danfo().DataFrame)(lists.map((l) => ({ ...pairListSummary(l, dataset) })));
 }
 
 /** A DataFrame as plain rows (for `display.table` and JSON). */
-export function frameRows(frame: dfd.DataFrame): Record<string, unknown>[] {
-  return dfd.toJSON(frame) as Record<string, unknown>[];
+export function frameRows(frame: Dfd.DataFrame): Record<string, unknown>[] {
+  return danfo().toJSON(frame) as Record<string, unknown>[];
 }

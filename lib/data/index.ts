@@ -30,8 +30,8 @@ export {
   pairListSummary, pairSummaryFrame, frameRows,
 } from './analysis';
 export type { DatasetSummary, ImageStats, ImageStatsOptions, PairListSummary } from './analysis';
-export { ensureSynthetic, generateSynthetic, planSynthetic, resolveSynthConfig, readSynthManifest, manifestMatches, renderSyntheticImage, sampleIdentity, sampleVariation, faceSvg, renderFace, measureSynthDifficulty, bestThreshold, DEFAULT_SYNTH, SYNTH_VERSION, SYNTH_MANIFEST } from './synth';
-export type { SynthConfig, SynthManifest, SynthPerson, SynthPlan, SynthResult, GenerateOptions, FaceIdentity, FaceVariation, SynthDifficulty, BaselineScore, DifficultyOptions } from './synth';
+export { ensureSynthetic, generateSynthetic, planSynthetic, resolveSynthConfig, readSynthManifest, manifestMatches, renderSyntheticImage, sampleIdentity, sampleVariation, faceSvg, renderFace, DEFAULT_SYNTH, SYNTH_VERSION, SYNTH_MANIFEST, SYNTH_CROP } from './synth';
+export type { SynthConfig, SynthManifest, SynthPerson, SynthPlan, SynthResult, GenerateOptions, FaceIdentity, FaceVariation } from './synth';
 export { createPairPipeline, PairPipeline, resolvePipelineConfig, DEFAULT_PIPELINE, normalizeImages, resolvePreprocessing, DEFAULT_PREPROCESSING, NORMALIZATIONS, IMAGENET_MEAN, IMAGENET_STD } from './pipeline';
 export type { PipelineConfig, PipelineConfigInput, PipelineState, PipelinePosition, PairBatch, PipelineStats, CreatePipelineOptions, Preprocessing, Normalization } from './pipeline';
 export { downloadLfw, fetchDataset, sha256File, parseLfwVariant, LFW_ARCHIVES, LFW_VARIANTS, DownloadError, ChecksumError } from './download';

@@ -5,17 +5,9 @@
  * @see notebooks/01-lfw-analysis.ipynb
  */
 import * as path from 'node:path';
+import { dataHome, projectRoot } from '../util/paths';
 
-/** The project folder (the one holding package.json), from lib/data (tsx) or dist/data (built). */
-export function projectRoot(): string {
-  return path.resolve(__dirname, '..', '..');
-}
-
-/** The data home: `$SIAMESE_DATA` (resolved against the working directory) or `<project>/data`. */
-export function dataHome(env: NodeJS.ProcessEnv = process.env): string {
-  const fromEnv = env.SIAMESE_DATA;
-  return fromEnv !== undefined && fromEnv.trim() !== '' ? path.resolve(fromEnv) : path.join(projectRoot(), 'data');
-}
+export { projectRoot, dataHome } from '../util/paths';
 
 /** The folder holding LFW's official pair files (always the shipped copy in the project). */
 export function lfwMetaDir(): string {

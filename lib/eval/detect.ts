@@ -46,7 +46,8 @@ export const DEFAULT_DETECT: Readonly<DetectConfig> = Object.freeze({
 
 /** Checks a detect config, filling defaults; errors name the bad value. */
 export function resolveDetect(partial: Partial<DetectConfig> = {}): DetectConfig {
-  const c = { ...DEFAULT_DETECT, ...partial };
+  const given = Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined)) as Partial<DetectConfig>;
+  const c = { ...DEFAULT_DETECT, ...given };
   if (c.detector !== 'ssd' && c.detector !== 'tiny') throw new RangeError(`detector must be "ssd" or "tiny", got ${JSON.stringify(c.detector)}`);
   if (typeof c.minScore !== 'number' || !(c.minScore >= 0 && c.minScore <= 1)) throw new RangeError(`detect minScore must be in [0, 1], got ${JSON.stringify(c.minScore)}`);
   if (!Number.isInteger(c.tinyInputSize) || c.tinyInputSize < 128 || c.tinyInputSize % 32 !== 0) throw new RangeError(`detect tinyInputSize must be a multiple of 32, at least 128, got ${JSON.stringify(c.tinyInputSize)}`);

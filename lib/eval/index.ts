@@ -39,3 +39,5 @@ export { rawPixelsEmbedder } from './raw-pixels';
 export { embedDataset, pairImages } from './embed-dataset';
 export { summarizeModel, thresholdGrid, accuracySweep } from './summary';
 export type { ScoredSet } from './summary';
+export { measureSynthDifficulty } from './synth-difficulty';
+export type { SynthDifficulty, BaselineScore, DifficultyOptions } from './synth-difficulty';

@@ -90,7 +90,10 @@ export class Verifier {
     if (embedder.higherIsCloser !== settings.higherIsCloser) {
       throw new Error(`settings for ${model} say higherIsCloser=${settings.higherIsCloser} but the embedder says ${embedder.higherIsCloser}`);
     }
-    const v = new Verifier(embedder, settings, options.aligned ?? false, resolveDetect(options.detect), options.load ?? {});
+    // detect as the threshold was fitted (detector, input size, minimum score), but a photo stands for its largest face
+    const fitted = (settings.detect ?? {}) as Partial<DetectConfig>;
+    const detect = resolveDetect({ detector: fitted.detector, tinyInputSize: fitted.tinyInputSize, minScore: fitted.minScore, ...options.detect, choose: options.detect?.choose ?? 'largest' });
+    const v = new Verifier(embedder, settings, options.aligned ?? false, detect, options.load ?? {});
     if (options.warmUp ?? true) await v.warmUp();
     return v;
   }

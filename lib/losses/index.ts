@@ -13,3 +13,5 @@ export { reduceLoss, checkReduction, REDUCTIONS } from './reduction';
 export type { Reduction } from './reduction';
 export { isSameTensor } from './labels';
 export type { IsSameInput } from './labels';
+export { batchContrastiveLoss } from './batch-contrastive';
+export type { BatchContrastiveOptions } from './batch-contrastive';

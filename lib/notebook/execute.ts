@@ -104,8 +104,17 @@ export async function executeNotebook(file: string): Promise<ExecutedNotebook> {
         appendStream(outputs, 'stderr', typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
         return true;
       }) as typeof process.stderr.write;
-      jupyter.lastWriteDisplayData = (msg: { data: Record<string, string>; metadata: object }) => {
-        outputs.push({ output_type: 'display_data', data: msg.data, metadata: msg.metadata ?? {} });
+      const byId = new Map<string, Output>();
+      jupyter.lastWriteDisplayData = (msg: { data: Record<string, string>; metadata: object; transient?: { display_id?: string } }, update: boolean) => {
+        const id = msg.transient?.display_id;
+        const out: Output = { output_type: 'display_data', data: msg.data, metadata: msg.metadata ?? {} };
+        const previous = id ? byId.get(id) : undefined;
+        if (update && previous) {
+          outputs[outputs.indexOf(previous)] = out; // update_display_data: replace in place, as Jupyter does
+        } else {
+          outputs.push(out);
+        }
+        if (id) byId.set(id, out);
       };
       const t0 = performance.now();
       let ok: boolean;

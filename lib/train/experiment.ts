@@ -73,8 +73,10 @@ export const DEFAULT_EXPERIMENT: Readonly<ExperimentConfig> = Object.freeze({
 export type ExperimentInput = Partial<Omit<ExperimentConfig, 'data'>> & { readonly data?: Partial<ExperimentConfig['data']> };
 
 /** Merges `partial` over the defaults and checks it; errors name the bad value. */
-export function resolveExperiment(partial: ExperimentInput = {}): ExperimentConfig {
+export function resolveExperiment(input: ExperimentInput = {}): ExperimentConfig {
   const d = DEFAULT_EXPERIMENT;
+  // a field given as undefined means "the default", not "none"
+  const partial = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) as ExperimentInput;
   const cfg: ExperimentConfig = {
     ...d, ...partial,
     data: { ...d.data, ...(partial.data ?? {}) },
@@ -140,6 +142,13 @@ export function runDir(config: ExperimentConfig, runsDir = artifactsDir('runs'))
 }
 
 const RESULT = 'result.json';
+const PREDICTIONS = 'predictions.json';
+
+/** The test predictions of a finished run (model and raw pixels), or null. */
+export function readRunPredictions(dir: string): { model: TestPredictions; rawPixels: Omit<TestPredictions, 'pairs'> } | null {
+  const file = path.join(dir, PREDICTIONS);
+  return fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : null;
+}
 
 /** A finished run's result, or null. */
 export function readRunResult(dir: string): ExperimentResult | null {
@@ -159,8 +168,17 @@ function testResult(val: { values: number[]; isSame: (0 | 1)[] }, test: { values
   };
 }
 
+/** Per-pair test values of a run, kept for reports and error galleries (`predictions.json`). */
+export interface TestPredictions {
+  readonly pairs: readonly Pair[];
+  readonly values: readonly number[];
+  readonly isSame: readonly (0 | 1)[];
+  readonly threshold: number;
+  readonly higherIsCloser: boolean;
+}
+
 async function evaluate(model: tf.LayersModel, output: SiameseOutput, pairs: { val: readonly Pair[]; test: readonly Pair[] }, dataset: Dataset,
-  config: ExperimentConfig): Promise<TestResult> {
+  config: ExperimentConfig): Promise<{ result: TestResult; predictions: TestPredictions }> {
   const pre = preprocessingFor(config.model);
   const make = (p: readonly Pair[]) => createPairPipeline(p, dataset, { batchSize: 64, preprocessing: pre, augment: 'none', shuffle: false, worker: false, prefetch: 0 });
   const valPipe = await make(pairs.val);
@@ -168,7 +186,8 @@ async function evaluate(model: tf.LayersModel, output: SiameseOutput, pairs: { v
   try {
     const val = await predictPairs(model, valPipe, null, output);
     const test = await predictPairs(model, testPipe, null, output);
-    return testResult(val, test, output, config.seed);
+    const result = testResult(val, test, output, config.seed);
+    return { result, predictions: { pairs: pairs.test, values: test.values, isSame: test.isSame, threshold: result.threshold, higherIsCloser: output.higherIsCloser } };
   } finally {
     await valPipe.close();
     await testPipe.close();
@@ -225,16 +244,17 @@ export async function runExperiment(input: ExperimentInput = {}, options: RunOpt
     `${config.schedule.name} schedule, ${config.epochs} epochs of ${split.pairs.train.length} pairs, augment ${config.augment}`);
   try {
     const trained = await trainSiamese({
-      model, output, loss: config.loss, optimizer: config.optimizer, schedule: config.schedule, epochs: config.epochs,
+      model, output, embedding: { net: embedNet, normalize: config.normalize }, loss: config.loss, optimizer: config.optimizer, schedule: config.schedule, epochs: config.epochs,
       train: (resume) => createPairPipeline(split.pairs.train, dataset, pipeline, { resume }),
       val, earlyStopping: config.earlyStopping, dir, log, onEpoch: options.onEpoch, onStep: options.onStep,
       progress: options.progress, checkpointEvery: options.checkpointEvery,
     });
     await val.close();
-    const test = await evaluate(model, output, split.pairs, dataset, config);
+    const { result: test, predictions } = await evaluate(model, output, split.pairs, dataset, config);
     const raw = rawPixelModel(config);
-    const rawPixels = await evaluate(raw, { kind: 'distance', higherIsCloser: false }, split.pairs, dataset, config);
+    const { result: rawPixels, predictions: rawPredictions } = await evaluate(raw, { kind: 'distance', higherIsCloser: false }, split.pairs, dataset, config);
     raw.dispose();
+    writeFileAtomic(path.join(dir, PREDICTIONS), JSON.stringify({ model: predictions, rawPixels: { ...rawPredictions, pairs: undefined } }));
     await saveModel(model, path.join(dir, 'model'), { config, hash, preprocessing: pre, crop: dataset.crop ?? null });
     const result: ExperimentResult = {
       name: config.name, hash, dir, config, history: trained.history, bestEpoch: trained.bestEpoch, test, rawPixels,

@@ -9,5 +9,8 @@ export { trainSiamese, predictPairs, lossOf, NonFiniteLossError } from './traine
 export type { TrainOptions, TrainResult, EpochRecord, LossConfig, EarlyStopping } from './trainer';
 export { readModelWeights, restoreModelWeights, readMaskSteps, restoreMaskSteps } from './state';
 export { ProgressBar, formatDuration } from './progress';
-export { runExperiment, loadOrTrain, resolveExperiment, readRunResult, runDir, DEFAULT_EXPERIMENT } from './experiment';
-export type { ExperimentConfig, ExperimentInput, ExperimentResult, RunOptions, TestResult } from './experiment';
+export { runExperiment, loadOrTrain, resolveExperiment, readRunResult, readRunPredictions, runDir, DEFAULT_EXPERIMENT } from './experiment';
+export type { ExperimentConfig, ExperimentInput, ExperimentResult, RunOptions, TestResult, TestPredictions } from './experiment';
+export { EXPERIMENT_PRESETS, experimentPreset } from './presets';
+export { runGrid } from './grid';
+export type { GridAxes, GridResult } from './grid';

@@ -8,9 +8,14 @@
  *   AdamW (`decoupled`): θ ← θ·(1 − ηλ) first, and g = ∇L
  * - RMSprop (α, ε):       s ← αs + (1−α)g²;  θ ← θ − η·g / (√s + ε)
  *
+ * On the wasm backend with the project's kernels, Adam runs in place (one SIMD pass per variable, no
+ * temporaries; lib/backend/kernels adamInPlace) with the same float32 operations, so the result is the
+ * same bit for bit; `inPlace: false` in the constructor's options turns that off.
+ *
  * @see notebooks/05-training-runs.ipynb
  */
 import * as tf from '@tensorflow/tfjs';
+import { adamInPlace } from '../backend/kernels/inPlaceUpdate';
 
 export type OptimizerName = 'adam' | 'sgd' | 'rmsprop';
 export const OPTIMIZERS: readonly OptimizerName[] = ['adam', 'sgd', 'rmsprop'];
@@ -80,8 +85,12 @@ export class Optimizer {
   /** Steps taken so far (t in Adam's bias correction). */
   step = 0;
 
-  constructor(variables: readonly tf.Variable[], config: Partial<OptimizerConfig> = {}) {
+  /** Whether Adam may update in place on wasm (see the module doc). */
+  private readonly inPlace: boolean;
+
+  constructor(variables: readonly tf.Variable[], config: Partial<OptimizerConfig> = {}, options: { inPlace?: boolean } = {}) {
     this.config = resolveOptimizer(config);
+    this.inPlace = options.inPlace ?? true;
     const names = new Set<string>();
     for (const v of variables) {
       if (names.has(v.name)) throw new Error(`Optimizer: two variables are named ${v.name}`);
@@ -112,6 +121,13 @@ export class Optimizer {
     for (const v of this.variables) {
       const grad = grads[v.name];
       if (!grad) continue;
+      if (c.name === 'adam' && this.inPlace) {
+        const [m, s] = tf.tidy(() => [this.slot(v, 'm'), this.slot(v, 'v')]);
+        const done = adamInPlace(v, m, s, grad, {
+          lr, beta1: c.beta1, beta2: c.beta2, epsilon: c.epsilon, t, weightDecay: c.weightDecay, decoupled: c.decoupled,
+        });
+        if (done) continue;
+      }
       tf.tidy(() => {
         let g: tf.Tensor = grad;
         if (c.weightDecay > 0 && !(c.name === 'adam' && c.decoupled)) g = g.add(v.mul(c.weightDecay));

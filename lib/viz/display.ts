@@ -9,8 +9,8 @@
  *
  * @see notebooks/00-environment.ipynb
  */
-import * as fs from 'node:fs';
 import type { PlotSpec } from './plot';
+import { plotDiv, plotlyBundleScript } from './plotly-html';
 
 type MimeBundle = Record<string, string>;
 type WriteDisplayData = (data: { data: MimeBundle; metadata: object; transient: object }, update: boolean) => void;
@@ -31,43 +31,53 @@ export function inNotebook(): boolean {
   return writer() !== null;
 }
 
-function send(bundle: MimeBundle, fallback: string): void {
+function send(bundle: MimeBundle, fallback: string, displayId?: string, update = false): void {
   const write = writer();
   if (write === null) {
     console.log(fallback);
     return;
   }
-  write({ data: bundle, metadata: {}, transient: {} }, false);
+  write({ data: bundle, metadata: {}, transient: displayId ? { display_id: displayId } : {} }, update);
+}
+
+let liveCounter = 0;
+
+/**
+ * A chart that redraws in place, e.g. training curves updated after every epoch: the first `update` shows
+ * it, later ones replace it (Jupyter's display_id mechanism). Outside a notebook each update prints a line.
+ */
+export function plotlyLive(): { update(spec: PlotSpec): void } {
+  const id = `siamese-live-${process.pid}-${++liveCounter}`;
+  let shown = false;
+  return {
+    update(spec: PlotSpec): void {
+      // plotly.js goes in an output of its own: updates replace the chart's output, and the library must stay
+      if (!plotlyEmbedded && inNotebook()) {
+        send({ 'text/html': plotlyBundleScript(), 'text/plain': '' }, '');
+        plotlyEmbedded = true;
+      }
+      const title = (spec.layout.title as { text?: string } | undefined)?.text ?? 'plot';
+      send({ 'application/vnd.plotly.v1+json': JSON.stringify(spec), 'text/html': plotDiv(spec), 'text/plain': `[plot: ${title}]` }, `[plot: ${title}]`, id, shown);
+      shown = true;
+    },
+  };
 }
 
 let plotlyEmbedded = false;
-let plotCounter = 0;
 
 /** Forget that plotly.js was embedded (a fresh kernel or a new executed notebook). */
 export function resetDisplayState(): void {
   plotlyEmbedded = false;
 }
 
-function plotlyBundleScript(): string {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const file = require.resolve('plotly.js-dist');
-  const source = fs.readFileSync(file, 'utf8').replace(/<\/script/gi, '<\\/script');
-  // The bundle defines `Plotly` as a global unless an AMD loader (require.js) is present; hide it then.
-  return `<script type="text/javascript">(function(){var d=window.define;window.define=undefined;${source}\n;window.define=d;})();</script>`;
-}
-
 /** Shows a Plotly figure. */
 export function plotly(spec: PlotSpec): void {
-  const id = `siamese-plot-${process.pid}-${++plotCounter}`;
-  const json = JSON.stringify(spec).replace(/</g, '\\u003c');
   let html = '';
   if (!plotlyEmbedded && inNotebook()) {
     html += plotlyBundleScript();
     plotlyEmbedded = true;
   }
-  html += `<div id="${id}" style="width:100%;min-height:${Number(spec.layout.height ?? 400)}px"></div>` +
-    `<script type="text/javascript">(function(){var s=${json};` +
-    `window.Plotly.newPlot(document.getElementById("${id}"),s.data,s.layout,{responsive:true,displaylogo:false});})();</script>`;
+  html += plotDiv(spec);
   const title = (spec.layout.title as { text?: string } | undefined)?.text ?? 'plot';
   send({ 'application/vnd.plotly.v1+json': JSON.stringify(spec), 'text/html': html, 'text/plain': `[plot: ${title}]` }, `[plot: ${title}]`);
 }

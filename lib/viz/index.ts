@@ -12,3 +12,5 @@ export type { AugmentPreviewOptions } from './augment-preview';
 export { errorGallery } from './error-gallery';
 export type { GalleryError } from './error-gallery';
 export { rocPlot, valueHistogram, thresholdSweepPlot, pairMatrixPlot } from './eval-plots';
+export { experimentReportHtml, trainingCurves, examplePairsPng } from './report';
+export { plotDiv, plotlyBundleScript } from './plotly-html';

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { DEFAULT_SYNTH, generateSynthetic, measureSynthDifficulty } from '../../lib/data';
+import { DEFAULT_SYNTH, generateSynthetic } from '../../lib/data';
+import { measureSynthDifficulty } from '../../lib/eval';
 import { tempDir } from './fixtures';
 
 // Slow tier (npm test runs it; test:unit skips it): about a minute on two busy cores.

@@ -4,10 +4,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import {
-  bestThreshold, DEFAULT_SYNTH, ensureSynthetic, generateSynthetic, measureSynthDifficulty, parseOfficialPairs, planSynthetic,
+  DEFAULT_SYNTH, ensureSynthetic, generateSynthetic, parseOfficialPairs, planSynthetic,
   readSynthManifest, renderSyntheticImage, resolveSynthConfig, SYNTH_MANIFEST, type Pair,
 } from '../../lib/data';
-import { fitPcaLda, mat, symmetricEigen } from '../../lib/data/synth/linalg';
+import { measureSynthDifficulty } from '../../lib/eval';
 import { tempDir } from './fixtures';
 
 const SMALL = { people: 8, perPerson: 3, size: 48, devTrainPairs: 6, devTestPairs: 3, folds: 4, foldPairs: 2 };
@@ -144,26 +144,6 @@ test('resolveSynthConfig fills defaults and names bad values', () => {
   assert.throws(() => resolveSynthConfig({ size: 64.5 }), /size must be an integer .* got 64\.5/);
   assert.throws(() => resolveSynthConfig({ difficulty: -1 }), /difficulty must be a number in \[0, 2\], got -1/);
   assert.throws(() => resolveSynthConfig({ colour: 1 } as never), /unknown option "colour"/);
-});
-
-test('bestThreshold and the linear algebra behind the identity check', () => {
-  // distances 1,2,3,4 with labels same,same,diff,diff: threshold between 2 and 3, accuracy 1.
-  assert.deepEqual(bestThreshold([3, 1, 4, 2], [0, 1, 0, 1]), { threshold: 2.5, accuracy: 1 });
-  assert.equal(bestThreshold([1, 2], [0, 1]).accuracy, 0.5);
-  const a = mat(3, 3);
-  a.data.set([4, 1, 0.5, 1, 3, 0.2, 0.5, 0.2, 1]);
-  const { values, vectors } = symmetricEigen(a);
-  for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) {
-    let s = 0;
-    for (let k = 0; k < 3; k++) s += vectors.data[i * 3 + k] * values[k] * vectors.data[j * 3 + k];
-    assert.ok(Math.abs(s - a.data[i * 3 + j]) < 1e-9, `V diag V^T != A at ${i},${j}`);
-  }
-  assert.ok(values[0] >= values[1] && values[1] >= values[2]);
-  // Two classes separated along x, with large nuisance along y: LDA keeps x.
-  const xs = [[0, 5], [0.2, -5], [-0.1, 3], [3, 4], [3.1, -4], [2.9, 0]];
-  const proj = fitPcaLda(xs, [0, 0, 0, 1, 1, 1], 2, 1);
-  const z = xs.map((x) => proj.project(x)[0]);
-  assert.ok(Math.max(...z.slice(0, 3)) < Math.min(...z.slice(3)) || Math.min(...z.slice(0, 3)) > Math.max(...z.slice(3)));
 });
 
 test('default set: raw-pixel Euclidean distance scores at most 65 % on held-out people', async () => {

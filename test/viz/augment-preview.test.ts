@@ -28,7 +28,7 @@ describe('augmentPreview', () => {
     }
     assert.deepEqual(rows[1].cells.slice(1).map((c) => c.label), ['flip', 'flip', 'flip']);
     // The flip row really is mirrored: the bright square moved to the top-right.
-    const flipped = rows[1].cells[1].image as { pixels: Float32Array };
+    const flipped = rows[1].cells[1].image as { pixels: ArrayLike<number> };
     assert.ok(flipped.pixels[(2 * 12 + 10) * 3] > 0.8 && flipped.pixels[(2 * 12 + 1) * 3] < 0.2);
   });
 

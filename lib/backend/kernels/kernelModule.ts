@@ -36,6 +36,15 @@ export interface KernelExports {
     c1: number, c2: number): void;
   tile_f32(x: number, y: number, rank: number, meta: number): void;
   sum_rows(x: number, y: number, rows: number, cols: number, scale: number, acc: number): void;
+  bn_train_forward(x: number, gamma: number, beta: number, y: number, mean: number, variance: number, invstd: number,
+    rows: number, C: number, eps: number, work: number): void;
+  bn_train_backward(x: number, dy: number, gamma: number, mean: number, invstd: number, dx: number, dgamma: number,
+    dbeta: number, rows: number, C: number, work: number): void;
+  hard_swish_forward(x: number, y: number, n: number): void;
+  hard_swish_backward(x: number, dy: number, dx: number, n: number): void;
+  max_pool_backprop(x: number, dy: number, dx: number, ...geom: number[]): void;
+  adam_torch_update(x: number, m: number, v: number, g: number, n: number, b1: number, omb1: number, b2: number, omb2: number,
+    bc2: number, eps: number, step: number, l2: number, useL2: number, decay: number, useDecay: number): void;
 }
 
 /** Folder of the committed binaries and their source. */

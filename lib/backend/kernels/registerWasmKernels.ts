@@ -8,7 +8,20 @@
 import * as tf from '@tensorflow/tfjs';
 import { parseKernelChoice, resolveKernelVariant, type KernelChoice, type KernelVariant } from './kernelModule';
 import { installFrugalGradients, uninstallFrugalGradients } from './frugalGradients';
+import { fusedKernels, registerFusedGradients } from './fusedOps';
 import { trainingKernels } from './trainingKernels';
+
+/**
+ * Parses `SIAMESE_WASM_FUSED` (`on`, the default, or `off`): whether the step-level kernels (fused batch
+ * norm and hard swish, copy-free Identity, MaxPoolGrad, inner-axis Sum/Mean) are registered too. `off`
+ * exists to measure their effect in the same run.
+ */
+export function parseFusedChoice(value: string | undefined): boolean {
+  const v = (value ?? '').trim().toLowerCase();
+  if (v === '' || v === 'on' || v === '1') return true;
+  if (v === 'off' || v === '0') return false;
+  throw new Error(`SIAMESE_WASM_FUSED=${JSON.stringify(value)} is not a choice; use on or off`);
+}
 
 /** What registration did. */
 export interface KernelRegistration {
@@ -18,12 +31,15 @@ export interface KernelRegistration {
   readonly registered: readonly string[];
   /** Those among them that replaced a built-in kernel. */
   readonly replaced: readonly string[];
+  /** Whether the fused, step-level kernels are among them. */
+  readonly fused: boolean;
   /** One line for logs, e.g. `wasm kernels: 5 registered (relaxed-simd)`. */
   readonly note: string;
 }
 
 interface Active {
   readonly variant: KernelVariant;
+  readonly fused: boolean;
   readonly originals: Map<string, tf.KernelConfig | null>;
   readonly registration: KernelRegistration;
 }
@@ -34,17 +50,19 @@ let active: Active | null = null;
  * when the runtime has it, else plain SIMD). Calling it again with the same build is a no-op; with
  * another build it swaps them.
  */
-export function registerWasmKernels(choice: KernelChoice = parseKernelChoice(process.env.SIAMESE_WASM_KERNELS)): KernelRegistration {
+export function registerWasmKernels(choice: KernelChoice = parseKernelChoice(process.env.SIAMESE_WASM_KERNELS),
+  fused: boolean = parseFusedChoice(process.env.SIAMESE_WASM_FUSED)): KernelRegistration {
   const variant = resolveKernelVariant(choice);
-  if (active !== null && active.variant === variant) return active.registration;
+  if (active !== null && active.variant === variant && active.fused === fused) return active.registration;
   unregisterWasmKernels();
   if (variant === null) {
-    return { variant: null, registered: [], replaced: [], note: 'wasm kernels: off (SIAMESE_WASM_KERNELS=off)' };
+    return { variant: null, registered: [], replaced: [], fused: false, note: 'wasm kernels: off (SIAMESE_WASM_KERNELS=off)' };
   }
+  if (fused) registerFusedGradients();
   const originals = new Map<string, tf.KernelConfig | null>();
   const replaced: string[] = [];
   const registered: string[] = [];
-  for (const k of trainingKernels(variant)) {
+  for (const k of [...trainingKernels(variant, fused), ...(fused ? fusedKernels(variant) : [])]) {
     const original = tf.getKernel(k.kernelName, 'wasm') ?? null;
     originals.set(k.kernelName, original);
     if (original !== null) {
@@ -61,11 +79,11 @@ export function registerWasmKernels(choice: KernelChoice = parseKernelChoice(pro
   }
   const label = variant === 'relaxed' ? 'relaxed-simd' : 'simd';
   const registration: KernelRegistration = {
-    variant, registered, replaced,
-    note: `wasm kernels: ${registered.length} registered (${label})`,
+    variant, registered, replaced, fused,
+    note: `wasm kernels: ${registered.length} registered (${label}${fused ? ', fused' : ''})`,
   };
   installFrugalGradients();
-  active = { variant, originals, registration };
+  active = { variant, fused, originals, registration };
   return registration;
 }
 

@@ -9,7 +9,11 @@
  *   multiplier (1 and 2 vectorised), strides, dilations;
  * - Tile (replaces one that copies element by element; batch-norm gradients tile whole activations),
  *   Sum and Mean over leading axes (replace ones that transpose NHWC first; batch norm reduces over
- *   N, H, W): block copies and blocked column sums.
+ *   N, H, W) and, with the fused set, over inner axes (H, W: global pooling, squeeze-excite):
+ *   block copies and blocked column sums;
+ * - with the fused set (default; `SIAMESE_WASM_FUSED=off` leaves it out, for A/B measurements):
+ *   Identity without a copy, MaxPoolGrad (SIMD first-maximum scatter) and Slice by block copies. The fused batch-norm and
+ *   hard-swish ops are in fusedOps.ts.
  *
  * @see notebooks/00-environment.ipynb
  */
@@ -214,7 +218,7 @@ function tile(variant: KernelVariant): TrainingKernel {
  * Sum or Mean of float32 over the leading axes (0..k-1, k < rank), the reductions batch norm and
  * bias gradients do on NHWC tensors; any other reduction goes to the built-in.
  */
-function leadingReduction(kernelName: string, mean: boolean, variant: KernelVariant): TrainingKernel {
+function leadingReduction(kernelName: string, mean: boolean, variant: KernelVariant, middle: boolean): TrainingKernel {
   return {
     kernelName,
     kernelFunc(args, fallback) {
@@ -222,33 +226,137 @@ function leadingReduction(kernelName: string, mean: boolean, variant: KernelVari
       const { axis, keepDims } = args.attrs as unknown as { axis: number | number[]; keepDims: boolean };
       const rank = x.shape.length;
       const axes = [...new Set(tf.util.parseAxisParam(axis, x.shape))].sort((a, b) => a - b);
-      const leading = axes.length > 0 && axes.length < rank && axes.every((a, i) => a === i);
-      if (!leading || x.dtype !== 'float32') {
+      // A contiguous run of axes ending before the last one: [outer, rows, cols] -> [outer, cols].
+      // Leading runs (batch norm) always; inner runs (global average pooling, squeeze-excite) when `middle`.
+      const contiguous = axes.length > 0 && axes.every((a, i) => a === axes[0] + i) && axes[axes.length - 1] < rank - 1;
+      const ok = contiguous && (axes[0] === 0 || middle);
+      if (!ok || x.dtype !== 'float32') {
         if (fallback === null) throw new Error(`lib/backend/kernels ${kernelName}: no built-in kernel for axes [${axes}] of [${x.shape}]`);
         return fallback(args) as tf.TensorInfo;
       }
       const { be, km } = moduleOf(args.backend, variant);
-      const rows = size(x.shape.slice(0, axes.length)), cols = size(x.shape.slice(axes.length));
-      const outShape = keepDims ? x.shape.map((d, i) => (i < axes.length ? 1 : d)) : x.shape.slice(axes.length);
+      const first = axes[0], last = axes[axes.length - 1] + 1;
+      const outer = size(x.shape.slice(0, first)), rows = size(x.shape.slice(first, last)), cols = size(x.shape.slice(last));
+      const outShape = keepDims ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d)) : x.shape.filter((_, i) => !axes.includes(i));
       const out = be.makeOutput(outShape, 'float32');
-      if (cols === 0) return out;
+      if (cols * outer === 0) return out;
       const scale = mean ? 1 / rows : 1;
-      km.exports.sum_rows(offsetOf(be, x), offsetOf(be, out), rows, cols, scale, km.scratch(cols));
+      const px = offsetOf(be, x), py = offsetOf(be, out), acc = km.scratch(cols);
+      for (let o = 0; o < outer; o++) km.exports.sum_rows(px + o * rows * cols * 4, py + o * cols * 4, rows, cols, scale, acc);
       return out;
     },
   };
 }
 
-/** Every kernel the project registers on wasm, for one build of the module. */
-export function trainingKernels(variant: KernelVariant): TrainingKernel[] {
-  return [
+/**
+ * Identity without a copy: the output shares the input's buffer (reference-counted, as tfjs's cpu
+ * backend does), where tfjs-wasm copies it. Training steps call it over a thousand times (gradient
+ * functions and tf.layers clone tensors). In-place writers (InPlaceAdam) check the reference count
+ * and copy first.
+ */
+function identity(): TrainingKernel {
+  return {
+    kernelName: tf.Identity,
+    kernelFunc(args, fallback) {
+      const { x } = args.inputs as { x: tf.TensorInfo };
+      if (x.dtype === 'string' && fallback !== null) return fallback(args) as tf.TensorInfo;
+      (args.backend as tf.KernelBackend).incRef(x.dataId);
+      return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
+    },
+  };
+}
+
+interface PoolGradAttrs {
+  filterSize: Strides;
+  strides: Strides;
+  pad: Pad;
+  dimRoundingMode?: Rounding;
+}
+
+/** MaxPoolGrad: each dy to the first maximum of its window (replaces a slow built-in). */
+function maxPoolGrad(variant: KernelVariant): TrainingKernel {
+  return {
+    kernelName: tf.MaxPoolGrad,
+    kernelFunc(args, fallback) {
+      const { dy, input } = args.inputs as { dy: tf.TensorInfo; input: tf.TensorInfo };
+      const attrs = args.attrs as unknown as PoolGradAttrs;
+      if ((dy.dtype !== 'float32' || input.dtype !== 'float32' || input.shape.length !== 4) && fallback !== null) {
+        return fallback(args) as tf.TensorInfo;
+      }
+      requireFloat32('MaxPoolGrad', dy, input);
+      const { be, km } = moduleOf(args.backend, variant);
+      const info = tf.backend_util.computePool2DInfo(input.shape as [number, number, number, number], attrs.filterSize,
+        attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
+      sameShape('MaxPoolGrad', 'dy', dy.shape, info.outShape);
+      const out = be.makeOutput([...input.shape], 'float32');
+      if (size(input.shape) === 0) return out;
+      km.exports.max_pool_backprop(offsetOf(be, input), offsetOf(be, dy), offsetOf(be, out), info.batchSize, info.inHeight,
+        info.inWidth, info.inChannels, info.outHeight, info.outWidth, info.outChannels, info.filterHeight, info.filterWidth,
+        info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left, 1, 1);
+      return out;
+    },
+  };
+}
+
+/**
+ * Slice of float32 by block copies: trailing axes taken whole merge into one contiguous block, so the
+ * gradient of a spatial pad ([N,H,W,C] -> an H/W window) copies one block per (n, h) with
+ * TypedArray.copyWithin, where tfjs-wasm makes a subarray per innermost row.
+ */
+function slice(): TrainingKernel {
+  return {
+    kernelName: tf.Slice,
+    kernelFunc(args, fallback) {
+      const { x } = args.inputs as { x: tf.TensorInfo };
+      const { begin, size: sz } = args.attrs as unknown as { begin: number | number[]; size: number | number[] };
+      if (x.dtype !== 'float32' && fallback !== null) return fallback(args) as tf.TensorInfo;
+      requireFloat32('Slice', x);
+      const be = wasmBackend(args.backend);
+      const [b, s] = tf.slice_util.parseSliceParams(x as unknown as tf.Tensor, begin, sz);
+      const out = be.makeOutput(s, 'float32');
+      const total = size(s);
+      if (total === 0) return out;
+      const rank = x.shape.length;
+      // Merge trailing axes taken whole (and the first partial one) into one contiguous block.
+      let k = rank - 1;
+      let block = s[k];
+      while (k > 0 && s[k] === x.shape[k] && b[k] === 0) {
+        k--;
+        block *= s[k];
+      }
+      const heap = new Float32Array(be.wasm.asm.memory.buffer);
+      const xStrides = [...tf.util.computeStrides(x.shape), 1];
+      const src0 = offsetOf(be, x) / 4, dst0 = offsetOf(be, out) / 4;
+      let base = src0;
+      for (let d = 0; d < rank; d++) base += b[d] * xStrides[d];
+      // Odometer over the outer axes 0..k-1.
+      const idx = new Array<number>(k).fill(0);
+      let dst = dst0;
+      for (;;) {
+        let src = base;
+        for (let d = 0; d < k; d++) src += idx[d] * xStrides[d];
+        heap.copyWithin(dst, src, src + block);
+        dst += block;
+        let d = k - 1;
+        while (d >= 0 && ++idx[d] === s[d]) idx[d--] = 0;
+        if (d < 0) break;
+      }
+      return out;
+    },
+  };
+}
+
+/** Every kernel the project registers on wasm, for one build of the module (`fused`: the step-level ones too). */
+export function trainingKernels(variant: KernelVariant, fused = true): TrainingKernel[] {
+  const base = [
     batchMatMul(variant),
     conv2dBackpropFilter(variant),
     conv2dBackpropInput(variant),
     depthwiseBackpropFilter(variant),
     depthwiseBackpropInput(variant),
     tile(variant),
-    leadingReduction(tf.Sum, false, variant),
-    leadingReduction(tf.Mean, true, variant),
+    leadingReduction(tf.Sum, false, variant, fused),
+    leadingReduction(tf.Mean, true, variant, fused),
   ];
+  return fused ? [...base, identity(), maxPoolGrad(variant), slice()] : base;
 }

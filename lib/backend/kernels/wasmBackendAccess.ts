@@ -45,6 +45,10 @@ export function wasmBackend(backend: unknown = tf.findBackend('wasm')): WasmBack
 export function offsetOf(backend: WasmBackendInternals, t: tf.TensorInfo): number {
   const data = backend.dataIdMap.get(t.dataId);
   if (data === undefined) throw new Error(`lib/backend/kernels: tensor of shape [${t.shape}] is not on the wasm backend`);
+  if (data.memoryOffset === 0 && t.shape.every((d) => d > 0)) {
+    // tfjs-backend-wasm does not check malloc: 0 means the 4 GiB wasm32 heap is exhausted.
+    throw new Error(`lib/backend/kernels: the wasm heap is exhausted (a tensor of shape [${t.shape}] got no memory); use a smaller batch or input`);
+  }
   return data.memoryOffset;
 }
 

@@ -1,7 +1,8 @@
 /** `siamese data synth`: generate (or reuse) the built-in synthetic face set. */
 import * as path from 'node:path';
 import type { Command } from 'commander';
-import { dataHome, DEFAULT_SYNTH, ensureSynthetic, measureSynthDifficulty, type SynthConfig } from '../../data';
+import { dataHome, DEFAULT_SYNTH, ensureSynthetic, type SynthConfig } from '../../data';
+import { measureSynthDifficulty } from '../../eval';
 
 function intOption(flag: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;

@@ -7,11 +7,29 @@
  * too), so this subclass forces `training: false` while `trainable` is false. Otherwise it is tfjs's
  * layer, with the same arguments and weights (gamma, beta, moving mean, moving variance).
  *
+ * On the wasm backend with the project's kernels, training mode over the last axis runs as one fused
+ * kernel forward and one backward (lib/backend/kernels fusedOps) instead of tfjs's dozen element-wise
+ * ops; the moving statistics are updated with the same arithmetic as tfjs's layer.
+ *
  * @see notebooks/04-model-construction.ipynb
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BatchNormalizationLayerArgs } from '@tensorflow/tfjs-layers/dist/layers/normalization';
 import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types';
+import { fusedBatchNormTraining } from '../../backend/kernels/fusedOps';
+
+/** The fields of tfjs's BatchNormalization the fused path reads. */
+interface BatchNormInternals {
+  axis: number;
+  epsilon: number;
+  momentum: number;
+  center: boolean;
+  scale: boolean;
+  gamma: { read(): tf.Tensor } | null;
+  beta: { read(): tf.Tensor } | null;
+  movingMean: { read(): tf.Tensor; write(t: tf.Tensor): void };
+  movingVariance: { read(): tf.Tensor; write(t: tf.Tensor): void };
+}
 
 type LayerClass = (new (args: BatchNormalizationLayerArgs) => tf.layers.Layer) & Pick<typeof tf.layers.Layer, 'fromConfig'>;
 
@@ -36,7 +54,32 @@ export class FreezableBatchNorm extends BatchNormalizationBase {
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
     const training = this.trainable ? kwargs['training'] : false;
+    if (training === true) {
+      const fused = this.fusedTrainingCall(Array.isArray(inputs) ? inputs[0] : inputs);
+      if (fused !== null) return fused;
+    }
     return super.call(inputs, { ...kwargs, training });
+  }
+
+  /** Training mode through the fused wasm kernel, or null where it does not apply. */
+  private fusedTrainingCall(x: tf.Tensor): tf.Tensor | null {
+    const self = this as unknown as BatchNormInternals;
+    const lastAxis = self.axis === -1 || self.axis === x.rank - 1;
+    if (!lastAxis || !self.center || !self.scale || self.gamma === null || self.beta === null || x.rank < 2) return null;
+    const gamma = self.gamma.read(), beta = self.beta.read();
+    return tf.tidy(() => {
+      const r = fusedBatchNormTraining(x, gamma, beta, self.epsilon);
+      if (r === null) return null as unknown as tf.Tensor;
+      const [y, mean, variance] = r;
+      // tfjs-layers' doMovingAverage: moving -= (moving - batch) * (1 - momentum).
+      for (const [v, value] of [[self.movingMean, mean], [self.movingVariance, variance]] as const) {
+        tf.tidy(() => {
+          const orig = v.read();
+          v.write(tf.sub(orig, tf.mul(tf.sub(orig, value), 1 - self.momentum)));
+        });
+      }
+      return y;
+    });
   }
 }
 

@@ -1,12 +1,13 @@
 /**
  * Hard swish, `x · relu6(x + 3) / 6`: MobileNetV3's cheap stand-in for swish (torchvision `Hardswish`,
- * Keras `hard_swish`). tfjs has no built-in for it.
+ * Keras `hard_swish`). tfjs has no built-in for it; on wasm with the project's kernels it runs fused.
  *
  * @see notebooks/04-model-construction.ipynb
  */
 import * as tf from '@tensorflow/tfjs';
 import type { LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology';
 import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types';
+import { fusedHardSwish } from '../../backend/kernels/fusedOps';
 
 /** Arguments of {@link HardSwish}: only the common layer arguments (name, trainable, ...). */
 export type HardSwishArgs = LayerArgs;
@@ -29,7 +30,8 @@ export class HardSwish extends tf.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor {
     return tf.tidy(() => {
       const x = Array.isArray(inputs) ? inputs[0] : inputs;
-      return tf.mul(x, tf.div(tf.relu6(tf.add(x, 3)), 6));
+      // One kernel each way on wasm with the project's kernels (lib/backend/kernels fusedOps).
+      return fusedHardSwish(x) ?? tf.mul(x, tf.div(tf.relu6(tf.add(x, 3)), 6));
     });
   }
 

@@ -508,3 +508,244 @@ void sum_rows(const f32 *x, f32 *y, int rows, int cols, f32 scale, f32 *acc) {
     for (; c < cols; ++c) y[c] *= scale;
   }
 }
+
+/* ---------------------------------------------------------------- batch norm (training), fused */
+
+/*
+ * Batch normalisation over the rows of x[rows, C] (NHWC flattened: rows = N*H*W), as tfjs-layers
+ * does in training (tf.moments then batchNormalization):
+ *   mean = sum(x)/rows;  var = sum((x-mean)^2)/rows;  invstd = 1/sqrt(var + eps);
+ *   y = (x - mean) * invstd * gamma + beta.
+ * Sums run in blocks of 512 rows (like sum_rows). work: 2*C floats.
+ */
+EXPORT(bn_train_forward)
+void bn_train_forward(const f32 *x, const f32 *gamma, const f32 *beta, f32 *y, f32 *mean, f32 *var, f32 *invstd,
+                      int rows, int C, f32 eps, f32 *work) {
+  f32 *acc = work, *shift = work + C;
+  sum_rows(x, mean, rows, C, 1.0f / (f32)rows, acc);
+  fill_zero(var, C);
+  for (int r0 = 0; r0 < rows; r0 += 512) {
+    const int r1 = MIN(rows, r0 + 512);
+    fill_zero(acc, C);
+    for (int r = r0; r < r1; ++r) {
+      const f32 *row = x + (long)r * C;
+      int c = 0;
+      for (; c + 4 <= C; c += 4) {
+        const v128_t d = wasm_f32x4_sub(wasm_v128_load(row + c), wasm_v128_load(mean + c));
+        wasm_v128_store(acc + c, MADD(d, d, wasm_v128_load(acc + c)));
+      }
+      for (; c < C; ++c) {
+        const f32 d = row[c] - mean[c];
+        acc[c] += d * d;
+      }
+    }
+    add_f32(var, acc, C);
+  }
+  const f32 inv_rows = 1.0f / (f32)rows;
+  for (int c = 0; c < C; ++c) {
+    var[c] *= inv_rows;
+    invstd[c] = 1.0f / __builtin_sqrtf(var[c] + eps);
+    acc[c] = invstd[c] * gamma[c];           /* scale */
+    shift[c] = beta[c] - mean[c] * acc[c];   /* shift */
+  }
+  for (int r = 0; r < rows; ++r) {
+    const f32 *row = x + (long)r * C;
+    f32 *out = y + (long)r * C;
+    int c = 0;
+    for (; c + 4 <= C; c += 4)
+      wasm_v128_store(out + c, MADD(wasm_v128_load(row + c), wasm_v128_load(acc + c), wasm_v128_load(shift + c)));
+    for (; c < C; ++c) out[c] = row[c] * acc[c] + shift[c];
+  }
+}
+
+/*
+ * Gradients of bn_train_forward's y with respect to x, gamma and beta (mean and variance depend on
+ * x; their own output gradients are not used):
+ *   dbeta = sum(dy);  dgamma = invstd * sum(dy * (x - mean));
+ *   dx = gamma*invstd * (dy - dbeta/rows - (x - mean) * invstd^2 * sum(dy*(x-mean))/rows).
+ * work: 3*C floats.
+ */
+EXPORT(bn_train_backward)
+void bn_train_backward(const f32 *x, const f32 *dy, const f32 *gamma, const f32 *mean, const f32 *invstd, f32 *dx,
+                       f32 *dgamma, f32 *dbeta, int rows, int C, f32 *work) {
+  f32 *a = work, *b = work + C, *k = work + 2 * C;
+  fill_zero(dbeta, C);
+  fill_zero(dgamma, C);
+  for (int r0 = 0; r0 < rows; r0 += 512) {
+    const int r1 = MIN(rows, r0 + 512);
+    fill_zero(a, C);
+    fill_zero(b, C);
+    for (int r = r0; r < r1; ++r) {
+      const f32 *xr = x + (long)r * C, *gr = dy + (long)r * C;
+      int c = 0;
+      for (; c + 4 <= C; c += 4) {
+        const v128_t g = wasm_v128_load(gr + c);
+        const v128_t d = wasm_f32x4_sub(wasm_v128_load(xr + c), wasm_v128_load(mean + c));
+        wasm_v128_store(a + c, wasm_f32x4_add(wasm_v128_load(a + c), g));
+        wasm_v128_store(b + c, MADD(g, d, wasm_v128_load(b + c)));
+      }
+      for (; c < C; ++c) {
+        a[c] += gr[c];
+        b[c] += gr[c] * (xr[c] - mean[c]);
+      }
+    }
+    add_f32(dbeta, a, C);
+    add_f32(dgamma, b, C); /* sum(dy * (x - mean)) for now */
+  }
+  const f32 inv_rows = 1.0f / (f32)rows;
+  for (int c = 0; c < C; ++c) {
+    const f32 s = invstd[c], gs = gamma[c] * s, sdx = dgamma[c];
+    a[c] = gs;                                        /* dx = a*dy - b*x + k */
+    b[c] = gs * s * s * sdx * inv_rows;
+    k[c] = b[c] * mean[c] - gs * dbeta[c] * inv_rows;
+    dgamma[c] = sdx * s;
+  }
+  for (int r = 0; r < rows; ++r) {
+    const f32 *xr = x + (long)r * C, *gr = dy + (long)r * C;
+    f32 *out = dx + (long)r * C;
+    int c = 0;
+    for (; c + 4 <= C; c += 4) {
+      const v128_t t = MADD(wasm_v128_load(a + c), wasm_v128_load(gr + c), wasm_v128_load(k + c));
+      wasm_v128_store(out + c, wasm_f32x4_sub(t, wasm_f32x4_mul(wasm_v128_load(b + c), wasm_v128_load(xr + c))));
+    }
+    for (; c < C; ++c) out[c] = a[c] * gr[c] + k[c] - b[c] * xr[c];
+  }
+}
+
+/* ---------------------------------------------------------------- hard swish, fused */
+
+/* y = x * min(max(x + 3, 0), 6) / 6, element-wise over n floats. */
+EXPORT(hard_swish_forward)
+void hard_swish_forward(const f32 *x, f32 *y, int n) {
+  const v128_t three = wasm_f32x4_splat(3.0f), six = wasm_f32x4_splat(6.0f), zero = zero4();
+  int i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const v128_t v = wasm_v128_load(x + i);
+    const v128_t r = wasm_f32x4_min(wasm_f32x4_max(wasm_f32x4_add(v, three), zero), six);
+    wasm_v128_store(y + i, wasm_f32x4_mul(v, wasm_f32x4_div(r, six)));
+  }
+  for (; i < n; ++i) {
+    const f32 t = x[i] + 3.0f;
+    const f32 r = t < 0.0f ? 0.0f : (t > 6.0f ? 6.0f : t);
+    y[i] = x[i] * (r / 6.0f);
+  }
+}
+
+/* dx = dy * hard_swish'(x): 0 up to -3, 1 above 3, (2x + 3)/6 between; at the kinks this is what
+ * tfjs's gradient of x * relu6(x + 3) / 6 gives (relu6's mask is step(t) * (t <= 6)). */
+EXPORT(hard_swish_backward)
+void hard_swish_backward(const f32 *x, const f32 *dy, f32 *dx, int n) {
+  const v128_t three = wasm_f32x4_splat(3.0f), mthree = wasm_f32x4_splat(-3.0f), six = wasm_f32x4_splat(6.0f);
+  const v128_t one = wasm_f32x4_splat(1.0f), zero = zero4();
+  int i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const v128_t v = wasm_v128_load(x + i);
+    v128_t d = wasm_f32x4_div(wasm_f32x4_add(wasm_f32x4_add(v, v), three), six);
+    d = wasm_v128_bitselect(one, d, wasm_f32x4_gt(v, three));
+    d = wasm_v128_bitselect(zero, d, wasm_f32x4_le(v, mthree));
+    wasm_v128_store(dx + i, wasm_f32x4_mul(wasm_v128_load(dy + i), d));
+  }
+  for (; i < n; ++i) {
+    const f32 v = x[i];
+    const f32 d = v <= -3.0f ? 0.0f : (v > 3.0f ? 1.0f : (2.0f * v + 3.0f) / 6.0f);
+    dx[i] = dy[i] * d;
+  }
+}
+
+/* ---------------------------------------------------------------- max pool gradient */
+
+/*
+ * dx[N,H,W,C] = gradient of max pooling (window KH x KW, strides, top/left padding; CONV_ARGS with
+ * CO = C and dilation 1): each dy goes to the first maximum of its window in row-major window order
+ * (positions outside the input are skipped), as tfjs's cpu backend picks it. x is the pooled input.
+ */
+EXPORT(max_pool_backprop)
+void max_pool_backprop(const f32 *x, const f32 *dy, f32 *dx, CONV_ARGS) {
+  (void)CO; (void)dh; (void)dw;
+  fill_zero(dx, N * H * W * C);
+  for (int n = 0; n < N; ++n) {
+    const f32 *img = x + (long)n * H * W * C;
+    f32 *dimg = dx + (long)n * H * W * C;
+    for (int oh = 0; oh < OH; ++oh) {
+      const int h0 = oh * sh - pt;
+      const int kh0 = h0 < 0 ? -h0 : 0, kh1 = MIN(KH, H - h0);
+      for (int ow = 0; ow < OW; ++ow) {
+        const int w0 = ow * sw - pl;
+        const int kw0 = w0 < 0 ? -w0 : 0, kw1 = MIN(KW, W - w0);
+        if (kh0 >= kh1 || kw0 >= kw1) continue;
+        const f32 *g = dy + (((long)n * OH + oh) * OW + ow) * C;
+        int c = 0;
+        for (; c + 4 <= C; c += 4) {
+          v128_t best = wasm_f32x4_splat(-__builtin_inff()), idx = wasm_i32x4_splat(-1);
+          for (int kh = kh0; kh < kh1; ++kh)
+            for (int kw = kw0; kw < kw1; ++kw) {
+              const v128_t v = wasm_v128_load(img + ((long)(h0 + kh) * W + (w0 + kw)) * C + c);
+              const v128_t m = wasm_f32x4_gt(v, best);
+              best = wasm_v128_bitselect(v, best, m);
+              idx = wasm_v128_bitselect(wasm_i32x4_splat(kh * KW + kw), idx, m);
+            }
+          const v128_t gv = wasm_v128_load(g + c);
+          for (int kh = kh0; kh < kh1; ++kh)
+            for (int kw = kw0; kw < kw1; ++kw) {
+              f32 *d = dimg + ((long)(h0 + kh) * W + (w0 + kw)) * C + c;
+              const v128_t m = wasm_i32x4_eq(idx, wasm_i32x4_splat(kh * KW + kw));
+              wasm_v128_store(d, wasm_f32x4_add(wasm_v128_load(d), wasm_v128_and(gv, m)));
+            }
+        }
+        for (; c < C; ++c) {
+          f32 best = -__builtin_inff();
+          int at = -1;
+          for (int kh = kh0; kh < kh1; ++kh)
+            for (int kw = kw0; kw < kw1; ++kw) {
+              const long p = ((long)(h0 + kh) * W + (w0 + kw)) * C + c;
+              if (img[p] > best) { best = img[p]; at = (int)p; }
+            }
+          if (at >= 0) dimg[at] += g[c];
+        }
+      }
+    }
+  }
+}
+
+/* ---------------------------------------------------------------- PyTorch-rule Adam, in place */
+
+/*
+ * One step of lib/train/optimizer.ts's Adam in place, with the same float32 operations in the same
+ * order as its tf-op version (so results are bit-identical to it on wasm; no fused multiply-add):
+ *   g' = g + theta*l2                      (when use_l2)
+ *   m = m*b1 + g'*omb1;  v = v*b2 + (g'*g')*omb2
+ *   theta = theta*decay (when use_decay) - (m / (sqrt(v / bc2) + eps)) * step
+ * omb1 = 1-b1, omb2 = 1-b2, bc2 = 1-b2^t, step = lr/(1-b1^t), decay = 1 - lr*wd (AdamW), all rounded
+ * to float32 by the caller as tfjs rounds scalars.
+ */
+EXPORT(adam_torch_update)
+void adam_torch_update(f32 *x, f32 *m, f32 *v, const f32 *g, int n, f32 b1, f32 omb1, f32 b2, f32 omb2, f32 bc2,
+                       f32 eps, f32 step, f32 l2, int use_l2, f32 decay, int use_decay) {
+  const v128_t vb1 = wasm_f32x4_splat(b1), vomb1 = wasm_f32x4_splat(omb1), vb2 = wasm_f32x4_splat(b2);
+  const v128_t vomb2 = wasm_f32x4_splat(omb2), vbc2 = wasm_f32x4_splat(bc2), veps = wasm_f32x4_splat(eps);
+  const v128_t vstep = wasm_f32x4_splat(step), vl2 = wasm_f32x4_splat(l2), vdecay = wasm_f32x4_splat(decay);
+  int i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const v128_t th = wasm_v128_load(x + i);
+    v128_t gi = wasm_v128_load(g + i);
+    if (use_l2) gi = wasm_f32x4_add(gi, wasm_f32x4_mul(th, vl2));
+    const v128_t mi = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(m + i), vb1), wasm_f32x4_mul(gi, vomb1));
+    const v128_t vi = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(v + i), vb2), wasm_f32x4_mul(wasm_f32x4_mul(gi, gi), vomb2));
+    const v128_t den = wasm_f32x4_add(wasm_f32x4_sqrt(wasm_f32x4_div(vi, vbc2)), veps);
+    const v128_t base = use_decay ? wasm_f32x4_mul(th, vdecay) : th;
+    wasm_v128_store(m + i, mi);
+    wasm_v128_store(v + i, vi);
+    wasm_v128_store(x + i, wasm_f32x4_sub(base, wasm_f32x4_mul(wasm_f32x4_div(mi, den), vstep)));
+  }
+  for (; i < n; ++i) {
+    const f32 th = x[i];
+    f32 gi = g[i];
+    if (use_l2) gi = gi + th * l2;
+    const f32 mi = m[i] * b1 + gi * omb1;
+    const f32 vi = v[i] * b2 + (gi * gi) * omb2;
+    m[i] = mi;
+    v[i] = vi;
+    const f32 base = use_decay ? th * decay : th;
+    x[i] = base - (mi / (__builtin_sqrtf(vi / bc2) + eps)) * step;
+  }
+}

@@ -17,8 +17,11 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import sharp from 'sharp';
-import { readOfficialPairs } from '../pairs';
-import type { Pair } from '../types';
+import { readOfficialPairs } from '../data/pairs';
+import type { IsSame, Pair } from '../data/types';
+import { accuracyAt } from './confusion';
+import { bestThreshold as fitThreshold } from './threshold';
+import { AS_DISTANCE } from './scored';
 import { fitPcaLda } from './linalg';
 
 /** Accuracy of a distance on balanced pairs with a threshold fitted elsewhere. */
@@ -65,36 +68,13 @@ export interface DifficultyOptions {
  *
  * @see notebooks/01-lfw-analysis.ipynb
  */
-export function bestThreshold(distances: readonly number[], isSame: readonly number[]): { threshold: number; accuracy: number } {
-  const idx = distances.map((_, i) => i).sort((a, b) => distances[a] - distances[b]);
-  const positives = isSame.reduce((s, v) => s + v, 0);
-  // Threshold below everything: all predicted "different".
-  let correct = isSame.length - positives;
-  let best = correct, bestT = distances.length ? distances[idx[0]] - 1e-9 : 0;
-  for (let r = 0; r < idx.length; r++) {
-    correct += isSame[idx[r]] === 1 ? 1 : -1;
-    if (r + 1 < idx.length && distances[idx[r + 1]] === distances[idx[r]]) continue;
-    if (correct > best) {
-      best = correct;
-      bestT = r + 1 < idx.length ? (distances[idx[r]] + distances[idx[r + 1]]) / 2 : distances[idx[r]] + 1e-9;
-    }
-  }
-  return { threshold: bestT, accuracy: isSame.length ? best / isSame.length : 0 };
-}
-
-function accuracyAt(distances: readonly number[], isSame: readonly number[], t: number): number {
-  let ok = 0;
-  distances.forEach((d, i) => { if ((d <= t ? 1 : 0) === isSame[i]) ok++; });
-  return distances.length ? ok / distances.length : 0;
-}
-
 function score(train: { d: number[]; y: number[] }, test: { d: number[]; y: number[] }): BaselineScore {
-  const fit = bestThreshold(train.d, train.y);
+  const fit = fitThreshold(train.d, train.y as IsSame[], AS_DISTANCE);
   return {
     trainAccuracy: fit.accuracy,
     threshold: fit.threshold,
-    testAccuracy: accuracyAt(test.d, test.y, fit.threshold),
-    testBestAccuracy: bestThreshold(test.d, test.y).accuracy,
+    testAccuracy: accuracyAt(test.d, test.y as IsSame[], fit.threshold, AS_DISTANCE),
+    testBestAccuracy: fitThreshold(test.d, test.y as IsSame[], AS_DISTANCE).accuracy,
   };
 }
 

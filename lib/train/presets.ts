@@ -1,0 +1,58 @@
+/**
+ * Named experiments: the project's default and the seeds' setups, as JSON data over the defaults.
+ *
+ * - `default`: the workshop CNN on the built-in data, contrastive loss on L2-normalised embeddings, Adam with
+ *   cosine annealing, the project's augmentation. What `npm start` trains.
+ * - `seed1-<optimizer>-<schedule>`: seed 1's setup: MobileNetV3-small with its 576→256→256→128→64 head and
+ *   dropout, contrastive loss with margin 2 on raw (unnormalised) embeddings, 30 epochs, seed 1's
+ *   300 / 75 / 100-pair person-disjoint protocol; Adam or RMSprop, cosine or StepLR.
+ * - `seed2-bce` / `seed2-contrastive`: seed 2's CNN, its augmentation, batch 50; BCE on concatenated
+ *   features versus contrastive loss (margin 1).
+ *
+ * @see notebooks/05-training-runs.ipynb
+ */
+import type { ExperimentInput } from './experiment';
+
+const seed1 = (optimizer: 'adam' | 'rmsprop', schedule: 'cosine' | 'step'): ExperimentInput => ({
+  name: `seed1-${optimizer}-${schedule}`,
+  data: { split: { preset: 'seed1' } },
+  model: { kind: 'mobileNetV3Small', options: { inputSize: 112, head: 'seed1' } },
+  head: 'euclidean',
+  normalize: false,
+  loss: { name: 'contrastive', margin: 2 },
+  optimizer: { name: optimizer, lr: 1e-3 },
+  schedule: schedule === 'cosine' ? { name: 'cosine' } : { name: 'step', stepSize: 10, gamma: 0.1 },
+  augment: 'default',
+  epochs: 30,
+  batchSize: 32,
+});
+
+const seed2 = (loss: 'bce' | 'contrastive'): ExperimentInput => ({
+  name: `seed2-${loss}`,
+  model: { kind: 'seed2Cnn' },
+  head: loss === 'bce' ? 'bceConcat' : 'euclidean',
+  normalize: false,
+  loss: loss === 'bce' ? { name: 'bce' } : { name: 'contrastive', margin: 1 },
+  optimizer: { name: 'adam', lr: 1e-4 },
+  schedule: { name: 'constant' },
+  augment: 'seed2',
+  epochs: 10,
+  batchSize: 50,
+});
+
+export const EXPERIMENT_PRESETS: Readonly<Record<string, ExperimentInput>> = Object.freeze({
+  default: { name: 'default' },
+  'seed1-adam-cosine': seed1('adam', 'cosine'),
+  'seed1-adam-step': seed1('adam', 'step'),
+  'seed1-rmsprop-cosine': seed1('rmsprop', 'cosine'),
+  'seed1-rmsprop-step': seed1('rmsprop', 'step'),
+  'seed2-bce': seed2('bce'),
+  'seed2-contrastive': seed2('contrastive'),
+});
+
+/** A preset by name, with an error listing the known ones. */
+export function experimentPreset(name: string): ExperimentInput {
+  const p = EXPERIMENT_PRESETS[name];
+  if (!p) throw new RangeError(`unknown experiment preset ${JSON.stringify(name)}; known: ${Object.keys(EXPERIMENT_PRESETS).join(', ')}`);
+  return p;
+}

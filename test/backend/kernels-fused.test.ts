@@ -1,0 +1,277 @@
+/**
+ * The fused, step-level wasm kernels (lib/backend/kernels/fusedOps.ts and the fused set in
+ * trainingKernels.ts) against tfjs's own ops on the cpu backend: training-mode batch norm and hard swish
+ * (values and gradients), MaxPoolGrad (ties included), inner-axis Sum/Mean, copy-free Identity, the
+ * layers that use them (FreezableBatchNorm, HardSwish) and a whole workshop-CNN gradient; plus leak
+ * checks and the SIAMESE_WASM_FUSED switch. Same error measure as kernels.test.ts.
+ */
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend, activeWasmKernels, registerWasmKernels, inPlaceAdam } from '../../lib/backend';
+import { fusedBatchNormTraining, fusedHardSwish, parseFusedChoice } from '../../lib/backend/kernels';
+import { freezableBatchNorm } from '../../lib/models/layers/freezable-batch-norm';
+import { hardSwish } from '../../lib/models/layers/hard-swish';
+import { workshopCnn } from '../../lib/models';
+import { contrastiveLoss } from '../../lib/losses';
+import { Rng } from '../../lib/util/rng';
+
+before(async () => {
+  await initBackend({ backend: 'wasm', quiet: true });
+});
+
+function randomArray(rng: Rng, n: number, scale = 1, offset = 0): Float32Array {
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = offset + scale * rng.normal();
+  return a;
+}
+
+const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+
+function assertClose(label: string, ours: Float32Array, ref: Float32Array, tol = 1e-4): void {
+  assert.equal(ours.length, ref.length, `${label}: length`);
+  let num = 0, den = 0, refMax = 0;
+  for (let i = 0; i < ref.length; i++) {
+    num += (ours[i] - ref[i]) ** 2;
+    den += ref[i] ** 2;
+    refMax = Math.max(refMax, Math.abs(ref[i]));
+  }
+  const atol = tol * refMax + 1e-6;
+  for (let i = 0; i < ref.length; i++) {
+    if (!(Math.abs(ours[i] - ref[i]) <= atol)) assert.fail(`${label}: element ${i} is ${ours[i]}, cpu ${ref[i]} (tolerance ${atol})`);
+  }
+  const rel = Math.sqrt(num) / (Math.sqrt(den) + 1e-6);
+  assert.ok(rel < tol, `${label}: relative error ${rel}`);
+}
+
+async function onBackend(backend: 'cpu' | 'wasm', inputs: { values: Float32Array; shape: number[] }[],
+  fn: (...xs: tf.Tensor[]) => tf.Tensor[]): Promise<Float32Array[]> {
+  await tf.setBackend(backend);
+  try {
+    const xs = inputs.map((i) => tf.tensor(i.values, i.shape, 'float32'));
+    const outs = fn(...xs);
+    const values = outs.map((o) => o.dataSync().slice() as Float32Array);
+    tf.dispose([...xs, ...outs]);
+    return values;
+  } finally {
+    await tf.setBackend('wasm');
+  }
+}
+
+/** tfjs-layers' training-mode batch norm, on any backend. */
+function referenceBatchNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps: number): tf.Tensor[] {
+  const axes = [...Array(x.rank - 1).keys()];
+  const { mean, variance } = tf.moments(x, axes);
+  return [tf.batchNorm(x, mean, variance, beta, gamma, eps), mean, variance];
+}
+
+test('the fused set is registered by default and SIAMESE_WASM_FUSED=off leaves it out', () => {
+  const reg = activeWasmKernels();
+  assert.ok(reg !== null && reg.fused);
+  for (const name of ['SiameseBatchNormTrain', 'SiameseBatchNormTrainGrad', 'SiameseHardSwish', 'SiameseHardSwishGrad', 'Identity', 'MaxPoolGrad', 'Slice']) {
+    assert.ok(reg.registered.includes(name), `${name} registered`);
+  }
+  assert.equal(parseFusedChoice(undefined), true);
+  assert.equal(parseFusedChoice('off'), false);
+  assert.throws(() => parseFusedChoice('maybe'), /SIAMESE_WASM_FUSED="maybe"/);
+  try {
+    registerWasmKernels('auto', false);
+    assert.equal(activeWasmKernels()!.fused, false);
+    assert.equal(tf.getKernel('SiameseBatchNormTrain', 'wasm'), undefined);
+    const x = tf.ones([2, 3]);
+    assert.equal(fusedBatchNormTraining(x, tf.ones([3]), tf.zeros([3]), 1e-3), null);
+    assert.equal(fusedHardSwish(x), null);
+    tf.disposeVariables();
+  } finally {
+    registerWasmKernels('auto', true);
+  }
+  assert.ok(activeWasmKernels()!.fused);
+});
+
+test('fused batch norm: outputs, batch statistics and gradients (x, gamma, beta) match tfjs ops on cpu', async () => {
+  for (const shape of [[2, 5, 7, 6], [3, 16], [1, 3, 3, 8], [4, 9, 9, 13], [600, 5]]) {
+    const rng = new Rng(`bn ${shape}`);
+    const C = shape[shape.length - 1];
+    const x = { values: randomArray(rng, size(shape), 2, 0.5), shape };
+    const gamma = { values: randomArray(rng, C, 0.5, 1), shape: [C] };
+    const beta = { values: randomArray(rng, C), shape: [C] };
+    const r = { values: randomArray(rng, size(shape)), shape };
+    const run = (fused: boolean) => (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor, rt: tf.Tensor) => {
+      const outs = fused ? fusedBatchNormTraining(a, g, b, 1e-5)! : referenceBatchNorm(a, g, b, 1e-5);
+      const loss = (p: tf.Tensor, q: tf.Tensor, s: tf.Tensor) => {
+        const [y] = fused ? fusedBatchNormTraining(p, q, s, 1e-5)! : referenceBatchNorm(p, q, s, 1e-5);
+        return tf.sum(tf.mul(y, rt));
+      };
+      return [...outs, ...tf.grads(loss)([a, g, b])];
+    };
+    const ours = await onBackend('wasm', [x, gamma, beta, r], run(true));
+    const ref = await onBackend('cpu', [x, gamma, beta, r], run(false));
+    ['y', 'mean', 'variance', 'dx', 'dgamma', 'dbeta'].forEach((what, i) => assertClose(`[${shape}] ${what}`, ours[i], ref[i]));
+  }
+});
+
+test('fused hard swish: values and gradient match tfjs ops on cpu, kinks at -3, 0 and 3 included', async () => {
+  const rng = new Rng('hswish');
+  const n = 4 * 7 * 7 * 5;
+  const values = randomArray(rng, n, 3);
+  values.set([-3, 3, 0, -3.0000002, 2.9999998, -6, 6], 0);
+  const x = { values, shape: [4, 7, 7, 5] };
+  const r = { values: randomArray(rng, n), shape: [4, 7, 7, 5] };
+  const ref = (t: tf.Tensor) => tf.mul(t, tf.div(tf.relu6(tf.add(t, 3)), 6));
+  const run = (fused: boolean) => (a: tf.Tensor, rt: tf.Tensor) => {
+    const f = (t: tf.Tensor) => (fused ? fusedHardSwish(t)! : ref(t));
+    return [f(a), tf.grad((t: tf.Tensor) => tf.sum(tf.mul(f(t), rt)))(a)];
+  };
+  const ours = await onBackend('wasm', [x, r], run(true));
+  const cpu = await onBackend('cpu', [x, r], run(false));
+  assertClose('hard swish y', ours[0], cpu[0]);
+  assertClose('hard swish dx', ours[1], cpu[1]);
+});
+
+test('MaxPoolGrad matches cpu: 2x2/2 valid, 3x3/2 same, 3x3/1 same, odd sizes, tied maxima', async () => {
+  const cases: [number[], number, number, 'valid' | 'same', boolean][] = [
+    [[2, 8, 8, 8], 2, 2, 'valid', false], [[3, 7, 9, 5], 3, 2, 'same', false], [[1, 6, 5, 12], 3, 1, 'same', false],
+    [[2, 9, 9, 6], 2, 2, 'valid', true], [[2, 5, 5, 7], 3, 2, 'same', true],
+  ];
+  for (const [shape, k, s, pad, ties] of cases) {
+    const rng = new Rng(`pool ${shape} ${k} ${s} ${pad}`);
+    const values = randomArray(rng, size(shape));
+    // Ties: few distinct values (relu-like zeros), so the first-maximum rule decides.
+    if (ties) for (let i = 0; i < values.length; i++) values[i] = Math.max(0, Math.round(values[i]));
+    const x = { values, shape };
+    const outShape = tf.tidy(() => tf.maxPool(tf.zeros(shape) as tf.Tensor4D, k, s, pad).shape);
+    const r = { values: randomArray(rng, size(outShape)), shape: outShape };
+    const run = (a: tf.Tensor, rt: tf.Tensor) => [tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(t as tf.Tensor4D, k, s, pad), rt)))(a)];
+    const ours = await onBackend('wasm', [x, r], run);
+    const cpu = await onBackend('cpu', [x, r], run);
+    assertClose(`maxPool ${k}x${k}/${s} ${pad} [${shape}]${ties ? ' ties' : ''}`, ours[0], cpu[0]);
+  }
+});
+
+test('Sum and Mean over inner axes (global pooling, squeeze-excite) match cpu', async () => {
+  for (const [shape, axes] of [[[3, 5, 7, 6], [1, 2]], [[2, 4, 3, 9], [1]], [[4, 6, 5], [1]], [[2, 3, 4, 5], [2]]] as [number[], number[]][]) {
+    const rng = new Rng(`inner ${shape}`);
+    const x = { values: randomArray(rng, size(shape)), shape };
+    const run = (a: tf.Tensor) => [tf.sum(a, axes), tf.mean(a, axes, true)];
+    const ours = await onBackend('wasm', [x], run);
+    const cpu = await onBackend('cpu', [x], run);
+    assertClose(`sum [${shape}] axes ${axes}`, ours[0], cpu[0]);
+    assertClose(`mean keepDims [${shape}] axes ${axes}`, ours[1], cpu[1]);
+  }
+});
+
+test('Slice (block copies) matches cpu for ranks 1 to 5, partial and whole axes, and the gradient of a spatial pad', async () => {
+  const cases: [number[], number[], number[]][] = [
+    [[10], [3], [5]], [[4, 7], [1, 2], [2, 5]], [[4, 7], [1, 0], [3, 7]], [[3, 9, 9, 5], [0, 1, 1, 0], [3, 7, 7, 5]],
+    [[3, 9, 9, 5], [1, 0, 2, 1], [2, 9, 6, 3]], [[2, 3, 4, 5, 6], [1, 1, 0, 2, 0], [1, 2, 4, 3, 6]], [[2, 5, 5, 4], [0, 0, 0, 0], [2, 5, 5, 4]],
+  ];
+  for (const [shape, begin, sz] of cases) {
+    const rng = new Rng(`slice ${shape} ${begin}`);
+    const x = { values: randomArray(rng, size(shape)), shape };
+    const run = (a: tf.Tensor) => [tf.slice(a, begin, sz)];
+    const ours = await onBackend('wasm', [x], run);
+    const cpu = await onBackend('cpu', [x], run);
+    assert.deepEqual(Array.from(ours[0]), Array.from(cpu[0]), `slice [${shape}] at [${begin}] size [${sz}]`);
+  }
+  const rng = new Rng('pad grad');
+  const x = { values: randomArray(rng, 2 * 7 * 7 * 6), shape: [2, 7, 7, 6] };
+  const r = { values: randomArray(rng, 2 * 10 * 9 * 6), shape: [2, 10, 9, 6] };
+  const run = (a: tf.Tensor, rt: tf.Tensor) => [tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.pad(t, [[0, 0], [1, 2], [0, 2], [0, 0]]), rt)))(a)];
+  const ours = await onBackend('wasm', [x, r], run);
+  const cpu = await onBackend('cpu', [x, r], run);
+  assert.deepEqual(Array.from(ours[0]), Array.from(cpu[0]), 'pad gradient');
+});
+
+test('Identity shares the buffer, and an in-place Adam step on a variable leaves its clones intact', () => {
+  const v = tf.variable(tf.tensor1d([1, 2, 3, 4, 5]), true, 'identityAdamCheck');
+  const before = (tf.memory() as tf.MemoryInfo & { numDataBuffers: number }).numDataBuffers;
+  const c = tf.clone(v);
+  assert.equal((tf.memory() as tf.MemoryInfo & { numDataBuffers: number }).numDataBuffers, before, 'clone allocates no buffer');
+  const opt = inPlaceAdam(0.1);
+  const g = tf.tensor1d([1, 1, 1, 1, 1]);
+  opt.applyGradients({ [v.name]: g });
+  assert.deepEqual(Array.from(c.dataSync()), [1, 2, 3, 4, 5], 'the clone kept the old values');
+  assert.ok(Math.abs(v.dataSync()[0] - 0.9) < 1e-5, `the variable moved: ${v.dataSync()[0]}`);
+  tf.dispose([c, g, v]);
+  opt.dispose();
+});
+
+test('FreezableBatchNorm (training) and HardSwish layers on wasm match the same layers on cpu, moving statistics too', async () => {
+  const rng = new Rng('layers');
+  const shape = [4, 6, 6, 10];
+  const x = { values: randomArray(rng, size(shape), 1.5, 0.3), shape };
+  const run = async (backend: 'cpu' | 'wasm') => {
+    await tf.setBackend(backend);
+    try {
+      const bn = freezableBatchNorm({ epsilon: 1e-5, momentum: 0.9 });
+      const hs = hardSwish();
+      const xt = tf.tensor(x.values, x.shape);
+      const y = hs.apply(bn.apply(xt, { training: true }) as tf.Tensor) as tf.Tensor;
+      const out = [y, ...bn.getWeights()].map((t) => t.dataSync().slice() as Float32Array);
+      tf.dispose([xt, y]);
+      bn.dispose();
+      return out;
+    } finally {
+      await tf.setBackend('wasm');
+    }
+  };
+  const ours = await run('wasm');
+  const cpu = await run('cpu');
+  ['y', 'gamma', 'beta', 'moving mean', 'moving variance'].forEach((what, i) => assertClose(`layer ${what}`, ours[i], cpu[i]));
+});
+
+test('a whole workshop-CNN contrastive gradient (batch norm, ReLU, max pool, dense) agrees with cpu within 1e-4', async () => {
+  const grads = async (backend: 'cpu' | 'wasm') => {
+    await tf.setBackend(backend);
+    try {
+      const net = workshopCnn({ inputSize: 16, filters: [8, 12], kernelSizes: [3, 3], embeddingDim: 6, seed: 3 });
+      const rng = new Rng('workshop grads');
+      const x = tf.tensor(randomArray(rng, 8 * 16 * 16 * 3), [8, 16, 16, 3]);
+      const isSame = tf.tensor1d([1, 0, 1, 0]);
+      const vars = net.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
+      const { value, grads: g } = tf.variableGrads(() => {
+        const e = net.apply(x, { training: true }) as tf.Tensor2D;
+        const [a, b] = tf.split(e, 2) as [tf.Tensor2D, tf.Tensor2D];
+        return contrastiveLoss(a, b, isSame) as tf.Scalar;
+      }, vars);
+      const out = vars.map((v) => g[v.name].dataSync().slice() as Float32Array);
+      tf.dispose([value, x, isSame, ...Object.values(g)]);
+      net.dispose();
+      return out;
+    } finally {
+      await tf.setBackend('wasm');
+    }
+  };
+  const ours = await grads('wasm');
+  const cpu = await grads('cpu');
+  let num = 0, den = 0;
+  ours.forEach((o, i) => o.forEach((v, j) => { num += (v - cpu[i][j]) ** 2; den += cpu[i][j] ** 2; }));
+  const rel = Math.sqrt(num) / (Math.sqrt(den) + 1e-6);
+  assert.ok(rel < 1e-4, `whole-model relative error ${rel}`);
+});
+
+test('no leaks: a batch-norm / hard-swish / max-pool net keeps tensors and the wasm heap flat over 200 steps', () => {
+  const rng = new Rng('fused leaks');
+  const x = tf.tensor(randomArray(rng, 4 * 10 * 10 * 3), [4, 10, 10, 3]);
+  const w = tf.variable(tf.tensor(randomArray(rng, 3 * 3 * 3 * 8, 0.2), [3, 3, 3, 8]));
+  const gamma = tf.variable(tf.ones([8])), beta = tf.variable(tf.zeros([8]));
+  const opt = inPlaceAdam(1e-3);
+  const step = () => {
+    const { value, grads } = tf.variableGrads(() => {
+      const h = tf.conv2d(x as tf.Tensor4D, w, 1, 'same');
+      const [y] = fusedBatchNormTraining(h, gamma, beta, 1e-5)!;
+      return tf.sum(tf.square(tf.maxPool(fusedHardSwish(y) as tf.Tensor4D, 2, 2, 'valid')));
+    });
+    opt.applyGradients(grads);
+    tf.dispose([value, ...Object.values(grads)]);
+  };
+  for (let i = 0; i < 5; i++) step();
+  const memory = (tf.backend() as unknown as { wasm: { asm: { memory: WebAssembly.Memory } } }).wasm.asm.memory;
+  const tensors = tf.memory().numTensors, bytes = tf.memory().numBytes, heap = memory.buffer.byteLength;
+  for (let i = 0; i < 200; i++) step();
+  assert.equal(tf.memory().numTensors, tensors, 'numTensors flat');
+  assert.equal(tf.memory().numBytes, bytes, 'numBytes flat');
+  assert.equal(memory.buffer.byteLength, heap, 'wasm heap did not grow');
+  tf.dispose([x, w, gamma, beta]);
+  opt.dispose();
+});
