@@ -6,9 +6,9 @@
  *   576 -> 256 -> ReLU -> 64 head (lib/models mobileNetV3Small, head 'simple');
  * - seed2-128: seed2's CNN (lib/models seed2Cnn) at 128 px.
  * Each case runs in its own child process (so peak memory is per case), once with one worker (the
- * main thread) and once with two worker_threads doing data parallelism (8 pairs each, gradients
- * averaged through a SharedArrayBuffer, identical Adam updates on both replicas; batch-norm
- * statistics are then per half batch). When /usr/bin/python3 has torch, bench/pytorch_peer.py runs
+ * main thread) and once with two threads doing data parallelism through lib/backend/parallel
+ * DataParallel (the main thread and one helper, half the pairs each, gradients averaged, in-place Adam
+ * on the main thread; batch-norm statistics are then per half batch). When /usr/bin/python3 has torch, bench/pytorch_peer.py runs
  * the same case in the same run and the line carries our_pairs_per_s / pytorch_pairs_per_s.
  *
  * - workshop-64: lib/models workshopCnn (the model `npm start` trains) at 64 px, 32 pairs per step.
@@ -18,6 +18,7 @@
  * and step_cpu_ms (process CPU time per step, which waiting for a core does not inflate).
  *
  * Prints one JSON line per case. Options: --cases a,b --steps N --warmup N --workers 1,2 --no-peer --no-compare
+ * --peer-threads 2,1
  *
  * @see notebooks/05-training-runs.ipynb
  */
@@ -25,9 +26,9 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend, inPlaceAdam } from '../lib/backend';
+import { initBackend, inPlaceAdam, DataParallel } from '../lib/backend';
+import { createReplica, type BenchReplicaOptions } from './replica';
 import { mobileNetV3Small, seed2Cnn, workshopCnn } from '../lib/models';
 import { contrastiveLoss } from '../lib/losses';
 
@@ -112,71 +113,39 @@ async function runOne(name: CaseName, steps: number, warmup: number) {
   return { stepMs: median(stepMs), fwdMs: median(fwdMs), stepCpuMs: median(stepCpuMs), losses };
 }
 
-/** Worker thread body for the 2-worker data-parallel run. */
-async function workerMain(): Promise<void> {
-  const { name, rank, shared } = workerData as { name: CaseName; rank: number; shared: SharedArrayBuffer };
-  await initBackend({ backend: 'wasm', quiet: true });
-  const c = CASES[name];
-  const r = replica(c, c.pairs / 2, 7 + 100 * rank);
-  const sizes = r.net.trainableWeights.map((w) => w.shape.reduce((a, b) => (a as number) * (b as number), 1) as number);
-  const total = sizes.reduce((a, b) => a + b, 0);
-  const slots = [new Float32Array(shared, 0, total), new Float32Array(shared, total * 4, total)];
-  let pending: tf.NamedTensorMap | null = null;
-  parentPort!.on('message', (msg: string) => {
-    if (msg === 'grads') {
-      const { value, grads } = r.grads();
-      value.dispose();
-      let off = 0;
-      r.names.forEach((n, i) => { slots[rank].set(grads[n].dataSync() as Float32Array, off); off += sizes[i]; });
-      pending = grads;
-      parentPort!.postMessage('ready');
-    } else if (msg === 'apply') {
-      const avg: tf.NamedTensorMap = {};
-      let off = 0;
-      r.names.forEach((n, i) => {
-        const a = slots[0].subarray(off, off + sizes[i]), b = slots[1].subarray(off, off + sizes[i]);
-        const mean = new Float32Array(sizes[i]);
-        for (let j = 0; j < mean.length; j++) mean[j] = 0.5 * (a[j] + b[j]);
-        avg[n] = tf.tensor(mean, r.net.trainableWeights[i].shape as number[]);
-        off += sizes[i];
-      });
-      r.opt.applyGradients(avg);
-      tf.dispose([...Object.values(avg), ...Object.values(pending ?? {})]);
-      pending = null;
-      parentPort!.postMessage('applied');
-    } else if (msg === 'heap') {
-      parentPort!.postMessage({ heap: heapBytes() });
-    }
-  });
-  parentPort!.postMessage({ total });
-}
-
-/** Two workers, data parallel: returns the median step time. */
+/**
+ * Two threads, data parallel through lib/backend/parallel DataParallel (what lib/train would use): this
+ * thread and one helper each take half the pairs; gradients averaged; in-place Adam on this thread only.
+ */
 async function runTwo(name: CaseName, steps: number, warmup: number) {
   const c = CASES[name];
-  const probe = buildModel(c);
-  const total = probe.countParams();
-  probe.dispose();
-  const shared = new SharedArrayBuffer(total * 4 * 2);
-  const workers = [0, 1].map((rank) => new Worker(
-    `require('tsx/cjs'); require(${JSON.stringify(__filename)});`, { eval: true, workerData: { name, rank, shared } }));
-  const next = (w: Worker) => new Promise<unknown>((resolve, reject) => { w.once('message', resolve); w.once('error', reject); });
-  await Promise.all(workers.map(next));
-  const round = async (msg: string) => {
-    const replies = workers.map(next);
-    workers.forEach((w) => w.postMessage(msg));
-    return Promise.all(replies);
-  };
-  const times: number[] = [];
-  for (let i = 0; i < warmup + steps; i++) {
-    const t = performance.now();
-    await round('grads');
-    await round('apply');
-    if (i >= warmup) times.push(performance.now() - t);
+  const options: BenchReplicaOptions = { model: c.model, size: c.size };
+  const dp = await DataParallel.start({ module: path.join(__dirname, 'replica.ts'), options });
+  const r = createReplica(options);
+  const opt = inPlaceAdam(1e-3);
+  const half = c.pairs;
+  const xa = tf.randomUniform([half, c.size, c.size, 3], 0, 1, 'float32', 7);
+  const xb = tf.randomUniform([half, c.size, c.size, 3], 0, 1, 'float32', 8);
+  const isSame = tf.tensor1d(Array.from({ length: half }, (_, i) => i % 2), 'float32');
+  const times: number[] = [], cpus: number[] = [];
+  try {
+    for (let i = 0; i < warmup + steps; i++) {
+      const t = performance.now();
+      const cpu = process.cpuUsage();
+      const { value, grads } = await dp.variableGrads(r.loss, [xa, xb, isSame], r.variables);
+      opt.applyGradients(grads);
+      value.dataSync();
+      tf.dispose([value, ...Object.values(grads)]);
+      if (i >= warmup) {
+        times.push(performance.now() - t);
+        const used = process.cpuUsage(cpu);
+        cpus.push((used.user + used.system) / 1000);
+      }
+    }
+  } finally {
+    await dp.close();
   }
-  const heaps = (await round('heap')) as { heap: number }[];
-  await Promise.all(workers.map((w) => w.terminate()));
-  return { stepMs: median(times), heap: Math.max(...heaps.map((h) => h.heap)) };
+  return { stepMs: median(times), stepCpuMs: median(cpus), heap: heapBytes() };
 }
 
 /** Child process: one case, one worker count; prints a JSON line. */
@@ -196,7 +165,8 @@ async function child(name: CaseName, workers: number, steps: number, warmup: num
   } else {
     const m = await runTwo(name, steps, warmup);
     console.log(JSON.stringify({
-      workers, step_ms: m.stepMs, pairs_per_s: (pairs * 1000) / m.stepMs, peak_wasm_heap_mb_per_worker: m.heap / 2 ** 20,
+      workers, step_ms: m.stepMs, process_cpu_ms_per_step: m.stepCpuMs, pairs_per_s: (pairs * 1000) / m.stepMs,
+      peak_wasm_heap_mb_main_thread: m.heap / 2 ** 20,
       peak_rss_mb: process.resourceUsage().maxRSS / 1024, load_avg_1m: [load, os.loadavg()[0]],
     }));
   }
@@ -222,6 +192,7 @@ async function main(): Promise<void> {
   const workerCounts = (arg('--workers') ?? '1,2').split(',').map(Number);
   const peer = !process.argv.includes('--no-peer') && torchAvailable();
   const compareFused = !process.argv.includes('--no-compare');
+  const peerThreads = (arg('--peer-threads') ?? '2,1').split(',').map(Number);
   const env = {
     date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model, cores: os.cpus().length,
     load_avg: os.loadavg(), tfjs: tf.version.tfjs, kernels: fs.readFileSync(path.join(__dirname, '..', 'lib', 'backend', 'kernels', 'COMPILER'), 'utf8').trim(),
@@ -248,12 +219,17 @@ async function main(): Promise<void> {
       else row[`workers_${w}`] = res;
     }
     if (peer) {
-      const p = spawnSync('/usr/bin/python3', [path.join(__dirname, 'pytorch_peer.py'), '--case', name, '--steps', String(steps),
-        '--warmup', String(warmup), '--pairs', String(c.pairs)], { encoding: 'utf8', maxBuffer: 1 << 26 });
-      const res = lastJson(p.stdout);
-      row.pytorch = res === null ? { error: p.stderr.split('\n').slice(-3).join(' ') } : { ...res, load_avg_1m: os.loadavg()[0] };
-      if (res !== null && typeof row.pairs_per_s === 'number') {
-        row.our_over_pytorch = row.pairs_per_s / (res.pairs_per_s as number);
+      // 2 threads as the issue's reference; 1 thread too, since OpenMP's 2 threads collapse when the
+      // machine is oversubscribed (then the 1-thread figure is the fairer peer).
+      for (const threads of peerThreads) {
+        const p = spawnSync('/usr/bin/python3', [path.join(__dirname, 'pytorch_peer.py'), '--case', name, '--steps', String(steps),
+          '--warmup', String(warmup), '--pairs', String(c.pairs), '--threads', String(threads)], { encoding: 'utf8', maxBuffer: 1 << 26 });
+        const res = lastJson(p.stdout);
+        const key = threads === 2 ? 'pytorch' : `pytorch_${threads}_thread${threads > 1 ? 's' : ''}`;
+        row[key] = res === null ? { error: p.stderr.split('\n').slice(-3).join(' ') } : { ...res, load_avg_1m: os.loadavg()[0] };
+        if (res !== null && typeof row.pairs_per_s === 'number') {
+          row[key.replace('pytorch', 'our_over_pytorch')] = row.pairs_per_s / (res.pairs_per_s as number);
+        }
       }
     } else {
       row.pytorch = 'not measured (no /usr/bin/python3 with torch); reference (PyTorch 1.13, 2 threads, this machine kind): ' +
@@ -263,14 +239,7 @@ async function main(): Promise<void> {
   }
 }
 
-if (isMainThread) {
-  main().catch((err) => {
-    console.error(err);
-    process.exit(1);
-  });
-} else {
-  workerMain().catch((err) => {
-    console.error(err);
-    process.exit(1);
-  });
-}
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -14,7 +14,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Rng } from '../util';
 import { refKey, type Dataset } from './dataset';
-import { findMissing, makePairList, pairKey, PairFileError } from './pairs';
+import { findMissing, makePairList, pairFilesFor, pairKey, PairFileError } from './pairs';
 import type { ImageRef, IsSame, Pair, PairList } from './types';
 
 /** The three splits. */
@@ -324,5 +324,51 @@ export async function loadSplit(file: string, dataset?: Dataset): Promise<Split>
       .map((x) => ({ ...x, message: `pairs.${s}[${x.line - 1}]: ${x.message}` })));
     if (issues.length) throw new PairFileError(issues, `${issues.length} pair(s) of split ${file} do not resolve in dataset ${dataset.root}:`);
   }
+  return split;
+}
+
+/**
+ * LFW's View 1 as a split (seed 2's setup): the pairs of `pairsDevTrain` train, those of `pairsDevTest` test,
+ * and a `valFraction` of the dev-train *people* (drawn with `rng`) is held out for validation, with the
+ * dev-train pairs among them (pairs joining a validation and a training person are dropped). Works on any
+ * dataset with View 1 files (LFW's shipped ones, or the synthetic set's own).
+ *
+ * @see notebooks/02-splitting.ipynb
+ */
+export async function makeView1Split(dataset: Dataset, rng: Rng, valFraction = 0.15): Promise<Split> {
+  if (!(valFraction > 0 && valFraction < 1)) throw new RangeError(`view1 valFraction must be in (0, 1), got ${valFraction}`);
+  const { lists, files } = await pairFilesFor(dataset);
+  const find = (name: string): PairList => {
+    const i = files.findIndex((f) => f.endsWith(`${name}.txt`));
+    if (i < 0) throw new Error(`View 1 needs ${name}.txt beside ${dataset.root} or in data/lfw-meta; found ${files.join(', ')}`);
+    return lists[i];
+  };
+  const devTrain = find('pairsDevTrain').pairs;
+  const devTest = find('pairsDevTest').pairs;
+  const trainPeople = [...new Set(devTrain.flatMap((p) => [p.a.person, p.b.person]))].sort();
+  const valPeople = new Set(rng.fork('people').sample(trainPeople, Math.max(1, Math.round(trainPeople.length * valFraction))));
+  const inVal = (p: Pair) => valPeople.has(p.a.person) && valPeople.has(p.b.person);
+  const inTrain = (p: Pair) => !valPeople.has(p.a.person) && !valPeople.has(p.b.person);
+  const pairs = { train: devTrain.filter(inTrain), val: devTrain.filter(inVal), test: [...devTest] };
+  const people = {
+    train: trainPeople.filter((p) => !valPeople.has(p)),
+    val: [...valPeople].sort(),
+    test: [...new Set(devTest.flatMap((p) => [p.a.person, p.b.person]))].sort(),
+  };
+  const total = trainPeople.length + people.test.length;
+  const split: Split = {
+    format: 'siamese-split/1',
+    seed: rng.key,
+    config: {
+      preset: 'view1',
+      peopleFractions: { train: people.train.length / total, val: people.val.length / total, test: people.test.length / total },
+      numPairs: { train: pairs.train.length, val: pairs.val.length, test: pairs.test.length },
+      sameFraction: 0.5,
+    },
+    dataset: { root: dataset.root, numPeople: dataset.numPeople, numImages: dataset.numImages },
+    people,
+    pairs,
+  };
+  assertNoLeakage(split);
   return split;
 }

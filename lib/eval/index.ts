@@ -41,3 +41,4 @@ export { summarizeModel, thresholdGrid, accuracySweep } from './summary';
 export type { ScoredSet } from './summary';
 export { measureSynthDifficulty } from './synth-difficulty';
 export type { SynthDifficulty, BaselineScore, DifficultyOptions } from './synth-difficulty';
+export { trainedEmbedder, embeddingNetOf } from './trained-embedder';

@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../backend';
 import { createPairPipeline, type PipelineConfigInput } from '../data/pipeline';
 import { openData } from '../data/resolve';
-import { assertNoLeakage, loadSplit, makeSplit, saveSplit, type Split, type SplitConfigInput } from '../data/split';
+import { assertNoLeakage, loadSplit, makeSplit, makeView1Split, saveSplit, type Split, type SplitConfigInput } from '../data/split';
 import type { Dataset } from '../data/dataset';
 import type { Pair } from '../data/types';
 import { auc, bestThreshold, accuracyAt, bootstrapCi } from '../eval';
@@ -22,8 +22,8 @@ import { siamese, siameseOutput, type SiameseHead, type SiameseOutput } from '..
 import { artifactsDir, writeFileAtomic } from '../util/paths';
 import { configHash } from '../util/hash';
 import { Rng } from '../util/rng';
-import type { OptimizerConfig } from './optimizer';
-import type { ScheduleConfig } from './schedule';
+import { resolveOptimizer, type OptimizerConfig } from './optimizer';
+import { resolveSchedule, type ScheduleConfig } from './schedule';
 import { predictPairs, trainSiamese, type EarlyStopping, type EpochRecord, type LossConfig } from './trainer';
 
 /** Everything that defines a run. JSON data; its hash names the run folder. */
@@ -32,6 +32,11 @@ export interface ExperimentConfig {
   readonly data: {
     /** A dataset folder (else the resolver: LFW_DIR, data home LFW, the synthetic set). */
     readonly dir: string | null;
+    /**
+     * `split`: a person-disjoint split of the dataset's people (`split` below); `view1`: LFW's View 1
+     * (pairsDevTrain to train, 15 % of its people to validate, pairsDevTest to test), seed 2's setup.
+     */
+    readonly protocol: 'split' | 'view1';
     readonly split: SplitConfigInput;
     /** Seed of the split (person assignment and pair sampling). */
     readonly splitSeed: number;
@@ -55,15 +60,15 @@ export interface ExperimentConfig {
 
 export const DEFAULT_EXPERIMENT: Readonly<ExperimentConfig> = Object.freeze({
   name: 'default',
-  data: { dir: null, split: { preset: 'default', numPairs: { train: 3000, val: 400, test: 400 } }, splitSeed: 1 },
+  data: { dir: null, protocol: 'split', split: { preset: 'default', numPairs: { train: 3000, val: 400, test: 400 } }, splitSeed: 1 },
   model: { kind: 'workshopCnn', options: { inputSize: 64 } },
   head: 'euclidean',
   normalize: true,
-  loss: { name: 'contrastive', margin: 1 },
+  loss: { name: 'contrastive', margin: 1, pairs: 'batch' },
   optimizer: { name: 'adam', lr: 1e-3 },
   schedule: { name: 'cosine' },
   augment: 'default',
-  epochs: 8,
+  epochs: 10,
   batchSize: 32,
   seed: 0,
   earlyStopping: null,
@@ -90,6 +95,9 @@ export function resolveExperiment(input: ExperimentInput = {}): ExperimentConfig
   if (cfg.loss.name === 'bce' && out.kind !== 'probability') throw new RangeError(`loss bce needs head bceConcat or bceAbsDiff, got ${cfg.head}`);
   if (cfg.loss.name === 'contrastive' && out.kind !== 'distance') throw new RangeError(`loss contrastive needs head euclidean or cosine, got ${cfg.head}`);
   preprocessingFor(cfg.model);
+  resolveOptimizer(cfg.optimizer);
+  resolveSchedule(cfg.schedule);
+  if (cfg.data.protocol !== 'split' && cfg.data.protocol !== 'view1') throw new RangeError(`experiment data.protocol must be 'split' or 'view1', got ${JSON.stringify(cfg.data.protocol)}`);
   return cfg;
 }
 
@@ -205,7 +213,8 @@ function rawPixelModel(config: ExperimentConfig): tf.LayersModel {
 async function loadOrMakeSplit(dir: string, dataset: Dataset, config: ExperimentConfig): Promise<Split> {
   const file = path.join(dir, 'split.json');
   if (fs.existsSync(file)) return loadSplit(file, dataset);
-  const split = makeSplit(dataset, new Rng(config.data.splitSeed).fork('split'), config.data.split);
+  const rng = new Rng(config.data.splitSeed).fork('split');
+  const split = config.data.protocol === 'view1' ? await makeView1Split(dataset, rng) : makeSplit(dataset, rng, config.data.split);
   assertNoLeakage(split);
   await saveSplit(split, file);
   return split;

@@ -96,8 +96,9 @@ export interface TrainResult {
 
 /** Thrown when the loss stops being a finite number; the last good checkpoint is kept. */
 export class NonFiniteLossError extends Error {
-  constructor(readonly step: number, readonly epoch: number, readonly batch: number, readonly lr: number, readonly value: number) {
-    super(`loss became ${value} at step ${step} (epoch ${epoch + 1}, batch ${batch + 1}, lr ${lr}); ` +
+  constructor(readonly step: number, readonly epoch: number, readonly batch: number, readonly lr: number, readonly value: number,
+    readonly what: 'loss' | 'validation outputs' = 'loss') {
+    super(`${what} became ${value} ${what === 'loss' ? 'at' : 'after'} step ${step} (epoch ${epoch + 1}, batch ${batch + 1}, lr ${lr}); ` +
       'likely causes: a learning rate too high for this model (try 10x lower), inputs that are not normalised, or a ' +
       'margin/scale mismatch. The last good checkpoint is kept; nothing after it was saved.');
     this.name = 'NonFiniteLossError';
@@ -271,6 +272,8 @@ export async function trainSiamese(options: TrainOptions): Promise<TrainResult> 
       }
       const seconds = epochSecondsBefore + (performance.now() - epochStart) / 1000;
       const v = val ? await predictPairs(model, val, loss, output) : null;
+      const bad = v?.values.find((x) => !Number.isFinite(x));
+      if (bad !== undefined) throw new NonFiniteLossError(step, epoch, batchInEpoch - 1, lr, bad, 'validation outputs');
       const fit = v ? bestThreshold(v.values, v.isSame, output) : null;
       const record: EpochRecord = {
         epoch: epoch + 1, lr, trainLoss: epochLossSum / Math.max(1, epochPairs), valLoss: v?.loss ?? null,

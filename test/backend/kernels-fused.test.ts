@@ -68,7 +68,7 @@ function referenceBatchNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps
 test('the fused set is registered by default and SIAMESE_WASM_FUSED=off leaves it out', () => {
   const reg = activeWasmKernels();
   assert.ok(reg !== null && reg.fused);
-  for (const name of ['SiameseBatchNormTrain', 'SiameseBatchNormTrainGrad', 'SiameseHardSwish', 'SiameseHardSwishGrad', 'Identity', 'MaxPoolGrad', 'Slice']) {
+  for (const name of ['SiameseBatchNormTrain', 'SiameseBatchNormTrainGrad', 'SiameseHardSwish', 'SiameseHardSwishGrad', 'Identity', 'MaxPoolGrad', 'Slice', 'Conv2D', 'FusedConv2D', '_FusedMatMul']) {
     assert.ok(reg.registered.includes(name), `${name} registered`);
   }
   assert.equal(parseFusedChoice(undefined), true);
@@ -180,6 +180,44 @@ test('Slice (block copies) matches cpu for ranks 1 to 5, partial and whole axes,
   const ours = await onBackend('wasm', [x, r], run);
   const cpu = await onBackend('cpu', [x, r], run);
   assert.deepEqual(Array.from(ours[0]), Array.from(cpu[0]), 'pad gradient');
+});
+
+test('forward Conv2D / FusedConv2D (bias; linear, relu, relu6; strides, same/valid, dilation) match cpu', async () => {
+  const cases: [number[], number[], number, 'same' | 'valid', number, string][] = [
+    [[2, 9, 9, 16], [3, 3, 16, 12], 1, 'same', 1, 'relu'], [[3, 8, 7, 24], [5, 5, 24, 10], 2, 'valid', 1, 'linear'],
+    [[2, 10, 10, 32], [1, 1, 32, 20], 1, 'same', 1, 'relu6'], [[1, 11, 11, 12], [3, 3, 12, 7], 1, 'same', 2, 'relu'],
+    [[2, 6, 6, 3], [5, 5, 3, 8], 1, 'same', 1, 'relu'], // few channels: stays with XNNPACK, checked all the same
+  ];
+  for (const [xs, ws, s, pad, dil, activation] of cases) {
+    const rng = new Rng(`fwd ${xs} ${ws}`);
+    const x = { values: randomArray(rng, size(xs)), shape: xs };
+    const w = { values: randomArray(rng, size(ws)), shape: ws };
+    const b = { values: randomArray(rng, ws[3]), shape: [ws[3]] };
+    const run = (a: tf.Tensor, f: tf.Tensor, bias: tf.Tensor) => [
+      tf.conv2d(a as tf.Tensor4D, f as tf.Tensor4D, s, pad, 'NHWC', dil),
+      tf.fused.conv2d({ x: a as tf.Tensor4D, filter: f as tf.Tensor4D, bias, strides: s, pad, dilations: dil,
+        activation: activation as 'relu' }),
+    ];
+    const ours = await onBackend('wasm', [x, w, b], run);
+    const cpu = await onBackend('cpu', [x, w, b], run);
+    assertClose(`conv2d [${xs}] * [${ws}] s${s} ${pad} d${dil}`, ours[0], cpu[0]);
+    assertClose(`fused conv2d ${activation} [${xs}] * [${ws}]`, ours[1], cpu[1]);
+  }
+});
+
+test('_FusedMatMul (Dense: bias; linear, relu, relu6; transposes) matches cpu', async () => {
+  for (const [m, k, n, tA, tB, activation] of [[5, 7, 9, false, false, 'relu'], [4, 33, 6, true, false, 'linear'], [8, 16, 5, false, true, 'relu6'],
+    [3, 10, 12, true, true, 'relu']] as [number, number, number, boolean, boolean, string][]) {
+    const rng = new Rng(`fmm ${m} ${k} ${n}`);
+    const a = { values: randomArray(rng, m * k), shape: tA ? [k, m] : [m, k] };
+    const b = { values: randomArray(rng, k * n), shape: tB ? [n, k] : [k, n] };
+    const bias = { values: randomArray(rng, n), shape: [n] };
+    const run = (x: tf.Tensor, y: tf.Tensor, z: tf.Tensor) => [tf.fused.matMul({ a: x as tf.Tensor2D, b: y as tf.Tensor2D, bias: z,
+      transposeA: tA, transposeB: tB, activation: activation as 'relu' })];
+    const ours = await onBackend('wasm', [a, b, bias], run);
+    const cpu = await onBackend('cpu', [a, b, bias], run);
+    assertClose(`fused matMul ${m}x${k}x${n} tA=${tA} tB=${tB} ${activation}`, ours[0], cpu[0]);
+  }
 });
 
 test('Identity shares the buffer, and an in-place Adam step on a variable leaves its clones intact', () => {

@@ -88,9 +88,10 @@ test('the kernels are registered on wasm and replace the slow built-ins', () => 
     assert.ok(reg.registered.includes(name), `${name} registered`);
     assert.ok(tf.getKernel(name, 'wasm') !== undefined);
   }
-  // The fused set (default) adds copy-free Identity, MaxPoolGrad, Slice and four project kernels (kernels-fused.test.ts).
-  assert.deepEqual([...reg.replaced].sort(), ['BatchMatMul', 'Conv2DBackpropInput', 'Identity', 'MaxPoolGrad', 'Mean', 'Slice', 'Sum', 'Tile']);
-  assert.match(reg.note, /^wasm kernels: 15 registered \((relaxed-simd|simd), fused\)$/);
+  // The fused set (default) adds copy-free Identity, MaxPoolGrad, Slice, forward Conv2D / FusedConv2D, _FusedMatMul and four project kernels (kernels-fused.test.ts).
+  assert.deepEqual([...reg.replaced].sort(), ['BatchMatMul', 'Conv2D', 'Conv2DBackpropInput', 'FusedConv2D', 'Identity', 'MaxPoolGrad', 'Mean',
+    'Slice', 'Sum', 'Tile', '_FusedMatMul']);
+  assert.match(reg.note, /^wasm kernels: 18 registered \((relaxed-simd|simd), fused\)$/);
 });
 
 test('matMul with every transpose matches cpu, including gradients and batches', async () => {

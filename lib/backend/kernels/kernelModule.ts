@@ -43,6 +43,7 @@ export interface KernelExports {
   hard_swish_forward(x: number, y: number, n: number): void;
   hard_swish_backward(x: number, dy: number, dx: number, n: number): void;
   max_pool_backprop(x: number, dy: number, dx: number, ...geom: number[]): void;
+  bias_activation(y: number, bias: number, rows: number, C: number, act: number): void;
   adam_torch_update(x: number, m: number, v: number, g: number, n: number, b1: number, omb1: number, b2: number, omb2: number,
     bc2: number, eps: number, step: number, l2: number, useL2: number, decay: number, useDecay: number): void;
 }

@@ -12,7 +12,9 @@
  *   N, H, W) and, with the fused set, over inner axes (H, W: global pooling, squeeze-excite):
  *   block copies and blocked column sums;
  * - with the fused set (default; `SIAMESE_WASM_FUSED=off` leaves it out, for A/B measurements):
- *   Identity without a copy, MaxPoolGrad (SIMD first-maximum scatter) and Slice by block copies. The fused batch-norm and
+ *   Identity without a copy, MaxPoolGrad (SIMD first-maximum scatter), Slice by block copies, and the
+ *   forward Conv2D / FusedConv2D (bias, relu, relu6) through im2col and the packed SGEMM, and
+ *   _FusedMatMul (Dense) on the same SGEMM with no cached packed copy of the weights. The fused batch-norm and
  *   hard-swish ops are in fusedOps.ts.
  *
  * @see notebooks/00-environment.ipynb
@@ -54,6 +56,9 @@ function sameShape(kernel: string, what: string, got: readonly number[], want: r
   }
 }
 
+/** Epilogue activations the project's kernels apply (src/kernels.c bias_activation). */
+const ACTIVATIONS: Record<string, number> = { linear: 0, relu: 1, relu6: 2 };
+
 /** BatchMatMul: a [...batch, M, K] (or [..., K, M] when transposeA) times b, any transposes. */
 function batchMatMul(variant: KernelVariant): TrainingKernel {
   return {
@@ -63,32 +68,69 @@ function batchMatMul(variant: KernelVariant): TrainingKernel {
       const { transposeA, transposeB } = args.attrs as unknown as tf.BatchMatMulAttrs;
       if ((a.dtype !== 'float32' || b.dtype !== 'float32') && fallback !== null) return fallback(args) as tf.TensorInfo;
       requireFloat32('BatchMatMul', a, b);
-      const { be, km } = moduleOf(args.backend, variant);
-      const ra = a.shape.length, rb = b.shape.length;
-      const K = transposeA ? a.shape[ra - 2] : a.shape[ra - 1];
-      const Kb = transposeB ? b.shape[rb - 1] : b.shape[rb - 2];
-      const M = transposeA ? a.shape[ra - 1] : a.shape[ra - 2];
-      const N = transposeB ? b.shape[rb - 2] : b.shape[rb - 1];
-      if (K !== Kb) {
-        throw new Error(`lib/backend/kernels BatchMatMul: inner dimensions differ (${K} and ${Kb}) in [${a.shape}] x [${b.shape}]` +
-          ` with transposeA=${transposeA} transposeB=${transposeB}`);
+      return matMulInto(args.backend, variant, a, b, transposeA, transposeB);
+    },
+  };
+}
+
+/**
+ * _FusedMatMul (what tf.layers' Dense runs) with a bias of N values and a linear / relu / relu6
+ * activation; other cases go to the built-in. Replacing XNNPACK's also drops the packed copy of the
+ * weights it caches per weight tensor (seed2's FC layer: 512 MiB more heap, repacked every step once the
+ * optimizer renews the weights' id).
+ */
+function fusedMatMul(variant: KernelVariant): TrainingKernel {
+  return {
+    kernelName: tf._FusedMatMul,
+    kernelFunc(args, fallback) {
+      const { a, b, bias, preluActivationWeights } = args.inputs as Record<string, tf.TensorInfo | undefined>;
+      const { transposeA, transposeB, activation } = args.attrs as unknown as tf.BatchMatMulAttrs & { activation?: string };
+      const act = ACTIVATIONS[activation ?? 'linear'];
+      const N = transposeB ? b!.shape[b!.shape.length - 2] : b!.shape[b!.shape.length - 1];
+      const ok = act !== undefined && preluActivationWeights == null && a!.dtype === 'float32' && b!.dtype === 'float32' &&
+        (bias == null || (bias.dtype === 'float32' && size(bias.shape) === N && bias.shape.length <= 2));
+      if (!ok) {
+        if (fallback === null) throw new Error(`lib/backend/kernels _FusedMatMul: unsupported case (activation ${activation})`);
+        return fallback(args) as tf.TensorInfo;
       }
-      const outerA = a.shape.slice(0, -2), outerB = b.shape.slice(0, -2);
-      const outer = tf.broadcast_util.assertAndGetBroadcastShape(outerA, outerB);
-      const batchA = size(outerA), batchB = size(outerB), batch = Math.max(batchA, batchB);
-      const out = be.makeOutput([...outer, M, N], 'float32');
-      if (batch * M * N === 0) return out;
-      const work = km.scratch(km.exports.gemm_work_floats());
-      const pa = offsetOf(be, a), pb = offsetOf(be, b), pc = offsetOf(be, out);
-      const [rsA, csA] = transposeA ? [1, M] : [K, 1];
-      const [rsB, csB] = transposeB ? [1, K] : [N, 1];
-      for (let i = 0; i < batch; ++i) {
-        km.exports.sgemm(M, N, K, pa + (i % batchA) * M * K * 4, rsA, csA, pb + (i % batchB) * K * N * 4, rsB, csB,
-          pc + i * M * N * 4, N, 0, work);
+      const out = matMulInto(args.backend, variant, a!, b!, transposeA, transposeB);
+      const total = size(out.shape);
+      if (total > 0 && (bias != null || act !== 0)) {
+        const { be, km } = moduleOf(args.backend, variant);
+        km.exports.bias_activation(offsetOf(be, out), bias != null ? offsetOf(be, bias) : 0, total / N, N, act);
       }
       return out;
     },
   };
+}
+
+/** a times b (any transposes, broadcast batch) into a new float32 output, by the packed SGEMM. */
+function matMulInto(backend: unknown, variant: KernelVariant, a: tf.TensorInfo, b: tf.TensorInfo, transposeA: boolean,
+  transposeB: boolean): tf.TensorInfo {
+  const { be, km } = moduleOf(backend, variant);
+  const ra = a.shape.length, rb = b.shape.length;
+  const K = transposeA ? a.shape[ra - 2] : a.shape[ra - 1];
+  const Kb = transposeB ? b.shape[rb - 1] : b.shape[rb - 2];
+  const M = transposeA ? a.shape[ra - 1] : a.shape[ra - 2];
+  const N = transposeB ? b.shape[rb - 2] : b.shape[rb - 1];
+  if (K !== Kb) {
+    throw new Error(`lib/backend/kernels BatchMatMul: inner dimensions differ (${K} and ${Kb}) in [${a.shape}] x [${b.shape}]` +
+      ` with transposeA=${transposeA} transposeB=${transposeB}`);
+  }
+  const outerA = a.shape.slice(0, -2), outerB = b.shape.slice(0, -2);
+  const outer = tf.broadcast_util.assertAndGetBroadcastShape(outerA, outerB);
+  const batchA = size(outerA), batchB = size(outerB), batch = Math.max(batchA, batchB);
+  const out = be.makeOutput([...outer, M, N], 'float32');
+  if (batch * M * N === 0) return out;
+  const work = km.scratch(km.exports.gemm_work_floats());
+  const pa = offsetOf(be, a), pb = offsetOf(be, b), pc = offsetOf(be, out);
+  const [rsA, csA] = transposeA ? [1, M] : [K, 1];
+  const [rsB, csB] = transposeB ? [1, K] : [N, 1];
+  for (let i = 0; i < batch; ++i) {
+    km.exports.sgemm(M, N, K, pa + (i % batchA) * M * K * 4, rsA, csA, pb + (i % batchB) * K * N * 4, rsB, csB,
+      pc + i * M * N * 4, N, 0, work);
+  }
+  return out;
 }
 
 interface ConvBackpropAttrs {
@@ -346,6 +388,46 @@ function slice(): TrainingKernel {
   };
 }
 
+/**
+ * Conv2D and FusedConv2D forward (bias, linear / relu / relu6) through im2col blocks and the packed
+ * SGEMM, which runs 1.3-1.5x XNNPACK's speed in tfjs-wasm where the reduction is long; few input
+ * channels or short reductions, other activations, PReLU weights and NCHW go to the built-in.
+ */
+function conv2dForward(kernelName: string, variant: KernelVariant): TrainingKernel {
+  return {
+    kernelName,
+    kernelFunc(args, fallback) {
+      const { x, filter, bias, preluActivationWeights } = args.inputs as Record<string, tf.TensorInfo | undefined>;
+      const attrs = args.attrs as unknown as ConvBackpropAttrs & { activation?: string };
+      const act = ACTIVATIONS[attrs.activation ?? 'linear'];
+      const nhwc = attrs.dataFormat === undefined || attrs.dataFormat === 'NHWC' || attrs.dataFormat === 'channelsLast';
+      const ok = act !== undefined && nhwc && preluActivationWeights == null && x!.dtype === 'float32' && filter!.dtype === 'float32' &&
+        (bias == null || (bias.dtype === 'float32' && bias.shape.length === 1 && bias.shape[0] === filter!.shape[3]));
+      if (!ok) {
+        if (fallback === null) throw new Error(`lib/backend/kernels ${kernelName}: unsupported case (activation ${attrs.activation})`);
+        return fallback(args) as tf.TensorInfo;
+      }
+      // Measured on this machine kind (same run, GFLOP/s, XNNPACK / ours): 5x5x3 -> 16: 19 / 13, 1x1 16 -> 72:
+      // 10-19 / 9.5, 1x1 96 -> 576: 22 / 29, 5x5x64 -> 128: 31 / 46. So few input channels or a short
+      // reduction stay with XNNPACK.
+      const C = x!.shape[3], kk = filter!.shape[0] * filter!.shape[1] * filter!.shape[2];
+      if ((C < 8 || kk < 32) && fallback !== null) return fallback(args) as tf.TensorInfo;
+      const { be, km } = moduleOf(args.backend, variant);
+      const { info, geometry } = convSpec(x!.shape, filter!.shape, attrs.strides, attrs.dilations ?? 1, attrs.pad,
+        attrs.dimRoundingMode, false);
+      const out = be.makeOutput([...info.outShape], 'float32');
+      if (size(info.outShape) === 0) return out;
+      const work = km.scratch(km.exports.conv_work_floats(info.filterHeight * info.filterWidth * info.inChannels));
+      const py = offsetOf(be, out);
+      km.exports.conv2d_forward(offsetOf(be, x!), offsetOf(be, filter!), py, ...geometry, work);
+      if (bias != null || act !== 0) {
+        km.exports.bias_activation(py, bias != null ? offsetOf(be, bias) : 0, size(info.outShape) / info.outChannels, info.outChannels, act);
+      }
+      return out;
+    },
+  };
+}
+
 /** Every kernel the project registers on wasm, for one build of the module (`fused`: the step-level ones too). */
 export function trainingKernels(variant: KernelVariant, fused = true): TrainingKernel[] {
   const base = [
@@ -358,5 +440,5 @@ export function trainingKernels(variant: KernelVariant, fused = true): TrainingK
     leadingReduction(tf.Sum, false, variant, fused),
     leadingReduction(tf.Mean, true, variant, fused),
   ];
-  return fused ? [...base, identity(), maxPoolGrad(variant), slice()] : base;
+  return fused ? [...base, identity(), maxPoolGrad(variant), slice(), conv2dForward(tf.Conv2D, variant), conv2dForward(tf.FusedConv2D, variant), fusedMatMul(variant)] : base;
 }

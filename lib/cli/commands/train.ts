@@ -5,7 +5,7 @@ import { experimentPreset, runExperiment, EXPERIMENT_PRESETS, type ExperimentInp
 
 interface TrainFlags {
   preset: string; config?: string; name?: string; epochs?: string; batchSize?: string; lr?: string; optimizer?: string;
-  schedule?: string; augment?: string; seed?: string; dir?: string; force?: boolean; margin?: string;
+  schedule?: string; augment?: string; seed?: string; splitSeed?: string; dir?: string; force?: boolean; margin?: string;
 }
 
 function num(value: string | undefined, flag: string): number | undefined {
@@ -33,6 +33,7 @@ export function experimentFromFlags(flags: TrainFlags): ExperimentInput {
   const lr = num(flags.lr, '--lr');
   const seed = num(flags.seed, '--seed');
   const margin = num(flags.margin, '--margin');
+  const splitSeed = num(flags.splitSeed, '--split-seed');
   return {
     ...merged,
     ...(flags.name ? { name: flags.name } : {}),
@@ -43,7 +44,7 @@ export function experimentFromFlags(flags: TrainFlags): ExperimentInput {
     ...(margin !== undefined ? { loss: { name: 'contrastive', margin } } : {}),
     optimizer: { ...merged.optimizer, ...(lr !== undefined ? { lr } : {}), ...(flags.optimizer ? { name: flags.optimizer as 'adam' } : {}) },
     schedule: { ...merged.schedule, ...(flags.schedule ? { name: flags.schedule as 'cosine' } : {}) },
-    data: { ...merged.data, ...(flags.dir ? { dir: flags.dir } : {}) },
+    data: { ...merged.data, ...(flags.dir ? { dir: flags.dir } : {}), ...(splitSeed !== undefined ? { splitSeed } : {}) },
   };
 }
 
@@ -69,7 +70,8 @@ export function register(program: Command): void {
     .option('--epochs <n>').option('--batch-size <n>', 'pairs per step').option('--lr <x>', 'base learning rate')
     .option('--optimizer <name>', 'adam, sgd or rmsprop').option('--schedule <name>', 'constant, step or cosine')
     .option('--margin <m>', 'contrastive loss with this margin').option('--augment <policy>', 'none, default or seed2')
-    .option('--seed <n>').option('--dir <folder>', 'dataset folder (default: LFW_DIR, a downloaded LFW, else the synthetic set)')
+    .option('--seed <n>', 'seed of initialisation, shuffles, augmentation and dropout')
+    .option('--split-seed <n>', 'seed of the person split and pair sampling').option('--dir <folder>', 'dataset folder (default: LFW_DIR, a downloaded LFW, else the synthetic set)')
     .option('--force', 'train again even if this config already finished')
     .action(async (flags: TrainFlags) => {
       const result = await runExperiment(experimentFromFlags(flags), { force: flags.force });

@@ -749,3 +749,30 @@ void adam_torch_update(f32 *x, f32 *m, f32 *v, const f32 *g, int n, f32 b1, f32 
     x[i] = base - (mi / (__builtin_sqrtf(vi / bc2) + eps)) * step;
   }
 }
+
+/* ---------------------------------------------------------------- bias and activation epilogue */
+
+/* y[r, c] = act(y[r, c] + bias[c]) in place over rows x C (bias may be 0: none). act: 0 linear,
+ * 1 relu, 2 relu6. */
+EXPORT(bias_activation)
+void bias_activation(f32 *y, const f32 *bias, int rows, int C, int act) {
+  const v128_t zero = zero4(), six = wasm_f32x4_splat(6.0f);
+  for (int r = 0; r < rows; ++r) {
+    f32 *row = y + (long)r * C;
+    int c = 0;
+    for (; c + 4 <= C; c += 4) {
+      v128_t v = wasm_v128_load(row + c);
+      if (bias) v = wasm_f32x4_add(v, wasm_v128_load(bias + c));
+      if (act >= 1) v = wasm_f32x4_max(v, zero);
+      if (act == 2) v = wasm_f32x4_min(v, six);
+      wasm_v128_store(row + c, v);
+    }
+    for (; c < C; ++c) {
+      f32 v = row[c];
+      if (bias) v += bias[c];
+      if (act >= 1) v = v < 0.0f ? 0.0f : v;
+      if (act == 2) v = v > 6.0f ? 6.0f : v;
+      row[c] = v;
+    }
+  }
+}
