@@ -44,12 +44,11 @@ export async function examplePairsPng(predictions: TestPredictions, dataset: Dat
   const items: PairGridItem[] = [];
   for (const i of pick) {
     const [a, b] = await Promise.all([dataset.load(pairs[i].a, { size: 96, channels: 3 }), dataset.load(pairs[i].b, { size: 96, channels: 3 })]);
-    const verdict = margin[i] > 0 ? 'same' : 'different';
     const ok = (margin[i] > 0) === (isSame[i] === 1);
     items.push({ a, b, isSame: isSame[i], aLabel: pairs[i].a.person, bLabel: pairs[i].b.person,
-      note: `${ok ? 'right' : 'WRONG'}: says ${verdict}, value ${values[i].toFixed(3)}` });
+      note: `· ${ok ? 'ok' : 'WRONG'} ${values[i].toFixed(2)}` });
   }
-  return pairGrid(items, { perRow: 2 });
+  return pairGrid(items, { perRow: 1 });
 }
 
 /** The report page of a finished experiment. */
@@ -89,7 +88,7 @@ ${tableHtml(rows).html}
 <h2>Run</h2>${tableHtml(facts.map(([k, v]) => ({ '': k, ' ': v }))).html}
 <h2>Training</h2><div class="grid2">${plotDiv(curves.loss)}${plotDiv(curves.quality)}</div>
 <h2>Held-out pairs</h2><div class="grid2">${plotDiv(rocSpec)}${plotDiv(hist)}</div>
-<h2>Examples</h2><p>The most confident right answers (same, then different people) and the worst mistakes.</p>
+<h2>Examples</h2><p>The most confident right answers (same, then different people) and the worst mistakes; each row: the truth, whether the model got it right, and its value (accept as the same person at or below the threshold for a distance).</p>
 <img src="data:image/png;base64,${png.toString('base64')}">
 </body></html>
 `;

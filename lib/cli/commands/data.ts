@@ -7,7 +7,6 @@ import * as dataSplit from './data-split';
 
 export function register(program: Command): void {
   const data = program.command('data').description('create, download, inspect and split face datasets');
-  void data; // subcommands register here: e.g. dataSynth.register(data);
   dataSynth.register(data);
   dataLfw.register(data);
   dataStats.register(data);
