@@ -14,3 +14,5 @@ export type { ExperimentConfig, ExperimentInput, ExperimentResult, RunOptions, T
 export { EXPERIMENT_PRESETS, experimentPreset } from './presets';
 export { runGrid } from './grid';
 export type { GridAxes, GridResult } from './grid';
+export { trainHead, resolveHead, DEFAULT_HEAD } from './head';
+export type { HeadConfig, HeadPairs, HeadLayer, TrainedHead } from './head';
