@@ -72,7 +72,8 @@ export function register(program: Command): void {
     .option('--margin <m>', 'contrastive loss with this margin').option('--augment <policy>', 'none, default or seed2')
     .option('--seed <n>', 'seed of initialisation, shuffles, augmentation and dropout')
     .option('--split-seed <n>', 'seed of the person split and pair sampling').option('--dir <folder>', 'dataset folder (default: LFW_DIR, a downloaded LFW, else the synthetic set)')
-    .option('--force', 'train again even if this config already finished')
+    .option('--resume', 'continue an interrupted run of this config from its last checkpoint (also what happens without the flag)')
+    .option('--force', 'train again from scratch even if this config already finished or was interrupted')
     .action(async (flags: TrainFlags) => {
       const result = await runExperiment(experimentFromFlags(flags), { force: flags.force });
       console.log(formatResult(result));
