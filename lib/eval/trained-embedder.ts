@@ -7,6 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { normalizeImages, type Preprocessing } from '../data/pipeline';
+import { l2NormalizeRows } from '../models/layers/l2-normalize';
 import { euclideanDistance, type FaceEmbedder } from '../models/pretrained/face-embedder';
 
 /** The embedding network nested in a Siamese model (the one layer that is itself a model). */
@@ -33,7 +34,7 @@ export function trainedEmbedder(siamese: tf.LayersModel, preprocessing: Preproce
       const out = tf.tidy(() => {
         const x = tf.image.resizeBilinear(crops.toFloat(), [preprocessing.size, preprocessing.size], true);
         let e = net.apply(normalizeImages(x.div(255), preprocessing.normalization), { training: false }) as tf.Tensor2D;
-        if (normalize) e = tf.div(e, tf.maximum(tf.norm(e, 'euclidean', 1, true), 1e-12)) as tf.Tensor2D;
+        if (normalize) e = l2NormalizeRows(e);
         return e;
       });
       const rows = (await out.array()) as number[][];

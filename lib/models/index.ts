@@ -35,5 +35,5 @@ export { faceApiEmbedder, euclideanDistance } from './pretrained/face-embedder';
 export type { FaceEmbedder } from './pretrained/face-embedder';
 export { loadFaceApi, disposeFaceApi, faceApi, faceApiModelDir, readWeightsManifest, FACE_API_PACKAGE, FACE_API_NETS } from './pretrained/face-api';
 export type { FaceApiNetName, LoadFaceApiOptions, FaceApiModule, Point2 } from './pretrained/face-api';
-export { L2Normalize, l2Normalize } from './layers/l2-normalize';
+export { L2Normalize, l2Normalize, l2NormalizeRows } from './layers/l2-normalize';
 export type { L2NormalizeArgs } from './layers/l2-normalize';

@@ -4,15 +4,13 @@
  * without Jupyter.
  */
 import { marked } from 'marked';
+import { escapeHtml } from '../util/html';
 import { sourceText, type MultilineString, type Notebook, type Output } from './format';
 
 function text(v: MultilineString | undefined): string {
   return v === undefined ? '' : Array.isArray(v) ? v.join('') : v;
 }
 
-export function escapeHtml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
 
 /** Strips ANSI colour codes (tslab prints coloured errors). */
 function plain(s: string): string {

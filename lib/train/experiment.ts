@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../backend';
 import { createPairPipeline, type PipelineConfigInput } from '../data/pipeline';
-import { openData } from '../data/resolve';
+import { openData, type ResolvedData } from '../data/resolve';
 import { assertNoLeakage, loadSplit, makeSplit, makeView1Split, saveSplit, type Split, type SplitConfigInput } from '../data/split';
 import type { Dataset } from '../data/dataset';
 import type { Pair } from '../data/types';
@@ -142,6 +142,8 @@ export interface RunOptions {
   readonly checkpointEvery?: number;
   /** Root of run folders (default artifacts/runs). */
   readonly runsDir?: string;
+  /** Data the caller already resolved and opened for this config (else it is resolved here). */
+  readonly opened?: { readonly data: ResolvedData; readonly dataset: Dataset };
 }
 
 /** The folder of a config's run. */
@@ -185,12 +187,16 @@ export interface TestPredictions {
   readonly higherIsCloser: boolean;
 }
 
+/** Pairs in order, unaugmented, on this thread: how validation and test pairs are fed. */
+function evalPipeline(pairs: readonly Pair[], dataset: Dataset, preprocessing: ReturnType<typeof preprocessingFor>) {
+  return createPairPipeline(pairs, dataset, { batchSize: 64, preprocessing, augment: 'none', shuffle: false, worker: false, prefetch: 0 });
+}
+
 async function evaluate(model: tf.LayersModel, output: SiameseOutput, pairs: { val: readonly Pair[]; test: readonly Pair[] }, dataset: Dataset,
   config: ExperimentConfig): Promise<{ result: TestResult; predictions: TestPredictions }> {
   const pre = preprocessingFor(config.model);
-  const make = (p: readonly Pair[]) => createPairPipeline(p, dataset, { batchSize: 64, preprocessing: pre, augment: 'none', shuffle: false, worker: false, prefetch: 0 });
-  const valPipe = await make(pairs.val);
-  const testPipe = await make(pairs.test);
+  const valPipe = await evalPipeline(pairs.val, dataset, pre);
+  const testPipe = await evalPipeline(pairs.test, dataset, pre);
   try {
     const val = await predictPairs(model, valPipe, null, output);
     const test = await predictPairs(model, testPipe, null, output);
@@ -241,14 +247,14 @@ export async function runExperiment(input: ExperimentInput = {}, options: RunOpt
   fs.mkdirSync(dir, { recursive: true });
   writeFileAtomic(path.join(dir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
   const backend = await initBackend();
-  const { data, dataset } = await openData({ dir: config.data.dir ?? undefined, log });
+  const { data, dataset } = options.opened ?? await openData({ dir: config.data.dir ?? undefined, log });
   const split = await loadOrMakeSplit(dir, dataset, config);
   const output = siameseOutput(config.head);
   const pre = preprocessingFor(config.model);
   const embedNet = buildEmbedding(config.model, config.seed);
   const model = siamese(embedNet, { head: config.head, seed: config.seed, normalize: config.normalize });
   const pipeline: PipelineConfigInput = { batchSize: config.batchSize, preprocessing: pre, augment: config.augment, seed: config.seed, dropLast: true };
-  const val = await createPairPipeline(split.pairs.val, dataset, { batchSize: 64, preprocessing: pre, augment: 'none', shuffle: false, worker: false, prefetch: 0 });
+  const val = await evalPipeline(split.pairs.val, dataset, pre);
   log(`experiment ${config.name}-${hash}: ${config.model.kind} (${config.head}, ${config.loss.name}), ${config.optimizer.name} lr ${config.optimizer.lr}, ` +
     `${config.schedule.name} schedule, ${config.epochs} epochs of ${split.pairs.train.length} pairs, augment ${config.augment}`);
   try {

@@ -17,6 +17,7 @@ import type { PairPipeline, PipelineState } from '../data/pipeline';
 import { auc, bestThreshold } from '../eval';
 import { batchContrastiveLoss, bceLoss, contrastiveFromValues } from '../losses';
 import type { Pair } from '../data/types';
+import { l2NormalizeRows } from '../models/layers/l2-normalize';
 import type { SiameseOutput } from '../models';
 import { readCheckpoint, writeCheckpoint, type TensorRecord } from './checkpoint';
 import { Optimizer, type OptimizerConfig } from './optimizer';
@@ -200,7 +201,7 @@ export async function trainSiamese(options: TrainOptions): Promise<TrainResult> 
   const batchLoss = (a: tf.Tensor4D, b: tf.Tensor4D, pairs: readonly Pair[]): tf.Scalar => {
     const { net, normalize } = options.embedding!;
     let e = net.apply(tf.concat([a, b]), { training: true }) as tf.Tensor2D;
-    if (normalize) e = tf.div(e, tf.maximum(tf.norm(e, 'euclidean', 1, true), 1e-12)) as tf.Tensor2D;
+    if (normalize) e = l2NormalizeRows(e);
     const id = (p: string) => personIds.get(p) ?? (personIds.set(p, personIds.size), personIds.size - 1);
     const labels = [...pairs.map((p) => id(p.a.person)), ...pairs.map((p) => id(p.b.person))];
     return batchContrastiveLoss(e, labels, { margin: (loss as { margin: number }).margin, distance: output.higherIsCloser ? 'cosine' : 'euclidean' });

@@ -5,3 +5,4 @@ export { projectRoot, dataHome, artifactsDir, writeFileAtomic } from './paths';
 export { installedPackage } from './packages';
 export type { InstalledPackage } from './packages';
 export { stableStringify, configHash } from './hash';
+export { escapeHtml } from './html';

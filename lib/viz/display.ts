@@ -9,6 +9,7 @@
  *
  * @see notebooks/00-environment.ipynb
  */
+import { escapeHtml } from '../util/html';
 import type { PlotSpec } from './plot';
 import { plotDiv, plotlyBundleScript } from './plotly-html';
 
@@ -52,10 +53,8 @@ export function plotlyLive(): { update(spec: PlotSpec): void } {
   return {
     update(spec: PlotSpec): void {
       // plotly.js goes in an output of its own: updates replace the chart's output, and the library must stay
-      if (!plotlyEmbedded && inNotebook()) {
-        send({ 'text/html': plotlyBundleScript(), 'text/plain': '' }, '');
-        plotlyEmbedded = true;
-      }
+      const bundle = bundleOnce();
+      if (bundle) send({ 'text/html': bundle, 'text/plain': '' }, '');
       const title = (spec.layout.title as { text?: string } | undefined)?.text ?? 'plot';
       send({ 'application/vnd.plotly.v1+json': JSON.stringify(spec), 'text/html': plotDiv(spec), 'text/plain': `[plot: ${title}]` }, `[plot: ${title}]`, id, shown);
       shown = true;
@@ -70,14 +69,16 @@ export function resetDisplayState(): void {
   plotlyEmbedded = false;
 }
 
+/** plotly.js as a script the first time a notebook needs it, then ''. */
+function bundleOnce(): string {
+  if (plotlyEmbedded || !inNotebook()) return '';
+  plotlyEmbedded = true;
+  return plotlyBundleScript();
+}
+
 /** Shows a Plotly figure. */
 export function plotly(spec: PlotSpec): void {
-  let html = '';
-  if (!plotlyEmbedded && inNotebook()) {
-    html += plotlyBundleScript();
-    plotlyEmbedded = true;
-  }
-  html += plotDiv(spec);
+  const html = bundleOnce() + plotDiv(spec);
   const title = (spec.layout.title as { text?: string } | undefined)?.text ?? 'plot';
   send({ 'application/vnd.plotly.v1+json': JSON.stringify(spec), 'text/html': html, 'text/plain': `[plot: ${title}]` }, `[plot: ${title}]`);
 }
@@ -96,10 +97,6 @@ export function html(source: string, fallback = '[html]'): void {
 /** Shows Markdown. */
 export function markdown(source: string): void {
   send({ 'text/markdown': source, 'text/plain': source }, source);
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
 /** Formats rows of plain values as an HTML table and a text table. */

@@ -24,10 +24,11 @@ export function register(program: Command): void {
       const env = await environmentReport({ quiet: true });
       console.log(`${formatBackendInfo(env.backend)}\nnode ${env.node}, ${env.cpu} (${env.cores} cores), ${env.memoryGiB} GiB`);
       console.log('== 2/4 data');
-      const { dataset } = await openData();
+      const opened = await openData();
+      const { dataset } = opened;
       console.log(`${dataset.people.length} people, ${dataset.numImages} images`);
       console.log('== 3/4 training and evaluation on held-out people');
-      const result = await runExperiment(experimentPreset('default'), { force: flags.force });
+      const result = await runExperiment(experimentPreset('default'), { force: flags.force, opened });
       console.log('== 4/4 report');
       const predictions = readRunPredictions(result.dir);
       if (!predictions) throw new Error(`${result.dir} has no predictions.json; rerun with --force`);

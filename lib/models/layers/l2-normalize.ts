@@ -10,6 +10,11 @@ import * as tf from '@tensorflow/tfjs';
 import type { LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology';
 import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types';
 
+/** Each row (last axis) of `x` divided by `max(‖row‖₂, epsilon)`; the layer below and the trainer both use it. */
+export function l2NormalizeRows<T extends tf.Tensor>(x: T, epsilon = 1e-12): T {
+  return tf.tidy(() => tf.div(x, tf.maximum(tf.sqrt(tf.sum(tf.square(x), -1, true)), epsilon)) as T);
+}
+
 export interface L2NormalizeArgs extends LayerArgs {
   /** Floor of the norm, so a zero vector stays finite (default 1e-12, as torch.nn.functional.normalize). */
   epsilon?: number;
@@ -30,11 +35,7 @@ export class L2Normalize extends tf.layers.Layer {
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor {
-    return tf.tidy(() => {
-      const x = Array.isArray(inputs) ? inputs[0] : inputs;
-      const norm = tf.sqrt(tf.sum(tf.square(x), -1, true));
-      return tf.div(x, tf.maximum(norm, this.epsilon));
-    });
+    return l2NormalizeRows(Array.isArray(inputs) ? inputs[0] : inputs, this.epsilon);
   }
 
   override getConfig(): tf.serialization.ConfigDict {
