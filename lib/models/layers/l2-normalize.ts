@@ -12,7 +12,7 @@ import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types';
 
 /** Each row (last axis) of `x` divided by `max(‖row‖₂, epsilon)`; the layer below and the trainer both use it. */
 export function l2NormalizeRows<T extends tf.Tensor>(x: T, epsilon = 1e-12): T {
-  return tf.tidy(() => tf.div(x, tf.maximum(tf.sqrt(tf.sum(tf.square(x), -1, true)), epsilon)) as T);
+  return tf.tidy(() => tf.div(x, tf.maximum(tf.norm(x, 'euclidean', -1, true), epsilon)) as T);
 }
 
 export interface L2NormalizeArgs extends LayerArgs {
