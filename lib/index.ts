@@ -15,3 +15,4 @@ export * as losses from './losses';
 export * as augment from './augment';
 export * as evaluation from './eval';
 export * as train from './train';
+export * as workshop from './workshop';

@@ -10,6 +10,7 @@ import * as notebooksCommand from './commands/notebooks';
 import * as startCommand from './commands/start';
 import * as trainCommand from './commands/train';
 import * as verifyCommand from './commands/verify';
+import * as workshopCommand from './commands/workshop';
 
 export function buildProgram(): Command {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   trainCommand.register(program);
   startCommand.register(program);
   verifyCommand.register(program);
+  workshopCommand.register(program);
   return program;
 }
 

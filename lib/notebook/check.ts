@@ -1,10 +1,11 @@
 /**
  * The notebook checker (STYLE.md §8-9): every notebook opens with a markdown header (title, goal,
- * prerequisites), ends with Summary and Exercises, is committed without outputs, and keeps code cells thin:
+ * prerequisites and a time budget of at most 2 minutes warm), ends with Summary and Exercises, is committed without outputs, and keeps code cells thin:
  * at most 15 lines and no function or class definitions, except a cell tagged `from-scratch` that ends by
  * asserting its result equals the lib function's.
  */
 import * as path from 'node:path';
+import { notebookBudget, WORKSHOP_MAX_MINUTES } from './budget';
 import { readNotebook, sourceText, type Notebook } from './format';
 
 export const MAX_CELL_LINES = 15;
@@ -34,6 +35,14 @@ export function checkNotebook(nb: Notebook, file: string): NotebookProblem[] {
     if (!/^#\s+\S/m.test(text)) add(1, 'the header cell has no "# Title" line');
     if (!/\*\*Goal[:*]/i.test(text) && !/^Goal:/im.test(text)) add(1, 'the header cell has no "Goal:" line');
     if (!/prerequisite/i.test(text)) add(1, 'the header cell has no prerequisites');
+    try {
+      const budget = notebookBudget(nb, file);
+      if (budget.warmSeconds > WORKSHOP_MAX_MINUTES * 60) {
+        add(1, `the time budget is ${budget.warmSeconds / 60} minutes; a workshop notebook must fit in ${WORKSHOP_MAX_MINUTES} once its caches are warm`);
+      }
+    } catch (err) {
+      add(1, (err as Error).message.replace(/^.*?cell 1: /, ''));
+    }
   }
   const headings = nb.cells.filter((c) => c.cell_type === 'markdown').map(sourceText).join('\n');
   if (!/^##\s+Summary/m.test(headings)) add(0, 'no "## Summary" section');

@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkNotebook, checkNotebookFile, formatProblems, listNotebooks, TSLAB_METADATA, type Notebook } from '../../lib/notebook';
+import {
+  checkNotebook, checkNotebookFile, formatProblems, listNotebooks, notebookBudget, TSLAB_METADATA, type Notebook,
+} from '../../lib/notebook';
 
 function notebook(cells: Array<[('markdown' | 'code'), string, string[]?]>): Notebook {
   return {
@@ -11,7 +13,7 @@ function notebook(cells: Array<[('markdown' | 'code'), string, string[]?]>): Not
   };
 }
 
-const HEADER = '# 99 · Test\n\n**Goal:** a goal.\n\n**Prerequisites:** none.';
+const HEADER = '# 99 · Test\n\n**Goal:** a goal.\n\n**Prerequisites:** none.\n\n*Time budget: under 1 minute on 2 cores.*';
 const ENDING = '## Summary\n\n- done\n\n## Exercises\n\n1. one';
 
 test('a well-formed notebook passes', () => {
@@ -68,4 +70,18 @@ test('every committed notebook passes the checker', () => {
   assert.ok(files.length >= 1);
   const problems = files.flatMap((f) => checkNotebookFile(f));
   assert.equal(formatProblems(problems), '');
+});
+
+test('the time budget: warm and first-run minutes are read from the header, and a class-sized limit is enforced', () => {
+  const withFirst = notebook([['markdown', `${HEADER.replace(/\*Time.*\*/, '')}*Time budget: under 2 minutes on 2 cores once the caches are warm (first run: under 6 minutes).*`], ['markdown', ENDING]]);
+  assert.deepEqual(notebookBudget(withFirst), { warmSeconds: 120, firstRunSeconds: 360 });
+  assert.deepEqual(checkNotebook(withFirst, '99-test.ipynb'), []);
+  assert.deepEqual(notebookBudget(notebook([['markdown', HEADER]])), { warmSeconds: 60, firstRunSeconds: 60 }, 'no first-run budget: the same');
+  const tooLong = notebook([['markdown', HEADER.replace('under 1 minute', 'under 5 minutes')], ['markdown', ENDING]]);
+  assert.match(formatProblems(checkNotebook(tooLong, '99-test.ipynb')), /cell 1: the time budget is 5 minutes; a workshop notebook must fit in 2/);
+  const none = notebook([['markdown', HEADER.replace(/\*Time.*\*/, '')], ['markdown', ENDING]]);
+  assert.match(formatProblems(checkNotebook(none, '99-test.ipynb')), /cell 1: no "Time budget: under N minutes" line/);
+  assert.throws(() => notebookBudget(none, 'x.ipynb'), /x\.ipynb, cell 1: no "Time budget/);
+  const inverted = notebook([['markdown', HEADER.replace('1 minute on 2 cores.', '2 minutes (first run: under 1 minute).')]]);
+  assert.throws(() => notebookBudget(inverted, 'y.ipynb'), /y\.ipynb, cell 1: the first-run budget \(1 min\) is below the warm budget \(2 min\)/);
 });

@@ -1,0 +1,134 @@
+/**
+ * `npm run workshop:prepare`: makes a machine ready for a class. It runs every notebook once, which generates
+ * the built-in data, fills the decode caches and trains (and caches) every experiment a notebook uses, so that
+ * nothing trains live in front of the students. Then it runs them all again with the caches warm and checks
+ * each against the budget its header promises (lib/notebook/budget.ts), so a teacher learns the night before,
+ * not in class, that a laptop is too slow.
+ *
+ * Executing the notebooks themselves, rather than a list of experiments kept beside them, means the warm-up
+ * can never drift from what the notebooks actually ask for.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { environmentReport, formatBackendInfo } from '../backend';
+import { openData } from '../data';
+import { listNotebooks, notebookBudget, readNotebook, runNotebooks, type NotebookBudget, type NotebookRunSummary } from '../notebook';
+import { artifactsDir, projectRoot, writeFileAtomic } from '../util';
+
+export interface PrepareWorkshopOptions {
+  /** Notebook numbers or name fragments (default: all). */
+  readonly only?: readonly string[];
+  /** Run the notebooks a second time, warm, and check their budgets (default true). */
+  readonly check?: boolean;
+  /** Where the executed notebooks, their HTML and prepare.json go (default artifacts/workshop). */
+  readonly outDir?: string;
+  /** Progress lines (default console.log). */
+  readonly log?: (line: string) => void;
+}
+
+export interface PreparedNotebook {
+  readonly name: string;
+  readonly budget: NotebookBudget;
+  /** Seconds of the run that filled the caches. */
+  readonly firstRunSeconds: number;
+  /** Seconds of the run with the caches warm (null when not checked). */
+  readonly warmSeconds: number | null;
+  /** Whether both runs kept within their budgets (the warm one only when checked). */
+  readonly withinBudget: boolean;
+}
+
+export interface WorkshopReport {
+  readonly date: string;
+  readonly machine: string;
+  readonly backend: string;
+  readonly data: string;
+  readonly notebooks: readonly PreparedNotebook[];
+  readonly totalSeconds: number;
+  /** Every notebook ran and kept within its budget. */
+  readonly ok: boolean;
+  /** The executed notebooks and their HTML (the warm run's when checked). */
+  readonly outDir: string;
+}
+
+function failureMessage(runs: readonly NotebookRunSummary[], pass: string): string | null {
+  const failed = runs.find((r) => r.failure);
+  if (!failed?.failure) return null;
+  return `${pass}: notebook ${failed.name} failed at cell ${failed.failure.cell}: ${failed.failure.error.split('\n')[0]}`;
+}
+
+/** Warms every cache the notebooks use and checks their budgets; throws if a notebook fails. */
+export async function prepareWorkshop(options: PrepareWorkshopOptions = {}): Promise<WorkshopReport> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const outDir = options.outDir ?? artifactsDir('workshop');
+  const check = options.check ?? true;
+  const started = performance.now();
+
+  const env = await environmentReport({ quiet: true });
+  log(`== environment\n${formatBackendInfo(env.backend)}\nnode ${env.node}, ${env.cpu} (${env.cores} cores), ${env.memoryGiB} GiB`);
+  if (process.env.LFW_DIR) log('LFW_DIR is set: the notebooks will prepare their LFW variants. A class on the built-in data should unset it.');
+
+  log('== data');
+  const { data, dataset } = await openData({ log: null });
+  const dataLine = `${data.source === 'synthetic' ? 'built-in synthetic faces' : `LFW (${data.source})`}: ${dataset.describe()}`;
+  log(dataLine);
+
+  const only = options.only ?? [];
+  const files = listNotebooks(only);
+  const budgets = new Map(files.map((f) => [path.basename(f, '.ipynb'), notebookBudget(readNotebook(f), f)]));
+
+  log(`== first run of ${files.length} notebook(s): fills the caches (trains the experiments the notebooks use)`);
+  const first = await runNotebooks({ only, outDir: path.join(outDir, 'first-run'), log });
+  const firstFailure = failureMessage(first, 'first run');
+  if (firstFailure) throw new Error(firstFailure);
+
+  let warm: NotebookRunSummary[] = [];
+  if (check) {
+    log('== second run with the caches warm: the timings a class will see');
+    warm = await runNotebooks({ only, outDir, log });
+    const warmFailure = failureMessage(warm, 'warm run');
+    if (warmFailure) throw new Error(warmFailure);
+  }
+
+  const notebooks = first.map((run): PreparedNotebook => {
+    const budget = budgets.get(run.name)!;
+    const warmSeconds = warm.find((w) => w.name === run.name)?.seconds ?? null;
+    const withinBudget = run.seconds <= budget.firstRunSeconds && (warmSeconds === null || warmSeconds <= budget.warmSeconds);
+    return { name: run.name, budget, firstRunSeconds: run.seconds, warmSeconds, withinBudget };
+  });
+  const report: WorkshopReport = {
+    date: new Date().toISOString(),
+    machine: `${env.cpu}, ${env.cores} cores, ${env.memoryGiB} GiB, node ${env.node}`,
+    backend: env.backend.name,
+    data: dataLine,
+    notebooks,
+    totalSeconds: (performance.now() - started) / 1000,
+    ok: notebooks.every((n) => n.withinBudget),
+    outDir: check ? outDir : path.join(outDir, 'first-run'),
+  };
+  fs.mkdirSync(outDir, { recursive: true });
+  writeFileAtomic(path.join(outDir, 'prepare.json'), `${JSON.stringify(report, null, 2)}\n`);
+  return report;
+}
+
+/** The report as a plain-text table for the terminal. */
+export function formatWorkshopReport(report: WorkshopReport): string {
+  const rows = report.notebooks.map((n) => [
+    n.name,
+    `${n.firstRunSeconds.toFixed(1)} s`,
+    n.warmSeconds === null ? '-' : `${n.warmSeconds.toFixed(1)} s`,
+    `${n.budget.warmSeconds / 60} min` + (n.budget.firstRunSeconds > n.budget.warmSeconds ? ` (first ${n.budget.firstRunSeconds / 60})` : ''),
+    n.withinBudget ? 'ok' : 'OVER BUDGET',
+  ]);
+  const head = ['notebook', 'first run', 'warm', 'budget', ''];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  return [
+    line(head), ...rows.map(line),
+    '',
+    `data: ${report.data}`,
+    `total ${(report.totalSeconds / 60).toFixed(1)} min on ${report.machine}, backend ${report.backend}`,
+    `executed notebooks and HTML: ${path.relative(projectRoot(), report.outDir) || '.'}`,
+    report.ok ? 'ready: every notebook fits its budget with the caches warm.'
+      : 'NOT READY: a notebook is over its budget on this machine (close other programs, or plan more time for it).',
+  ].join('\n');
+}
