@@ -15,4 +15,5 @@ export * as losses from './losses';
 export * as augment from './augment';
 export * as evaluation from './eval';
 export * as train from './train';
+export * as apps from './apps';
 export * as workshop from './workshop';

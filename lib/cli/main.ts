@@ -6,10 +6,13 @@
 import { Command } from 'commander';
 import * as dataCommand from './commands/data';
 import * as envCommand from './commands/env';
+import * as evalCommand from './commands/eval';
 import * as notebooksCommand from './commands/notebooks';
 import * as startCommand from './commands/start';
 import * as trainCommand from './commands/train';
 import * as verifyCommand from './commands/verify';
+import * as searchCommand from './commands/search';
+import * as clusterCommand from './commands/cluster';
 import * as workshopCommand from './commands/workshop';
 
 export function buildProgram(): Command {
@@ -25,6 +28,9 @@ export function buildProgram(): Command {
   trainCommand.register(program);
   startCommand.register(program);
   verifyCommand.register(program);
+  evalCommand.register(program);
+  searchCommand.register(program);
+  clusterCommand.register(program);
   workshopCommand.register(program);
   return program;
 }

@@ -372,3 +372,47 @@ export async function makeView1Split(dataset: Dataset, rng: Rng, valFraction = 0
   assertNoLeakage(split);
   return split;
 }
+
+/**
+ * One fold of LFW's View 2 (`pairs.txt`, 10 folds) as a split, for training a network per fold: the test fold's
+ * pairs test, the next fold (`(fold + 1) mod k`) validates (best epoch, threshold), and the remaining folds'
+ * pairs train. Only the given pairs are used (LFW's image-restricted setting), so nothing fitted ever sees the
+ * test fold; View 2's folds share no person, which {@link assertNoLeakage} checks. Works on any dataset with a
+ * `pairs.txt` (LFW's shipped one, or the synthetic set's own).
+ *
+ * @see notebooks/02-splitting.ipynb
+ */
+export async function makeView2FoldSplit(dataset: Dataset, fold: number): Promise<Split> {
+  const list = await view2PairList(dataset);
+  const ids = [...new Set(list.folds)].sort((a, b) => a - b);
+  if (!Number.isInteger(fold) || !ids.includes(fold)) throw new RangeError(`View 2 fold must be one of ${ids.join(', ')} (0-based) in ${list.name}, got ${JSON.stringify(fold)}`);
+  const valFold = ids[(ids.indexOf(fold) + 1) % ids.length];
+  const pick = (keep: (f: number) => boolean): Pair[] => list.pairs.filter((_, k) => keep(list.folds[k]));
+  const pairs = { train: pick((f) => f !== fold && f !== valFold), val: pick((f) => f === valFold), test: pick((f) => f === fold) };
+  const peopleOf = (ps: readonly Pair[]): string[] => [...new Set(ps.flatMap((p) => [p.a.person, p.b.person]))].sort();
+  const people = { train: peopleOf(pairs.train), val: peopleOf(pairs.val), test: peopleOf(pairs.test) };
+  const total = people.train.length + people.val.length + people.test.length;
+  const split: Split = {
+    format: 'siamese-split/1',
+    seed: `view2/fold${fold}`,
+    config: {
+      preset: 'view2',
+      peopleFractions: { train: people.train.length / total, val: people.val.length / total, test: people.test.length / total },
+      numPairs: { train: pairs.train.length, val: pairs.val.length, test: pairs.test.length },
+      sameFraction: 0.5,
+    },
+    dataset: { root: dataset.root, numPeople: dataset.numPeople, numImages: dataset.numImages },
+    people,
+    pairs,
+  };
+  assertNoLeakage(split);
+  return split;
+}
+
+/** The View 2 pair list that goes with `dataset` (its own `pairs.txt`, or LFW's shipped one), named by its file. */
+export async function view2PairList(dataset: Dataset): Promise<PairList> {
+  const { lists, files } = await pairFilesFor(dataset);
+  const i = files.findIndex((f) => path.basename(f) === 'pairs.txt');
+  if (i < 0) throw new Error(`View 2 needs pairs.txt beside ${dataset.root} or in data/lfw-meta; found ${files.join(', ')}`);
+  return { ...lists[i], name: files[i] };
+}

@@ -26,7 +26,7 @@ export { readVerifyModel, writeVerifyModel, verifyModelsFile } from './verify-mo
 export type { VerifyModelSettings } from './verify-model';
 export { readPhoto, detectFaces, cropBox, cropFace, squareAround, eyeCentres, resolveDetect, DEFAULT_DETECT } from './detect';
 export type { DetectConfig, DetectedFace, Photo } from './detect';
-export { prepareFace, MIN_PHOTO_SIDE } from './prepare-face';
+export { prepareFace, prepareDecoded, MIN_PHOTO_SIDE } from './prepare-face';
 export type { PrepareOptions, PreparedFace } from './prepare-face';
 export { Verifier, decide, VERIFY_MODELS, DEFAULT_VERIFY_MODEL } from './verify';
 export type { VerifierOptions, EmbeddedFace, Verdict, FolderRow } from './verify';

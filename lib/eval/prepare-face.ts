@@ -53,8 +53,16 @@ function centralSquare(img: DecodedImage): PixelBox {
 
 /** Prepares one photo (see the module comment). Throws an `ImageDecodeError` for unreadable files and a RangeError for tiny images. */
 export async function prepareFace(file: string, options: PrepareOptions): Promise<PreparedFace> {
+  const { image } = await readPhoto(file, resolveDetect(options.detect).maxSide);
+  return prepareDecoded(file, image, options);
+}
+
+/**
+ * {@link prepareFace} for a photo already decoded by `readPhoto` (so several photos can be decoded at once,
+ * in sharp's threads, while the networks run on this one).
+ */
+export async function prepareDecoded(file: string, image: DecodedImage, options: PrepareOptions): Promise<PreparedFace> {
   const detect = resolveDetect(options.detect);
-  const { image } = await readPhoto(file, detect.maxSide);
   if (Math.min(image.width, image.height) < MIN_PHOTO_SIDE) {
     throw new RangeError(`${file}: image is ${image.width}x${image.height} pixels, too small to hold a recognisable face (at least ${MIN_PHOTO_SIDE} px a side)`);
   }

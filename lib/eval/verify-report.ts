@@ -14,8 +14,8 @@ const WORDS: Record<Verdict['decision'], string> = {
   'no-face': 'NO ANSWER: no face found',
 };
 
-/** A verdict as lines of text (model, each photo's face note, the decision with distance and threshold). */
-export function formatVerdict(v: Verdict, description?: string): string[] {
+/** A verdict as lines of text (model, each photo's face note, the decision with distance and threshold; with `timing`, the time the pair took). */
+export function formatVerdict(v: Verdict, description?: string, timing = false): string[] {
   const lines = [`model: ${v.model}${description ? ` (${description})` : ''}`];
   for (const [tag, f] of [['a', v.a], ['b', v.b]] as const) lines.push(`${tag}: ${f.file}: ${f.note}`);
   const lo = v.threshold - v.uncertainBand;
@@ -27,7 +27,7 @@ export function formatVerdict(v: Verdict, description?: string): string[] {
     lines.push(`verdict: ${WORDS[v.decision]}`);
     lines.push(`distance ${v.value!.toFixed(3)}, threshold ${v.threshold.toFixed(3)} (uncertain between ${lo.toFixed(3)} and ${hi.toFixed(3)})`);
   }
-  lines.push(`time: ${v.ms.toFixed(0)} ms for this pair`);
+  if (timing) lines.push(`time: ${v.ms.toFixed(0)} ms for this pair (decode, detect, align and describe both photos)`);
   return lines;
 }
 

@@ -11,10 +11,11 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Dataset } from '../data/dataset';
-import type { LoadFaceApiOptions } from '../models/pretrained/face-api';
+import type { DecodedImage } from '../data/types';
+import { loadFaceApi, type LoadFaceApiOptions } from '../models/pretrained/face-api';
 import { faceApiEmbedder, type FaceEmbedder } from '../models/pretrained/face-embedder';
-import { detectFaces, resolveDetect, type DetectConfig } from './detect';
-import { prepareFace, type PreparedFace } from './prepare-face';
+import { detectFaces, readPhoto, resolveDetect, type DetectConfig } from './detect';
+import { prepareDecoded, type PreparedFace } from './prepare-face';
 import { accepts } from './scored';
 import { readVerifyModel, type VerifyModelSettings } from './verify-model';
 
@@ -22,6 +23,12 @@ import { readVerifyModel, type VerifyModelSettings } from './verify-model';
 export const VERIFY_MODELS: Readonly<Record<string, (load: LoadFaceApiOptions) => Promise<FaceEmbedder>>> = Object.freeze({
   'face-api': (load: LoadFaceApiOptions) => faceApiEmbedder(load),
 });
+
+/** Side of face-api's landmark net input (it resizes each face to this). */
+const LANDMARK_INPUT = 112;
+
+/** Photos prepared and embedded together in folder mode. */
+const FOLDER_BATCH = 8;
 
 /** The default model: face-api's dlib ResNet, zero-shot, threshold fitted on View 1. */
 export const DEFAULT_VERIFY_MODEL = 'face-api';
@@ -98,10 +105,36 @@ export class Verifier {
     return v;
   }
 
+  /**
+   * A verifier around an embedder that is not in {@link VERIFY_MODELS} (e.g. a network trained by the
+   * project), with its own settings: the same preparation, caching and decisions as `create`.
+   */
+  static async fromEmbedder(embedder: FaceEmbedder, settings: VerifyModelSettings, options: Omit<VerifierOptions, 'model' | 'settingsFile'> = {}): Promise<Verifier> {
+    if (embedder.higherIsCloser !== settings.higherIsCloser) {
+      throw new Error(`settings for ${embedder.name} say higherIsCloser=${settings.higherIsCloser} but the embedder says ${embedder.higherIsCloser}`);
+    }
+    const v = new Verifier(embedder, settings, options.aligned ?? false, resolveDetect({ ...options.detect, choose: options.detect?.choose ?? 'largest' }), options.load ?? {});
+    if (options.warmUp ?? true) await v.warmUp();
+    return v;
+  }
+
+  /**
+   * Runs every network once at the shapes a pair uses (the backend prepares each operator on its first call):
+   * the detector on a blank photo, the landmark net on a blank face (the blank photo has none to find), the
+   * embedder on a batch of two crops.
+   */
   private async warmUp(): Promise<void> {
     const blank = { data: new Uint8Array(this.detect.tinyInputSize * this.detect.tinyInputSize * 3).fill(128), width: this.detect.tinyInputSize, height: this.detect.tinyInputSize, channels: 3 as const };
-    if (!this.aligned) await detectFaces(blank, this.detect, this.load);
-    const x = tf.zeros([1, this.embedder.inputSize, this.embedder.inputSize, 3]) as tf.Tensor4D;
+    if (!this.aligned) {
+      await detectFaces(blank, this.detect, this.load);
+      const face = tf.fill([LANDMARK_INPUT, LANDMARK_INPUT, 3], 128, 'int32') as tf.Tensor3D;
+      try {
+        await (await loadFaceApi(['landmarks'], this.load)).nets.faceLandmark68Net.detectLandmarks(face);
+      } finally {
+        face.dispose();
+      }
+    }
+    const x = tf.zeros([2, this.embedder.inputSize, this.embedder.inputSize, 3]) as tf.Tensor4D;
     try {
       await this.embedder.embed(x);
     } finally {
@@ -111,27 +144,59 @@ export class Verifier {
 
   /** Prepares and embeds one photo (cached by path). Throws for unreadable or tiny images. */
   async embedFile(file: string): Promise<EmbeddedFace> {
-    const hit = this.cache.get(file);
-    if (hit) return hit;
-    const p = await prepareFace(file, { size: this.embedder.inputSize, aligned: this.aligned, detect: this.detect, load: this.load });
-    let out: EmbeddedFace = p;
-    if (p.crop) {
-      const x = tf.tensor4d(p.crop.data, [1, p.crop.height, p.crop.width, 3], 'int32');
-      try {
-        out = { ...p, embedding: (await this.embedder.embed(x))[0] };
-      } finally {
-        x.dispose();
-      }
-    }
-    this.cache.set(file, out);
-    return out;
+    return (await this.embedFiles([file]))[0];
   }
 
-  /** Verifies one pair of photos. */
+  /**
+   * Prepares and embeds photos (cached by path); throws the first photo's error (unreadable, tiny).
+   * The photos are decoded together (sharp decodes in its own threads while detection runs here) and
+   * their crops go through the embedder as one batch: one network call instead of one per photo.
+   */
+  async embedFiles(files: readonly string[]): Promise<EmbeddedFace[]> {
+    const settled = await this.embedSettled(files);
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    return settled.map((r) => (r as PromiseFulfilledResult<EmbeddedFace>).value);
+  }
+
+  /** {@link embedFiles}, with each photo's failure kept beside the others' results. */
+  private async embedSettled(files: readonly string[]): Promise<PromiseSettledResult<EmbeddedFace>[]> {
+    const todo = [...new Set(files.filter((f) => !this.cache.has(f)))];
+    const decoded = await Promise.allSettled(todo.map((f) => readPhoto(f, this.detect.maxSide)));
+    const failures = new Map<string, unknown>();
+    const prepared: PreparedFace[] = [];
+    for (const [i, d] of decoded.entries()) {
+      try {
+        if (d.status === 'rejected') throw d.reason;
+        prepared.push(await prepareDecoded(todo[i], d.value.image, { size: this.embedder.inputSize, aligned: this.aligned, detect: this.detect, load: this.load }));
+      } catch (err) {
+        failures.set(todo[i], err);
+      }
+    }
+    const withCrop = prepared.filter((p) => p.crop);
+    const embeddings = await this.embedCrops(withCrop.map((p) => p.crop!));
+    for (const p of prepared) this.cache.set(p.file, p.crop ? { ...p, embedding: embeddings[withCrop.indexOf(p)] } : p);
+    return files.map((f) => (failures.has(f) ? { status: 'rejected', reason: failures.get(f) } : { status: 'fulfilled', value: this.cache.get(f)! }));
+  }
+
+  /** Embeds crops of the embedder's input size in one call. */
+  private async embedCrops(crops: readonly DecodedImage[]): Promise<number[][]> {
+    if (crops.length === 0) return [];
+    const size = this.embedder.inputSize;
+    const buf = new Int32Array(crops.length * size * size * 3);
+    crops.forEach((c, i) => buf.set(c.data, i * size * size * 3));
+    const x = tf.tensor4d(buf, [crops.length, size, size, 3], 'int32');
+    try {
+      return await this.embedder.embed(x);
+    } finally {
+      x.dispose();
+    }
+  }
+
+  /** Verifies one pair of photos (both prepared together, both faces embedded in one batch). */
   async verify(fileA: string, fileB: string): Promise<Verdict> {
     const t = performance.now();
-    const a = await this.embedFile(fileA);
-    const b = await this.embedFile(fileB);
+    const [a, b] = await this.embedFiles([fileA, fileB]);
     const base = { threshold: this.settings.threshold, uncertainBand: this.settings.uncertainBand, model: this.embedder.name, a, b };
     if (!a.embedding || !b.embedding) return { ...base, decision: 'no-face', ms: performance.now() - t };
     const value = this.embedder.compare(a.embedding, b.embedding);
@@ -152,13 +217,14 @@ export class Verifier {
   async verifyAll(items: readonly { person: string; path: string }[]): Promise<{ rows: FolderRow[]; problems: string[] }> {
     const problems: string[] = [];
     const ok: { person: string; path: string }[] = [];
-    for (const it of items) {
-      try {
-        await this.embedFile(it.path);
-        ok.push(it);
-      } catch (err) {
-        problems.push(`${it.path}: ${(err as Error).message}`);
-      }
+    // a few photos at a time: decoding overlaps and the embedder gets batches, without holding every photo in memory
+    for (let i = 0; i < items.length; i += FOLDER_BATCH) {
+      const chunk = items.slice(i, i + FOLDER_BATCH);
+      const settled = await this.embedSettled(chunk.map((it) => it.path));
+      settled.forEach((r, k) => {
+        if (r.status === 'fulfilled') ok.push(chunk[k]);
+        else problems.push(`${chunk[k].path}: ${(r.reason as Error).message}`);
+      });
     }
     const rows: FolderRow[] = [];
     for (let i = 0; i < ok.length; i++) {

@@ -99,26 +99,44 @@ export interface FoldTask {
 
 /** What a fold's fitting callback returns: values for its training and its test pairs, in task order. */
 export interface FoldValues extends Direction {
+  /** Values of the task's `train` pairs, or of the `calibrateOn` pairs when given. */
   readonly train: readonly number[];
   readonly test: readonly number[];
+  /**
+   * Pair indices (a subset of the task's `train`) the threshold is fitted on, when that should not be all of
+   * them: a network scores its own training pairs too well, so it is calibrated on training-fold pairs it
+   * did not train on (a validation fold). `train` then holds these pairs' values, in this order.
+   */
+  readonly calibrateOn?: readonly number[];
 }
 
 /**
  * Cross-validation with something fitted per fold (a head on frozen embeddings, a whole network): for each
  * fold, `fitFold` trains on the `train` pairs only and returns values for the train and test pairs; the
- * threshold is then fitted on the train values and applied to the test values. Folds run one at a time.
+ * threshold is then fitted on the train values (or on the `calibrateOn` subset) and applied to the test
+ * values. Folds run one at a time; `only` tests just those folds (e.g. the ones trained so far), and the
+ * summary is then over them.
  */
 export async function crossValidateWith(isSame: readonly IsSame[], folds: readonly number[],
-  fitFold: (task: FoldTask) => Promise<FoldValues> | FoldValues): Promise<CrossValidation> {
+  fitFold: (task: FoldTask) => Promise<FoldValues> | FoldValues, options: { readonly only?: readonly number[] } = {}): Promise<CrossValidation> {
   const results: FoldResult[] = [];
-  for (const k of foldIds(folds, isSame.length)) {
+  const ids = foldIds(folds, isSame.length);
+  const unknown = options.only?.find((k) => !ids.includes(k));
+  if (unknown !== undefined) throw new RangeError(`crossValidateWith: fold ${unknown} is not one of ${ids.join(', ')}`);
+  for (const k of ids.filter((f) => !options.only || options.only.includes(f))) {
     const train = folds.flatMap((f, i) => (f === k ? [] : [i]));
     const test = folds.flatMap((f, i) => (f === k ? [i] : []));
     const out = await fitFold({ fold: k, train, test });
-    if (out.train.length !== train.length || out.test.length !== test.length) {
-      throw new RangeError(`fold ${k}: fitFold returned ${out.train.length} train and ${out.test.length} test values for ${train.length} and ${test.length} pairs`);
+    const calibrate = out.calibrateOn ?? train;
+    if (out.calibrateOn) {
+      const inTrain = new Set(train);
+      const outside = out.calibrateOn.find((i) => !inTrain.has(i));
+      if (outside !== undefined) throw new RangeError(`fold ${k}: calibrateOn lists pair ${outside}, which is not a training pair of this fold`);
     }
-    results.push(fitAndTest(k, out.train, pick(isSame, train), out.test, pick(isSame, test), out));
+    if (out.train.length !== calibrate.length || out.test.length !== test.length) {
+      throw new RangeError(`fold ${k}: fitFold returned ${out.train.length} train and ${out.test.length} test values for ${calibrate.length} and ${test.length} pairs`);
+    }
+    results.push(fitAndTest(k, out.train, pick(isSame, calibrate), out.test, pick(isSame, test), out));
   }
   return { folds: results, ...summarizeFolds(results.map((r) => r.accuracy)) };
 }

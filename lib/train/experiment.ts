@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../backend';
 import { createPairPipeline, type PipelineConfigInput } from '../data/pipeline';
 import { openData, type ResolvedData } from '../data/resolve';
-import { assertNoLeakage, loadSplit, makeSplit, makeView1Split, saveSplit, type Split, type SplitConfigInput } from '../data/split';
+import { assertNoLeakage, loadSplit, makeSplit, makeView1Split, makeView2FoldSplit, saveSplit, type Split, type SplitConfigInput } from '../data/split';
 import type { Dataset } from '../data/dataset';
 import type { Pair } from '../data/types';
 import { auc, bestThreshold, accuracyAt, bootstrapCi } from '../eval';
@@ -34,9 +34,12 @@ export interface ExperimentConfig {
     readonly dir: string | null;
     /**
      * `split`: a person-disjoint split of the dataset's people (`split` below); `view1`: LFW's View 1
-     * (pairsDevTrain to train, 15 % of its people to validate, pairsDevTest to test), seed 2's setup.
+     * (pairsDevTrain to train, 15 % of its people to validate, pairsDevTest to test), seed 2's setup; `view2`:
+     * one fold of View 2 (`fold` tests, the next fold validates, the other eight train; see `makeView2FoldSplit`).
      */
-    readonly protocol: 'split' | 'view1';
+    readonly protocol: 'split' | 'view1' | 'view2';
+    /** The View 2 test fold (0-based), with protocol `view2` only (absent otherwise, so other runs' hashes do not change). */
+    readonly fold?: number;
     readonly split: SplitConfigInput;
     /** Seed of the split (person assignment and pair sampling). */
     readonly splitSeed: number;
@@ -97,7 +100,10 @@ export function resolveExperiment(input: ExperimentInput = {}): ExperimentConfig
   preprocessingFor(cfg.model);
   resolveOptimizer(cfg.optimizer);
   resolveSchedule(cfg.schedule);
-  if (cfg.data.protocol !== 'split' && cfg.data.protocol !== 'view1') throw new RangeError(`experiment data.protocol must be 'split' or 'view1', got ${JSON.stringify(cfg.data.protocol)}`);
+  if (!['split', 'view1', 'view2'].includes(cfg.data.protocol)) throw new RangeError(`experiment data.protocol must be 'split', 'view1' or 'view2', got ${JSON.stringify(cfg.data.protocol)}`);
+  if (cfg.data.protocol === 'view2' ? !(Number.isInteger(cfg.data.fold) && cfg.data.fold! >= 0) : cfg.data.fold !== undefined) {
+    throw new RangeError(`experiment data.fold must be a fold number >= 0 with protocol 'view2' (and only then), got ${JSON.stringify(cfg.data.fold)} with protocol ${JSON.stringify(cfg.data.protocol)}`);
+  }
   return cfg;
 }
 
@@ -185,6 +191,8 @@ export interface TestPredictions {
   readonly isSame: readonly (0 | 1)[];
   readonly threshold: number;
   readonly higherIsCloser: boolean;
+  /** The validation pairs' values the threshold was fitted on (runs made before this field have none). */
+  readonly val?: { readonly values: readonly number[]; readonly isSame: readonly (0 | 1)[] };
 }
 
 /** Pairs in order, unaugmented, on this thread: how validation and test pairs are fed. */
@@ -201,7 +209,7 @@ async function evaluate(model: tf.LayersModel, output: SiameseOutput, pairs: { v
     const val = await predictPairs(model, valPipe, null, output);
     const test = await predictPairs(model, testPipe, null, output);
     const result = testResult(val, test, output, config.seed);
-    return { result, predictions: { pairs: pairs.test, values: test.values, isSame: test.isSame, threshold: result.threshold, higherIsCloser: output.higherIsCloser } };
+    return { result, predictions: { pairs: pairs.test, values: test.values, isSame: test.isSame, threshold: result.threshold, higherIsCloser: output.higherIsCloser, val: { values: val.values, isSame: val.isSame } } };
   } finally {
     await valPipe.close();
     await testPipe.close();
@@ -219,9 +227,7 @@ function rawPixelModel(config: ExperimentConfig): tf.LayersModel {
 async function loadOrMakeSplit(dir: string, dataset: Dataset, config: ExperimentConfig): Promise<Split> {
   const file = path.join(dir, 'split.json');
   if (fs.existsSync(file)) return loadSplit(file, dataset);
-  const rng = new Rng(config.data.splitSeed).fork('split');
-  const split = config.data.protocol === 'view1' ? await makeView1Split(dataset, rng) : makeSplit(dataset, rng, config.data.split);
-  assertNoLeakage(split);
+  const split = await experimentSplit(config, dataset, path.dirname(dir));
   await saveSplit(split, file);
   return split;
 }
@@ -283,6 +289,39 @@ export async function runExperiment(input: ExperimentInput = {}, options: RunOpt
     return result;
   } finally {
     await val.close();
+    model.dispose();
+  }
+}
+
+/**
+ * The split a config trains and tests on, without training: the run's saved `split.json` when the run
+ * exists, else made exactly as `runExperiment` would make it (not saved). Lets untrained baselines (raw
+ * pixels, a frozen backbone) be scored on the same held-out people as the trained run.
+ */
+export async function experimentSplit(input: ExperimentInput, dataset: Dataset, runsDir?: string): Promise<Split> {
+  const config = resolveExperiment(input);
+  const file = path.join(runDir(config, runsDir), 'split.json');
+  if (fs.existsSync(file)) return loadSplit(file, dataset);
+  const rng = new Rng(config.data.splitSeed).fork('split');
+  const split = config.data.protocol === 'view1' ? await makeView1Split(dataset, rng)
+    : config.data.protocol === 'view2' ? await makeView2FoldSplit(dataset, config.data.fold!) : makeSplit(dataset, rng, config.data.split);
+  assertNoLeakage(split);
+  return split;
+}
+
+/**
+ * A finished run's validation and test values: from its `predictions.json` when that has both, else
+ * recomputed with the saved model on the run's split (runs made before validation values were kept).
+ */
+export async function runPredictions(result: ExperimentResult, dataset: Dataset): Promise<TestPredictions & { readonly val: NonNullable<TestPredictions['val']> }> {
+  const stored = readRunPredictions(result.dir)?.model;
+  if (stored?.val) return stored as TestPredictions & { val: NonNullable<TestPredictions['val']> };
+  const split = await loadSplit(path.join(result.dir, 'split.json'), dataset);
+  const model = await loadModel(path.join(result.dir, 'model'));
+  try {
+    const { predictions } = await evaluate(model, siameseOutput(result.config.head), split.pairs, dataset, result.config);
+    return predictions as TestPredictions & { val: NonNullable<TestPredictions['val']> };
+  } finally {
     model.dispose();
   }
 }

@@ -9,10 +9,14 @@ export { trainSiamese, predictPairs, lossOf, NonFiniteLossError } from './traine
 export type { TrainOptions, TrainResult, EpochRecord, LossConfig, EarlyStopping } from './trainer';
 export { readModelWeights, restoreModelWeights, readMaskSteps, restoreMaskSteps } from './state';
 export { ProgressBar, formatDuration } from './progress';
-export { runExperiment, loadOrTrain, resolveExperiment, readRunResult, readRunPredictions, runDir, DEFAULT_EXPERIMENT } from './experiment';
+export { runExperiment, loadOrTrain, resolveExperiment, readRunResult, readRunPredictions, runPredictions, experimentSplit, runDir, DEFAULT_EXPERIMENT } from './experiment';
 export type { ExperimentConfig, ExperimentInput, ExperimentResult, RunOptions, TestResult, TestPredictions } from './experiment';
 export { EXPERIMENT_PRESETS, experimentPreset } from './presets';
 export { runGrid } from './grid';
 export type { GridAxes, GridResult } from './grid';
 export { trainHead, resolveHead, DEFAULT_HEAD } from './head';
 export type { HeadConfig, HeadPairs, HeadLayer, TrainedHead } from './head';
+export { trainPerFold, foldExperiment, fixedRule } from './per-fold';
+export type { PerFoldOptions, PerFoldResult } from './per-fold';
+export { evaluateModel, faceApiDescriptorFile, EVAL_BASELINES } from './evaluate-model';
+export type { EvaluateOptions, EvaluationReport } from './evaluate-model';

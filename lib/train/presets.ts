@@ -14,6 +14,10 @@
  *   300 / 75 / 100-pair person-disjoint protocol; Adam or RMSprop, cosine or StepLR.
  * - `seed2-bce` / `seed2-contrastive`: seed 2's CNN on View 1 (its train.txt / test.txt), its augmentation,
  *   batch 50; BCE on concatenated features versus contrastive loss (margin 1).
+ * - `view2-mnv3-64` / `view2-mnv3-112` / `view2-seed2-32`: budget versions trained once per View 2 fold
+ *   (`siamese eval --lfw`, lib/train/per-fold.ts), sized so ten folds finish on two shared cores: seed 1's
+ *   MobileNetV3-small at 64 or 112 px for 2 epochs, and seed 2's CNN (contrastive) at 32 px for 1 epoch; each fold
+ *   trains on 8 folds' given pairs (4,800) and validates on the 9th.
  *
  * @see notebooks/05-training-runs.ipynb
  */
@@ -73,6 +77,12 @@ export const EXPERIMENT_PRESETS: Readonly<Record<string, ExperimentInput>> = Obj
   'seed1-rmsprop-step': seed1('rmsprop', 'step'),
   'seed2-bce': seed2('bce'),
   'seed2-contrastive': seed2('contrastive'),
+  'view2-mnv3-64': {
+    ...seed1('adam', 'cosine'), name: 'view2-mnv3-64', model: { kind: 'mobileNetV3Small', options: { inputSize: 64, head: 'seed1' } },
+    data: { protocol: 'view2', fold: 0 }, epochs: 2,
+  },
+  'view2-mnv3-112': { ...seed1('adam', 'cosine'), name: 'view2-mnv3-112', data: { protocol: 'view2', fold: 0 }, epochs: 2 },
+  'view2-seed2-32': { ...seed2('contrastive'), name: 'view2-seed2-32', model: { kind: 'seed2Cnn', options: { inputSize: 32 } }, data: { protocol: 'view2', fold: 0 }, epochs: 1 },
 });
 
 /** A preset by name, with an error listing the known ones. */

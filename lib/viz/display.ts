@@ -10,6 +10,7 @@
  * @see notebooks/00-environment.ipynb
  */
 import { escapeHtml } from '../util/html';
+import { hasImages } from './embedding-map';
 import type { PlotSpec } from './plot';
 import { plotDiv, plotlyBundleScript } from './plotly-html';
 
@@ -76,11 +77,15 @@ function bundleOnce(): string {
   return plotlyBundleScript();
 }
 
-/** Shows a Plotly figure. */
+/**
+ * Shows a Plotly figure. A figure with hover images (embedding maps) goes as HTML only: JupyterLab's Plotly
+ * renderer would take the JSON instead and lose the images (and the thumbnails would be stored twice).
+ */
 export function plotly(spec: PlotSpec): void {
   const html = bundleOnce() + plotDiv(spec);
   const title = (spec.layout.title as { text?: string } | undefined)?.text ?? 'plot';
-  send({ 'application/vnd.plotly.v1+json': JSON.stringify(spec), 'text/html': html, 'text/plain': `[plot: ${title}]` }, `[plot: ${title}]`);
+  const json: MimeBundle = hasImages(spec) ? {} : { 'application/vnd.plotly.v1+json': JSON.stringify(spec) };
+  send({ ...json, 'text/html': html, 'text/plain': `[plot: ${title}]` }, `[plot: ${title}]`);
 }
 
 /** Shows a PNG image (e.g. an image grid made with sharp). */

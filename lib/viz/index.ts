@@ -14,3 +14,7 @@ export type { GalleryError } from './error-gallery';
 export { rocPlot, valueHistogram, thresholdSweepPlot, pairMatrixPlot } from './eval-plots';
 export { experimentReportHtml, trainingCurves, examplePairsPng } from './report';
 export { plotDiv, plotlyBundleScript } from './plotly-html';
+export { embeddingMap, thumbnailUris, personStyle, hasImages } from './embedding-map';
+export type { ImagePlotSpec, MapPanel, EmbeddingMapOptions } from './embedding-map';
+export { retrievalGrid, clusterGrid } from './app-grids';
+export type { RetrievalGridRow, ClusterGridItem } from './app-grids';

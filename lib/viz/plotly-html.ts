@@ -3,6 +3,7 @@
  * render offline) and a div + script per chart. Used by display.ts (notebooks) and report pages.
  */
 import * as fs from 'node:fs';
+import { hasImages } from './embedding-map';
 import type { PlotSpec } from './plot';
 
 let bundle: string | null = null;
@@ -20,11 +21,25 @@ export function plotlyBundleScript(): string {
 
 let counter = 0;
 
-/** A div and the script that draws `spec` into it (needs the bundle on the page). */
+/**
+ * A div and the script that draws `spec` into it (needs the bundle on the page). A spec with `images`
+ * (embedding maps) also gets a side image that shows the hovered point's thumbnail, `images[customdata]`.
+ */
 export function plotDiv(spec: PlotSpec): string {
   const id = `siamese-plot-${process.pid}-${++counter}`;
   const json = JSON.stringify(spec).replace(/</g, '\\u003c');
-  return `<div id="${id}" style="width:100%;min-height:${Number(spec.layout.height ?? 400)}px"></div>` +
-    `<script type="text/javascript">(function(){var s=${json};` +
-    `window.Plotly.newPlot(document.getElementById("${id}"),s.data,s.layout,{responsive:true,displaylogo:false});})();</script>`;
+  const height = Number(spec.layout.height ?? 400);
+  const draw = `window.Plotly.newPlot(document.getElementById("${id}"),s.data,s.layout,{responsive:true,displaylogo:false})`;
+  if (!hasImages(spec)) {
+    return `<div id="${id}" style="width:100%;min-height:${height}px"></div>` +
+      `<script type="text/javascript">(function(){var s=${json};${draw};})();</script>`;
+  }
+  return `<div style="display:flex;align-items:flex-start;gap:8px"><div id="${id}" style="flex:1;min-width:0;min-height:${height}px"></div>` +
+    `<figure style="flex:0 0 104px;margin:60px 0 0;text-align:center;font:12px sans-serif;color:#333">` +
+    `<img id="${id}-img" alt="" style="width:96px;height:96px;border:1px solid #ccc;visibility:hidden"/>` +
+    `<figcaption id="${id}-cap" style="word-break:break-all">hover a point to see its face</figcaption></figure></div>` +
+    `<script type="text/javascript">(function(){var s=${json};${draw}.then(function(gd){` +
+    `var img=document.getElementById("${id}-img"),cap=document.getElementById("${id}-cap");` +
+    `gd.on("plotly_hover",function(ev){var p=ev.points[0];if(!p||s.images[p.customdata]===undefined)return;` +
+    `img.src=s.images[p.customdata];img.style.visibility="visible";cap.textContent=p.text||"";});});})();</script>`;
 }

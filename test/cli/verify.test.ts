@@ -29,6 +29,11 @@ describe('siamese verify', () => {
     assert.match(r.stdout, /model: face-api/);
     assert.match(r.stdout, /verdict: SAME person/);
     assert.match(r.stdout, /distance 0\.000, threshold \d\.\d{3}/);
+    assert.doesNotMatch(r.stdout, /time:| ms/);
+    const timed = run(a, a, '--aligned', '--timing');
+    assert.equal(timed.status, 0, timed.stderr);
+    assert.match(timed.stdout, /loaded face-api in \d+ ms \(networks read and warmed up\)/);
+    assert.match(timed.stdout, /time: \d+ ms for this pair/);
   });
 
   it('answers "no face" (exit 2) instead of guessing', () => {

@@ -61,6 +61,22 @@ describe('View 2 cross-validation', () => {
     await assert.rejects(crossValidateWith(Y, F, () => ({ higherIsCloser: true, train: [1], test: [] })), /fold 0: fitFold returned 1 train and 0 test values for 4 and 2 pairs/);
   });
 
+  it('fits the threshold on the calibrateOn pairs only, and tests only the folds asked for', async () => {
+    // fold 2 tested; calibrated on fold 0 alone (0.1S 0.9D: best "<= 0.5"), not on folds 0 and 1 together
+    const cv = await crossValidateWith(Y, F, ({ fold, test }) => {
+      const calibrateOn = F.flatMap((f, i) => (f === (fold + 1) % 3 ? [i] : []));
+      return { higherIsCloser: false, train: calibrateOn.map((i) => V[i]), test: test.map((i) => V[i]), calibrateOn };
+    }, { only: [2] });
+    assert.deepEqual(cv.folds.map((f) => f.fold), [2]);
+    close(cv.folds[0].threshold, 0.5);
+    assert.equal(cv.folds[0].nTrain, 2);
+    // at 0.5, fold 2's 0.6S is rejected and 0.4D accepted
+    assert.equal(cv.folds[0].accuracy, 0);
+    await assert.rejects(crossValidateWith(Y, F, ({ test }) => ({ higherIsCloser: false, train: [0.1], test: test.map((i) => V[i]), calibrateOn: [test[0]] })),
+      /fold 0: calibrateOn lists pair 0, which is not a training pair of this fold/);
+    await assert.rejects(crossValidateWith(Y, F, () => ({ higherIsCloser: false, train: [], test: [] }), { only: [7] }), /fold 7 is not one of 0, 1, 2/);
+  });
+
   it('compares a fixed threshold with the calibrated one', () => {
     // fixed "distance <= 0.15": fold 0 both right; fold 1 rejects 0.2S; fold 2 rejects 0.6S
     const c = fixedVsCalibrated(V, Y, F, AS_DISTANCE, 0.15);

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { initBackend } from '../../backend';
 import { DEFAULT_VERIFY_MODEL, Verifier, folderSummary, folderTableRows, formatVerdict, textTable } from '../../eval';
 
-interface VerifyOptions { model?: string; aligned?: boolean; dir?: string; detector?: string; json?: boolean }
+interface VerifyOptions { model?: string; aligned?: boolean; dir?: string; detector?: string; json?: boolean; timing?: boolean }
 
 export function register(program: Command): void {
   program
@@ -15,6 +15,7 @@ export function register(program: Command): void {
     .option('--aligned', 'the images are already face crops: skip face detection')
     .option('--dir <dir>', 'folder mode: verify every pair of images in <dir>/<person>/*')
     .option('--detector <name>', 'face detector: tiny (default, fast) or ssd (slower, finds smaller faces)')
+    .option('--timing', 'also print how long loading the networks and each pair took (ms)')
     .option('--json', 'print JSON instead of text')
     .action(async (a: string | undefined, b: string | undefined, opts: VerifyOptions) => {
       if (!opts.dir && (!a || !b)) throw new Error('give two photos (siamese verify a.jpg b.jpg) or a folder (siamese verify --dir <dir>)');
@@ -23,9 +24,12 @@ export function register(program: Command): void {
       await initBackend({ quiet: true });
       const t = performance.now();
       const verifier = await Verifier.create({ model: opts.model, aligned: opts.aligned, detect: opts.detector ? { detector: opts.detector as 'tiny' | 'ssd' } : {} });
-      log(`loaded ${verifier.embedder.name} in ${(performance.now() - t).toFixed(0)} ms; threshold ${verifier.settings.threshold.toFixed(3)} fitted on ${verifier.settings.fittedOn}${opts.aligned ? '; --aligned: no face detection, images used as crops' : ''}`);
+      const loadMs = performance.now() - t;
+      log(`loaded ${verifier.embedder.name}${opts.timing ? ` in ${loadMs.toFixed(0)} ms (networks read and warmed up)` : ''}; threshold ${verifier.settings.threshold.toFixed(3)} fitted on ${verifier.settings.fittedOn}${opts.aligned ? '; --aligned: no face detection, images used as crops' : ''}`);
       if (opts.dir) {
+        const started = performance.now();
         const { rows, problems } = await verifier.verifyFolder(opts.dir);
+        const folderMs = performance.now() - started;
         const summary = folderSummary(rows);
         if (opts.json) {
           console.log(JSON.stringify({ rows: folderTableRows(rows, opts.dir), summary, problems }, null, 2));
@@ -33,12 +37,13 @@ export function register(program: Command): void {
           console.log(textTable(folderTableRows(rows, opts.dir)));
           console.log(`${summary.pairs} pairs: ${summary.decided} decided (${summary.right} right${summary.decided ? `, ${(100 * summary.accuracy).toFixed(1)} %` : ''}), ${summary.uncertain} uncertain, ${summary.noFace} without a face`);
           for (const p of problems) console.log(`skipped ${p}`);
+          if (opts.timing) console.log(`time: ${folderMs.toFixed(0)} ms for the folder (each photo prepared and described once, ${summary.pairs ? (folderMs / summary.pairs).toFixed(1) : '-'} ms per pair)`);
         }
         return;
       }
       const v = await verifier.verify(a!, b!);
       if (opts.json) console.log(JSON.stringify({ decision: v.decision, value: v.value, threshold: v.threshold, uncertainBand: v.uncertainBand, model: v.model, a: v.a.note, b: v.b.note, ms: v.ms }, null, 2));
-      else console.log(formatVerdict(v, verifier.embedder.description).join('\n'));
+      else console.log(formatVerdict(v, verifier.embedder.description, opts.timing).join('\n'));
       if (v.decision === 'no-face') process.exitCode = 2;
     });
 }

@@ -51,7 +51,7 @@ export interface FaceApiModule {
     readonly faceRecognitionNet: FaceApiNet & { computeFaceDescriptor(input: tf.Tensor | tf.Tensor[]): Promise<Float32Array | Float32Array[]> };
     readonly ssdMobilenetv1: FaceApiNet;
     readonly tinyFaceDetector: FaceApiNet;
-    readonly faceLandmark68Net: FaceApiNet;
+    readonly faceLandmark68Net: FaceApiNet & { detectLandmarks(input: tf.Tensor3D): Promise<unknown> };
   };
   readonly SsdMobilenetv1Options: new (o: { minConfidence?: number; maxResults?: number }) => unknown;
   readonly TinyFaceDetectorOptions: new (o: { inputSize?: number; scoreThreshold?: number }) => unknown;

@@ -1,0 +1,52 @@
+/** `siamese search --gallery <dir> query.jpg`: the gallery faces closest to the face in one photo. */
+import type { Command } from 'commander';
+import { indexGalleryFolder, openFaceModel, searchRows } from '../../apps';
+import { initBackend } from '../../backend';
+import { DEFAULT_VERIFY_MODEL, textTable } from '../../eval';
+
+interface SearchOptions { gallery?: string; k: string; model?: string; aligned?: boolean; detector?: string; json?: boolean }
+
+export function register(program: Command): void {
+  program
+    .command('search')
+    .description('find the gallery faces closest to the face in a photo (exact search with the model\'s verification distance; the gallery is <dir>/<person>/*)')
+    .argument('<query>', 'photo of the person to look for')
+    .requiredOption('--gallery <dir>', 'gallery folder: one subfolder of photos per person')
+    .option('--k <n>', 'how many faces to return', '5')
+    .option('--model <name>', `embedding model: ${DEFAULT_VERIFY_MODEL} (default, photos), or a trained preset such as default (needs --aligned)`)
+    .option('--aligned', 'the images are already face crops: skip face detection')
+    .option('--detector <name>', 'face detector: tiny (default, fast) or ssd (slower, finds smaller faces)')
+    .option('--json', 'print JSON instead of text')
+    .action(async (query: string, opts: SearchOptions) => {
+      const k = Number(opts.k);
+      if (!Number.isInteger(k) || k < 1) throw new Error(`--k must be a positive integer, got ${JSON.stringify(opts.k)}`);
+      const log = opts.json ? (s: string) => console.error(s) : (s: string) => console.log(s);
+      await initBackend({ quiet: true });
+      const t = performance.now();
+      const verifier = await openFaceModel(opts.model ?? DEFAULT_VERIFY_MODEL, { aligned: opts.aligned, detect: opts.detector ? { detector: opts.detector as 'tiny' | 'ssd' } : {} });
+      const s = verifier.settings;
+      log(`loaded ${verifier.embedder.name} in ${(performance.now() - t).toFixed(0)} ms; threshold ${s.threshold.toFixed(3)} fitted on ${s.fittedOn}${opts.aligned ? '; --aligned: no face detection, images used as crops' : ''}`);
+      // the query first: an unreadable photo or one without a face fails before the gallery is embedded
+      const q = await verifier.embedFile(query);
+      if (!q.embedding) {
+        log(`query ${query}: NO ANSWER: no face found${opts.aligned ? '' : ' (use --aligned if the images are already face crops)'}`);
+        process.exitCode = 2;
+        return;
+      }
+      const ti = performance.now();
+      const { index, skipped } = await indexGalleryFolder(verifier, opts.gallery!);
+      log(`gallery ${opts.gallery}: ${index.size} faces of ${index.people.length} people indexed in ${((performance.now() - ti) / 1000).toFixed(1)} s (exact search, ${index.metric.name})`);
+      const ts = performance.now();
+      const hits = index.search(q.embedding, k, { model: verifier.embedder.name });
+      const ms = performance.now() - ts;
+      const rows = searchRows(hits, s, opts.gallery!);
+      if (opts.json) {
+        console.log(JSON.stringify({ model: verifier.embedder.name, threshold: s.threshold, indexSize: index.size, query: { file: query, note: q.note }, hits: rows, skipped }, null, 2));
+        return;
+      }
+      console.log(`query ${query}: ${q.note}`);
+      console.log(textTable(rows));
+      console.log(`top ${hits.length} of ${index.size} faces in ${ms.toFixed(2)} ms; verdict = what \`siamese verify\` would say for the query and that face`);
+      for (const p of skipped) console.log(`skipped ${p}`);
+    });
+}

@@ -1,0 +1,246 @@
+/**
+ * What `siamese eval` runs: one model scored on one protocol, as a table row.
+ *
+ * - **Held-out split** (the default data): the pairs of the people a run never saw. The threshold is fitted
+ *   on the validation people's pairs only and applied to the test pairs: accuracy with a bootstrap interval,
+ *   AUC, EER, TAR at FAR 1e-2 and 1e-3 (`summarizeModel`). Untrained models are scored on the same split as
+ *   the `default` experiment (or `splitOf`'s), so all rows share their test people.
+ * - **LFW View 2** (`pairs.txt`, 10 folds): everything fitted on the other folds only, mean ± standard error
+ *   over the folds, after checking that no test fold shares a person or image with its training folds.
+ *
+ * Models: `raw-pixels`; `face-api` (the frozen dlib descriptor, zero-shot); `face-api+head` (a head trained on
+ * its descriptors: on the split's training pairs, or per fold); or a trained network: an experiment preset
+ * (trained if not cached; per fold on View 2) or a run folder name under artifacts/runs.
+ *
+ * @see notebooks/06-test-evaluation.ipynb
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { openData } from '../data/resolve';
+import { refKey } from '../data/dataset';
+import { view2PairList } from '../data/split';
+import type { IsSame, Pair } from '../data/types';
+import {
+  assertNoFoldLeakage, auc, crossValidate, crossValidateWith, embedDataset, fixedVsCalibrated, pairImages, pairValues,
+  rawPixelsEmbedder, readEmbeddingCache, summarizeFolds, summarizeModel, type CrossValidation, type EmbeddingRecord,
+} from '../eval';
+import { euclideanDistance, faceApiEmbedder, type FaceEmbedder } from '../models/pretrained/face-embedder';
+import { artifactsDir } from '../util/paths';
+import { Rng } from '../util/rng';
+import { experimentSplit, readRunResult, resolveExperiment, runDir, runExperiment, runPredictions, type ExperimentInput, type ExperimentResult } from './experiment';
+import { trainHead, type HeadConfig } from './head';
+import { trainPerFold } from './per-fold';
+import { EXPERIMENT_PRESETS } from './presets';
+
+/** The frozen models `siamese eval` knows besides presets and runs. */
+export const EVAL_BASELINES = ['raw-pixels', 'face-api', 'face-api+head'] as const;
+
+/** Options of {@link evaluateModel}. */
+export interface EvaluateOptions {
+  /** A baseline (`raw-pixels`, `face-api`, `face-api+head`), an experiment preset, or a run folder name. */
+  readonly model: string;
+  /** An LFW folder: evaluate on View 2. Absent: the held-out split of the default data. */
+  readonly lfw?: string;
+  /** View 2 folds to test (0-based; default all). */
+  readonly folds?: readonly number[];
+  /** false: never train; a preset without a cached run (or fold) is an error (or a missing fold). */
+  readonly train?: boolean;
+  /** Bootstrap resamples for the held-out interval. */
+  readonly bootstrap?: number;
+  /** The experiment whose split untrained models are scored on (default `default`). */
+  readonly splitOf?: string;
+  /** The descriptor cache of `bench/lfw-face-api.ts` (default artifacts/eval/lfw-face-api.jsonl). */
+  readonly descriptors?: string;
+  readonly head?: Partial<HeadConfig>;
+  /** Root of run folders (default artifacts/runs). */
+  readonly runsDir?: string;
+  /** Where the report's JSON goes (default artifacts/eval). */
+  readonly outDir?: string;
+  readonly log?: (line: string) => void;
+}
+
+/** One model on one protocol: the printed row and everything behind it. */
+export interface EvaluationReport {
+  readonly protocol: 'held-out split' | 'LFW View 2';
+  readonly model: string;
+  readonly description: string;
+  /** Trained on data outside the evaluation's training folds (LFW asks to say so). */
+  readonly outsideData: boolean;
+  readonly row: Record<string, string | number>;
+  readonly details: Record<string, unknown>;
+  /** Where the JSON was written. */
+  readonly file: string;
+}
+
+/** The default descriptor cache written by bench/lfw-face-api.ts. */
+export function faceApiDescriptorFile(): string {
+  return artifactsDir('eval', 'lfw-face-api.jsonl');
+}
+
+type Kind = { kind: 'baseline'; name: typeof EVAL_BASELINES[number] } | { kind: 'preset'; input: ExperimentInput } | { kind: 'run'; result: ExperimentResult };
+
+function resolveModel(model: string, runsDir: string): Kind {
+  if ((EVAL_BASELINES as readonly string[]).includes(model)) return { kind: 'baseline', name: model as typeof EVAL_BASELINES[number] };
+  if (EXPERIMENT_PRESETS[model]) return { kind: 'preset', input: EXPERIMENT_PRESETS[model] };
+  const result = /^[\w.-]+$/.test(model) ? readRunResult(path.join(runsDir, model)) : null;
+  if (result) return { kind: 'run', result };
+  throw new RangeError(`unknown model ${JSON.stringify(model)}: use ${EVAL_BASELINES.join(', ')}, an experiment preset (${Object.keys(EXPERIMENT_PRESETS).join(', ')}) ` +
+    `or the folder name of a finished run in ${runsDir}`);
+}
+
+const pct = (x: number): string => (Number.isFinite(x) ? (100 * x).toFixed(2) : 'n/a');
+const meanSe = (m: number, se: number): string => `${pct(m)} ± ${pct(se)}`;
+
+/** Scores `options.model` on the held-out split or on LFW View 2 and writes the report as JSON. */
+export async function evaluateModel(options: EvaluateOptions): Promise<EvaluationReport> {
+  const log = options.log ?? ((l: string) => console.log(l));
+  const runsDir = options.runsDir ?? artifactsDir('runs');
+  const kind = resolveModel(options.model, runsDir);
+  const report = options.lfw ? await view2(kind, options, options.lfw, runsDir, log) : await heldOut(kind, options, runsDir, log);
+  const file = path.join(options.outDir ?? artifactsDir('eval'), `eval-${options.lfw ? 'view2' : 'heldout'}-${options.model.replace(/[^\w.+-]/g, '_')}.json`);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const out = { ...report, file, date: new Date().toISOString() };
+  fs.writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
+  return out;
+}
+
+function embedderOf(name: 'raw-pixels' | 'face-api'): Promise<FaceEmbedder> {
+  return name === 'raw-pixels' ? Promise.resolve(rawPixelsEmbedder()) : faceApiEmbedder();
+}
+
+/** Values of `pairs` from embedding records (every image must be there). */
+function valuesOf(pairs: readonly Pair[], records: ReadonlyMap<string, EmbeddingRecord>, variant: string, compare: (a: number[], b: number[]) => number): { values: number[]; isSame: IsSame[] } {
+  const vec = (r: Pair['a']): number[] => records.get(refKey(r))![variant] as number[];
+  return { values: pairs.map((p) => compare(vec(p.a), vec(p.b))), isSame: pairs.map((p) => p.isSame) };
+}
+
+async function heldOut(kind: Kind, options: EvaluateOptions, runsDir: string, log: (l: string) => void): Promise<Omit<EvaluationReport, 'file'>> {
+  const { data, dataset } = await openData({ log });
+  const rng = new Rng(0).fork('bootstrap');
+  const boot = options.bootstrap ? { resamples: options.bootstrap } : {};
+  if (kind.kind === 'baseline') {
+    const splitOf = options.splitOf ?? 'default';
+    const input = EXPERIMENT_PRESETS[splitOf];
+    if (!input) throw new RangeError(`--split-of ${JSON.stringify(splitOf)} is not an experiment preset (${Object.keys(EXPERIMENT_PRESETS).join(', ')})`);
+    const split = await experimentSplit(input, dataset, runsDir);
+    const name = kind.name === 'face-api+head' ? 'face-api' : kind.name;
+    const embedder = await embedderOf(name);
+    const pairs = kind.name === 'face-api+head' ? [...split.pairs.train, ...split.pairs.val, ...split.pairs.test] : [...split.pairs.val, ...split.pairs.test];
+    log(`${kind.name}: embedding ${pairImages(pairs).length} images of ${data.root} (the split of experiment ${splitOf})`);
+    const records = await embedDataset(dataset, pairImages(pairs), embedder);
+    let compare = embedder.compare as (a: number[], b: number[]) => number;
+    if (kind.name === 'face-api+head') {
+      const vec = (r: Pair['a']): number[] => records.get(refKey(r))![name] as number[];
+      const t = split.pairs.train;
+      const head = trainHead({ a: t.map((p) => vec(p.a)), b: t.map((p) => vec(p.b)), isSame: t.map((p) => p.isSame) }, options.head);
+      compare = head.compare;
+    }
+    const val = valuesOf(split.pairs.val, records, name, compare);
+    const test = valuesOf(split.pairs.test, records, name, compare);
+    const row = summarizeModel(kind.name, val, test, embedder, rng, boot);
+    return { protocol: 'held-out split', model: kind.name, description: embedder.description, outsideData: embedder.outsideData, row, details: { data: data.root, splitOf, val, test } };
+  }
+  const result = kind.kind === 'run' ? kind.result : await trainedResult(kind.input, options, runsDir, log);
+  const preds = await runPredictions(result, dataset);
+  const dir = { higherIsCloser: preds.higherIsCloser };
+  const row = summarizeModel(result.name, preds.val, { values: preds.values, isSame: preds.isSame }, dir, rng, boot);
+  return {
+    protocol: 'held-out split', model: result.name, description: `${result.config.model.kind} trained by the project (run ${path.basename(result.dir)})`,
+    outsideData: false, row, details: { data: data.root, run: result.dir, val: preds.val, test: { values: preds.values, isSame: preds.isSame } },
+  };
+}
+
+async function trainedResult(input: ExperimentInput, options: EvaluateOptions, runsDir: string, log: (l: string) => void): Promise<ExperimentResult> {
+  if (options.train === false) {
+    const cached = readRunResult(runDir(resolveExperiment(input), runsDir));
+    if (!cached) throw new Error(`experiment ${JSON.stringify(input.name)} has no finished run in ${runsDir}, and --no-train was given`);
+    return cached;
+  }
+  return runExperiment(input, { log, runsDir });
+}
+
+
+/** The cross-validation restricted to `folds` (all when absent), summarised again. */
+function onlyFolds(cv: CrossValidation, folds: readonly number[] | undefined): CrossValidation {
+  if (!folds) return cv;
+  const kept = cv.folds.filter((f) => folds.includes(f.fold));
+  if (kept.length === 0) throw new RangeError(`--folds: none of ${folds.map((k) => k + 1).join(', ')} is a fold of this pair list (it has ${cv.folds.length})`);
+  return { folds: kept, ...summarizeFolds(kept.map((f) => f.accuracy)) };
+}
+
+/** Per-fold AUCs of fixed values. */
+function foldAucs(values: readonly number[], isSame: readonly IsSame[], folds: readonly number[], cv: CrossValidation, dir: { higherIsCloser: boolean }): number[] {
+  return cv.folds.map((f) => {
+    const idx = folds.flatMap((g, i) => (g === f.fold ? [i] : []));
+    return auc(idx.map((i) => values[i]), idx.map((i) => isSame[i]), dir);
+  });
+}
+
+async function view2(kind: Kind, options: EvaluateOptions, lfw: string, runsDir: string, log: (l: string) => void): Promise<Omit<EvaluationReport, 'file'>> {
+  const { dataset } = await openData({ dir: lfw, log });
+  const list = await view2PairList(dataset);
+  const leaks = assertNoFoldLeakage(list);
+  const leakage = `checked: no test fold shares a person or image with its training folds (${leaks.length} folds)`;
+  const row = (model: string, accuracy: string, aucText: string, fixed: string, folds: number, outside: boolean): Record<string, string | number> =>
+    ({ model, folds, 'accuracy % (mean ± s.e.)': accuracy, 'AUC (mean ± s.e.)': aucText, 'fixed rule %': fixed, 'outside training data': outside ? 'yes' : 'no' });
+  if (kind.kind === 'baseline') {
+    let values: number[], isSame: IsSame[], folds: number[];
+    let description: string;
+    let outside: boolean;
+    if (kind.name === 'raw-pixels') {
+      const embedder = rawPixelsEmbedder();
+      log(`raw-pixels: embedding ${pairImages(list.pairs).length} View 2 images of ${dataset.root}`);
+      const records = await embedDataset(dataset, pairImages(list.pairs), embedder);
+      ({ values, isSame, folds } = pairValues(list, records, embedder.name, embedder.compare));
+      description = embedder.description;
+      outside = false;
+    } else {
+      const file = options.descriptors ?? faceApiDescriptorFile();
+      if (!fs.existsSync(file)) throw new Error(`no face-api descriptors at ${file}: compute them once with \`LFW_DIR=${lfw} npx tsx bench/lfw-face-api.ts --variants square\` (detect, align, describe every LFW pair image; about 25 min on two cores, resumable)`);
+      const p = pairValues(list, readEmbeddingCache(file), 'square', euclideanDistance);
+      if (p.missing.length) throw new Error(`${file} lacks descriptors for ${p.missing.length} View 2 pairs (first: pair ${p.missing[0] + 1}); complete it with \`LFW_DIR=${lfw} npx tsx bench/lfw-face-api.ts --variants square\` (resumable)`);
+      ({ values, isSame, folds } = p);
+      description = 'dlib ResNet face descriptor from @vladmandic/face-api (detected, aligned, 150 px crops; trained on outside data)';
+      outside = true;
+    }
+    const dir = { higherIsCloser: false };
+    if (kind.name === 'face-api+head') {
+      const records = readEmbeddingCache(options.descriptors ?? faceApiDescriptorFile());
+      const ab = list.pairs.map((pr) => [records.get(refKey(pr.a))!.square, records.get(refKey(pr.b))!.square] as [number[], number[]]);
+      const aucs: number[] = [];
+      const cv = await crossValidateWith(isSame, folds, ({ train, test }) => {
+        const h = trainHead({ a: train.map((i) => ab[i][0]), b: train.map((i) => ab[i][1]), isSame: train.map((i) => isSame[i]) }, options.head);
+        const v = (idx: readonly number[]) => idx.map((i) => h.compare(ab[i][0], ab[i][1]));
+        const testValues = v(test);
+        aucs.push(auc(testValues, test.map((i) => isSame[i]), dir));
+        return { ...dir, train: v(train), test: testValues };
+      }, { only: options.folds });
+      const a = summarizeFolds(aucs);
+      return {
+        protocol: 'LFW View 2', model: kind.name, description: `${description}, plus an MLP head trained per fold on the other folds' pairs`, outsideData: true,
+        row: row(kind.name, meanSe(cv.mean, cv.stdError), `${a.mean.toFixed(4)} ± ${a.stdError.toFixed(4)}`, '–', cv.folds.length, true),
+        details: { leakage, folds: cv.folds, aucs },
+      };
+    }
+    const fixedAll = kind.name === 'face-api' ? fixedVsCalibrated(values, isSame, folds, dir, 0.6) : null;
+    const cv = onlyFolds(fixedAll?.calibrated ?? crossValidate(values, isSame, folds, dir), options.folds);
+    const fixedAcc = fixedAll ? fixedAll.calibrated.folds.flatMap((f, i) => (cv.folds.includes(f) ? [fixedAll.fixed.accuracies[i]] : [])) : null;
+    const fixed = fixedAll && fixedAcc ? { fixed: { accuracies: fixedAcc, ...summarizeFolds(fixedAcc) } } : null;
+    const aucs = foldAucs(values, isSame, folds, cv, dir);
+    const a = summarizeFolds(aucs);
+    return {
+      protocol: 'LFW View 2', model: kind.name, description, outsideData: outside,
+      row: row(kind.name, meanSe(cv.mean, cv.stdError), `${a.mean.toFixed(4)} ± ${a.stdError.toFixed(4)}`, fixed ? `${meanSe(fixed.fixed.mean, fixed.fixed.stdError)} (distance <= 0.6, dlib's rule)` : '–', cv.folds.length, outside),
+      details: { leakage, folds: cv.folds, aucs, fixed: fixed?.fixed },
+    };
+  }
+  if (kind.kind === 'run') throw new Error(`run ${path.basename(kind.result.dir)} was trained once, not per fold: on View 2 give an experiment preset, which is trained on each fold's other folds`);
+  const r = await trainPerFold(kind.input, { dir: lfw, folds: options.folds, train: options.train, log, runsDir, progress: 'none' });
+  const name = r.name;
+  return {
+    protocol: 'LFW View 2', model: name, description: `${kind.input.model?.kind ?? 'network'} trained per fold by the project`, outsideData: false,
+    row: row(name, meanSe(r.calibrated.mean, r.calibrated.stdError), `${r.auc.mean.toFixed(4)} ± ${r.auc.stdError.toFixed(4)}`,
+      `${meanSe(r.fixed.mean, r.fixed.stdError)} (${r.fixed.rule})`, r.folds.length, false),
+    details: { leakage, folds: r.calibrated.folds, missingFolds: r.missing, aucs: r.auc.perFold, fixed: r.fixed, rawPixelsSameFolds: r.rawPixels, trainSeconds: r.trainSeconds, runs: r.runDirs },
+  };
+}
