@@ -68,7 +68,8 @@ function referenceBatchNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps
 test('the fused set is registered by default and SIAMESE_WASM_FUSED=off leaves it out', () => {
   const reg = activeWasmKernels();
   assert.ok(reg !== null && reg.fused);
-  for (const name of ['SiameseBatchNormTrain', 'SiameseBatchNormTrainGrad', 'SiameseHardSwish', 'SiameseHardSwishGrad', 'Identity', 'MaxPoolGrad', 'Slice', 'Conv2D', 'FusedConv2D', '_FusedMatMul']) {
+  for (const name of ['SiameseBatchNormTrain', 'SiameseBatchNormTrainGrad', 'SiameseHardSwish', 'SiameseHardSwishGrad', 'Identity',
+    'MaxPoolGrad', 'Slice', 'Conv2D', 'FusedConv2D', '_FusedMatMul', 'DepthwiseConv2dNative', 'PadV2']) {
     assert.ok(reg.registered.includes(name), `${name} registered`);
   }
   assert.equal(parseFusedChoice(undefined), true);
@@ -126,6 +127,29 @@ test('fused hard swish: values and gradient match tfjs ops on cpu, kinks at -3, 
   const cpu = await onBackend('cpu', [x, r], run(false));
   assertClose('hard swish y', ours[0], cpu[0]);
   assertClose('hard swish dx', ours[1], cpu[1]);
+});
+
+test('Sum and Mean gradients broadcast dy (no full-size ones): the same values as tfjs-core\'s formula', async () => {
+  const rng = new Rng('sum mean grad');
+  const shape = [3, 5, 4, 6];
+  const x = { values: randomArray(rng, size(shape)), shape };
+  for (const [mean, axes, keepDims] of [[true, [1, 2], false], [true, [1, 2], true], [false, [0], false], [true, [0, 3], false], [false, [3], true]] as const) {
+    const reduced = shape.map((d, i) => ((axes as readonly number[]).includes(i) ? 1 : d));
+    const count = (axes as readonly number[]).reduce((n, a) => n * shape[a], 1);
+    const r = { values: randomArray(rng, size(reduced)), shape: reduced };
+    const grad = (a: tf.Tensor, rt: tf.Tensor) => [tf.grad((t: tf.Tensor) => {
+      const y = mean ? tf.mean(t, [...axes], keepDims) : tf.sum(t, [...axes], keepDims);
+      return tf.sum(tf.mul(y, tf.reshape(rt, y.shape)));
+    })(a)];
+    const formula = (_: tf.Tensor, rt: tf.Tensor) => {
+      const g = tf.mul(rt, tf.ones(shape, 'float32'));
+      return [mean ? tf.div(g, count) : g];
+    };
+    const label = `${mean ? 'mean' : 'sum'} axes [${axes}] keepDims ${keepDims}`;
+    const ours = (await onBackend('wasm', [x, r], grad))[0];
+    assert.deepEqual(ours, (await onBackend('cpu', [x, r], formula))[0], label);
+    assert.deepEqual((await onBackend('cpu', [x, r], grad))[0], ours, `${label} on cpu`);
+  }
 });
 
 test('MaxPoolGrad matches cpu: 2x2/2 valid, 3x3/2 same, 3x3/1 same, odd sizes, tied maxima', async () => {

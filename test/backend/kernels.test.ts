@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, activeWasmKernels, registerWasmKernels, inPlaceAdam } from '../../lib/backend';
 import { Rng } from '../../lib/util/rng';
+import { convInputGradientUnneeded } from '../../lib/backend/kernels/frugalGradients';
 
 const REL_TOL = 1e-4;
 const ABS_TOL = 1e-4;
@@ -88,10 +89,11 @@ test('the kernels are registered on wasm and replace the slow built-ins', () => 
     assert.ok(reg.registered.includes(name), `${name} registered`);
     assert.ok(tf.getKernel(name, 'wasm') !== undefined);
   }
-  // The fused set (default) adds copy-free Identity, MaxPoolGrad, Slice, forward Conv2D / FusedConv2D, _FusedMatMul and four project kernels (kernels-fused.test.ts).
-  assert.deepEqual([...reg.replaced].sort(), ['BatchMatMul', 'Conv2D', 'Conv2DBackpropInput', 'FusedConv2D', 'Identity', 'MaxPoolGrad', 'Mean',
-    'Slice', 'Sum', 'Tile', '_FusedMatMul']);
-  assert.match(reg.note, /^wasm kernels: 18 registered \((relaxed-simd|simd), fused\)$/);
+  // The fused set (default) adds copy-free Identity, MaxPoolGrad, Slice, forward Conv2D / FusedConv2D, _FusedMatMul,
+  // DepthwiseConv2dNative, PadV2 and four project kernels (kernels-fused.test.ts).
+  assert.deepEqual([...reg.replaced].sort(), ['BatchMatMul', 'Conv2D', 'Conv2DBackpropInput', 'DepthwiseConv2dNative', 'FusedConv2D', 'Identity',
+    'MaxPoolGrad', 'Mean', 'PadV2', 'Slice', 'Sum', 'Tile', '_FusedMatMul']);
+  assert.match(reg.note, /^wasm kernels: 20 registered \((relaxed-simd|simd), fused\)$/);
 });
 
 test('matMul with every transpose matches cpu, including gradients and batches', async () => {
@@ -130,6 +132,10 @@ const CONV_CASES: ConvCase[] = [
   { n: 8, h: 5, w: 5, c: 7, co: 9, k: 3, s: 1, pad: 'valid' },
   { n: 2, h: 9, w: 8, c: 3, co: 5, k: 3, s: 2, pad: [[0, 0], [1, 1], [1, 1], [0, 0]] },
   { n: 1, h: 40, w: 40, c: 16, co: 24, k: 3, s: 1, pad: 'same' }, // more than one im2col block
+  // 1-4 input channels: the direct filter-gradient loop (8 output channels at a time, then a scalar tail)
+  { n: 3, h: 11, w: 13, c: 1, co: 17, k: 3, s: 2, pad: 'valid' },
+  { n: 1, h: 9, w: 8, c: 2, co: 9, k: 5, s: 1, pad: 'same' },
+  { n: 2, h: 16, w: 16, c: 3, co: 16, k: 3, s: 2, pad: [[0, 0], [1, 1], [1, 1], [0, 0]] }, // MobileNet's stem
 ];
 
 test('conv2d gradients (input and filter) match cpu: strides 1/2, same/valid/explicit, 1x1 to 5x5, batch 1 to 8', async () => {
@@ -148,6 +154,10 @@ test('depthwise conv2d gradients match cpu: channel multiplier 1 and 2, strides 
     }
   }
   await checkGrads('depthwise m=1 C=37 (vector tail)', [2, 9, 9, 37], [3, 3, 37, 1], (x, w) => tf.depthwiseConv2d(x, w, 2, 'same'));
+  // Multiplier 1 sums 16 channels at a time in registers, at most 25 taps per batch: 7x7 needs two batches.
+  await checkGrads('depthwise m=1 C=40 7x7', [2, 12, 11, 40], [7, 7, 40, 1], (x, w) => tf.depthwiseConv2d(x, w, 1, 'same'));
+  await checkGrads('depthwise m=1 C=16 5x5 s2 valid', [3, 15, 14, 16], [5, 5, 16, 1], (x, w) => tf.depthwiseConv2d(x, w, 2, 'valid'));
+  await checkGrads('depthwise m=1 C=1 batch 1', [1, 6, 5, 1], [3, 3, 1, 1], (x, w) => tf.depthwiseConv2d(x, w, 2, 'same'));
   await checkGrads('depthwise m=2 C=13', [2, 9, 9, 13], [3, 3, 13, 2], (x, w) => tf.depthwiseConv2d(x, w, 1, 'same'));
 });
 
@@ -184,9 +194,8 @@ test('dilation: the backprop kernels with dilations match cpu kernels run on the
     { n: 3, h: 9, w: 11, c: 4, co: 6, k: 2, d: 2, pad: 'same' as const },
   ];
   for (const cs of cases) {
-    for (const depthwise of [false, true]) {
-      const m = depthwise ? 2 : cs.co;
-      const rng = new Rng(`dilation ${JSON.stringify(cs)} ${depthwise}`);
+    for (const [depthwise, m] of [[false, cs.co], [true, 1], [true, 2]] as [boolean, number][]) {
+      const rng = new Rng(`dilation ${JSON.stringify(cs)} ${depthwise} ${m}`);
       const xShape = [cs.n, cs.h, cs.w, cs.c], wShape = [cs.k, cs.k, cs.c, m];
       const x = { values: randomArray(rng, sizeOf(xShape)), shape: xShape };
       const w = { values: randomArray(rng, sizeOf(wShape)), shape: wShape };
@@ -207,10 +216,90 @@ test('dilation: the backprop kernels with dilations match cpu kernels run on the
       };
       const ours = await onBackend('wasm', [dy, w, x], run(cs.d, wShape));
       const ref = await onBackend('cpu', [dy, wd, x], run(1, wd.shape));
-      const label = `${depthwise ? 'depthwise' : 'conv2d'} dilation ${JSON.stringify(cs)}`;
+      const label = `${depthwise ? `depthwise m=${m}` : 'conv2d'} dilation ${JSON.stringify(cs)}`;
       assertClose(`${label} dx`, ours[0], ref[0]);
       assertClose(`${label} dw`, ours[1], undilate(ref[1], wShape, cs.d));
     }
+  }
+});
+
+test('depthwise conv2d forward (multiplier 1: the project kernel; 2: built-in) matches cpu, dilation included', async () => {
+  const cases: { x: number[]; k: number; m: number; s: 1 | 2; pad: 'same' | 'valid'; d: number }[] = [
+    { x: [2, 9, 8, 16], k: 3, m: 1, s: 1, pad: 'same', d: 1 },
+    { x: [3, 14, 15, 40], k: 5, m: 1, s: 2, pad: 'valid', d: 1 },
+    { x: [1, 7, 7, 37], k: 5, m: 1, s: 1, pad: 'same', d: 1 },
+    { x: [2, 12, 11, 20], k: 7, m: 1, s: 1, pad: 'same', d: 1 }, // 49 taps: two batches of at most 25
+    { x: [1, 11, 10, 5], k: 3, m: 1, s: 1, pad: 'same', d: 2 },
+    { x: [2, 10, 10, 3], k: 3, m: 1, s: 2, pad: 'valid', d: 1 },
+    { x: [1, 8, 8, 6], k: 3, m: 2, s: 1, pad: 'same', d: 1 },
+  ];
+  for (const cs of cases) {
+    const rng = new Rng(`depthwise forward ${JSON.stringify(cs)}`);
+    const x = { values: randomArray(rng, sizeOf(cs.x)), shape: cs.x };
+    const wShape = [cs.k, cs.k, cs.x[3], cs.m];
+    const w = { values: randomArray(rng, sizeOf(wShape)), shape: wShape };
+    const f = (a: tf.Tensor, b: tf.Tensor) => [tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, cs.s, cs.pad, 'NHWC', cs.d)];
+    assertClose(`depthwise forward ${JSON.stringify(cs)}`, (await onBackend('wasm', [x, w], f))[0], (await onBackend('cpu', [x, w], f))[0]);
+  }
+});
+
+test('PadV2 by block copies matches cpu: any axes, a constant value, ranks 1-4, an empty input', async () => {
+  const rng = new Rng('pad');
+  const x4 = { values: randomArray(rng, 2 * 5 * 6 * 3), shape: [2, 5, 6, 3] };
+  const cases: [string, (t: tf.Tensor) => tf.Tensor][] = [
+    ['spatial [1,1] (MobileNet torchvision)', (t) => tf.pad(t, [[0, 0], [1, 1], [1, 1], [0, 0]])],
+    ['spatial [0,1] (TensorFlow same)', (t) => tf.pad(t, [[0, 0], [0, 1], [0, 1], [0, 0]])],
+    ['every axis, value 2.5', (t) => tf.pad(t, [[1, 0], [2, 1], [0, 3], [1, 2]], 2.5)],
+    ['channels only', (t) => tf.pad(t, [[0, 0], [0, 0], [0, 0], [2, 1]])],
+    ['none', (t) => tf.pad(t, [[0, 0], [0, 0], [0, 0], [0, 0]])],
+    ['rank 1', (t) => tf.pad(t.reshape([-1]), [[3, 4]], -1)],
+    ['rank 2', (t) => tf.pad(t.reshape([10, 18]), [[1, 2], [0, 5]])],
+    ['empty input', (t) => tf.pad(tf.slice(t, [0, 0, 0, 0], [0, 5, 6, 3]), [[1, 1], [0, 0], [1, 0], [0, 0]], 7)],
+  ];
+  for (const [label, op] of cases) {
+    const f = (t: tf.Tensor) => [op(t)];
+    const [ours] = await onBackend('wasm', [x4], f), [ref] = await onBackend('cpu', [x4], f);
+    if (ref.length === 0 || ref.every((v) => v === 0)) assert.deepEqual(ours, ref, label);
+    else assertClose(`pad ${label}`, ours, ref);
+  }
+});
+
+test('a fused first convolution skips its input gradient (x needs none) and still gets the right filter gradient', async () => {
+  const name = 'Conv2DBackpropInput';
+  const original = tf.getKernel(name, 'wasm')!;
+  const calls: boolean[] = [];
+  tf.unregisterKernel(name, 'wasm');
+  tf.registerKernel({ ...original, kernelFunc: (args) => {
+    calls.push(convInputGradientUnneeded());
+    return original.kernelFunc(args);
+  } });
+  try {
+    const rng = new Rng('stem');
+    const x = { values: randomArray(rng, 2 * 10 * 10 * 3), shape: [2, 10, 10, 3] };
+    const w1 = { values: randomArray(rng, 3 * 3 * 3 * 8), shape: [3, 3, 3, 8] };
+    const w2 = { values: randomArray(rng, 3 * 3 * 8 * 4), shape: [3, 3, 8, 4] };
+    // Two fused convolutions with linear activations (as tf.layers runs a conv before batch norm; while
+    // recording gradients tfjs fuses only linear ones): the first on the data, the second on its output.
+    const grads = (xt: tf.Tensor, a: tf.Tensor, b: tf.Tensor) => {
+      const va = tf.variable(a), vb = tf.variable(b);
+      const { value, grads: g } = tf.variableGrads(() => {
+        const h = tf.relu(tf.fused.conv2d({ x: xt as tf.Tensor4D, filter: va as tf.Tensor4D, strides: 2, pad: 'same' }));
+        return tf.sum(tf.square(tf.fused.conv2d({ x: h, filter: vb as tf.Tensor4D, strides: 1, pad: 'same' })));
+      }, [va, vb]);
+      const out = [g[va.name], g[vb.name]];
+      tf.dispose([value, va, vb]);
+      return out;
+    };
+    const ours = await onBackend('wasm', [x, w1, w2], grads);
+    const ref = await onBackend('cpu', [x, w1, w2], grads);
+    assertClose('first conv dw', ours[0], ref[0]);
+    assertClose('second conv dw', ours[1], ref[1]);
+    // The second convolution's input gradient is computed, the first's is skipped; the flag is cleared after.
+    assert.deepEqual(calls, [false, true]);
+    assert.equal(convInputGradientUnneeded(), false);
+  } finally {
+    tf.unregisterKernel(name, 'wasm');
+    tf.registerKernel(original);
   }
 });
 

@@ -32,6 +32,18 @@ interface EngineInternals {
   tidy<T extends tf.TensorContainer>(nameOrFn: string | (() => T), fn?: () => T): T;
 }
 
+/** Scope name of tfjs-core's fused conv2d op, whose tape node carries its customGrad gradient. */
+const FUSED_CONV_SCOPE = /^fusedConv2d(__op)?$/;
+let skipConvInput = false;
+
+/**
+ * True while the frugal backward pass runs the gradient of a fused conv2d whose input needs no
+ * gradient: the project's Conv2DBackpropInput kernel then returns zeros without computing them.
+ */
+export function convInputGradientUnneeded(): boolean {
+  return skipConvInput;
+}
+
 /** The nodes on a path from some x to y, each with only the inputs that depend on an x. */
 function pathNodes(tape: TapeNode[], xs: tf.Tensor[], y: tf.Tensor): { node: TapeNode; inputs: Record<string, tf.Tensor> }[] {
   const fromX = new Set(xs.map((x) => x.id));
@@ -78,7 +90,15 @@ function frugalGradients(this: EngineInternals, original: EngineInternals['gradi
       const { node, inputs } = nodes[i];
       if (node.gradient == null) throw new Error(`Cannot compute gradient: gradient function not found for ${node.kernelName}.`);
       const dys = node.outputs.map((o) => acc.get(o.id) ?? null);
-      const inputGradients = node.gradient(dys);
+      // A fused convolution's gradient (tfjs-core customGrad: inputs '0' = x, '1' = filter) computes dx
+      // eagerly; when x needs none (a model's first convolution) the Conv2DBackpropInput kernel skips it.
+      skipConvInput = FUSED_CONV_SCOPE.test(node.kernelName) && !('0' in inputs);
+      let inputGradients: Record<string, () => tf.Tensor>;
+      try {
+        inputGradients = node.gradient(dys);
+      } finally {
+        skipConvInput = false;
+      }
       for (const [name, x] of Object.entries(inputs)) {
         if (!(name in inputGradients)) throw new Error(`Cannot backprop through input ${name}. Available gradients found: ${Object.keys(inputGradients)}.`);
         const dx = this.tidy(() => inputGradients[name]());

@@ -30,7 +30,9 @@ export interface KernelExports {
   conv2d_forward(x: number, w: number, y: number, ...geomAndWork: number[]): void;
   conv2d_backprop_filter(x: number, dy: number, dw: number, ...geomAndWork: number[]): void;
   conv2d_backprop_input(dy: number, w: number, dx: number, ...geomAndWork: number[]): void;
-  depthwise_backprop_input(dy: number, w: number, dx: number, multiplier: number, ...geom: number[]): void;
+  depthwise_work_floats(cols: number, KH: number, KW: number): number;
+  depthwise_forward(x: number, w: number, y: number, ...geomAndWork: number[]): void;
+  depthwise_backprop_input(dy: number, w: number, dx: number, multiplier: number, ...geomAndWork: number[]): void;
   depthwise_backprop_filter(x: number, dy: number, dw: number, multiplier: number, ...geom: number[]): void;
   adam_update(x: number, m: number, v: number, g: number, n: number, lr: number, b1: number, b2: number, eps: number,
     c1: number, c2: number): void;
@@ -44,6 +46,8 @@ export interface KernelExports {
   hard_swish_backward(x: number, dy: number, dx: number, n: number): void;
   max_pool_backprop(x: number, dy: number, dx: number, ...geom: number[]): void;
   bias_activation(y: number, bias: number, rows: number, C: number, act: number): void;
+  fill_f32(p: number, n: number, value: number): void;
+  pad_f32(x: number, y: number, rank: number, meta: number, value: number): void;
   adam_torch_update(x: number, m: number, v: number, g: number, n: number, b1: number, omb1: number, b2: number, omb2: number,
     bc2: number, eps: number, step: number, l2: number, useL2: number, decay: number, useDecay: number): void;
 }

@@ -13,8 +13,9 @@ import { trainingKernels } from './trainingKernels';
 
 /**
  * Parses `SIAMESE_WASM_FUSED` (`on`, the default, or `off`): whether the step-level kernels (fused batch
- * norm and hard swish, copy-free Identity, MaxPoolGrad, inner-axis Sum/Mean) are registered too. `off`
- * exists to measure their effect in the same run.
+ * norm and hard swish, copy-free Identity, MaxPoolGrad, inner-axis Sum/Mean, forward
+ * convolutions, depthwise forward, PadV2) are registered too. `off` exists to measure their effect in the
+ * same run.
  */
 export function parseFusedChoice(value: string | undefined): boolean {
   const v = (value ?? '').trim().toLowerCase();

@@ -4,23 +4,27 @@
  * tfjs-backend-wasm 4.22:
  * - BatchMatMul (replaces XNNPACK's, whose transposed products run at ~2 GFLOP/s), any transposes;
  * - Conv2DBackpropFilter (missing), Conv2DBackpropInput (replaces a slow one): im2col / col2im
- *   blocks and the packed SGEMM; both honour an optional `dilations` attribute;
+ *   blocks and the packed SGEMM (the filter gradient of a first convolution on 1-4 channels: a direct
+ *   loop); both honour an optional `dilations` attribute. The input gradient of a fused convolution whose
+ *   input needs none (a model's first layer) is skipped (see frugalGradients.ts);
  * - DepthwiseConv2dNativeBackpropFilter / BackpropInput (missing): direct SIMD loops, any channel
- *   multiplier (1 and 2 vectorised), strides, dilations;
+ *   multiplier (1: sums held in registers, 16 channels at a time; 2 vectorised), strides, dilations;
  * - Tile (replaces one that copies element by element; batch-norm gradients tile whole activations),
  *   Sum and Mean over leading axes (replace ones that transpose NHWC first; batch norm reduces over
  *   N, H, W) and, with the fused set, over inner axes (H, W: global pooling, squeeze-excite):
  *   block copies and blocked column sums;
  * - with the fused set (default; `SIAMESE_WASM_FUSED=off` leaves it out, for A/B measurements):
  *   Identity without a copy, MaxPoolGrad (SIMD first-maximum scatter), Slice by block copies, and the
- *   forward Conv2D / FusedConv2D (bias, relu, relu6) through im2col and the packed SGEMM, and
- *   _FusedMatMul (Dense) on the same SGEMM with no cached packed copy of the weights. The fused batch-norm and
+ *   forward Conv2D / FusedConv2D (bias, relu, relu6) through im2col and the packed SGEMM,
+ *   _FusedMatMul (Dense) on the same SGEMM with no cached packed copy of the weights, the forward
+ *   DepthwiseConv2dNative (multiplier 1) and PadV2 by block copies. The fused batch-norm and
  *   hard-swish ops are in fusedOps.ts.
  *
  * @see notebooks/00-environment.ipynb
  */
 import * as tf from '@tensorflow/tfjs';
 import { convSpec } from './convGeometry';
+import { convInputGradientUnneeded } from './frugalGradients';
 import { kernelModuleFor, type KernelModule, type KernelVariant } from './kernelModule';
 import { offsetOf, wasmBackend, type WasmBackendInternals } from './wasmBackendAccess';
 
@@ -176,6 +180,12 @@ function conv2dBackpropInput(variant: KernelVariant): TrainingKernel {
       sameShape('Conv2DBackpropInput', 'dy', dy.shape, info.outShape);
       const out = be.makeOutput([...attrs.inputShape], 'float32');
       if (size(attrs.inputShape) === 0) return out;
+      if (convInputGradientUnneeded()) {
+        // A fused convolution's gradient function asks for dx although its input needs no gradient (a
+        // model's first convolution, on the images): zeros stand in, nobody reads them.
+        km.exports.fill_f32(offsetOf(be, out), size(attrs.inputShape), 0);
+        return out;
+      }
       const work = km.scratch(km.exports.conv_work_floats(info.filterHeight * info.filterWidth * info.inChannels));
       km.exports.conv2d_backprop_input(offsetOf(be, dy), offsetOf(be, filter), offsetOf(be, out), ...geometry, work);
       return out;
@@ -219,7 +229,7 @@ function depthwiseBackpropInput(variant: KernelVariant): TrainingKernel {
       const out = be.makeOutput([...attrs.inputShape], 'float32');
       if (size(attrs.inputShape) === 0) return out;
       km.exports.depthwise_backprop_input(offsetOf(be, dy), offsetOf(be, filter), offsetOf(be, out), filter.shape[3],
-        ...geometry);
+        ...geometry, km.scratch(km.exports.depthwise_work_floats(info.inWidth, info.filterHeight, info.filterWidth)));
       return out;
     },
   };
@@ -389,9 +399,100 @@ function slice(): TrainingKernel {
 }
 
 /**
+ * DepthwiseConv2dNative forward with channel multiplier 1 (MobileNet's), NHWC float32, any stride,
+ * padding and dilation: register-held sums over the taps, 16 channels at a time (2-3x XNNPACK's speed
+ * in tfjs-wasm on MobileNetV3's shapes); other multipliers go to the built-in.
+ */
+function depthwiseForward(variant: KernelVariant): TrainingKernel {
+  return {
+    kernelName: tf.DepthwiseConv2dNative,
+    kernelFunc(args, fallback) {
+      const { x, filter } = args.inputs as { x: tf.TensorInfo; filter: tf.TensorInfo };
+      const attrs = args.attrs as unknown as ConvBackpropAttrs;
+      const nhwc = attrs.dataFormat === undefined || attrs.dataFormat === 'NHWC' || attrs.dataFormat === 'channelsLast';
+      const ok = nhwc && x.dtype === 'float32' && filter.dtype === 'float32' && filter.shape[3] === 1;
+      if (!ok) {
+        if (fallback === null) throw new Error(`lib/backend/kernels DepthwiseConv2dNative: unsupported case (filter [${filter.shape}], ${attrs.dataFormat})`);
+        return fallback(args) as tf.TensorInfo;
+      }
+      const { be, km } = moduleOf(args.backend, variant);
+      const { info, geometry } = convSpec(x.shape, filter.shape, attrs.strides, attrs.dilations ?? 1, attrs.pad,
+        attrs.dimRoundingMode, true);
+      const out = be.makeOutput([...info.outShape], 'float32');
+      if (size(info.outShape) === 0) return out;
+      km.exports.depthwise_forward(offsetOf(be, x), offsetOf(be, filter), offsetOf(be, out), ...geometry,
+        km.scratch(km.exports.depthwise_work_floats(info.outWidth, info.filterHeight, info.filterWidth)));
+      return out;
+    },
+  };
+}
+
+/**
+ * src/kernels.c pad_f32's meta block in scratch: axes with no padding merge into the axis before them
+ * (an [N,H,W,C] tensor padded on H and W becomes [N,H,W*C] with W's padding times C), so the innermost
+ * copy is a whole image row, not C floats.
+ */
+function padMeta(km: KernelModule, shape: readonly number[], before: readonly number[], after: readonly number[]): { meta: number; rank: number } {
+  const s: number[] = [], b: number[] = [], a: number[] = [];
+  shape.forEach((d, i) => {
+    if (i > 0 && before[i] === 0 && after[i] === 0) {
+      const k = s.length - 1;
+      s[k] *= d; b[k] *= d; a[k] *= d;
+    } else {
+      s.push(d); b.push(before[i]); a.push(after[i]);
+    }
+  });
+  const rank = s.length;
+  const meta = km.scratch(5 * rank);
+  const ints = new Int32Array(km.backend.wasm.asm.memory.buffer, meta, 5 * rank);
+  for (let d = rank - 1, xs = 1, ys = 1; d >= 0; --d) {
+    ints[d] = s[d];
+    ints[rank + d] = b[d];
+    ints[2 * rank + d] = a[d];
+    ints[3 * rank + d] = xs;
+    ints[4 * rank + d] = ys;
+    xs *= s[d];
+    ys *= s[d] + b[d] + a[d];
+  }
+  return { meta, rank };
+}
+
+/**
+ * PadV2 (constant padding) of float32 by block fills and copies (the zero padding before MobileNet's
+ * stride-2 convolutions, the images included; tfjs-wasm's copies element by element). Negative or
+ * non-float32 cases go to the built-in.
+ */
+function padV2(variant: KernelVariant): TrainingKernel {
+  return {
+    kernelName: tf.PadV2,
+    kernelFunc(args, fallback) {
+      const { x } = args.inputs as { x: tf.TensorInfo };
+      const { paddings, constantValue } = args.attrs as unknown as { paddings: [number, number][]; constantValue: number };
+      const ok = x.dtype === 'float32' && x.shape.length > 0 && paddings.length === x.shape.length &&
+        paddings.every(([p, q]) => Number.isInteger(p) && Number.isInteger(q) && p >= 0 && q >= 0);
+      if (!ok) {
+        if (fallback === null) throw new Error(`lib/backend/kernels PadV2: unsupported case (paddings ${JSON.stringify(paddings)}, ${x.dtype})`);
+        return fallback(args) as tf.TensorInfo;
+      }
+      const { be, km } = moduleOf(args.backend, variant);
+      const outShape = x.shape.map((d, i) => d + paddings[i][0] + paddings[i][1]);
+      const out = be.makeOutput(outShape, 'float32');
+      if (size(outShape) === 0) return out;
+      if (size(x.shape) === 0) {
+        km.exports.fill_f32(offsetOf(be, out), size(outShape), constantValue);
+        return out;
+      }
+      const { meta, rank } = padMeta(km, x.shape, paddings.map((p) => p[0]), paddings.map((p) => p[1]));
+      km.exports.pad_f32(offsetOf(be, x), offsetOf(be, out), rank, meta, constantValue);
+      return out;
+    },
+  };
+}
+
+/**
  * Conv2D and FusedConv2D forward (bias, linear / relu / relu6) through im2col blocks and the packed
  * SGEMM, which runs 1.3-1.5x XNNPACK's speed in tfjs-wasm where the reduction is long; few input
- * channels or short reductions, other activations, PReLU weights and NCHW go to the built-in.
+ * channels (< 8), other activations, PReLU weights and NCHW go to the built-in.
  */
 function conv2dForward(kernelName: string, variant: KernelVariant): TrainingKernel {
   return {
@@ -407,11 +508,12 @@ function conv2dForward(kernelName: string, variant: KernelVariant): TrainingKern
         if (fallback === null) throw new Error(`lib/backend/kernels ${kernelName}: unsupported case (activation ${attrs.activation})`);
         return fallback(args) as tf.TensorInfo;
       }
-      // Measured on this machine kind (same run, GFLOP/s, XNNPACK / ours): 5x5x3 -> 16: 19 / 13, 1x1 16 -> 72:
-      // 10-19 / 9.5, 1x1 96 -> 576: 22 / 29, 5x5x64 -> 128: 31 / 46. So few input channels or a short
-      // reduction stay with XNNPACK.
-      const C = x!.shape[3], kk = filter!.shape[0] * filter!.shape[1] * filter!.shape[2];
-      if ((C < 8 || kk < 32) && fallback !== null) return fallback(args) as tf.TensorInfo;
+      // Measured on this machine kind (same run, GFLOP/s, XNNPACK / ours): 5x5x3 -> 16: 19 / 13; re-measured
+      // with bench/conv-kernels.ts (MobileNetV3 at 224 px, 2026-11-25): 1x1 16 -> 72: 10 / 39, 1x1 24 -> 96:
+      // 19 / 40, 1x1 96 -> 576: 26 / 50. So only few input channels (im2col copies 1-7 floats per tap) stay
+      // with XNNPACK.
+      const C = x!.shape[3];
+      if (C < 8 && fallback !== null) return fallback(args) as tf.TensorInfo;
       const { be, km } = moduleOf(args.backend, variant);
       const { info, geometry } = convSpec(x!.shape, filter!.shape, attrs.strides, attrs.dilations ?? 1, attrs.pad,
         attrs.dimRoundingMode, false);
@@ -440,5 +542,6 @@ export function trainingKernels(variant: KernelVariant, fused = true): TrainingK
     leadingReduction(tf.Sum, false, variant, fused),
     leadingReduction(tf.Mean, true, variant, fused),
   ];
-  return fused ? [...base, identity(), maxPoolGrad(variant), slice(), conv2dForward(tf.Conv2D, variant), conv2dForward(tf.FusedConv2D, variant), fusedMatMul(variant)] : base;
+  return fused ? [...base, identity(), maxPoolGrad(variant), slice(), conv2dForward(tf.Conv2D, variant), conv2dForward(tf.FusedConv2D, variant),
+    fusedMatMul(variant), depthwiseForward(variant), padV2(variant)] : base;
 }

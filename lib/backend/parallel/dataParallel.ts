@@ -103,12 +103,16 @@ export class DataParallel {
       this.weights.set(v.dataSync() as Float32Array, off);
       off += sizes[i];
     });
+    // Only the helper's half is read out (a 224 px batch is 19 MB), and its buffer is moved, not cloned.
+    // wasm's dataSync returns a fresh copy; other backends may return their own storage, so copy it first.
+    const fresh = tf.getBackend() === 'wasm';
     const halves = inputs.map((t) => {
       const n = t.shape[0] / 2;
-      const rest = t.shape.slice(1);
-      const all = t.dataSync();
-      const per = all.length / t.shape[0];
-      return { shape: [n, ...rest], dtype: t.dtype, values: all.slice(n * per) as Float32Array | Int32Array };
+      const half = tf.slice(t, n);
+      const data = half.dataSync() as Float32Array | Int32Array;
+      const values = fresh ? data : data.slice();
+      half.dispose();
+      return { shape: half.shape, dtype: t.dtype, values };
     });
     const reply = new Promise<{ loss: number }>((resolve, reject) => {
       const onError = (e: Error) => reject(e);
@@ -119,7 +123,7 @@ export class DataParallel {
       });
       this.worker.once('error', onError);
     });
-    this.worker.postMessage({ kind: 'step', inputs: halves } satisfies ToHelper);
+    this.worker.postMessage({ kind: 'step', inputs: halves } satisfies ToHelper, halves.map((h) => h.values.buffer as ArrayBuffer));
     // This thread's half, while the helper works on the other.
     const mine = tf.tidy(() => {
       const firstHalves = inputs.map((t) => tf.slice(t, 0, t.shape[0] / 2));
