@@ -230,6 +230,13 @@ async function main(): Promise<void> {
         if (res !== null && typeof row.pairs_per_s === 'number') {
           row[key.replace('pytorch', 'our_over_pytorch')] = row.pairs_per_s / (res.pairs_per_s as number);
         }
+        // The same ratio for each multi-worker run (DataParallel), e.g. our_2_workers_over_pytorch.
+        for (const w of workerCounts.filter((n) => n > 1)) {
+          const ours = row[`workers_${w}`] as { pairs_per_s?: number } | undefined;
+          if (res !== null && typeof ours?.pairs_per_s === 'number') {
+            row[key.replace('pytorch', `our_${w}_workers_over_pytorch`)] = ours.pairs_per_s / (res.pairs_per_s as number);
+          }
+        }
       }
     } else {
       row.pytorch = 'not measured (no /usr/bin/python3 with torch); reference (PyTorch 1.13, 2 threads, this machine kind): ' +
