@@ -57,9 +57,9 @@ function escapeXml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
-/** Shortens `text` to about `maxWidth` pixels at `fontSize` (an average glyph is ~0.6 em wide). */
+/** Shortens `text` to about `maxWidth` pixels at `fontSize` (an average glyph of a sans font is ~0.62 em wide). */
 function fit(text: string, maxWidth: number, fontSize: number): string {
-  const maxChars = Math.max(1, Math.floor(maxWidth / (fontSize * 0.6)));
+  const maxChars = Math.max(1, Math.floor(maxWidth / (fontSize * 0.62)));
   return text.length <= maxChars ? text : `${text.slice(0, Math.max(1, maxChars - 1))}…`;
 }
 
@@ -116,7 +116,7 @@ export async function imageGrid(rows: readonly GridRow[], options: GridOptions =
       const left = titleW + gap + c * (size + gap);
       composites.push({ input: await cellPng(cell, size, options.pixelated ?? false), left, top });
       if (cell.border) svg.push(`<rect x="${left + 1.5}" y="${top + 1.5}" width="${size - 3}" height="${size - 3}" fill="none" stroke="${escapeXml(cell.border)}" stroke-width="3"/>`);
-      if (cell.label) text(left + size / 2, top + size + Math.round(font * 1.15), fit(cell.label, size + gap, font), 'middle');
+      if (cell.label) text(left + size / 2, top + size + Math.round(font * 1.15), fit(cell.label, size, font), 'middle');
     }
   }
   if (svg.length) composites.push({ input: Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">${svg.join('')}</svg>`), left: 0, top: 0 });
