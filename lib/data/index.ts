@@ -18,7 +18,7 @@ export {
 } from './pairs';
 export type { PairIssue, ReadPairsOptions, OfficialPairFile } from './pairs';
 export {
-  makeSplit, makeView1Split, makeView2FoldSplit, view2PairList, samplePairs, resolveSplitConfig, checkLeakage, assertNoLeakage, splitPairList,
+  makeSplit, makeView1Split, makeView2FoldSplit, view2PairList, view2ValidationFold, samplePairs, resolveSplitConfig, checkLeakage, assertNoLeakage, splitPairList,
   formatSplit, saveSplit, loadSplit, DEFAULT_SPLIT, SPLIT_PRESETS, SPLIT_NAMES,
 } from './split';
 export type { Split, SplitConfig, SplitConfigInput, SplitName, LeakageReport } from './split';

@@ -345,32 +345,13 @@ export async function makeView1Split(dataset: Dataset, rng: Rng, valFraction = 0
   };
   const devTrain = find('pairsDevTrain').pairs;
   const devTest = find('pairsDevTest').pairs;
-  const trainPeople = [...new Set(devTrain.flatMap((p) => [p.a.person, p.b.person]))].sort();
+  const trainPeople = pairPeople(devTrain);
   const valPeople = new Set(rng.fork('people').sample(trainPeople, Math.max(1, Math.round(trainPeople.length * valFraction))));
   const inVal = (p: Pair) => valPeople.has(p.a.person) && valPeople.has(p.b.person);
   const inTrain = (p: Pair) => !valPeople.has(p.a.person) && !valPeople.has(p.b.person);
   const pairs = { train: devTrain.filter(inTrain), val: devTrain.filter(inVal), test: [...devTest] };
-  const people = {
-    train: trainPeople.filter((p) => !valPeople.has(p)),
-    val: [...valPeople].sort(),
-    test: [...new Set(devTest.flatMap((p) => [p.a.person, p.b.person]))].sort(),
-  };
-  const total = trainPeople.length + people.test.length;
-  const split: Split = {
-    format: 'siamese-split/1',
-    seed: rng.key,
-    config: {
-      preset: 'view1',
-      peopleFractions: { train: people.train.length / total, val: people.val.length / total, test: people.test.length / total },
-      numPairs: { train: pairs.train.length, val: pairs.val.length, test: pairs.test.length },
-      sameFraction: 0.5,
-    },
-    dataset: { root: dataset.root, numPeople: dataset.numPeople, numImages: dataset.numImages },
-    people,
-    pairs,
-  };
-  assertNoLeakage(split);
-  return split;
+  const people = { train: trainPeople.filter((p) => !valPeople.has(p)), val: [...valPeople].sort(), test: pairPeople(devTest) };
+  return pairFileSplit(dataset, 'view1', rng.key, people, pairs);
 }
 
 /**
@@ -386,17 +367,38 @@ export async function makeView2FoldSplit(dataset: Dataset, fold: number): Promis
   const list = await view2PairList(dataset);
   const ids = [...new Set(list.folds)].sort((a, b) => a - b);
   if (!Number.isInteger(fold) || !ids.includes(fold)) throw new RangeError(`View 2 fold must be one of ${ids.join(', ')} (0-based) in ${list.name}, got ${JSON.stringify(fold)}`);
-  const valFold = ids[(ids.indexOf(fold) + 1) % ids.length];
+  const valFold = view2ValidationFold(list.folds, fold);
   const pick = (keep: (f: number) => boolean): Pair[] => list.pairs.filter((_, k) => keep(list.folds[k]));
   const pairs = { train: pick((f) => f !== fold && f !== valFold), val: pick((f) => f === valFold), test: pick((f) => f === fold) };
-  const peopleOf = (ps: readonly Pair[]): string[] => [...new Set(ps.flatMap((p) => [p.a.person, p.b.person]))].sort();
-  const people = { train: peopleOf(pairs.train), val: peopleOf(pairs.val), test: peopleOf(pairs.test) };
+  const people = { train: pairPeople(pairs.train), val: pairPeople(pairs.val), test: pairPeople(pairs.test) };
+  return pairFileSplit(dataset, 'view2', `view2/fold${fold}`, people, pairs);
+}
+
+/**
+ * The fold that validates a network tested on `fold`: the next fold id in order (wrapping around), so that
+ * the split that trains it and the evaluation that calibrates its threshold agree.
+ */
+export function view2ValidationFold(folds: readonly number[], fold: number): number {
+  const ids = [...new Set(folds)].sort((a, b) => a - b);
+  return ids[(ids.indexOf(fold) + 1) % ids.length];
+}
+
+/** The people of `pairs`, sorted. */
+function pairPeople(pairs: readonly Pair[]): string[] {
+  return [...new Set(pairs.flatMap((p) => [p.a.person, p.b.person]))].sort();
+}
+
+/**
+ * A split whose pairs come from pair files (View 1, a View 2 fold) rather than sampling: its config records
+ * the people fractions and pair counts it ended up with, and it is leak-checked like every split.
+ */
+function pairFileSplit(dataset: Dataset, preset: string, seed: string, people: Split['people'], pairs: Split['pairs']): Split {
   const total = people.train.length + people.val.length + people.test.length;
   const split: Split = {
     format: 'siamese-split/1',
-    seed: `view2/fold${fold}`,
+    seed,
     config: {
-      preset: 'view2',
+      preset,
       peopleFractions: { train: people.train.length / total, val: people.val.length / total, test: people.test.length / total },
       numPairs: { train: pairs.train.length, val: pairs.val.length, test: pairs.test.length },
       sameFraction: 0.5,

@@ -10,7 +10,7 @@
  * @see notebooks/06-test-evaluation.ipynb
  */
 import { openData } from '../data/resolve';
-import { view2PairList } from '../data/split';
+import { view2PairList, view2ValidationFold } from '../data/split';
 import { accuracyAt, assertNoFoldLeakage, auc, crossValidateWith, summarizeFolds, type CrossValidation, type FoldSummary } from '../eval';
 import { siameseOutput } from '../models/siamese';
 import { readRunPredictions, readRunResult, resolveExperiment, runDir, runExperiment, type ExperimentInput, type RunOptions } from './experiment';
@@ -86,7 +86,7 @@ export async function trainPerFold(input: ExperimentInput, options: PerFoldOptio
     const result = await runExperiment(foldExperiment(input, fold, dir), { log, progress: options.progress, runsDir: options.runsDir, opened });
     const preds = readRunPredictions(result.dir);
     if (!preds?.model.val) throw new Error(`${result.dir}: predictions.json has no validation values (a run from before they were kept); rerun it with force`);
-    const valFold = ids[(ids.indexOf(fold) + 1) % ids.length];
+    const valFold = view2ValidationFold(list.folds, fold);
     const calibrateOn = list.folds.flatMap((f, i) => (f === valFold ? [i] : []));
     const testY = test.map((i) => isSame[i]);
     const dirn = { higherIsCloser: preds.model.higherIsCloser };
