@@ -14,7 +14,7 @@
  * @see notebooks/08-applications.ipynb
  */
 import type { Direction } from '../eval/scored';
-import { EUCLIDEAN, type Metric } from './retrieval';
+import { EUCLIDEAN, pairwiseValues, type Metric } from './metric';
 
 export type Linkage = 'average' | 'complete';
 
@@ -94,15 +94,6 @@ export function agglomerative(values: readonly (readonly number[])[], dir: Direc
   const labels = new Array<number>(n).fill(-1);
   clusters.forEach((c, id) => c.forEach((i) => { labels[i] = id; }));
   return { labels, clusters };
-}
-
-/** Pairwise values of embeddings under `metric` (0 on the diagonal). */
-export function pairwiseValues(embeddings: readonly (readonly number[])[], metric: Metric = EUCLIDEAN): number[][] {
-  const n = embeddings.length;
-  const out = Array.from({ length: n }, () => new Array<number>(n).fill(0));
-  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) out[i][j] = out[j][i] = metric.compare(embeddings[i], embeddings[j]);
-  if (metric.higherIsCloser) for (let i = 0; i < n; i++) out[i][i] = metric.compare(embeddings[i], embeddings[i]);
-  return out;
 }
 
 /** Clusters embeddings with `metric` (the model's verification distance) at `options.threshold`. */

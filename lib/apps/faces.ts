@@ -22,7 +22,8 @@ import type { FaceEmbedder } from '../models/pretrained/face-embedder';
 import { siamese } from '../models/siamese';
 import { readRunResult, resolveExperiment, runDir, type ExperimentConfig, type ExperimentResult } from '../train/experiment';
 import { EXPERIMENT_PRESETS, experimentPreset } from '../train/presets';
-import { GalleryIndex, metricOf } from './retrieval';
+import { metricOf } from './metric';
+import { GalleryIndex } from './retrieval';
 
 /** The models search and clustering accept: face-api (photos) or a trained preset with a finished run. */
 export function faceModelNames(): string[] {

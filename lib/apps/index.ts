@@ -7,11 +7,11 @@
  */
 export { pca, umap, project2d } from './projection';
 export type { PcaResult, UmapOptions, ProjectionMethod } from './projection';
-export {
-  EUCLIDEAN, COSINE, metricOf, rankOrder, firstHitRank, rankKAccuracy, averagePrecision, meanAveragePrecision, retrievalScores, GalleryIndex,
-} from './retrieval';
-export type { Metric, RetrievalScores, GalleryEntry, SearchHit } from './retrieval';
-export { agglomerative, pairwiseValues, clusterEmbeddings, purity, pairwiseScores, clusterScores } from './clustering';
+export { EUCLIDEAN, COSINE, metricOf, pairwiseValues } from './metric';
+export type { Metric } from './metric';
+export { rankOrder, firstHitRank, rankKAccuracy, averagePrecision, meanAveragePrecision, retrievalScores, GalleryIndex } from './retrieval';
+export type { RetrievalScores, GalleryEntry, SearchHit } from './retrieval';
+export { agglomerative, clusterEmbeddings, purity, pairwiseScores, clusterScores } from './clustering';
 export type { Linkage, ClusterOptions, Clustering, PairwiseScores } from './clustering';
 export {
   faceModelNames, openFaceModel, readFaceFolder, embedFaces, runSplit, fitThresholdOnPairs, untrainedEmbedder, embedPeople, indexGalleryFolder, indexDataset, descriptorsOf,

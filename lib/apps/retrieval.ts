@@ -19,45 +19,7 @@
  * @see notebooks/08-applications.ipynb
  */
 import type { Direction } from '../eval/scored';
-import { euclideanDistance, type FaceEmbedder } from '../models/pretrained/face-embedder';
-
-/** How two embeddings are compared: a value and which way it points. */
-export interface Metric extends Direction {
-  readonly name: string;
-  compare(a: ArrayLike<number>, b: ArrayLike<number>): number;
-}
-
-/** Euclidean distance (smaller = more alike): what every model of the project verifies with. */
-export const EUCLIDEAN: Metric = Object.freeze({
-  name: 'euclidean',
-  higherIsCloser: false,
-  compare(a: ArrayLike<number>, b: ArrayLike<number>): number {
-    let s = 0;
-    for (let i = 0; i < a.length; i++) s += (a[i] - b[i]) ** 2;
-    return Math.sqrt(s);
-  },
-});
-
-/** Cosine similarity (larger = more alike). */
-export const COSINE: Metric = Object.freeze({
-  name: 'cosine',
-  higherIsCloser: true,
-  compare(a: ArrayLike<number>, b: ArrayLike<number>): number {
-    let ab = 0, aa = 0, bb = 0;
-    for (let i = 0; i < a.length; i++) {
-      ab += a[i] * b[i];
-      aa += a[i] * a[i];
-      bb += b[i] * b[i];
-    }
-    return aa === 0 || bb === 0 ? 0 : ab / Math.sqrt(aa * bb);
-  },
-});
-
-/** The metric an embedder verifies with: Euclidean for the project's models, else its own `compare`. */
-export function metricOf(embedder: Pick<FaceEmbedder, 'name' | 'compare' | 'higherIsCloser'>): Metric {
-  if (embedder.compare === euclideanDistance) return EUCLIDEAN;
-  return { name: embedder.name, higherIsCloser: embedder.higherIsCloser, compare: (a, b) => embedder.compare(Array.from(a), Array.from(b)) };
-}
+import { EUCLIDEAN, pairwiseValues, type Metric } from './metric';
 
 /**
  * Indices of `values` from closest to farthest (smallest distance or largest score first); ties keep index
@@ -120,8 +82,7 @@ export interface RetrievalScores {
 export function retrievalScores(embeddings: readonly (readonly number[])[], persons: readonly string[], metric: Metric = EUCLIDEAN, ks: readonly number[] = [1, 5]): RetrievalScores {
   if (embeddings.length !== persons.length) throw new RangeError(`retrievalScores: ${embeddings.length} embeddings but ${persons.length} labels`);
   const n = embeddings.length;
-  const values = Array.from({ length: n }, () => new Array<number>(n).fill(0));
-  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) values[i][j] = values[j][i] = metric.compare(embeddings[i], embeddings[j]);
+  const values = pairwiseValues(embeddings, metric);
   const count = new Map<string, number>();
   for (const p of persons) count.set(p, (count.get(p) ?? 0) + 1);
   const perQuery: { index: number; firstRank: number; ap: number }[] = [];

@@ -30,7 +30,7 @@ export interface FaceEmbedder {
  * Euclidean distance between two plain vectors of the same length.
  * @see notebooks/04-model-construction.ipynb
  */
-export function euclideanDistance(a: readonly number[], b: readonly number[]): number {
+export function euclideanDistance(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) throw new RangeError(`embeddings differ in length: ${a.length} and ${b.length}`);
   let s = 0;
   for (let i = 0; i < a.length; i++) s += (a[i] - b[i]) ** 2;
