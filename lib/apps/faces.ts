@@ -92,22 +92,19 @@ export interface EmbeddedFolderFace extends FolderFace {
 }
 
 /**
- * Prepares and embeds each photo with `verifier` (detect + align, or as given with `aligned`). Photos that
- * cannot be read or have no face are kept out of `embedded` and listed in `skipped` with the reason; the
- * others are still embedded.
+ * Prepares and embeds each photo with `verifier` (detect + align, or as given with `aligned`; in batches, as
+ * `siamese verify`'s folder mode does). Photos that cannot be read or have no face are kept out of `embedded`
+ * and listed in `skipped` with the reason; the others are still embedded.
  */
 export async function embedFaces(verifier: Verifier, faces: readonly FolderFace[]): Promise<{ embedded: EmbeddedFolderFace[]; skipped: string[] }> {
   const embedded: EmbeddedFolderFace[] = [];
   const skipped: string[] = [];
-  for (const f of faces) {
-    try {
-      const e = await verifier.embedFile(f.path);
-      if (!e.embedding) skipped.push(`${f.path}: ${e.note}${verifier.aligned ? '' : ' (use --aligned if the images are already face crops)'}`);
-      else embedded.push({ ...f, embedding: e.embedding, crop: e.crop as EmbeddedFolderFace['crop'], note: e.note });
-    } catch (err) {
-      skipped.push(`${f.path}: ${(err as Error).message}`);
-    }
-  }
+  (await verifier.embedEach(faces.map((f) => f.path))).forEach((r, i) => {
+    const f = faces[i];
+    if (r.status === 'rejected') skipped.push(`${f.path}: ${(r.reason as Error).message}`);
+    else if (!r.value.embedding) skipped.push(`${f.path}: ${r.value.note}${verifier.aligned ? '' : ' (use --aligned if the images are already face crops)'}`);
+    else embedded.push({ ...f, embedding: r.value.embedding, crop: r.value.crop as EmbeddedFolderFace['crop'], note: r.value.note });
+  });
   return { embedded, skipped };
 }
 

@@ -159,6 +159,16 @@ export class Verifier {
     return settled.map((r) => (r as PromiseFulfilledResult<EmbeddedFace>).value);
   }
 
+  /**
+   * Prepares and embeds many photos, {@link FOLDER_BATCH} at a time (decoding overlaps and the embedder gets
+   * batches, without holding every photo in memory); each photo's failure is kept beside the others' results.
+   */
+  async embedEach(files: readonly string[]): Promise<PromiseSettledResult<EmbeddedFace>[]> {
+    const out: PromiseSettledResult<EmbeddedFace>[] = [];
+    for (let i = 0; i < files.length; i += FOLDER_BATCH) out.push(...await this.embedSettled(files.slice(i, i + FOLDER_BATCH)));
+    return out;
+  }
+
   /** {@link embedFiles}, with each photo's failure kept beside the others' results. */
   private async embedSettled(files: readonly string[]): Promise<PromiseSettledResult<EmbeddedFace>[]> {
     const todo = [...new Set(files.filter((f) => !this.cache.has(f)))];
@@ -217,15 +227,10 @@ export class Verifier {
   async verifyAll(items: readonly { person: string; path: string }[]): Promise<{ rows: FolderRow[]; problems: string[] }> {
     const problems: string[] = [];
     const ok: { person: string; path: string }[] = [];
-    // a few photos at a time: decoding overlaps and the embedder gets batches, without holding every photo in memory
-    for (let i = 0; i < items.length; i += FOLDER_BATCH) {
-      const chunk = items.slice(i, i + FOLDER_BATCH);
-      const settled = await this.embedSettled(chunk.map((it) => it.path));
-      settled.forEach((r, k) => {
-        if (r.status === 'fulfilled') ok.push(chunk[k]);
-        else problems.push(`${chunk[k].path}: ${(r.reason as Error).message}`);
-      });
-    }
+    (await this.embedEach(items.map((it) => it.path))).forEach((r, k) => {
+      if (r.status === 'fulfilled') ok.push(items[k]);
+      else problems.push(`${items[k].path}: ${(r.reason as Error).message}`);
+    });
     const rows: FolderRow[] = [];
     for (let i = 0; i < ok.length; i++) {
       for (let j = i + 1; j < ok.length; j++) {
