@@ -187,6 +187,7 @@ async function view2(kind: Kind, options: EvaluateOptions, lfw: string, runsDir:
     let values: number[], isSame: IsSame[], folds: number[];
     let description: string;
     let outside: boolean;
+    let descriptors: Map<string, EmbeddingRecord> | null = null;
     if (kind.name === 'raw-pixels') {
       const embedder = rawPixelsEmbedder();
       log(`raw-pixels: embedding ${pairImages(list.pairs).length} View 2 images of ${dataset.root}`);
@@ -197,7 +198,8 @@ async function view2(kind: Kind, options: EvaluateOptions, lfw: string, runsDir:
     } else {
       const file = options.descriptors ?? faceApiDescriptorFile();
       if (!fs.existsSync(file)) throw new Error(`no face-api descriptors at ${file}: compute them once with \`LFW_DIR=${lfw} npx tsx bench/lfw-face-api.ts --variants square\` (detect, align, describe every LFW pair image; about 25 min on two cores, resumable)`);
-      const p = pairValues(list, readEmbeddingCache(file), 'square', euclideanDistance);
+      descriptors = readEmbeddingCache(file);
+      const p = pairValues(list, descriptors, 'square', euclideanDistance);
       if (p.missing.length) throw new Error(`${file} lacks descriptors for ${p.missing.length} View 2 pairs (first: pair ${p.missing[0] + 1}); complete it with \`LFW_DIR=${lfw} npx tsx bench/lfw-face-api.ts --variants square\` (resumable)`);
       ({ values, isSame, folds } = p);
       description = 'dlib ResNet face descriptor from @vladmandic/face-api (detected, aligned, 150 px crops; trained on outside data)';
@@ -205,7 +207,7 @@ async function view2(kind: Kind, options: EvaluateOptions, lfw: string, runsDir:
     }
     const dir = { higherIsCloser: false };
     if (kind.name === 'face-api+head') {
-      const records = readEmbeddingCache(options.descriptors ?? faceApiDescriptorFile());
+      const records = descriptors!;  // read above: face-api+head uses face-api's descriptors
       const ab = list.pairs.map((pr) => [records.get(refKey(pr.a))!.square, records.get(refKey(pr.b))!.square] as [number[], number[]]);
       const aucs: number[] = [];
       const cv = await crossValidateWith(isSame, folds, ({ train, test }) => {
