@@ -7,6 +7,7 @@ import { Command } from 'commander';
 import * as dataCommand from './commands/data';
 import * as envCommand from './commands/env';
 import * as evalCommand from './commands/eval';
+import * as labCommand from './commands/lab';
 import * as notebooksCommand from './commands/notebooks';
 import * as startCommand from './commands/start';
 import * as trainCommand from './commands/train';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   envCommand.register(program);
   dataCommand.register(program);
   notebooksCommand.register(program);
+  labCommand.register(program);
   trainCommand.register(program);
   startCommand.register(program);
   verifyCommand.register(program);

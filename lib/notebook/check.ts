@@ -1,6 +1,7 @@
 /**
  * The notebook checker (STYLE.md §8-9): every notebook opens with a markdown header (title, goal,
- * prerequisites and a time budget of at most 2 minutes warm), ends with Summary and Exercises, is committed without outputs, and keeps code cells thin:
+ * prerequisites and a time budget of at most 2 minutes warm), ends with Summary and Exercises, is committed without outputs,
+ * has a unique id on every cell (nbformat 4.5), and keeps code cells thin:
  * at most 15 lines and no function or class definitions, except a cell tagged `from-scratch` that ends by
  * asserting its result equals the lib function's.
  */
@@ -27,6 +28,14 @@ export function checkNotebook(nb: Notebook, file: string): NotebookProblem[] {
   const name = path.basename(file);
   if (!/^\d\d-[a-z0-9]+(-[a-z0-9]+)*\.ipynb$/.test(name)) add(0, `name "${name}" is not NN-kebab-title.ipynb`);
   if ((nb.metadata.kernelspec as { name?: string } | undefined)?.name !== 'tslab') add(0, 'kernelspec is not tslab');
+  if (nb.nbformat !== 4 || nb.nbformat_minor < 5) add(0, `nbformat ${nb.nbformat}.${nb.nbformat_minor}: cell ids need 4.5`);
+  const ids = new Set<string>();
+  nb.cells.forEach((cell, i) => {
+    const id = (cell as { id?: unknown }).id;
+    if (typeof id !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(id)) add(i + 1, 'has no valid cell id (nbformat 4.5: 1-64 letters, digits, - or _)');
+    else if (ids.has(id)) add(i + 1, `repeats the cell id "${id}"`);
+    else ids.add(id);
+  });
   const first = nb.cells[0];
   if (!first || first.cell_type !== 'markdown') {
     add(1, 'the first cell must be markdown with the title, goal and prerequisites');

@@ -10,4 +10,6 @@ export type { ExecutedNotebook, NotebookFailure } from './execute';
 export { renderNotebookHtml } from './html';
 export { jupyterUnavailableReason, jupyterPython, writeKernelSpec, executeWithJupyter } from './jupyter';
 export { runNotebooks, listNotebooks } from './run';
+export { findJupyterFrontEnd, formatLabPlan, installHelp, launchLab, planLab } from './lab';
+export type { JupyterFrontEnd, LabOptions, LabPlan } from './lab';
 export type { NotebookRunSummary, RunNotebooksOptions } from './run';

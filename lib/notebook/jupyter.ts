@@ -68,11 +68,18 @@ export interface JupyterRun {
   readonly log: string;
 }
 
-/** Executes `file` with nbclient and the tslab kernel, writing the executed notebook to `outFile`. */
-export function executeWithJupyter(file: string, outFile: string, timeoutPerCellS = 600): JupyterRun {
+/**
+ * Executes `file` with nbclient and the tslab kernel, writing the executed notebook to `outFile`. The kernel
+ * spec is the one in `jupyterPath` when given (e.g. the one `siamese lab` wrote: the README's route), else
+ * one written now to artifacts/jupyter.
+ */
+export function executeWithJupyter(file: string, outFile: string, timeoutPerCellS = 600, jupyterPath?: string): JupyterRun {
   const py = jupyterPython();
   if (py === null) throw new Error(`cannot execute ${file} through Jupyter: ${jupyterUnavailableReason()}`);
-  const jupyterPath = writeKernelSpec();
+  if (jupyterPath !== undefined && !fs.existsSync(path.join(jupyterPath, 'kernels', 'tslab', 'kernel.json'))) {
+    throw new Error(`no kernel spec in ${jupyterPath}/kernels/tslab: run \`npm run lab -- --no-start\` first`);
+  }
+  jupyterPath ??= writeKernelSpec();
   fs.mkdirSync(path.dirname(outFile), { recursive: true });
   const started = performance.now();
   const r = childProcess.spawnSync(py, ['-c', RUNNER, path.resolve(file), outFile, String(timeoutPerCellS), path.dirname(path.resolve(file))], {

@@ -7,7 +7,7 @@
  */
 import type * as Dfd from 'danfojs-node';
 import type { PlotSpec } from '../viz/plot';
-import { runExperiment, type ExperimentInput, type ExperimentResult, type RunOptions } from './experiment';
+import { resolveExperiment, runExperiment, type ExperimentInput, type ExperimentResult, type RunOptions } from './experiment';
 import type { OptimizerConfig } from './optimizer';
 import type { ScheduleConfig } from './schedule';
 import type { LossConfig } from './trainer';
@@ -34,20 +34,29 @@ function label(r: ExperimentResult): string {
   return `${c.optimizer.name}/${c.schedule.name}/${c.loss.name}`;
 }
 
-/** Runs every combination of `axes` over `base`, one after the other. */
-export async function runGrid(base: ExperimentInput, axes: GridAxes, options: RunOptions = {}): Promise<GridResult> {
+/** Every combination of `axes` over `base`, each named after what it trains with (defaults included). */
+export function gridRuns(base: ExperimentInput, axes: GridAxes): ExperimentInput[] {
   const optimizers = axes.optimizer ?? [base.optimizer ?? {}];
   const schedules = axes.schedule ?? [base.schedule ?? {}];
   const losses = axes.loss ?? [{ loss: base.loss ?? { name: 'contrastive', margin: 1 }, head: base.head }];
-  const results: ExperimentResult[] = [];
+  const runs: ExperimentInput[] = [];
   for (const optimizer of optimizers) {
     for (const schedule of schedules) {
       for (const { loss, head } of losses) {
-        const name = `${base.name ?? 'grid'}-${optimizer.name ?? 'adam'}-${schedule.name ?? 'constant'}-${loss.name}`;
-        results.push(await runExperiment({ ...base, name, optimizer: { ...base.optimizer, ...optimizer }, schedule: { ...base.schedule, ...schedule }, loss, head }, options));
+        const input: ExperimentInput = { ...base, optimizer: { ...base.optimizer, ...optimizer }, schedule: { ...base.schedule, ...schedule }, loss, head };
+        // an unset schedule trains with the default's, so the name says that one, not "constant"
+        const resolved = resolveExperiment(input);
+        runs.push({ ...input, name: `${base.name ?? 'grid'}-${resolved.optimizer.name}-${resolved.schedule.name}-${resolved.loss.name}` });
       }
     }
   }
+  return runs;
+}
+
+/** Runs every combination of `axes` over `base`, one after the other. */
+export async function runGrid(base: ExperimentInput, axes: GridAxes, options: RunOptions = {}): Promise<GridResult> {
+  const results: ExperimentResult[] = [];
+  for (const run of gridRuns(base, axes)) results.push(await runExperiment(run, options));
   const rows = results.map((r) => ({
     run: label(r), 'test accuracy': r.test.accuracy, 'CI low': r.test.accuracyCi[0], 'CI high': r.test.accuracyCi[1], 'test AUC': r.test.auc,
     'best val AUC': Math.max(...r.history.map((h) => h.valAuc ?? 0)), epochs: r.history.length, minutes: r.trainSeconds / 60,

@@ -12,7 +12,7 @@ export { ProgressBar, formatDuration } from './progress';
 export { runExperiment, loadOrTrain, resolveExperiment, readRunResult, readRunPredictions, runPredictions, experimentSplit, runDir, DEFAULT_EXPERIMENT } from './experiment';
 export type { ExperimentConfig, ExperimentInput, ExperimentResult, RunOptions, TestResult, TestPredictions } from './experiment';
 export { EXPERIMENT_PRESETS, experimentPreset } from './presets';
-export { runGrid } from './grid';
+export { gridRuns, runGrid } from './grid';
 export type { GridAxes, GridResult } from './grid';
 export { trainHead, resolveHead, DEFAULT_HEAD } from './head';
 export type { HeadConfig, HeadPairs, HeadLayer, TrainedHead } from './head';

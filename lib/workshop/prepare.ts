@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { environmentReport, formatBackendInfo } from '../backend';
 import { openData } from '../data';
-import { listNotebooks, notebookBudget, readNotebook, runNotebooks, type NotebookBudget, type NotebookRunSummary } from '../notebook';
+import { findJupyterFrontEnd, installHelp, listNotebooks, notebookBudget, readNotebook, runNotebooks, writeKernelSpec, type NotebookBudget, type NotebookRunSummary } from '../notebook';
 import { artifactsDir, projectRoot, writeFileAtomic } from '../util';
 
 export interface PrepareWorkshopOptions {
@@ -42,9 +42,11 @@ export interface WorkshopReport {
   readonly machine: string;
   readonly backend: string;
   readonly data: string;
+  /** The Jupyter front end `npm run lab` will start (e.g. "JupyterLab 4.2.5"), or null when there is none. */
+  readonly jupyter: string | null;
   readonly notebooks: readonly PreparedNotebook[];
   readonly totalSeconds: number;
-  /** Every notebook ran and kept within its budget. */
+  /** Every notebook ran and kept within its budget, and `npm run lab` has a front end to start. */
   readonly ok: boolean;
   /** The executed notebooks and their HTML (the warm run's when checked). */
   readonly outDir: string;
@@ -66,6 +68,12 @@ export async function prepareWorkshop(options: PrepareWorkshopOptions = {}): Pro
   const env = await environmentReport({ quiet: true });
   log(`== environment\n${formatBackendInfo(env.backend)}\nnode ${env.node}, ${env.cpu} (${env.cores} cores), ${env.memoryGiB} GiB`);
   if (process.env.LFW_DIR) log('LFW_DIR is set: the notebooks will prepare their LFW variants. A class on the built-in data should unset it.');
+
+  log('== Jupyter (what `npm run lab` starts)');
+  writeKernelSpec();
+  const frontEnd = findJupyterFrontEnd();
+  const jupyter = frontEnd ? `${frontEnd.name} ${frontEnd.version}` : null;
+  log(frontEnd ? `${jupyter} (${frontEnd.command.join(' ')}); TypeScript kernel registered in artifacts/jupyter` : `MISSING: ${installHelp()}`);
 
   log('== data');
   const { data, dataset } = await openData({ log: null });
@@ -100,9 +108,10 @@ export async function prepareWorkshop(options: PrepareWorkshopOptions = {}): Pro
     machine: `${env.cpu}, ${env.cores} cores, ${env.memoryGiB} GiB, node ${env.node}`,
     backend: env.backend.name,
     data: dataLine,
+    jupyter,
     notebooks,
     totalSeconds: (performance.now() - started) / 1000,
-    ok: notebooks.every((n) => n.withinBudget),
+    ok: jupyter !== null && notebooks.every((n) => n.withinBudget),
     outDir: check ? outDir : path.join(outDir, 'first-run'),
   };
   fs.mkdirSync(outDir, { recursive: true });
@@ -126,9 +135,11 @@ export function formatWorkshopReport(report: WorkshopReport): string {
     line(head), ...rows.map(line),
     '',
     `data: ${report.data}`,
+    `Jupyter: ${report.jupyter ?? 'none found: students cannot open the notebooks with `npm run lab`; install one (see above)'}`,
     `total ${(report.totalSeconds / 60).toFixed(1)} min on ${report.machine}, backend ${report.backend}`,
     `executed notebooks and HTML: ${path.relative(projectRoot(), report.outDir) || '.'}`,
-    report.ok ? 'ready: every notebook fits its budget with the caches warm.'
-      : 'NOT READY: a notebook is over its budget on this machine (close other programs, or plan more time for it).',
+    report.ok ? 'ready: every notebook fits its budget with the caches warm, and `npm run lab` opens them.'
+      : report.jupyter === null ? 'NOT READY: no Jupyter front end for `npm run lab`.'
+        : 'NOT READY: a notebook is over its budget on this machine (close other programs, or plan more time for it).',
   ].join('\n');
 }

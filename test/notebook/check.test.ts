@@ -6,8 +6,8 @@ import {
 
 function notebook(cells: Array<[('markdown' | 'code'), string, string[]?]>): Notebook {
   return {
-    cells: cells.map(([cell_type, source, tags]) => ({
-      cell_type, source, metadata: tags ? { tags } : {}, ...(cell_type === 'code' ? { outputs: [], execution_count: null } : {}),
+    cells: cells.map(([cell_type, source, tags], i) => ({
+      cell_type, id: `c${i}`, source, metadata: tags ? { tags } : {}, ...(cell_type === 'code' ? { outputs: [], execution_count: null } : {}),
     })),
     metadata: { ...TSLAB_METADATA }, nbformat: 4, nbformat_minor: 5,
   };
@@ -29,6 +29,18 @@ test('missing header, summary and exercises are each reported', () => {
   assert.match(messages, /no "## Exercises"/);
   const noGoal = notebook([['markdown', '# Title only'], ['markdown', ENDING]]);
   assert.match(formatProblems(checkNotebook(noGoal, '99-test.ipynb')), /99-test.ipynb, cell 1: the header cell has no "Goal:" line/);
+});
+
+test('cells without a valid, unique id (nbformat 4.5) are rejected', () => {
+  const nb = notebook([['markdown', HEADER], ['code', 'console.log(1)'], ['code', 'console.log(2)'], ['markdown', ENDING]]);
+  delete nb.cells[1].id;
+  nb.cells[2].id = 'c0';
+  nb.cells[3].id = 'has space';
+  const text = formatProblems(checkNotebook(nb, '99-test.ipynb'));
+  assert.match(text, /cell 2: has no valid cell id/);
+  assert.match(text, /cell 3: repeats the cell id "c0"/);
+  assert.match(text, /cell 4: has no valid cell id/);
+  assert.match(formatProblems(checkNotebook({ ...notebook([['markdown', HEADER], ['markdown', ENDING]]), nbformat_minor: 4 }, '99-test.ipynb')), /nbformat 4\.4: cell ids need 4\.5/);
 });
 
 test('committed outputs are rejected', () => {

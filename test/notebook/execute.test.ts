@@ -1,8 +1,10 @@
 // Notebook tier: every notebook executes top to bottom on the default data, each in a fresh process, within
 // the time budget its header states (a notebook that fills caches on its first run is run a second time, warm,
-// against the workshop budget); notebook 00 also runs through the real Jupyter protocol.
+// against the workshop budget); then every notebook runs again through the real Jupyter protocol, with the
+// kernel spec the README's `npm run lab` writes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -67,20 +69,38 @@ test('a type error is reported with its cell, before anything runs', async () =>
   assert.match(r.failure?.error ?? '', /not assignable to type 'number'/);
 });
 
-test('notebook 00 executes through the real Jupyter protocol (nbclient + the tslab kernel)', { timeout: 10 * 60_000 }, (t) => {
+// The README's route, as written: `npm run lab` registers the kernel (here with --no-start, which stops
+// before starting the server), then every notebook runs through the real Jupyter protocol (nbclient talks
+// to the kernel over ZeroMQ exactly as JupyterLab does) with that kernel spec. The caches are warm by now.
+test('README route: every notebook executes through Jupyter with the kernel spec `npm run lab` writes', { timeout: 30 * 60_000 }, async (t) => {
   const why = jupyterUnavailableReason();
   if (why) {
     t.skip(`Jupyter is not available: ${why}`);
     return;
   }
-  const [file] = listNotebooks(['00']);
-  const out = path.join(outDir, '00-jupyter.ipynb');
-  const r = executeWithJupyter(file, out);
-  assert.ok(r.ok, r.log);
-  const nb = readNotebook(out);
-  const kinds = outputsOf(nb);
-  assert.ok(!kinds.includes('error'), 'no cell errored');
-  assert.ok(kinds.includes('image/png'), 'the sharp image was displayed');
-  assert.ok(kinds.includes('application/vnd.plotly.v1+json') && kinds.includes('text/html'), 'the Plotly chart was displayed');
-  assert.match(JSON.stringify(nb.cells), /backend: (wasm|cpu|tfjs-node|tfjs-node-gpu)/);
+  const root = path.resolve(__dirname, '..', '..');
+  const jupyterPath = path.join(root, 'artifacts', 'jupyter');
+  fs.rmSync(path.join(jupyterPath, 'kernels', 'tslab'), { recursive: true, force: true });
+  const lab = spawnSync('npm', ['run', '--silent', 'lab', '--', '--no-start'], { cwd: root, encoding: 'utf8' });
+  assert.ok([0, 2].includes(lab.status ?? -1), `npm run lab failed: ${lab.stdout}${lab.stderr}`);
+  assert.match(lab.stdout, /registered in artifacts\/jupyter\/kernels\/tslab\/kernel\.json/);
+  const spec = JSON.parse(fs.readFileSync(path.join(jupyterPath, 'kernels', 'tslab', 'kernel.json'), 'utf8')) as { argv: string[] };
+  assert.ok(path.isAbsolute(spec.argv[0]) && path.isAbsolute(spec.argv[1]), 'the kernel spec needs no PATH');
+  for (const file of listNotebooks()) {
+    const name = path.basename(file, '.ipynb');
+    await t.test(name, () => {
+      const out = path.join(outDir, `${name}-jupyter.ipynb`);
+      const r = executeWithJupyter(file, out, 600, jupyterPath);
+      assert.ok(r.ok, r.log);
+      const nb = readNotebook(out);
+      const kinds = outputsOf(nb);
+      assert.ok(!kinds.includes('error'), 'no cell errored');
+      assert.ok(nb.cells.filter((c) => c.cell_type === 'code').every((c) => typeof c.execution_count === 'number'), 'every code cell ran');
+      if (name.startsWith('00')) {
+        assert.ok(kinds.includes('image/png'), 'the sharp image was displayed');
+        assert.ok(kinds.includes('application/vnd.plotly.v1+json') && kinds.includes('text/html'), 'the Plotly chart was displayed');
+        assert.match(JSON.stringify(nb.cells), /backend: (wasm|cpu|tfjs-node|tfjs-node-gpu)/);
+      }
+    });
+  }
 });

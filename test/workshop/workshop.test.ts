@@ -42,7 +42,7 @@ test("the project's own lockfile yields sharp's native packages for every platfo
 
 test('the prepare report flags a notebook over budget and says the machine is not ready', () => {
   const report: WorkshopReport = {
-    date: '2026-11-24T00:00:00Z', machine: 'test machine', backend: 'wasm', data: 'synthetic', totalSeconds: 200, ok: false,
+    date: '2026-11-24T00:00:00Z', machine: 'test machine', backend: 'wasm', data: 'synthetic', jupyter: 'JupyterLab 4.2.5', totalSeconds: 200, ok: false,
     outDir: path.join(projectRoot(), 'artifacts', 'workshop'),
     notebooks: [
       { name: '00-environment', budget: { warmSeconds: 60, firstRunSeconds: 60 }, firstRunSeconds: 12.3, warmSeconds: 11.9, withinBudget: true },
@@ -54,4 +54,8 @@ test('the prepare report flags a notebook over budget and says the machine is no
   assert.match(text, /05-training-runs\s+300\.0 s\s+130\.2 s\s+2 min \(first 6\)\s+OVER BUDGET/);
   assert.match(text, /NOT READY/);
   assert.match(text, /artifacts\/workshop/);
+  assert.match(text, /Jupyter: JupyterLab 4\.2\.5/);
+  const noJupyter = formatWorkshopReport({ ...report, jupyter: null, notebooks: [report.notebooks[0]] });
+  assert.match(noJupyter, /Jupyter: none found/);
+  assert.match(noJupyter, /NOT READY: no Jupyter front end for `npm run lab`/);
 });
