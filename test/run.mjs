@@ -18,7 +18,7 @@ function walk(dir) {
 }
 
 let files = walk(join(root, 'test')).sort();
-if (unitOnly) files = files.filter((f) => !f.endsWith('.slow.test.ts') && !f.includes('/test/notebook/execute'));
+if (unitOnly) files = files.filter((f) => !f.endsWith('.slow.test.ts') && !f.includes('/test/notebook/execute') && !f.includes('/test/notebook/rich-output'));
 if (filters.length) files = files.filter((f) => filters.some((x) => f.includes(x)));
 if (files.length === 0) {
   console.error(`no test files match ${filters.join(' ')}`);

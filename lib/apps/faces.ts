@@ -9,6 +9,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Dataset, IMAGE_EXTENSIONS, refKey } from '../data/dataset';
+import { openData } from '../data/resolve';
 import { loadSplit, type Split } from '../data/split';
 import type { ImageRef, Pair } from '../data/types';
 import { embedDataset, pairImages } from '../eval/embed-dataset';
@@ -43,9 +44,11 @@ export async function openFaceModel(model: string, options: Omit<VerifierOptions
   if (config.head !== 'euclidean') {
     throw new Error(`model mismatch: ${model} compares pairs with a ${config.head} head, not a Euclidean distance between embeddings; search and clustering need a distance model (e.g. default)`);
   }
-  const dir = runDir(config, options.runsDir);
+  // the preset's run on the data it trains on now (the run key names the data: LFW_DIR, --dir, LFW, synthetic)
+  const { dataset } = await openData({ dir: config.data.dir ?? undefined, log: null, cache: null });
+  const dir = await runDir(config, dataset, options.runsDir);
   const result = readRunResult(dir);
-  if (!result) throw new Error(`model ${model}: no finished training run in ${dir}; train it first with \`siamese train --preset ${model}\``);
+  if (!result) throw new Error(`model ${model}: no finished training run on the data at ${dataset.root} (expected in ${dir}); train it first with \`siamese train --preset ${model}\``);
   if (!options.aligned) {
     throw new Error(`model mismatch: ${model} was trained on aligned face crops (${result.data.source} data), not on photos; pass --aligned with crops like those (e.g. the synthetic faces), or use --model face-api for photos`);
   }
@@ -71,7 +74,7 @@ export interface FolderFace {
 export async function readFaceFolder(dir: string): Promise<{ faces: FolderFace[]; problems: string[] }> {
   const abs = path.resolve(dir);
   if (!fs.existsSync(abs) || !fs.statSync(abs).isDirectory()) throw new Error(`${abs}: no such folder`);
-  const ds = await Dataset.open(abs, { cache: null });
+  const ds = await Dataset.open(abs, { cache: null, allowEmpty: true });
   const loose = fs.readdirSync(abs, { withFileTypes: true })
     .filter((e) => e.isFile() && !e.name.startsWith('.') && IMAGE_EXTENSIONS.includes(path.extname(e.name).toLowerCase()))
     .map((e) => e.name).sort();
@@ -94,18 +97,23 @@ export interface EmbeddedFolderFace extends FolderFace {
 /**
  * Prepares and embeds each photo with `verifier` (detect + align, or as given with `aligned`; in batches, as
  * `siamese verify`'s folder mode does). Photos that cannot be read or have no face are kept out of `embedded`
- * and listed in `skipped` with the reason; the others are still embedded.
+ * and listed in `skipped` with the reason; the others are still embedded. `warnings` lists what may make a
+ * photo's placement unreliable (e.g. it was transparent), each naming the file.
  */
-export async function embedFaces(verifier: Verifier, faces: readonly FolderFace[]): Promise<{ embedded: EmbeddedFolderFace[]; skipped: string[] }> {
+export async function embedFaces(verifier: Verifier, faces: readonly FolderFace[]): Promise<{ embedded: EmbeddedFolderFace[]; skipped: string[]; warnings: string[] }> {
   const embedded: EmbeddedFolderFace[] = [];
   const skipped: string[] = [];
+  const warnings: string[] = [];
   (await verifier.embedEach(faces.map((f) => f.path))).forEach((r, i) => {
     const f = faces[i];
     if (r.status === 'rejected') skipped.push(`${f.path}: ${(r.reason as Error).message}`);
     else if (!r.value.embedding) skipped.push(`${f.path}: ${r.value.note}${verifier.aligned ? '' : ' (use --aligned if the images are already face crops)'}`);
-    else embedded.push({ ...f, embedding: r.value.embedding, crop: r.value.crop as EmbeddedFolderFace['crop'], note: r.value.note });
+    else {
+      embedded.push({ ...f, embedding: r.value.embedding, crop: r.value.crop as EmbeddedFolderFace['crop'], note: r.value.note });
+      warnings.push(...r.value.warnings);
+    }
   });
-  return { embedded, skipped };
+  return { embedded, skipped, warnings };
 }
 
 /** The person-disjoint split a run trained with (its saved split.json). */
@@ -151,10 +159,11 @@ export async function embedPeople(dataset: Dataset, people: readonly string[], e
 
 /**
  * The gallery of `dir` (`dir/<person>/*.jpg`) embedded by `verifier` and indexed with its metric. Photos
- * without a face or unreadable are listed in `skipped`, not indexed. Throws naming the folder when it is
- * missing, holds no identity folders, or no photo in it gave a face.
+ * without a face or unreadable are listed in `skipped`, not indexed; `warnings` names indexed photos whose
+ * place may be unreliable (e.g. transparent ones). Throws naming the folder when it is missing, holds no
+ * identity folders, or no photo in it gave a face.
  */
-export async function indexGalleryFolder(verifier: Verifier, dir: string): Promise<{ index: GalleryIndex; skipped: string[] }> {
+export async function indexGalleryFolder(verifier: Verifier, dir: string): Promise<{ index: GalleryIndex; skipped: string[]; warnings: string[] }> {
   const abs = path.resolve(dir);
   if (!fs.existsSync(abs) || !fs.statSync(abs).isDirectory()) throw new Error(`gallery ${abs}: no such folder`);
   const { faces, problems } = await readFaceFolder(abs).catch((err: Error) => {
@@ -162,11 +171,11 @@ export async function indexGalleryFolder(verifier: Verifier, dir: string): Promi
   });
   const labelled = faces.filter((f) => f.person !== null);
   if (labelled.length === 0) throw new Error(`gallery ${abs} has no identity folders: put each person's photos in ${abs}/<person>/`);
-  const { embedded, skipped } = await embedFaces(verifier, labelled);
+  const { embedded, skipped, warnings } = await embedFaces(verifier, labelled);
   const loose = faces.filter((f) => f.person === null).map((f) => `${f.path}: not in an identity folder; ignored`);
   if (embedded.length === 0) throw new Error(`gallery ${abs}: no face found in any of its ${labelled.length} images:\n  ${skipped.join('\n  ')}`);
   const entries = embedded.map((f) => ({ person: f.person!, file: f.path, embedding: f.embedding! }));
-  return { index: new GalleryIndex(entries, verifier.embedder.name, metricOf(verifier.embedder)), skipped: [...problems, ...loose, ...skipped] };
+  return { index: new GalleryIndex(entries, verifier.embedder.name, metricOf(verifier.embedder)), skipped: [...problems, ...loose, ...skipped], warnings };
 }
 
 /** A gallery of dataset images (`Person/file` keys) embedded by `embedder`. */

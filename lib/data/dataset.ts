@@ -6,7 +6,9 @@
  *
  * Opening a dataset scans the folders once. Anything odd (an empty person folder, a name that is not
  * UTF-8, a non-image file, a link pointing outside the root) is recorded in `problems` and skipped, so the
- * rest of the dataset stays usable; `{strict: true}` makes any problem an error listing all of them.
+ * rest of the dataset stays usable; `{strict: true}` makes any problem an error listing all of them. A
+ * folder with no person folders holding images is refused, saying what is missing (unless `allowEmpty`)
+ * ({@link checkDatasetFolder} does the same check, by names only, for a folder that must be complete).
  *
  * @see notebooks/01-lfw-analysis.ipynb
  */
@@ -41,6 +43,11 @@ export interface OpenDatasetOptions {
   readonly strict?: boolean;
   /** Pixel limit per image (decompression-bomb guard). */
   readonly maxPixels?: number;
+  /**
+   * Accept a folder with no person folders holding images (default false: refused, saying what is
+   * missing). For callers that also take loose photos (the face apps) and check emptiness themselves.
+   */
+  readonly allowEmpty?: boolean;
 }
 
 /** Thrown by a strict open, or when the root itself is unusable; lists every problem. */
@@ -85,6 +92,83 @@ function isInside(root: string, p: string): boolean {
   return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
 
+/** What a dataset folder holds at a glance (names only, nothing decoded): see {@link inspectDatasetFolder}. */
+export interface DatasetFolderCheck {
+  readonly root: string;
+  /** Person folders with at least one image, and their images. */
+  readonly people: number;
+  readonly images: number;
+  /** Person folders (not hidden) without any image file, sorted. */
+  readonly emptyPeople: readonly string[];
+  /** Files directly in the root (not people), sorted. */
+  readonly looseFiles: readonly string[];
+}
+
+const list5 = (names: readonly string[], suffix = ''): string =>
+  `${names.slice(0, 5).map((n) => `${n}${suffix}`).join(', ')}${names.length > 5 ? `, ... (${names.length - 5} more)` : ''}`;
+
+/**
+ * Why a dataset folder is not usable, or null when it is: empty, no person folders, no images in any, and
+ * with `complete` (a folder that should hold a whole dataset, e.g. a downloaded LFW) also person folders
+ * without images or fewer people / images than `expect`.
+ */
+export function datasetFolderProblem(check: DatasetFolderCheck, options: { complete?: boolean; expect?: { people: number; images: number } } = {}): string | null {
+  const { root, people, images, emptyPeople, looseFiles } = check;
+  const layout = `${root}/<Person>/<image>`;
+  if (people === 0) {
+    if (emptyPeople.length > 0) return `dataset folder ${root} has ${emptyPeople.length} person folder${emptyPeople.length === 1 ? '' : 's'} but no images in any of them (${list5(emptyPeople, '/')}); expected ${layout}`;
+    if (looseFiles.length > 0) return `dataset folder ${root} has no person folders (only ${looseFiles.length} file${looseFiles.length === 1 ? '' : 's'}, e.g. ${looseFiles[0]}); expected ${layout}`;
+    return `dataset folder ${root} is empty (expected person folders with images: ${layout})`;
+  }
+  if (!options.complete) return null;
+  if (emptyPeople.length > 0) return `dataset folder ${root} is incomplete: ${emptyPeople.length} of ${people + emptyPeople.length} person folders have no images (${list5(emptyPeople, '/')})`;
+  const want = options.expect;
+  if (want && (people < want.people || images < want.images)) return `dataset folder ${root} is incomplete: ${people} of ${want.people} people, ${images} of ${want.images} images`;
+  return null;
+}
+
+/**
+ * Lists a dataset folder's person folders and counts their image files (by extension; nothing is decoded).
+ * Throws a {@link DatasetError} when `root` does not exist or is not a folder.
+ *
+ * @see notebooks/01-lfw-analysis.ipynb
+ */
+export async function inspectDatasetFolder(root: string): Promise<DatasetFolderCheck> {
+  const abs = path.resolve(root);
+  const st = await fs.stat(abs).catch((err: NodeJS.ErrnoException) => {
+    throw new DatasetError(abs, [], err.code === 'ENOENT' ? `dataset folder ${abs} does not exist` : `dataset folder ${abs} is not readable (${err.code ?? err.message})`);
+  });
+  if (!st.isDirectory()) throw new DatasetError(abs, [], `dataset folder ${abs} is not a folder`);
+  let people = 0, images = 0;
+  const emptyPeople: string[] = [], looseFiles: string[] = [];
+  for (const e of (await fs.readdir(abs, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    if (e.name.startsWith('.')) continue;
+    const full = path.join(abs, e.name);
+    const isDir = e.isDirectory() || (e.isSymbolicLink() && (await fs.stat(full).then((t) => t.isDirectory(), () => false)));
+    if (!isDir) {
+      looseFiles.push(e.name);
+      continue;
+    }
+    const n = (await fs.readdir(full).catch(() => [] as string[])).filter((f) => !f.startsWith('.') && IMAGE_EXTENSIONS.includes(path.extname(f).toLowerCase())).length;
+    if (n === 0) emptyPeople.push(e.name);
+    else { people++; images += n; }
+  }
+  return { root: abs, people, images, emptyPeople, looseFiles };
+}
+
+/**
+ * {@link inspectDatasetFolder}, then refuses (a {@link DatasetError} saying what is missing) a folder that
+ * {@link datasetFolderProblem} finds unusable.
+ *
+ * @see notebooks/01-lfw-analysis.ipynb
+ */
+export async function checkDatasetFolder(root: string, options: { complete?: boolean; expect?: { people: number; images: number } } = {}): Promise<DatasetFolderCheck> {
+  const check = await inspectDatasetFolder(root);
+  const problem = datasetFolderProblem(check, options);
+  if (problem) throw new DatasetError(check.root, [], problem);
+  return check;
+}
+
 /** A dataset of people and their images. Create with {@link Dataset.open}. */
 export class Dataset {
   /** The absolute root folder. */
@@ -124,6 +208,7 @@ export class Dataset {
     }
     const problems: DatasetProblem[] = [];
     const byPerson = new Map<string, string[]>();
+    const emptyPeople: string[] = [], looseFiles: string[] = [];
     const list = async (dir: string): Promise<Dirent<Buffer>[]> =>
       (await fs.readdir(dir, { withFileTypes: true, encoding: 'buffer' })).sort((x, y) => Buffer.compare(x.name, y.name));
     // Follows a symlink, allowing it only when its target stays inside the root.
@@ -154,7 +239,10 @@ export class Dataset {
         continue;
       }
       const full = path.join(abs, name);
-      if ((await kindOf(full, entry, name)) !== 'dir') continue; // loose files at the root are not people
+      if ((await kindOf(full, entry, name)) !== 'dir') { // loose files at the root are not people
+        looseFiles.push(name);
+        continue;
+      }
       const images: string[] = [];
       for (const child of await list(full)) {
         const childName = decodeName(child.name);
@@ -172,9 +260,14 @@ export class Dataset {
           else problems.push({ path: rel, reason: `not an image file (extension "${path.extname(childName)}"); ignored` });
         }
       }
-      if (images.length === 0) problems.push({ path: name, reason: 'empty person folder (no images); skipped' });
-      else byPerson.set(name, images);
+      if (images.length === 0) {
+        problems.push({ path: name, reason: 'empty person folder (no images); skipped' });
+        emptyPeople.push(name);
+      } else byPerson.set(name, images);
     }
+    // A dataset with nobody in it is refused, saying what is missing (issue 14: never "0 people" silently).
+    const empty = options.allowEmpty ? null : datasetFolderProblem({ root: abs, people: byPerson.size, images: 0, emptyPeople, looseFiles });
+    if (empty) throw new DatasetError(abs, problems, empty);
     if (options.strict && problems.length > 0) throw new DatasetError(abs, problems);
     return new Dataset(abs, byPerson, problems, options);
   }

@@ -3,16 +3,18 @@
  *
  * - Sources: the figshare mirrors scikit-learn uses, each with its SHA-256 (see ../shared LFW.md), and the
  *   deep-funneled archive from the UMass site, which has no published checksum: that download is reported
- *   as unverified and its SHA-256 is printed and written next to the archive (`<archive>.sha256`), and
- *   later runs check against that record (trust on first use).
+ *   as unverified and its SHA-256 is printed and, once the archive has unpacked into a complete dataset,
+ *   written next to it (`<archive>.sha256`); later runs check against that record (trust on first use). A
+ *   wrong or truncated archive never becomes the record.
  * - Transfer: to `<archive>.part`, resumed with an HTTP Range request after an interruption (within one
  *   run, with retries, and across runs), redirects followed, connect/idle timeouts; the archive gets its
  *   final name only after its checksum matched (atomic rename), so a partial file is never trusted.
  * - Progress: a live bar on a terminal (bytes, %, rate, ETA), a line every 10 % otherwise.
- * - Cache: an extracted folder is reused without touching the network; an archive already in place (or
- *   given with `archive`) is verified and unpacked without downloading.
- * - Extraction: {@link extractTarGz} (no absolute paths, no `..`, no links out, no devices or FIFOs),
- *   into a temporary folder renamed into place.
+ * - Cache: an extracted folder is reused without touching the network, if it is a complete dataset (an
+ *   empty or partial folder is refused, saying what is missing); an archive already in place (or given
+ *   with `archive`) is verified and unpacked without downloading.
+ * - Extraction: {@link extractTarGz} (files and folders only: no links, devices, absolute paths or `..`),
+ *   into a temporary folder that is checked to be a complete dataset, then renamed into place.
  * - Offline: the error says which file to fetch by hand, from where, and where to put it.
  *
  * @see notebooks/01-lfw-analysis.ipynb
@@ -23,6 +25,7 @@ import * as fs from 'node:fs/promises';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import * as path from 'node:path';
+import { checkDatasetFolder, DatasetError } from './dataset';
 import { dataHome } from './paths';
 import { extractTarGz } from './tar';
 
@@ -37,12 +40,17 @@ export interface ArchiveSource {
   readonly folder: string;
   /** Rough size for messages, e.g. `~180 MB`. */
   readonly approxSize?: string;
+  /** How many people (folders with images) and images a complete copy holds; fewer is refused as partial. */
+  readonly expect?: { readonly people: number; readonly images: number };
 }
 
 /** LFW's image variants. */
 export type LfwVariant = 'original' | 'funneled' | 'deepfunneled';
 
 export const LFW_VARIANTS: readonly LfwVariant[] = ['original', 'funneled', 'deepfunneled'];
+
+/** Every LFW variant holds the same 13,233 images of 5,749 people. */
+const LFW_COUNTS = { people: 5749, images: 13233 };
 
 /**
  * Where each LFW variant comes from (figshare mirrors with checksums; deep-funneled from UMass, unverified).
@@ -55,6 +63,7 @@ export const LFW_ARCHIVES: Readonly<Record<LfwVariant, ArchiveSource>> = Object.
     url: 'https://ndownloader.figshare.com/files/5976018',
     sha256: '055f7d9c632d7370e6fb4afc7468d40f970c34a80d4c6f50ffec63f5a8d536c0',
     folder: 'lfw',
+    expect: LFW_COUNTS,
     approxSize: '~180 MB',
   },
   funneled: {
@@ -62,6 +71,7 @@ export const LFW_ARCHIVES: Readonly<Record<LfwVariant, ArchiveSource>> = Object.
     url: 'https://ndownloader.figshare.com/files/5976015',
     sha256: 'b47c8422c8cded889dc5a13418c4bc2abbda121092b3533a83306f90d900100a',
     folder: 'lfw_funneled',
+    expect: LFW_COUNTS,
     approxSize: '~230 MB',
   },
   deepfunneled: {
@@ -69,6 +79,7 @@ export const LFW_ARCHIVES: Readonly<Record<LfwVariant, ArchiveSource>> = Object.
     url: 'http://vis-www.cs.umass.edu/lfw/lfw-deepfunneled.tgz',
     sha256: null,
     folder: 'lfw-deepfunneled',
+    expect: LFW_COUNTS,
     approxSize: '~110 MB',
   },
 });
@@ -142,8 +153,6 @@ export async function sha256File(file: string): Promise<string> {
   for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
   return hash.digest('hex');
 }
-
-const exists = (p: string): Promise<boolean> => fs.stat(p).then(() => true, () => false);
 
 function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;
@@ -342,31 +351,68 @@ function manualInstructions(source: ArchiveSource, archivePath: string): string 
   ].join('\n');
 }
 
-/** Verifies an archive against the published checksum or, lacking one, against the `.sha256` recorded earlier. */
-async function verifyArchive(source: ArchiveSource, file: string, recordDir: string, log: (line: string) => void): Promise<{ sha256: string; verified: boolean }> {
+/** What {@link verifyArchive} found; `record` is the `.sha256` file to write once the archive has unpacked. */
+interface Verified {
+  readonly sha256: string;
+  readonly verified: boolean;
+  readonly record: string | null;
+}
+
+/**
+ * Verifies an archive against the published checksum or, lacking one, against the `.sha256` recorded
+ * earlier. Writes nothing: a first-seen unverified archive gets its record only after a successful unpack.
+ */
+async function verifyArchive(source: ArchiveSource, file: string, recordDir: string, log: (line: string) => void): Promise<Verified> {
   const actual = await sha256File(file);
   if (source.sha256) {
     if (actual !== source.sha256) {
       throw new ChecksumError(file, source.sha256, actual, 'It is corrupt, truncated or not the right file: delete it and run again to download a fresh copy.');
     }
-    return { sha256: actual, verified: true };
+    return { sha256: actual, verified: true, record: null };
   }
   const record = path.join(recordDir, `${source.file}.sha256`);
   const recorded = await fs.readFile(record, 'utf8').then((t) => t.trim().split(/\s+/)[0], () => null);
   if (recorded) {
     if (recorded !== actual) throw new ChecksumError(file, recorded, actual, `The expected value is the one recorded in ${record} at the first download; if the server's file really changed, delete that record.`);
     log(`${source.file}: no published checksum; matches the SHA-256 recorded at the first download (${record})`);
-    return { sha256: actual, verified: false };
+    return { sha256: actual, verified: false, record: null };
   }
-  await fs.writeFile(record, `${actual}  ${source.file}\n`);
   log(`UNVERIFIED: no published checksum exists for ${source.file} (${source.url}).`);
-  log(`  its SHA-256 is ${actual}; recorded in ${record} so later runs can check it`);
-  return { sha256: actual, verified: false };
+  log(`  its SHA-256 is ${actual}; it will be recorded in ${record} once the archive has unpacked, so later runs can check it`);
+  return { sha256: actual, verified: false, record };
+}
+
+/** Writes the checksum of record atomically (a temporary name, then a rename). */
+async function writeRecord(record: string, sha256: string, file: string): Promise<void> {
+  const tmp = `${record}.tmp-${process.pid}`;
+  await fs.writeFile(tmp, `${sha256}  ${file}\n`);
+  await fs.rename(tmp, record);
+}
+
+/** The archive must be a non-empty file; `flag` names the option it came from (null: found in the data folder). */
+async function checkArchiveFile(file: string, flag: string | null): Promise<boolean> {
+  const st = await fs.stat(file).catch(() => null);
+  const where = flag ? `${flag}: ${file}` : file;
+  if (!st) {
+    if (flag) throw new DownloadError(`${where} does not exist`);
+    return false;
+  }
+  if (st.isDirectory()) throw new DownloadError(`${where} is a folder, not a .tgz file${flag ? '' : '; move it away and run again'}`);
+  if (!st.isFile()) throw new DownloadError(`${where} is not a regular file`);
+  if (st.size === 0) throw new DownloadError(`${where} is empty (0 bytes); ${flag ? 'download it again' : 'delete it and run again to download it'}`);
+  return true;
+}
+
+/** A dataset folder that must be complete (already there, or just unpacked); the DatasetError says what is missing. */
+function checkComplete(source: ArchiveSource, folder: string): Promise<unknown> {
+  return checkDatasetFolder(folder, { complete: true, expect: source.expect });
 }
 
 /**
- * Makes `<dir>/<source.folder>` exist: reuses it if already extracted, else verifies and unpacks a local
- * archive (`options.archive`, or `<dir>/<source.file>` if present), else downloads the archive first.
+ * Makes `<dir>/<source.folder>` exist: reuses it if already extracted (and complete), else verifies and
+ * unpacks a local archive (`options.archive`, or `<dir>/<source.file>` if present), else downloads the
+ * archive first. The checksum of record of an unverified archive is written only after it unpacked into
+ * a complete dataset.
  *
  * @see notebooks/01-lfw-analysis.ipynb
  */
@@ -375,18 +421,24 @@ export async function fetchDataset(source: ArchiveSource, options: DownloadOptio
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const root = path.join(dir, source.folder);
   let requests = 0;
-  if (await exists(root)) {
+  if (await fs.lstat(root).then(() => true, () => false)) {
+    try {
+      await checkComplete(source, root);
+    } catch (err) {
+      if (!(err instanceof DatasetError)) throw err;
+      throw new DownloadError(`${root} exists but is not a usable dataset: ${err.message}. Delete it (rm -r ${root}) and run again to download or unpack it.`);
+    }
     return { root, archive: null, sha256: null, verified: false, downloaded: false, extracted: false, requests };
   }
   await fs.mkdir(dir, { recursive: true });
   const archivePath = path.join(dir, source.file);
   let archive = archivePath;
   let downloaded = false;
-  let checked: { sha256: string; verified: boolean } | null = null;
+  let checked: Verified | null = null;
   if (options.archive) {
     archive = path.resolve(options.archive);
-    if (!(await exists(archive))) throw new DownloadError(`--archive ${options.archive}: ${archive} does not exist`);
-  } else if (!(await exists(archivePath))) {
+    await checkArchiveFile(archive, `--archive ${options.archive}`);
+  } else if (!(await checkArchiveFile(archivePath, null))) {
     const part = `${archivePath}.part`;
     const resumed = await fs.stat(part).then((s) => s.size, () => 0);
     log(`downloading ${source.file} from ${source.url}${resumed ? ` (resuming after ${formatBytes(resumed)})` : ''}`);
@@ -421,31 +473,45 @@ export async function fetchDataset(source: ArchiveSource, options: DownloadOptio
     await fs.rename(part, archivePath);
     downloaded = true;
   }
-  const { sha256, verified } = checked ?? await verifyArchive(source, archive, dir, log);
+  const { sha256, verified, record } = checked ?? await verifyArchive(source, archive, dir, log);
   if (verified) log(`${path.basename(archive)}: SHA-256 verified`);
   log(`unpacking ${archive} ...`);
   const staging = path.join(dir, `.unpack-${source.folder}-${process.pid}`);
   await fs.rm(staging, { recursive: true, force: true });
   try {
-    let result;
     try {
-      result = await extractTarGz(archive, staging);
+      const result = await extractTarGz(archive, staging);
+      const tops = [...new Set(result.entries.map((e) => e.path.split('/')[0]))];
+      if (!tops.includes(source.folder)) {
+        throw new DownloadError(`${archive}: expected a top-level folder ${source.folder}/ in the archive, found ${tops.slice(0, 5).join(', ')}`);
+      }
+      const staged = path.join(staging, source.folder);
+      try {
+        await checkComplete(source, staged);
+      } catch (err) {
+        if (!(err instanceof DatasetError)) throw err;
+        throw new DownloadError(`${archive}: the archive's ${source.folder}/ is not a dataset: ${err.message.split(staged).join(source.folder)}`);
+      }
+      await fs.rename(staged, root);
     } catch (err) {
       if (downloaded && !verified) {
-        // Nothing vouched for this download; do not keep (or trust next time) an archive that does not unpack.
+        // Nothing vouched for this download; do not keep an archive that does not unpack into the dataset.
         await fs.rm(archivePath, { force: true });
-        await fs.rm(path.join(dir, `${source.file}.sha256`), { force: true });
         throw new DownloadError(`${(err as Error).message}\n(the unverified download was deleted; run again to retry)`);
       }
       throw err;
     }
-    const tops = [...new Set(result.entries.map((e) => e.path.split('/')[0]))];
-    if (!tops.includes(source.folder)) {
-      throw new DownloadError(`${archive}: expected a top-level folder ${source.folder}/ in the archive, found ${tops.slice(0, 5).join(', ')}`);
-    }
-    await fs.rename(path.join(staging, source.folder), root);
   } finally {
     await fs.rm(staging, { recursive: true, force: true });
+  }
+  // Only now, with the dataset in place, does an unverified archive's checksum become the record.
+  if (record) {
+    try {
+      await writeRecord(record, sha256, source.file);
+      log(`  SHA-256 ${sha256} recorded in ${record} so later runs can check ${source.file}`);
+    } catch (err) {
+      log(`warning: could not record the SHA-256 in ${record} (${(err as Error).message}); later runs cannot check ${source.file}`);
+    }
   }
   return { root, archive, sha256, verified, downloaded, extracted: true, requests };
 }

@@ -4,8 +4,11 @@
  * sharp decodes JPEG, PNG, WebP, TIFF, GIF (first frame) and AVIF; the project reads PGM/PPM/PBM itself
  * (sharp's prebuilt binaries do not) and refuses HEIC with a "convert it first" message. EXIF orientation is
  * applied before cropping, grey images are expanded to RGB (or RGB reduced to grey), alpha is flattened onto
- * white, CMYK and 16-bit images are converted to 8-bit sRGB. Every failure is an {@link ImageDecodeError}
- * naming the file and what is wrong.
+ * white ({@link flattenAlpha}: the one rule for training, detection and verification; {@link transparencyOf}
+ * measures how much was transparent, so a verdict can warn), CMYK and 16-bit images are converted to 8-bit
+ * sRGB. Every failure is an {@link ImageDecodeError} naming the file and what is wrong; absurd headers
+ * (sizes above {@link MAX_INPUT_PIXELS}) are refused before any pixel is allocated, and anything that is not
+ * a regular file (a folder, a FIFO, a device, a link loop) is refused before it is read.
  *
  * @see notebooks/01-lfw-analysis.ipynb
  */
@@ -30,6 +33,15 @@ export const DEFAULT_LOAD: Readonly<LoadOptions> = Object.freeze({ size: 64, cha
 
 /** Refuse images with more pixels than this (a decompression bomb guard; 100 megapixels). */
 export const MAX_INPUT_PIXELS = 100_000_000;
+
+/** Refuse image files larger than this (1 GiB) before reading them. */
+export const MAX_INPUT_BYTES = 1 << 30;
+
+/** Transparent pixels are composited onto this colour, everywhere the project decodes an image. */
+export const FLATTEN_BACKGROUND = '#ffffff';
+
+/** A photo with more than this fraction of (partly) transparent pixels gets a warning with its verdict. */
+export const TRANSPARENCY_WARNING_FRACTION = 0.01;
 
 /** Bumped whenever decoding changes, so old cache entries are never reused. */
 export const DECODER_VERSION = 'decode-v1';
@@ -83,11 +95,137 @@ function describeUnknown(buf: Uint8Array): string {
   return `not a recognised image format (first bytes ${Buffer.from(buf.subarray(0, 8)).toString('hex')}); supported: JPEG, PNG, WebP, TIFF, GIF, AVIF, PGM/PPM/PBM`;
 }
 
+/** What a decoded file is and what it gave for every later step: an upright image, ready to crop and resize. */
+export interface OpenedImage {
+  readonly format: ImageFormat;
+  /** A sharp pipeline of the upright (EXIF-oriented) image, first frame only. */
+  readonly input: Sharp;
+  /** Size of the upright image. */
+  readonly width: number;
+  readonly height: number;
+  /** Whether the image has an alpha channel (then {@link transparencyOf} says how much of it is used). */
+  readonly hasAlpha: boolean;
+}
+
+/** How much of an image is transparent: the fraction of pixels with alpha below 255, and the mean opacity (0..1). */
+export interface Transparency {
+  readonly fraction: number;
+  readonly meanOpacity: number;
+}
+
+const READ_ERRORS: Readonly<Record<string, string>> = {
+  ENOENT: 'no such file',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  ELOOP: 'too many levels of symbolic links (a link loop?)',
+  ENOTDIR: 'a part of the path is not a folder',
+  ENAMETOOLONG: 'the path is too long',
+  EIO: 'input/output error (a failing disk or network share?)',
+};
+
+/**
+ * Reads an image file: a regular file (links followed) of 1 byte to {@link MAX_INPUT_BYTES}. Folders,
+ * FIFOs, devices, link loops and unreadable files are {@link ImageDecodeError}s naming the file, raised
+ * before anything is read (a FIFO or `/dev/zero` would otherwise block or fill memory).
+ */
+export async function readImageFile(file: string): Promise<Buffer> {
+  const failed = (err: unknown): ImageDecodeError => {
+    const code = (err as NodeJS.ErrnoException).code;
+    return new ImageDecodeError(file, `cannot read the file (${code ?? String(err)})${code && READ_ERRORS[code] ? `: ${READ_ERRORS[code]}` : ''}`);
+  };
+  let stat;
+  try {
+    stat = await fs.stat(file);
+  } catch (err) {
+    throw failed(err);
+  }
+  if (stat.isDirectory()) throw new ImageDecodeError(file, 'is a folder, not an image file');
+  if (!stat.isFile()) throw new ImageDecodeError(file, 'is not a regular file (a FIFO, socket or device); give an image file');
+  if (stat.size === 0) throw new ImageDecodeError(file, 'file is empty (0 bytes)');
+  if (stat.size > MAX_INPUT_BYTES) {
+    throw new ImageDecodeError(file, `file is ${stat.size.toLocaleString('en-US')} bytes, more than the limit of ${MAX_INPUT_BYTES.toLocaleString('en-US')} for one image`);
+  }
+  try {
+    return await fs.readFile(file);
+  } catch (err) {
+    throw failed(err);
+  }
+}
+
 function explainSharpError(raw: string, maxPixels: number): string {
   const message = [...new Set(raw.split('\n').map((l) => l.trim()).filter(Boolean))].join('; ');
   if (/pixel limit/i.test(message)) return `image has more than ${maxPixels.toLocaleString('en-US')} pixels (a decompression bomb?); sharp refused it: ${message}`;
   if (/premature end|truncated|unexpected end|end of (file|stream)|not enough data/i.test(message)) return `file is truncated or incomplete (${message})`;
   return `corrupt or unsupported image data (${message})`;
+}
+
+/** An error from any decoding step as an {@link ImageDecodeError} naming `file`. */
+export function decodeFailure(err: unknown, file: string, maxPixels = MAX_INPUT_PIXELS): ImageDecodeError {
+  if (err instanceof ImageDecodeError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  if (message.startsWith(`${file}: `)) return new ImageDecodeError(file, message.slice(file.length + 2));
+  return new ImageDecodeError(file, explainSharpError(message, maxPixels));
+}
+
+/**
+ * Opens the image bytes `buf` (from `file`, named in errors): recognises the format from the bytes (not the
+ * name), refuses HEIC and non-images, reads Netpbm with the project's reader and everything else with sharp
+ * (first frame, EXIF orientation applied, at most `maxPixels`: checked from the header, before decoding).
+ * `failOn` is sharp's: `'warning'` also refuses slightly damaged files.
+ */
+export async function openImage(buf: Uint8Array, file: string, maxPixels = MAX_INPUT_PIXELS, failOn: 'warning' | 'error' = 'warning'): Promise<OpenedImage> {
+  if (buf.length === 0) throw new ImageDecodeError(file, 'file is empty (0 bytes)');
+  const format = sniffFormat(buf);
+  if (format === 'heic') {
+    throw new ImageDecodeError(file, 'HEIC/HEIF photos are not supported by the bundled decoder; convert it first, e.g. `heif-convert in.heic out.jpg` or export as JPEG from your photo app');
+  }
+  if (format === 'unknown') throw new ImageDecodeError(file, describeUnknown(buf));
+  try {
+    if (format === 'pnm') {
+      const pnm = readPnm(buf, file, maxPixels);
+      return { format, input: sharp(pnm.data, { raw: { width: pnm.width, height: pnm.height, channels: pnm.channels } }), width: pnm.width, height: pnm.height, hasAlpha: false };
+    }
+    const sharpOpts: SharpOptions = { limitInputPixels: maxPixels, failOn, pages: 1, autoOrient: true };
+    const meta = await sharp(buf, sharpOpts).metadata();
+    const width = meta.autoOrient?.width ?? meta.width ?? 0;
+    const height = meta.autoOrient?.height ?? meta.height ?? 0;
+    if (!width || !height) throw new Error('image has no size');
+    return { format, input: sharp(buf, sharpOpts), width, height, hasAlpha: meta.hasAlpha ?? false };
+  } catch (err) {
+    throw decodeFailure(err, file, maxPixels);
+  }
+}
+
+/** Composites transparent pixels onto {@link FLATTEN_BACKGROUND}: the one flattening rule of every decoder. */
+export function flattenAlpha(pipe: Sharp): Sharp {
+  return pipe.flatten({ background: FLATTEN_BACKGROUND });
+}
+
+/**
+ * How transparent the pixels of `pipe` are (after its crop and resize, before {@link flattenAlpha}): what
+ * the model would see flattened. Decodes a second time, so call it only for images with alpha.
+ */
+export async function transparencyOf(pipe: Sharp): Promise<Transparency> {
+  const { data, info } = await pipe.clone().toColourspace('srgb').raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+  if (info.channels !== 2 && info.channels !== 4) return { fraction: 0, meanOpacity: 1 };
+  let transparent = 0;
+  let sum = 0;
+  const n = info.width * info.height;
+  for (let i = info.channels - 1; i < data.length; i += info.channels) {
+    if (data[i] < 255) transparent++;
+    sum += data[i];
+  }
+  return { fraction: transparent / n, meanOpacity: sum / (255 * n) };
+}
+
+/**
+ * The warning for a photo that was more than {@link TRANSPARENCY_WARNING_FRACTION} transparent, naming the
+ * file and the step the flattened image went to (e.g. "detection"); `undefined` when it was (nearly) opaque.
+ */
+export function transparencyWarning(file: string, t: Transparency | undefined, before: string): string | undefined {
+  if (!t || t.fraction <= TRANSPARENCY_WARNING_FRACTION) return undefined;
+  const pct = (v: number): string => (v > 0.995 && v < 1 ? '99' : v < 0.01 && v > 0 ? '<1' : (100 * v).toFixed(0));
+  return `${file}: ${pct(t.fraction)} % of the pixels are transparent (mean opacity ${pct(t.meanOpacity)} %); flattened onto white before ${before} — the verdict may be unreliable`;
 }
 
 /**
@@ -97,35 +235,12 @@ function explainSharpError(raw: string, maxPixels: number): string {
 export async function decodeImageBuffer(buf: Uint8Array, file: string, options: Partial<LoadOptions> = {},
   maxPixels = MAX_INPUT_PIXELS): Promise<DecodedImage> {
   const opts = resolveLoadOptions(options);
-  if (buf.length === 0) throw new ImageDecodeError(file, 'file is empty (0 bytes)');
-  const format = sniffFormat(buf);
-  if (format === 'heic') {
-    throw new ImageDecodeError(file, 'HEIC/HEIF photos are not supported by the bundled decoder; convert it first, e.g. `heif-convert in.heic out.jpg` or export as JPEG from your photo app');
-  }
-  if (format === 'unknown') throw new ImageDecodeError(file, describeUnknown(buf));
+  const { input, width, height } = await openImage(buf, file, maxPixels);
   try {
-    let input: Sharp;
-    let width: number;
-    let height: number;
-    if (format === 'pnm') {
-      const pnm = readPnm(buf, file);
-      if (pnm.width * pnm.height > maxPixels) throw new Error(`Input image exceeds pixel limit (${pnm.width}x${pnm.height})`);
-      input = sharp(pnm.data, { raw: { width: pnm.width, height: pnm.height, channels: pnm.channels } });
-      width = pnm.width;
-      height = pnm.height;
-    } else {
-      const sharpOpts: SharpOptions = { limitInputPixels: maxPixels, failOn: 'warning', pages: 1, autoOrient: true };
-      const meta = await sharp(buf, sharpOpts).metadata();
-      width = meta.autoOrient?.width ?? meta.width ?? 0;
-      height = meta.autoOrient?.height ?? meta.height ?? 0;
-      if (!width || !height) throw new Error('image has no size');
-      input = sharp(buf, sharpOpts);
-    }
     const box = cropRegion(opts.crop, width, height);
     let pipe = input;
     if (box.left !== 0 || box.top !== 0 || box.width !== width || box.height !== height) pipe = pipe.extract(box);
-    pipe = pipe.resize(opts.size, opts.size, { fit: 'cover', position: 'centre', kernel: 'lanczos3' })
-      .flatten({ background: '#ffffff' });
+    pipe = flattenAlpha(pipe.resize(opts.size, opts.size, { fit: 'cover', position: 'centre', kernel: 'lanczos3' }));
     pipe = opts.channels === 1 ? pipe.toColourspace('b-w') : pipe.toColourspace('srgb');
     const { data, info } = await pipe.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
     if (info.channels !== opts.channels || info.width !== opts.size || info.height !== opts.size) {
@@ -133,22 +248,13 @@ export async function decodeImageBuffer(buf: Uint8Array, file: string, options: 
     }
     return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height, channels: opts.channels };
   } catch (err) {
-    if (err instanceof ImageDecodeError) throw err;
-    const message = err instanceof Error ? err.message : String(err);
-    if (message.startsWith(`${file}: `)) throw new ImageDecodeError(file, message.slice(file.length + 2));
-    throw new ImageDecodeError(file, explainSharpError(message, maxPixels));
+    throw decodeFailure(err, file, maxPixels);
   }
 }
 
 /** Reads and decodes one image file. See {@link decodeImageBuffer}. */
 export async function decodeImage(file: string, options: Partial<LoadOptions> = {}, maxPixels = MAX_INPUT_PIXELS): Promise<DecodedImage> {
-  let buf: Buffer;
-  try {
-    buf = await fs.readFile(file);
-  } catch (err) {
-    throw new ImageDecodeError(file, `cannot read the file (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
-  }
-  return decodeImageBuffer(buf, file, options, maxPixels);
+  return decodeImageBuffer(await readImageFile(file), file, options, maxPixels);
 }
 
 /** Encodes a decoded image as PNG (for grids and previews). */

@@ -9,6 +9,9 @@
  *
  * Every reader collects all bad lines and throws one {@link PairFileError} listing them with `file:line`;
  * {@link validatePairs} does the same for pairs whose person or image is missing from a dataset.
+ * Harmless variations are accepted: a UTF-8 byte-order mark, CRLF line ends, blank lines at the end of the
+ * file. Ambiguous ones are refused, naming the line: a blank line inside the list, an empty field (a stray
+ * tab), bare-CR line ends, a binary file, an empty file, a header that disagrees with the lines.
  *
  * @see notebooks/02-splitting.ipynb
  */
@@ -28,10 +31,15 @@ export interface PairIssue {
 /** A pair file with bad lines, or pairs that do not resolve; `issues` lists every one. */
 export class PairFileError extends Error {
   constructor(readonly issues: readonly PairIssue[], headline: string) {
-    super(`${headline}\n${issues.map((i) => `  ${i.file}:${i.line}: ${i.message}`).join('\n')}`);
+    const shown = issues.slice(0, MAX_SHOWN).map((i) => `  ${i.file}:${i.line}: ${i.message}`);
+    if (issues.length > MAX_SHOWN) shown.push(`  ... and ${issues.length - MAX_SHOWN} more (all in the error's issues)`);
+    super(`${headline}\n${shown.join('\n')}`);
     this.name = 'PairFileError';
   }
 }
+
+/** How many issues a {@link PairFileError}'s message lists (all are in `issues`). */
+const MAX_SHOWN = 50;
 
 /** Options for the readers. */
 export interface ReadPairsOptions {
@@ -62,9 +70,19 @@ export function makePairList(name: string, pairs: readonly Pair[], folds?: reado
   return { name, pairs: [...pairs], sources: pairs.map((_, i) => ({ file: `<${name}>`, line: i + 1 })), folds: [...f], numFolds };
 }
 
-function splitLines(text: string): string[] {
-  const lines = text.split(/\r?\n/);
-  if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+/**
+ * The lines of a pair file: a byte-order mark dropped, LF or CRLF ends, blank lines at the end dropped.
+ * Refuses (naming the file and line) binary content and bare-CR line ends, which would misparse silently.
+ */
+function splitLines(text: string, file: string): string[] {
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  const lineOf = (at: number): number => body.slice(0, at).split('\n').length;
+  const nul = body.indexOf('\u0000');
+  if (nul >= 0) throw new PairFileError([{ file, line: lineOf(nul), message: 'NUL byte: a binary file, not a text pair list' }], `bad pair file ${file}`);
+  const cr = body.search(/\r(?!\n)/);
+  if (cr >= 0) throw new PairFileError([{ file, line: lineOf(cr), message: 'bare carriage return (old Mac line ends?): save the file with LF or CRLF line ends' }], `bad pair file ${file}`);
+  const lines = body.split(/\r?\n/);
+  while (lines.length > 0 && lines[lines.length - 1].trim() === '') lines.pop();
   return lines;
 }
 
@@ -89,7 +107,7 @@ function checkDuplicates(pairs: readonly Pair[], sources: readonly PairSource[],
 /** Parses the text of an official LFW pair file; `file` names it in errors. */
 export function parseOfficialPairs(text: string, file: string, options: ReadPairsOptions = {}): PairList {
   const name = options.name ?? path.basename(file).replace(/\.[^.]*$/, '');
-  const lines = splitLines(text);
+  const lines = splitLines(text, file);
   const issues: PairIssue[] = [];
   const bad = (line: number, message: string): void => void issues.push({ file, line, message });
   if (lines.length === 0) throw new PairFileError([{ file, line: 1, message: 'file is empty (expected a header line)' }], `bad pair file ${file}`);
@@ -114,7 +132,9 @@ export function parseOfficialPairs(text: string, file: string, options: ReadPair
     const fields = fieldsOf(raw);
     const fold = Math.min(numFolds - 1, Math.floor(i / (2 * perHalf)));
     const shouldMatch = i < expected ? (i % (2 * perHalf)) < perHalf : fields.length === 3;
-    if (raw.trim() === '') { bad(lineNo, 'empty line'); continue; }
+    if (raw.trim() === '') { bad(lineNo, 'empty line inside the list'); continue; }
+    const empty = fields.findIndex((f) => f.trim() === '');
+    if (empty >= 0) { bad(lineNo, `empty field ${empty + 1} (a stray tab?): ${JSON.stringify(raw)}`); continue; }
     if (fields.length !== 3 && fields.length !== 4) {
       bad(lineNo, `expected 3 fields (Name n1 n2) or 4 fields (Name1 n1 Name2 n2), got ${fields.length}: ${JSON.stringify(raw)}`);
       continue;
@@ -206,21 +226,32 @@ function parseRef(s: string): ImageRef | null {
   return { person: s.slice(0, slash), file: s.slice(slash + 1) };
 }
 
+/** Whether a ref could name something outside its person folder (`.`, `..`, a backslash). */
+function escapes(ref: ImageRef): boolean {
+  return [ref.person, ref.file].some((part) => part === '.' || part === '..' || part.includes('\\'));
+}
+
 /** Parses seed2's `Person/file.jpg Person2/file.jpg label` format (1 = same person). */
 export function parseSeed2Pairs(text: string, file: string, options: ReadPairsOptions = {}): PairList {
   const name = options.name ?? path.basename(file).replace(/\.[^.]*$/, '');
   const issues: PairIssue[] = [];
   const pairs: Pair[] = [];
   const sources: PairSource[] = [];
-  splitLines(text).forEach((raw, i) => {
+  const lines = splitLines(text, file);
+  if (lines.length === 0) throw new PairFileError([{ file, line: 1, message: 'file is empty (expected lines "Person/a.jpg Other/b.jpg label")' }], `bad pair file ${file}`);
+  lines.forEach((raw, i) => {
     const line = i + 1;
     const bad = (message: string): void => void issues.push({ file, line, message });
     const fields = raw.trim().split(/\s+/);
-    if (raw.trim() === '') return bad('empty line');
+    if (raw.trim() === '') return bad('empty line inside the list');
     if (fields.length !== 3) return bad(`expected 3 fields (a.jpg b.jpg label), got ${fields.length}: ${JSON.stringify(raw)}`);
     const a = parseRef(fields[0]);
     const b = parseRef(fields[1]);
-    if (!a || !b) return bad(`image paths must be Person/file, got ${JSON.stringify(a ? fields[1] : fields[0])}`);
+    if (!a || !b) {
+      return bad(`image paths must be Person/file, got ${JSON.stringify(a ? fields[1] : fields[0])}${line === 1 && !raw.includes('/') ? ' (a header line? this format has none)' : ''}`);
+    }
+    const outside = [a, b].find(escapes);
+    if (outside) return bad(`image path ${JSON.stringify(refKey(outside))} has a '.', '..' or backslash part; paths are Person/file inside the dataset`);
     if (fields[2] !== '0' && fields[2] !== '1') return bad(`label must be 0 (different) or 1 (same person), got ${JSON.stringify(fields[2])}`);
     const isSame: IsSame = fields[2] === '1' ? 1 : 0;
     if ((a.person === b.person) !== (isSame === 1)) {

@@ -6,14 +6,15 @@
  * 3. the data home (`SIAMESE_DATA`, default `data/`) holding a downloaded LFW in `lfw/`;
  * 4. the built-in synthetic set in `<data home>/synth/`, made by the synthetic step when missing.
  *
- * A folder named by `LFW_DIR` or `--dir` that does not exist is an error, never a silent fallback.
+ * A folder named by `LFW_DIR` or `--dir` that does not exist is an error, never a silent fallback; so is a
+ * downloaded LFW folder in the data home that is empty or holds no images.
  *
  * @see notebooks/01-lfw-analysis.ipynb
  */
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { CropConfig } from './crop';
-import { Dataset, IMAGE_EXTENSIONS, type OpenDatasetOptions } from './dataset';
+import { Dataset, DatasetError, IMAGE_EXTENSIONS, checkDatasetFolder, type OpenDatasetOptions } from './dataset';
 import { dataHome } from './paths';
 
 /** Which rule picked the data. */
@@ -85,6 +86,26 @@ export async function findDownloadedLfw(home: string): Promise<string | null> {
   return null;
 }
 
+/** The folders an LFW archive unpacks to (`siamese data lfw` puts them in `<home>/lfw/`). */
+const LFW_FOLDERS = ['lfw', 'lfw_funneled', 'lfw-deepfunneled'];
+
+/**
+ * Refuses a downloaded LFW folder in the data home that is there but unusable (empty, no images, ...):
+ * falling back to the synthetic faces would hide that the download is broken.
+ */
+async function refuseBrokenDownloadedLfw(home: string): Promise<void> {
+  for (const name of LFW_FOLDERS) {
+    const p = path.join(home, 'lfw', name);
+    if (!(await fs.lstat(p).then(() => true, () => false))) continue;
+    try {
+      await checkDatasetFolder(p);
+    } catch (err) {
+      if (!(err instanceof DatasetError)) throw err;
+      throw new Error(`the data home holds ${p}, but it is not a usable dataset: ${err.message}; delete it and run \`siamese data lfw\` again, or set LFW_DIR / --dir`);
+    }
+  }
+}
+
 /** The default synthetic step: use an existing `<home>/synth`, else explain how to make one. */
 export const existingSynthetic: SyntheticStep = async (home) => {
   const root = path.join(home, 'synth');
@@ -123,6 +144,7 @@ export async function resolveData(options: ResolveDataOptions = {}): Promise<Res
   if (options.dir) return done({ source: '--dir', root: await explicit(options.dir, '--dir') }, 'from --dir');
   const lfw = await findDownloadedLfw(home);
   if (lfw) return done({ source: 'data-home-lfw', root: lfw }, `downloaded LFW in the data home ${home}`);
+  await refuseBrokenDownloadedLfw(home);
   const made = await (options.synthetic ?? defaultSynthetic)(home, log);
   const root = typeof made === 'string' ? made : made.root;
   const crop = typeof made === 'string' ? undefined : made.crop;

@@ -6,15 +6,19 @@
  * people with one image, so every split gets its share of both. Pairs are then sampled inside each split:
  * same-person pairs pick a person uniformly (so George_W_Bush's 530 images do not dominate), different-person
  * pairs pick two people uniformly; no pair repeats. Every split the lib makes or loads passes
- * {@link assertNoLeakage}. Splits are saved as JSON with the seed and config that made them.
+ * {@link assertNoLeakage}. Splits are saved as JSON with the seed and config that made them, and a record of their
+ * inputs ({@link SplitInputs}: the dataset's fingerprint, the pair files' hashes, the config and the seed), so a
+ * saved split whose inputs changed is noticed and rebuilt rather than reused. Every command draws a split from
+ * the same stream, {@link splitRng}: `siamese data split --seed 1` and `siamese train --split-seed 1` agree.
  *
  * @see notebooks/02-splitting.ipynb
  */
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import type { Rng } from '../util';
+import { Rng } from '../util/rng';
 import { refKey, type Dataset } from './dataset';
-import { findMissing, makePairList, pairFilesFor, pairKey, PairFileError } from './pairs';
+import { findMissing, makePairList, pairFilesFor, pairKey, PairFileError, validatePairs } from './pairs';
 import type { ImageRef, IsSame, Pair, PairList } from './types';
 
 /** The three splits. */
@@ -97,8 +101,103 @@ export interface Split {
   readonly config: SplitConfig;
   /** The dataset it was made from (for checking it is reused on the same data). */
   readonly dataset: { readonly root: string; readonly numPeople: number; readonly numImages: number };
+  /** What it was made from, when recorded (splits saved before this field have none); see {@link splitInputs}. */
+  readonly inputs?: SplitInputs;
   readonly people: Readonly<Record<SplitName, readonly string[]>>;
   readonly pairs: Readonly<Record<SplitName, readonly Pair[]>>;
+}
+
+/** How a split is drawn: sampled from the people (`split`), or taken from View 1's or one View 2 fold's pair files. */
+export type SplitProtocol = 'split' | 'view1' | 'view2';
+
+/**
+ * Everything a split depends on. Two splits with equal inputs are equal; a saved split whose recorded inputs
+ * differ from the current ones is stale (the dataset or a pair file changed since) and is rebuilt.
+ */
+export interface SplitInputs {
+  /** {@link datasetFingerprint} of the dataset. */
+  readonly dataset: string;
+  readonly protocol: SplitProtocol;
+  /** The resolved split config (protocol `split`; null for the pair-file protocols). */
+  readonly config: SplitConfig | null;
+  /** The rng seed path (`1/split`), or `view2/fold<k>`. */
+  readonly seed: string;
+  /** The pair files it was taken from (file name → SHA-256 prefix of its bytes); empty for protocol `split`. */
+  readonly pairFiles: Readonly<Record<string, string>>;
+}
+
+/**
+ * The random stream every split is drawn from, whichever command draws it (`siamese data split --seed`,
+ * `siamese train --split-seed`, notebooks): the seed's `split` fork. It is the trainer's historical stream,
+ * so runs saved before this function keep their splits and numbers.
+ */
+export function splitRng(seed: number | string): Rng {
+  return new Rng(seed).fork('split');
+}
+
+const fingerprints = new WeakMap<Dataset, Promise<string>>();
+
+/**
+ * The dataset's identity, independent of where it lies: a SHA-256 prefix (16 hex digits) of every image's
+ * `person/file` name and size in bytes, in order. A re-encoded, added, removed or renamed image changes it;
+ * copying the folder elsewhere does not. Computed once per {@link Dataset} object.
+ */
+export function datasetFingerprint(dataset: Dataset): Promise<string> {
+  let fp = fingerprints.get(dataset);
+  if (!fp) {
+    fp = (async () => {
+      const refs = dataset.refs();
+      const sizes = new Array<number>(refs.length);
+      let next = 0;
+      const worker = async (): Promise<void> => {
+        while (next < refs.length) {
+          const i = next++;
+          try {
+            sizes[i] = (await fs.stat(dataset.path(refs[i]))).size;
+          } catch (err) {
+            throw new Error(`cannot fingerprint dataset ${dataset.root}: ${dataset.path(refs[i])}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(32, Math.max(1, refs.length)) }, worker));
+      const h = createHash('sha256');
+      refs.forEach((r, i) => h.update(`${refKey(r)}\t${sizes[i]}\n`));
+      return h.digest('hex').slice(0, 16);
+    })();
+    fingerprints.set(dataset, fp);
+    fp.catch(() => fingerprints.delete(dataset));
+  }
+  return fp;
+}
+
+/** The pair files a protocol reads for `dataset` (none for `split`), each as file name → SHA-256 prefix of its bytes. */
+export async function pairFileHashes(dataset: Dataset, protocol: SplitProtocol): Promise<Record<string, string>> {
+  if (protocol === 'split') return {};
+  const { files } = await pairFilesFor(dataset);
+  const wanted = protocol === 'view1' ? ['pairsDevTrain.txt', 'pairsDevTest.txt'] : ['pairs.txt'];
+  const out: Record<string, string> = {};
+  for (const f of files.filter((x) => wanted.includes(path.basename(x)))) {
+    out[path.basename(f)] = createHash('sha256').update(await fs.readFile(f)).digest('hex').slice(0, 16);
+  }
+  return out;
+}
+
+/** The inputs of the split `protocol` makes of `dataset` with `seed` (and `config` for protocol `split`). */
+export async function splitInputs(dataset: Dataset, protocol: SplitProtocol, seed: string, config: SplitConfigInput | null = null): Promise<SplitInputs> {
+  return {
+    dataset: await datasetFingerprint(dataset),
+    protocol,
+    config: protocol === 'split' ? resolveSplitConfig(config ?? {}) : null,
+    seed,
+    pairFiles: await pairFileHashes(dataset, protocol),
+  };
+}
+
+/** Which fields of `recorded` differ from `current` (all of them when nothing was recorded); empty when they match. */
+export function staleInputs(recorded: SplitInputs | undefined, current: SplitInputs): string[] {
+  const keys = Object.keys(current) as (keyof SplitInputs)[];
+  if (!recorded) return ['none recorded'];
+  return keys.filter((k) => JSON.stringify(recorded[k]) !== JSON.stringify(current[k]));
 }
 
 /** Divides `count` items by `fractions` (largest remainder; train takes the rest). */
@@ -268,7 +367,7 @@ export function splitPairList(split: Split, name: SplitName): PairList {
 export function formatSplit(split: Split): string {
   const pairLines = (s: SplitName): string => split.pairs[s]
     .map((p) => `      ${JSON.stringify({ a: refKey(p.a), b: refKey(p.b), isSame: p.isSame })}`).join(',\n');
-  const head = JSON.stringify({ format: split.format, seed: split.seed, config: split.config, dataset: split.dataset, people: split.people }, null, 2);
+  const head = JSON.stringify({ format: split.format, seed: split.seed, config: split.config, dataset: split.dataset, inputs: split.inputs, people: split.people }, null, 2);
   return `${head.slice(0, -2)},\n  "pairs": {\n${SPLIT_NAMES.map((s) => `    "${s}": [\n${pairLines(s)}\n    ]`).join(',\n')}\n  }\n}\n`;
 }
 
@@ -278,6 +377,22 @@ export async function saveSplit(split: Split, file: string): Promise<void> {
   const tmp = `${file}.${process.pid}.tmp`;
   await fs.writeFile(tmp, formatSplit(split));
   await fs.rename(tmp, file);
+}
+
+/**
+ * The 1-based line of each pair in a split file's text: exact for the layout {@link formatSplit} writes (one
+ * pair a line); for a file laid out otherwise, the line of its `"pairs"` key (1 if none).
+ */
+function pairLines(text: string, split: Pick<Split, 'pairs'>): Record<SplitName, number[]> {
+  const lines = text.split('\n');
+  const pairsAt = Math.max(0, lines.findIndex((l) => /^\s*"pairs":/.test(l)));
+  const out = {} as Record<SplitName, number[]>;
+  for (const s of SPLIT_NAMES) {
+    const start = lines.findIndex((l, i) => i > pairsAt && l.trim() === `"${s}": [`);
+    const exact = start >= 0 && split.pairs[s].every((p, i) => (lines[start + 1 + i] ?? '').includes(JSON.stringify(refKey(p.a))));
+    out[s] = split.pairs[s].map((_, i) => (exact ? start + 2 + i : pairsAt + 1));
+  }
+  return out;
 }
 
 function parseStoredRef(s: unknown, where: string): ImageRef {
@@ -292,10 +407,15 @@ function parseStoredRef(s: unknown, where: string): ImageRef {
  */
 export async function loadSplit(file: string, dataset?: Dataset): Promise<Split> {
   let raw: unknown;
+  let text = '';
   try {
-    raw = JSON.parse(await fs.readFile(file, 'utf8'));
+    text = await fs.readFile(file, 'utf8');
+    raw = JSON.parse(text);
   } catch (err) {
-    throw new Error(`cannot read split ${file}: ${(err as Error).message}`);
+    const message = (err as Error).message;
+    const at = /at position (\d+)/.exec(message);
+    const line = text.slice(0, at ? Number(at[1]) : text.length).split('\n').length;
+    throw new Error(`cannot read split ${file}${text ? ` (line ${line})` : ''}: ${message}`);
   }
   const o = raw as Record<string, unknown>;
   if (!o || o.format !== 'siamese-split/1') throw new Error(`${file} is not a saved split (format ${JSON.stringify(o?.format)}, expected "siamese-split/1")`);
@@ -317,11 +437,14 @@ export async function loadSplit(file: string, dataset?: Dataset): Promise<Split>
     });
   }
   const ds = o.dataset as Split['dataset'];
-  const split: Split = { format: 'siamese-split/1', seed: String(o.seed), config, dataset: ds, people, pairs };
+  const inputs = o.inputs;
+  if (inputs !== undefined && (typeof inputs !== 'object' || inputs === null || Array.isArray(inputs))) throw new Error(`${file}: inputs must be an object, got ${JSON.stringify(inputs)}`);
+  const split: Split = { format: 'siamese-split/1', seed: String(o.seed), config, dataset: ds, ...(inputs ? { inputs: inputs as SplitInputs } : {}), people, pairs };
   assertNoLeakage(split);
   if (dataset) {
-    const issues = SPLIT_NAMES.flatMap((s) => findMissing({ ...splitPairList(split, s), sources: split.pairs[s].map((_, i) => ({ file, line: i + 1 })) }, dataset)
-      .map((x) => ({ ...x, message: `pairs.${s}[${x.line - 1}]: ${x.message}` })));
+    const lines = pairLines(text, split);
+    const issues = SPLIT_NAMES.flatMap((s) => findMissing({ ...splitPairList(split, s), sources: split.pairs[s].map((_, i) => ({ file, line: i })) }, dataset)
+      .map((x) => ({ ...x, line: lines[s][x.line], message: `pairs.${s}[${x.line}]: ${x.message}` })));
     if (issues.length) throw new PairFileError(issues, `${issues.length} pair(s) of split ${file} do not resolve in dataset ${dataset.root}:`);
   }
   return split;
@@ -343,6 +466,8 @@ export async function makeView1Split(dataset: Dataset, rng: Rng, valFraction = 0
     if (i < 0) throw new Error(`View 1 needs ${name}.txt beside ${dataset.root} or in data/lfw-meta; found ${files.join(', ')}`);
     return lists[i];
   };
+  // every pair must resolve before anything is made of them: one error naming each bad line's file:line
+  for (const name of ['pairsDevTrain', 'pairsDevTest']) validatePairs(find(name), dataset);
   const devTrain = find('pairsDevTrain').pairs;
   const devTest = find('pairsDevTest').pairs;
   const trainPeople = pairPeople(devTrain);
@@ -365,6 +490,7 @@ export async function makeView1Split(dataset: Dataset, rng: Rng, valFraction = 0
  */
 export async function makeView2FoldSplit(dataset: Dataset, fold: number): Promise<Split> {
   const list = await view2PairList(dataset);
+  validatePairs(list, dataset);
   const ids = [...new Set(list.folds)].sort((a, b) => a - b);
   if (!Number.isInteger(fold) || !ids.includes(fold)) throw new RangeError(`View 2 fold must be one of ${ids.join(', ')} (0-based) in ${list.name}, got ${JSON.stringify(fold)}`);
   const valFold = view2ValidationFold(list.folds, fold);

@@ -2,7 +2,9 @@
  * Finding, aligning and cropping faces in ordinary photos, for personal images and for `siamese verify`.
  *
  * Photos are decoded at their own aspect ratio with EXIF orientation applied (a phone's portrait photo comes
- * out upright) and scaled so the longer side is at most `maxSide`. Faces are found by one of face-api's
+ * out upright) and scaled so the longer side is at most `maxSide`, by the same opener as the training
+ * decoder (`openImage`: every format it reads, PGM/PPM included, the same pixel limit checked from the header,
+ * transparency flattened by the same `flattenAlpha`, and measured so verdicts can warn). Faces are found by one of face-api's
  * detectors (SSD MobileNet v1, or the faster Tiny Face Detector), each face's 68 landmarks are located, and
  * the crop the recognition network sees is the landmark-aligned box face-api computes
  * (`landmarks.align()`), widened to a square around its centre and resized to the network's input size:
@@ -14,10 +16,8 @@
  *
  * @see notebooks/07-personal-images.ipynb
  */
-import * as fs from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs';
-import sharp from 'sharp';
-import { ImageDecodeError, MAX_INPUT_PIXELS, sniffFormat } from '../data/image';
+import { MAX_INPUT_PIXELS, decodeFailure, flattenAlpha, openImage, readImageFile, transparencyOf, type Transparency } from '../data/image';
 import type { PixelBox } from '../data/crop';
 import type { DecodedImage } from '../data/types';
 import { loadFaceApi, type LoadFaceApiOptions, type Point2 } from '../models/pretrained/face-api';
@@ -66,39 +66,29 @@ export interface Photo {
   /** Size of the (oriented) original. */
   readonly originalWidth: number;
   readonly originalHeight: number;
+  /** How transparent the photo was before it was flattened onto white (absent: no alpha channel). */
+  readonly transparency?: Transparency;
 }
 
-/** Reads a photo at its own aspect ratio, upright, scaled down to `maxSide`. Errors are {@link ImageDecodeError}s. */
+/**
+ * Reads a photo at its own aspect ratio, upright, scaled down to `maxSide`, transparency flattened onto
+ * white. Errors are `ImageDecodeError`s naming the file (unreadable, not an image, over the pixel limit).
+ */
 export async function readPhoto(file: string, maxSide = DEFAULT_DETECT.maxSide): Promise<Photo> {
-  let buf: Buffer;
+  const buf = await readImageFile(file);
+  const { input, width: w, height: h, hasAlpha } = await openImage(buf, file, MAX_INPUT_PIXELS, 'error');
+  const scale = Math.min(1, maxSide / Math.max(w, h));
+  const tw = Math.max(1, Math.round(w * scale));
+  const th = Math.max(1, Math.round(h * scale));
   try {
-    buf = await fs.readFile(file);
-  } catch (err) {
-    throw new ImageDecodeError(file, `cannot read the file (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
-  }
-  if (buf.length === 0) throw new ImageDecodeError(file, 'file is empty (0 bytes)');
-  const format = sniffFormat(buf);
-  if (format === 'heic') throw new ImageDecodeError(file, 'HEIC/HEIF photos are not supported; convert it to JPEG first (e.g. `heif-convert in.heic out.jpg`)');
-  if (format === 'unknown' || format === 'pnm') {
-    throw new ImageDecodeError(file, format === 'pnm' ? 'PGM/PPM photos are not supported for face detection; convert to PNG or JPEG'
-      : `not a recognised image format (first bytes ${buf.subarray(0, 8).toString('hex')}); use JPEG, PNG, WebP, TIFF, GIF or AVIF`);
-  }
-  try {
-    const opts = { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error' as const, pages: 1, autoOrient: true };
-    const meta = await sharp(buf, opts).metadata();
-    const w = meta.autoOrient?.width ?? meta.width ?? 0;
-    const h = meta.autoOrient?.height ?? meta.height ?? 0;
-    if (!w || !h) throw new Error('image has no size');
-    const scale = Math.min(1, maxSide / Math.max(w, h));
-    const tw = Math.max(1, Math.round(w * scale));
-    const th = Math.max(1, Math.round(h * scale));
-    const { data, info } = await sharp(buf, opts).resize(tw, th, { fit: 'fill' }).flatten({ background: '#ffffff' })
-      .toColourspace('srgb').raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+    const scaled = input.resize(tw, th, { fit: 'fill' });
+    const transparency = hasAlpha ? await transparencyOf(scaled) : undefined;
+    const { data, info } = await flattenAlpha(scaled).toColourspace('srgb').raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
     if (info.channels !== 3) throw new Error(`decoder produced ${info.channels} channels, expected 3`);
-    return { file, image: { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height, channels: 3 }, originalWidth: w, originalHeight: h };
+    const image: DecodedImage = { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height, channels: 3 };
+    return { file, image, originalWidth: w, originalHeight: h, ...(transparency ? { transparency } : {}) };
   } catch (err) {
-    if (err instanceof ImageDecodeError) throw err;
-    throw new ImageDecodeError(file, `corrupt or unsupported image data (${(err as Error).message.split('\n')[0]})`);
+    throw decodeFailure(err, file);
   }
 }
 

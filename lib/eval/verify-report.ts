@@ -14,7 +14,10 @@ const WORDS: Record<Verdict['decision'], string> = {
   'no-face': 'NO ANSWER: no face found',
 };
 
-/** A verdict as lines of text (model, each photo's face note, the decision with distance and threshold; with `timing`, the time the pair took). */
+/**
+ * A verdict as lines of text (model, each photo's face note, the decision with distance and threshold, a
+ * `warning:` line for each thing that may make it unreliable; with `timing`, the time the pair took).
+ */
 export function formatVerdict(v: Verdict, description?: string, timing = false): string[] {
   const lines = [`model: ${v.model}${description ? ` (${description})` : ''}`];
   for (const [tag, f] of [['a', v.a], ['b', v.b]] as const) lines.push(`${tag}: ${f.file}: ${f.note}`);
@@ -27,6 +30,7 @@ export function formatVerdict(v: Verdict, description?: string, timing = false):
     lines.push(`verdict: ${WORDS[v.decision]}`);
     lines.push(`distance ${v.value!.toFixed(3)}, threshold ${v.threshold.toFixed(3)} (uncertain between ${lo.toFixed(3)} and ${hi.toFixed(3)})`);
   }
+  for (const w of v.warnings ?? []) lines.push(`warning: ${w}`);
   if (timing) lines.push(`time: ${v.ms.toFixed(0)} ms for this pair (decode, detect, align and describe both photos)`);
   return lines;
 }

@@ -5,7 +5,8 @@
  * embedded once and cached, so folder mode compares every pair cheaply.
  *
  * Answers: `same` / `different` when the value is clearly on one side of the threshold, `uncertain` when it
- * is within the band, `no-face` when either photo has no detectable face (never a guess).
+ * is within the band, `no-face` when either photo has no detectable face (never a guess). `warnings` lists
+ * what may make an answer unreliable, naming the photo (e.g. it was transparent and flattened onto white).
  *
  * @see notebooks/07-personal-images.ipynb
  */
@@ -63,6 +64,8 @@ export interface Verdict {
   readonly b: EmbeddedFace;
   /** Milliseconds spent on this pair (preparing and embedding both photos unless cached). */
   readonly ms: number;
+  /** Both photos' warnings (each names its file); empty when nothing is in doubt. */
+  readonly warnings: readonly string[];
 }
 
 /** Decides from a value: `uncertain` within the band, else which side of the threshold it is on. */
@@ -178,7 +181,7 @@ export class Verifier {
     for (const [i, d] of decoded.entries()) {
       try {
         if (d.status === 'rejected') throw d.reason;
-        prepared.push(await prepareDecoded(todo[i], d.value.image, { size: this.embedder.inputSize, aligned: this.aligned, detect: this.detect, load: this.load }));
+        prepared.push(await prepareDecoded(todo[i], d.value, { size: this.embedder.inputSize, aligned: this.aligned, detect: this.detect, load: this.load }));
       } catch (err) {
         failures.set(todo[i], err);
       }
@@ -207,7 +210,8 @@ export class Verifier {
   async verify(fileA: string, fileB: string): Promise<Verdict> {
     const t = performance.now();
     const [a, b] = await this.embedFiles([fileA, fileB]);
-    const base = { threshold: this.settings.threshold, uncertainBand: this.settings.uncertainBand, model: this.embedder.name, a, b };
+    const warnings = [...new Set([...a.warnings, ...b.warnings])];
+    const base = { threshold: this.settings.threshold, uncertainBand: this.settings.uncertainBand, model: this.embedder.name, a, b, warnings };
     if (!a.embedding || !b.embedding) return { ...base, decision: 'no-face', ms: performance.now() - t };
     const value = this.embedder.compare(a.embedding, b.embedding);
     return { ...base, decision: decide(value, this.settings), value, ms: performance.now() - t };

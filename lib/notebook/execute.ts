@@ -78,8 +78,6 @@ export async function executeNotebook(file: string): Promise<ExecutedNotebook> {
       appendStream(outputs, 'stderr', text);
     },
   });
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  try { (require('../viz/display') as { resetDisplayState(): void }).resetDisplayState(); } catch { /* viz not built */ }
   const cwd = process.cwd();
   const stdoutWrite = process.stdout.write;
   const stderrWrite = process.stderr.write;

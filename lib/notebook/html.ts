@@ -1,10 +1,12 @@
 /**
  * Renders an executed notebook to a standalone HTML page (markdown via `marked`, code, and outputs by
  * the richest MIME type: HTML, PNG, Markdown, then text), so results can be read and screenshotted
- * without Jupyter.
+ * without Jupyter. A page with Plotly charts carries plotly.js once, inline, so it renders offline and
+ * anywhere (the notebook's own chart outputs only load it: lib/viz/plotly-html.ts).
  */
 import { marked } from 'marked';
 import { escapeHtml } from '../util/html';
+import { PLOTLY_CHART_ATTRIBUTE, plotlyBundleScript } from '../viz/plotly-html';
 import { sourceText, type MultilineString, type Notebook, type Output } from './format';
 
 function text(v: MultilineString | undefined): string {
@@ -44,14 +46,16 @@ pre.stderr{background:#fff6e5}pre.error{background:#fde8e8;color:#900}
 
 /** The notebook as a standalone HTML document. */
 export function renderNotebookHtml(nb: Notebook, title: string): string {
+  let charts = false;
   const cells = nb.cells.map((cell, i) => {
     const src = sourceText(cell);
     if (cell.cell_type === 'markdown') return `<div class="cell md" id="cell-${i + 1}">${marked.parse(src, { async: false })}</div>`;
     if (cell.cell_type !== 'code') return `<pre class="cell raw">${escapeHtml(src)}</pre>`;
     const outs = (cell.outputs ?? []).map(renderOutput).join('\n');
+    charts ||= outs.includes(PLOTLY_CHART_ATTRIBUTE);
     return `<div class="cell code" id="cell-${i + 1}"><div class="prompt">In [${cell.execution_count ?? ' '}] · cell ${i + 1}</div>` +
       `<pre><code>${escapeHtml(src)}</code></pre>${outs}</div>`;
   });
-  return `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head>` +
+  return `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title><style>${STYLE}</style>${charts ? plotlyBundleScript() : ''}</head>` +
     `<body>${cells.join('\n')}</body></html>\n`;
 }

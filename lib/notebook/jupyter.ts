@@ -30,14 +30,17 @@ export function jupyterUnavailableReason(): string | null {
     'on Debian: apt-get install --no-install-recommends python3-nbclient jupyter-nbconvert jupyter-client python3-ipykernel';
 }
 
-/** Writes `<dir>/kernels/tslab/kernel.json` pointing at this project's tslab; returns the JUPYTER_PATH dir. */
-export function writeKernelSpec(dir = artifactsDir('jupyter')): string {
+/**
+ * Writes `<dir>/kernels/tslab/kernel.json` pointing at this project's tslab; returns the JUPYTER_PATH dir.
+ * `nodeArgs` go to Node before tslab (tests: `--import <tsx>` so that cells can import lib/ sources).
+ */
+export function writeKernelSpec(dir = artifactsDir('jupyter'), nodeArgs: readonly string[] = []): string {
   const tslab = path.join(projectRoot(), 'node_modules', 'tslab', 'bin', 'tslab');
   if (!fs.existsSync(tslab)) throw new Error(`tslab is not installed at ${tslab}; run npm ci`);
   const kernelDir = path.join(dir, 'kernels', 'tslab');
   fs.mkdirSync(kernelDir, { recursive: true });
   const spec = {
-    argv: [process.execPath, tslab, 'kernel', '--config-path', '{connection_file}'],
+    argv: [process.execPath, ...nodeArgs, tslab, 'kernel', '--config-path', '{connection_file}'],
     display_name: 'TypeScript (siamese-lfw)',
     language: 'typescript',
   };

@@ -27,7 +27,7 @@ import {
 import { euclideanDistance, faceApiEmbedder, type FaceEmbedder } from '../models/pretrained/face-embedder';
 import { artifactsDir } from '../util/paths';
 import { Rng } from '../util/rng';
-import { experimentSplit, readRunResult, resolveExperiment, runDir, runExperiment, runPredictions, type ExperimentInput, type ExperimentResult } from './experiment';
+import { experimentSplit, readRunResult, resolveExperiment, runDir, runExperiment, runPredictions, type ExperimentInput, type ExperimentResult, type RunOptions } from './experiment';
 import { trainHead, type HeadConfig } from './head';
 import { trainPerFold } from './per-fold';
 import { EXPERIMENT_PRESETS } from './presets';
@@ -140,7 +140,7 @@ async function heldOut(kind: Kind, options: EvaluateOptions, runsDir: string, lo
     const row = summarizeModel(kind.name, val, test, embedder, rng, boot);
     return { protocol: 'held-out split', model: kind.name, description: embedder.description, outsideData: embedder.outsideData, row, details: { data: data.root, splitOf, val, test } };
   }
-  const result = kind.kind === 'run' ? kind.result : await trainedResult(kind.input, options, runsDir, log);
+  const result = kind.kind === 'run' ? kind.result : await trainedResult(kind.input, options, runsDir, log, { data, dataset });
   const preds = await runPredictions(result, dataset);
   const dir = { higherIsCloser: preds.higherIsCloser };
   const row = summarizeModel(result.name, preds.val, { values: preds.values, isSame: preds.isSame }, dir, rng, boot);
@@ -150,13 +150,15 @@ async function heldOut(kind: Kind, options: EvaluateOptions, runsDir: string, lo
   };
 }
 
-async function trainedResult(input: ExperimentInput, options: EvaluateOptions, runsDir: string, log: (l: string) => void): Promise<ExperimentResult> {
+async function trainedResult(input: ExperimentInput, options: EvaluateOptions, runsDir: string, log: (l: string) => void,
+  opened: NonNullable<RunOptions['opened']>): Promise<ExperimentResult> {
   if (options.train === false) {
-    const cached = readRunResult(runDir(resolveExperiment(input), runsDir));
+    // the run of this config on this data (the run key names the data)
+    const cached = readRunResult(await runDir(resolveExperiment(input), opened.dataset, runsDir));
     if (!cached) throw new Error(`experiment ${JSON.stringify(input.name)} has no finished run in ${runsDir}, and --no-train was given`);
     return cached;
   }
-  return runExperiment(input, { log, runsDir });
+  return runExperiment(input, { log, runsDir, opened });
 }
 
 

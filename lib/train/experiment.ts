@@ -1,8 +1,11 @@
 /**
  * Experiments as single calls: `runExperiment(config)` resolves the data, makes (or reuses) the split,
  * builds the model, trains it, evaluates it on the held-out people and writes everything to
- * `artifacts/runs/<name>-<config hash>/`. A finished run with the same config hash is returned at once
- * (unless `force`); an interrupted one resumes from its last checkpoint. `loadOrTrain` also loads the model.
+ * `artifacts/runs/<run key>/`: the key hashes the resolved config without its display name and the identity of
+ * the data (see {@link runKey}), so a renamed config reuses its run and other data never does. A finished run
+ * with the same key is returned at once (unless `force`); an interrupted one resumes from its last checkpoint.
+ * The run's split.json records what it was made from and is rebuilt when that changed. `loadOrTrain` also
+ * loads the model.
  *
  * @see notebooks/05-training-runs.ipynb
  */
@@ -12,16 +15,22 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../backend';
 import { createPairPipeline, type PipelineConfigInput } from '../data/pipeline';
 import { openData, type ResolvedData } from '../data/resolve';
-import { assertNoLeakage, loadSplit, makeSplit, makeView1Split, makeView2FoldSplit, saveSplit, type Split, type SplitConfigInput } from '../data/split';
+import {
+  assertNoLeakage, datasetFingerprint, loadSplit, makeSplit, makeView1Split, makeView2FoldSplit, pairFileHashes, resolveSplitConfig, saveSplit, splitInputs,
+  splitRng, staleInputs, type Split, type SplitConfigInput, type SplitInputs,
+} from '../data/split';
 import type { Dataset } from '../data/dataset';
 import type { Pair } from '../data/types';
 import { auc, bestThreshold, accuracyAt, bootstrapCi } from '../eval';
 import { buildEmbedding, preprocessingFor, type ModelSpec } from '../models/build';
 import { loadModel, saveModel } from '../models/save-load';
 import { siamese, siameseOutput, type SiameseHead, type SiameseOutput } from '../models/siamese';
-import { artifactsDir, writeFileAtomic } from '../util/paths';
+import { artifactsDir } from '../util/paths';
 import { configHash } from '../util/hash';
+import { checkExperimentInput } from './config-schema';
 import { Rng } from '../util/rng';
+import { describeFsError, writeFileAtomicSafe } from './files';
+import { acquireRunLock, LOCK_FILE } from './lock';
 import { resolveOptimizer, type OptimizerConfig } from './optimizer';
 import { resolveSchedule, type ScheduleConfig } from './schedule';
 import { predictPairs, trainSiamese, type EarlyStopping, type EpochRecord, type LossConfig } from './trainer';
@@ -80,8 +89,13 @@ export const DEFAULT_EXPERIMENT: Readonly<ExperimentConfig> = Object.freeze({
 /** A partial config: nested objects merge field by field (a `model` or `loss` given replaces the default's). */
 export type ExperimentInput = Partial<Omit<ExperimentConfig, 'data'>> & { readonly data?: Partial<ExperimentConfig['data']> };
 
-/** Merges `partial` over the defaults and checks it; errors name the bad value. */
-export function resolveExperiment(input: ExperimentInput = {}): ExperimentConfig {
+/**
+ * Merges `partial` over the defaults and checks it: an unknown key (at any level) is an error suggesting the
+ * nearest valid one, a value of the wrong type names its dotted key and the type, and a bad value is named.
+ * `source` says where the config came from in those errors (a file name; default "experiment config").
+ */
+export function resolveExperiment(input: ExperimentInput = {}, source = 'experiment config'): ExperimentConfig {
+  checkExperimentInput(input, source);
   const d = DEFAULT_EXPERIMENT;
   // a field given as undefined means "the default", not "none"
   const partial = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) as ExperimentInput;
@@ -97,6 +111,10 @@ export function resolveExperiment(input: ExperimentInput = {}): ExperimentConfig
   const out = siameseOutput(cfg.head);
   if (cfg.loss.name === 'bce' && out.kind !== 'probability') throw new RangeError(`loss bce needs head bceConcat or bceAbsDiff, got ${cfg.head}`);
   if (cfg.loss.name === 'contrastive' && out.kind !== 'distance') throw new RangeError(`loss contrastive needs head euclidean or cosine, got ${cfg.head}`);
+  if (cfg.loss.name === 'contrastive' && !(cfg.loss.margin > 0 && Number.isFinite(cfg.loss.margin))) {
+    throw new RangeError(cfg.loss.margin === undefined ? `${source}: "loss.margin" is required for loss contrastive (a positive number)` : `${source}: "loss.margin" must be a positive number, got ${cfg.loss.margin}`);
+  }
+  resolveSplitConfig(cfg.data.split);
   preprocessingFor(cfg.model);
   resolveOptimizer(cfg.optimizer);
   resolveSchedule(cfg.schedule);
@@ -152,25 +170,66 @@ export interface RunOptions {
   readonly opened?: { readonly data: ResolvedData; readonly dataset: Dataset };
 }
 
-/** The folder of a config's run. */
-export function runDir(config: ExperimentConfig, runsDir = artifactsDir('runs')): string {
-  return path.join(runsDir, `${config.name}-${configHash(config)}`);
+/**
+ * The run cache key: a hash of the resolved config without its display name and folder (`name`, `data.dir`),
+ * and of the identity of the data it trains on: the dataset's fingerprint (image names and sizes, see
+ * `datasetFingerprint`), the crop the images are read with, and the pair files its protocol reads. Two configs
+ * that differ only by name share a run; the same config on other data (LFW_DIR set, another --dir) does not.
+ * Nothing trains from the key: it only says where the run is stored.
+ */
+export async function runKey(config: ExperimentConfig, dataset: Dataset): Promise<string> {
+  const { name: _name, ...rest } = config;
+  const data = { dataset: await datasetFingerprint(dataset), crop: dataset.crop, pairFiles: await pairFileHashes(dataset, config.data.protocol) };
+  return configHash({ config: { ...rest, data: { ...config.data, dir: undefined } }, data });
+}
+
+/** The folder of a config's run on `dataset`: `<runsDir>/<run key>` (the display name is kept in its config.json and result.json). */
+export async function runDir(config: ExperimentConfig, dataset: Dataset, runsDir = artifactsDir('runs')): Promise<string> {
+  return path.join(runsDir, await runKey(config, dataset));
 }
 
 const RESULT = 'result.json';
 const PREDICTIONS = 'predictions.json';
 
-/** The test predictions of a finished run (model and raw pixels), or null. */
-export function readRunPredictions(dir: string): { model: TestPredictions; rawPixels: Omit<TestPredictions, 'pairs'> } | null {
-  const file = path.join(dir, PREDICTIONS);
-  return fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : null;
+/**
+ * A run's JSON file, parsed and checked by `valid`, or null when absent. A damaged file (truncated,
+ * garbled, not what the run writes) is an error naming it and saying what to do; nothing is deleted.
+ */
+function readRunJson<T>(file: string, valid: (v: unknown) => boolean, alsoDelete = ''): T | null {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return null; // no run there (yet)
+    throw new Error(`${file}: cannot read it: ${describeFsError(err)}`, { cause: err });
+  }
+  const damaged = (why: string): never => {
+    throw new Error(`${file}: damaged run file (${why}); nothing was changed. Delete it${alsoDelete} to recompute it from the run's last ` +
+      'checkpoint without retraining, or retrain the run from scratch with --force (force: true)');
+  };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    return damaged(text.length === 0 ? 'empty (0 bytes)' : `not valid JSON, ${text.length} bytes: ${err instanceof Error ? err.message : String(err)}; truncated?`);
+  }
+  if (!valid(parsed)) damaged('valid JSON, but not what a run writes');
+  return parsed as T;
 }
 
-/** A finished run's result, or null. */
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The test predictions of a finished run (model and raw pixels), or null; a damaged file is an error naming it. */
+export function readRunPredictions(dir: string): { model: TestPredictions; rawPixels: Omit<TestPredictions, 'pairs'> } | null {
+  return readRunJson(path.join(dir, PREDICTIONS), (v) => isObject(v) && isObject(v.model) && Array.isArray(v.model.values) && Array.isArray(v.model.isSame), ` and ${RESULT}`);
+}
+
+/** A finished run's result, or null; a damaged result.json is an error naming it. */
 export function readRunResult(dir: string): ExperimentResult | null {
-  const file = path.join(dir, RESULT);
-  if (!fs.existsSync(file)) return null;
-  return { ...(JSON.parse(fs.readFileSync(file, 'utf8')) as ExperimentResult), cached: true };
+  const result = readRunJson<ExperimentResult>(path.join(dir, RESULT),
+    (v) => isObject(v) && isObject(v.test) && typeof v.test.accuracy === 'number' && isObject(v.config) && typeof v.hash === 'string');
+  return result && { ...result, cached: true };
 }
 
 /** Evaluates values on test pairs at the validation threshold. */
@@ -224,12 +283,52 @@ function rawPixelModel(config: ExperimentConfig): tf.LayersModel {
   return siamese(tf.model({ inputs: input, outputs: flat, name: 'raw_pixels' }), { head: 'euclidean' });
 }
 
-async function loadOrMakeSplit(dir: string, dataset: Dataset, config: ExperimentConfig): Promise<Split> {
+/** Whether run `dir` has trained anything yet (a checkpoint). */
+function hasCheckpoints(dir: string): boolean {
+  return ['last.ckpt', 'best.ckpt'].some((f) => fs.existsSync(path.join(dir, 'checkpoints', f)));
+}
+
+/**
+ * The split of run `dir`: its saved split.json when that was made from the current inputs and still loads,
+ * else a new one (saying why the old one was not used), saved. A stale or unusable split in a run that already
+ * has checkpoints is an error instead: they were trained on it, so only `--force` (start over) can replace it.
+ */
+async function loadOrMakeSplit(dir: string, dataset: Dataset, config: ExperimentConfig, log: (line: string) => void): Promise<Split> {
   const file = path.join(dir, 'split.json');
-  if (fs.existsSync(file)) return loadSplit(file, dataset);
-  const split = await experimentSplit(config, dataset, path.dirname(dir));
+  const inputs = await experimentSplitInputs(config, dataset);
+  if (fs.existsSync(file)) {
+    let problem: string;
+    try {
+      const saved = await loadSplit(file, dataset);
+      const stale = staleInputs(saved.inputs, inputs);
+      if (stale.length === 0) return saved;
+      problem = saved.inputs ? `was made from other inputs (${stale.join(', ')})` : 'records no inputs (an older version made it)';
+    } catch (err) {
+      problem = `cannot be used: ${err instanceof Error ? err.message : String(err)}`;
+    }
+    if (hasCheckpoints(dir)) {
+      throw new Error(`${file} ${problem}\nand the run's checkpoints were trained on it: rerun with --force (\`siamese train --force\`, or force: true) to rebuild the split and train from scratch`);
+    }
+    log(`${file} ${problem}; rebuilding it`);
+  }
+  const split = await makeExperimentSplit(config, dataset, inputs);
   await saveSplit(split, file);
   return split;
+}
+
+/** What the split of `config` on `dataset` is made from (see `SplitInputs`). */
+async function experimentSplitInputs(config: ExperimentConfig, dataset: Dataset): Promise<SplitInputs> {
+  const { protocol, fold, splitSeed, split } = config.data;
+  return splitInputs(dataset, protocol, protocol === 'view2' ? `view2/fold${fold}` : splitRng(splitSeed).key, protocol === 'split' ? split : null);
+}
+
+/** Makes the split of `config` (the stream `splitRng(splitSeed)`, as `siamese data split --seed` draws it), leak-checked, with its inputs. */
+async function makeExperimentSplit(config: ExperimentConfig, dataset: Dataset, inputs: SplitInputs): Promise<Split> {
+  const rng = splitRng(config.data.splitSeed);
+  const split = config.data.protocol === 'view1' ? await makeView1Split(dataset, rng)
+    : config.data.protocol === 'view2' ? await makeView2FoldSplit(dataset, config.data.fold!) : makeSplit(dataset, rng, config.data.split);
+  assertNoLeakage(split);
+  return { ...split, inputs };
 }
 
 /**
@@ -239,22 +338,56 @@ async function loadOrMakeSplit(dir: string, dataset: Dataset, config: Experiment
 export async function runExperiment(input: ExperimentInput = {}, options: RunOptions = {}): Promise<ExperimentResult> {
   const config = resolveExperiment(input);
   const log = options.log ?? ((l: string) => console.log(l));
-  const dir = runDir(config, options.runsDir);
-  const hash = configHash(config);
+  // the run key names the data, so the data is resolved first (also for a cached run)
+  const opened = options.opened ?? await openData({ dir: config.data.dir ?? undefined, log });
+  const hash = await runKey(config, opened.dataset);
+  const dir = path.join(options.runsDir ?? artifactsDir('runs'), hash);
+  const cached = (): ExperimentResult | null => {
+    const result = readRunResult(dir);
+    if (result) log(`experiment ${config.name}-${hash}: cached result (test accuracy ${(result.test.accuracy * 100).toFixed(1)} %); pass force to retrain`);
+    return result;
+  };
   if (!options.force) {
-    const cached = readRunResult(dir);
-    if (cached) {
-      log(`experiment ${config.name}-${hash}: cached result (test accuracy ${(cached.test.accuracy * 100).toFixed(1)} %); pass force to retrain`);
-      return cached;
-    }
-  } else if (fs.existsSync(dir)) {
-    fs.rmSync(dir, { recursive: true, force: true });
+    const result = cached();
+    if (result) return result;
   }
-  fs.mkdirSync(dir, { recursive: true });
-  writeFileAtomic(path.join(dir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
+  // one trainer per run folder: a second one says who holds it and stops before touching anything
+  const lock = acquireRunLock(dir, { log });
+  try {
+    if (!options.force) {
+      const result = cached(); // finished by another trainer between the first look and the lock
+      if (result) return result;
+    }
+    prepareRunDir(dir, options.force ?? false, log);
+    writeFileAtomicSafe(path.join(dir, 'config.json'), [`${JSON.stringify(config, null, 2)}\n`]);
+    return await trainRun(config, hash, dir, { ...options, opened }, log);
+  } finally {
+    lock.release();
+  }
+}
+
+/**
+ * Makes run folder `dir` ready under its lock: with `force` everything in it but the lock goes; temporary
+ * files left by a writer that was killed (`*.tmp-<pid>…`) are removed, with a note.
+ */
+function prepareRunDir(dir: string, force: boolean, log: (line: string) => void): void {
+  for (const name of fs.readdirSync(dir)) {
+    if (force && name !== LOCK_FILE) fs.rmSync(path.join(dir, name), { recursive: true, force: true });
+  }
+  for (const sub of [dir, path.join(dir, 'checkpoints')]) {
+    if (!fs.existsSync(sub)) continue;
+    for (const name of fs.readdirSync(sub).filter((n) => /\.tmp-\d+/.test(n))) {
+      fs.rmSync(path.join(sub, name), { force: true });
+      log(`note: removed ${path.join(sub, name)}, a temporary file left by an interrupted write`);
+    }
+  }
+}
+
+/** Trains, evaluates and writes run `dir` (its lock held by the caller). */
+async function trainRun(config: ExperimentConfig, hash: string, dir: string, options: RunOptions, log: (line: string) => void): Promise<ExperimentResult> {
   const backend = await initBackend();
   const { data, dataset } = options.opened ?? await openData({ dir: config.data.dir ?? undefined, log });
-  const split = await loadOrMakeSplit(dir, dataset, config);
+  const split = await loadOrMakeSplit(dir, dataset, config, log);
   const output = siameseOutput(config.head);
   const pre = preprocessingFor(config.model);
   const embedNet = buildEmbedding(config.model, config.seed);
@@ -275,14 +408,14 @@ export async function runExperiment(input: ExperimentInput = {}, options: RunOpt
     const raw = rawPixelModel(config);
     const { result: rawPixels, predictions: rawPredictions } = await evaluate(raw, { kind: 'distance', higherIsCloser: false }, split.pairs, dataset, config);
     raw.dispose();
-    writeFileAtomic(path.join(dir, PREDICTIONS), JSON.stringify({ model: predictions, rawPixels: { ...rawPredictions, pairs: undefined } }));
+    writeFileAtomicSafe(path.join(dir, PREDICTIONS), [JSON.stringify({ model: predictions, rawPixels: { ...rawPredictions, pairs: undefined } })]);
     await saveModel(model, path.join(dir, 'model'), { config, hash, preprocessing: pre, crop: dataset.crop ?? null });
     const result: ExperimentResult = {
       name: config.name, hash, dir, config, history: trained.history, bestEpoch: trained.bestEpoch, test, rawPixels,
       data: { root: data.root, source: data.source }, backend: backend.name, trainSeconds: trained.seconds,
       finishedAt: new Date().toISOString(), cached: false,
     };
-    writeFileAtomic(path.join(dir, RESULT), `${JSON.stringify(result, null, 2)}\n`);
+    writeFileAtomicSafe(path.join(dir, RESULT), [`${JSON.stringify(result, null, 2)}\n`]);
     log(`experiment ${config.name}-${hash}: test accuracy ${(test.accuracy * 100).toFixed(1)} % ` +
       `[${(test.accuracyCi[0] * 100).toFixed(1)}, ${(test.accuracyCi[1] * 100).toFixed(1)}] (AUC ${test.auc.toFixed(3)}) on ${test.n} held-out pairs; ` +
       `raw pixels ${(rawPixels.accuracy * 100).toFixed(1)} %`);
@@ -300,13 +433,13 @@ export async function runExperiment(input: ExperimentInput = {}, options: RunOpt
  */
 export async function experimentSplit(input: ExperimentInput, dataset: Dataset, runsDir?: string): Promise<Split> {
   const config = resolveExperiment(input);
-  const file = path.join(runDir(config, runsDir), 'split.json');
-  if (fs.existsSync(file)) return loadSplit(file, dataset);
-  const rng = new Rng(config.data.splitSeed).fork('split');
-  const split = config.data.protocol === 'view1' ? await makeView1Split(dataset, rng)
-    : config.data.protocol === 'view2' ? await makeView2FoldSplit(dataset, config.data.fold!) : makeSplit(dataset, rng, config.data.split);
-  assertNoLeakage(split);
-  return split;
+  const inputs = await experimentSplitInputs(config, dataset);
+  const file = path.join(await runDir(config, dataset, runsDir), 'split.json');
+  if (fs.existsSync(file)) {
+    const saved = await loadSplit(file, dataset);
+    if (staleInputs(saved.inputs, inputs).length === 0) return saved;
+  }
+  return makeExperimentSplit(config, dataset, inputs);
 }
 
 /**

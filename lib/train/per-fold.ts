@@ -72,7 +72,7 @@ export async function trainPerFold(input: ExperimentInput, options: PerFoldOptio
   const missing: number[] = [];
   for (const k of wanted) {
     const cfg = resolveExperiment(foldExperiment(input, k, dir));
-    if (options.train === false && !readRunResult(runDir(cfg, options.runsDir))) missing.push(k);
+    if (options.train === false && !readRunResult(await runDir(cfg, opened.dataset, options.runsDir))) missing.push(k);
     else done.push(k);
   }
   const isSame = list.pairs.map((p) => p.isSame);

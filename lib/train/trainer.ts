@@ -19,7 +19,8 @@ import { batchContrastiveLoss, bceLoss, contrastiveFromValues } from '../losses'
 import type { Pair } from '../data/types';
 import { l2NormalizeRows } from '../models/layers/l2-normalize';
 import type { SiameseOutput } from '../models';
-import { readCheckpoint, writeCheckpoint, type TensorRecord } from './checkpoint';
+import { CheckpointError, readCheckpoint, writeCheckpoint, type ReadCheckpoint, type TensorRecord } from './checkpoint';
+import { ensureDir, FileWriteError, writeFileAtomicSafe } from './files';
 import { Optimizer, type OptimizerConfig } from './optimizer';
 import { ProgressBar } from './progress';
 import { learningRateAt, resolveSchedule, type ScheduleConfig } from './schedule';
@@ -169,8 +170,30 @@ async function saveState(file: string, model: tf.LayersModel, opt: Optimizer, me
   writeCheckpoint<CheckpointMeta>(file, { meta, tensors });
 }
 
-function loadState(file: string, model: tf.LayersModel, opt: Optimizer | null): CheckpointMeta {
-  const ckpt = readCheckpoint<CheckpointMeta>(file);
+/** What to do about an unusable checkpoint, by its role. */
+const ADVICE = {
+  last: 'nothing in the run folder was changed; delete this file to train the run from scratch (or rerun with --force, which replaces the whole run folder)',
+  best: "the last checkpoint is intact, but the best epoch's weights cannot be recovered from it; delete this file and rerun with --force to train again",
+} as const;
+
+/** Appends one line; a failure names the file (a partial line is harmless: a resume rewrites the file from the checkpoint). */
+function appendLine(file: string, line: string): void {
+  try {
+    fs.appendFileSync(file, `${line}\n`);
+  } catch (err) {
+    throw new FileWriteError(file, err, 'append to');
+  }
+}
+
+function loadState(file: string, model: tf.LayersModel, opt: Optimizer | null, role: keyof typeof ADVICE, log: (line: string) => void): CheckpointMeta {
+  let ckpt: ReadCheckpoint<CheckpointMeta>;
+  try {
+    ckpt = readCheckpoint<CheckpointMeta>(file);
+  } catch (err) {
+    if (err instanceof CheckpointError) throw new CheckpointError(err.file, err.reason, ADVICE[role]);
+    throw err;
+  }
+  if (ckpt.format === 1) log(`note: ${file} predates checkpoint checksums and is read unverified; the next checkpoint written will carry one`);
   restoreModelWeights(model, ckpt.tensors, file);
   restoreMaskSteps(model, ckpt.meta.maskSteps);
   if (opt) {
@@ -193,7 +216,7 @@ export async function trainSiamese(options: TrainOptions): Promise<TrainResult> 
   const lastFile = path.join(ckptDir, 'last.ckpt');
   const bestFile = path.join(ckptDir, 'best.ckpt');
   const metricsFile = path.join(options.dir, 'metrics.jsonl');
-  fs.mkdirSync(ckptDir, { recursive: true });
+  ensureDir(ckptDir);
   const variables = trainableVariables(model);
   const batchPairs = loss.name === 'contrastive' && loss.pairs === 'batch';
   if (batchPairs && !options.embedding) throw new Error("contrastive loss with pairs: 'batch' needs options.embedding (the embedding network)");
@@ -222,16 +245,16 @@ export async function trainSiamese(options: TrainOptions): Promise<TrainResult> 
   let resumeAt: PipelineState | undefined;
 
   if ((options.resume ?? true) && fs.existsSync(lastFile)) {
-    const meta = loadState(lastFile, model, opt);
+    const meta = loadState(lastFile, model, opt, 'last', log);
     ({ epoch, batchInEpoch, step, epochLossSum, epochPairs, history, best, sinceBest } = meta);
     epochSecondsBefore = meta.epochSeconds;
     resumeAt = meta.pipeline;
     resumedFrom = { epoch, batch: batchInEpoch };
     log(`resuming from ${path.relative(process.cwd(), lastFile)}: epoch ${epoch + 1}, batch ${batchInEpoch + 1}`);
     // metrics.jsonl keeps only the epochs the checkpoint knows about
-    fs.writeFileSync(metricsFile, history.map((r) => `${JSON.stringify(r)}\n`).join(''));
+    writeFileAtomicSafe(metricsFile, history.map((r) => `${JSON.stringify(r)}\n`));
   } else {
-    fs.writeFileSync(metricsFile, '');
+    writeFileAtomicSafe(metricsFile, []);
   }
 
   const train = await options.train(resumeAt);
@@ -282,7 +305,7 @@ export async function trainSiamese(options: TrainOptions): Promise<TrainResult> 
         seconds, pairsPerSecond: epochPairs / Math.max(seconds, 1e-9),
       };
       history = [...history, record];
-      fs.appendFileSync(metricsFile, `${JSON.stringify(record)}\n`);
+      appendLine(metricsFile, JSON.stringify(record));
       log(`epoch ${record.epoch}/${epochs}: lr ${lr.toPrecision(3)}  train loss ${record.trainLoss.toFixed(4)}` +
         (v ? `  val loss ${record.valLoss!.toFixed(4)}  val acc ${(record.valAccuracy! * 100).toFixed(1)}%  val AUC ${record.valAuc!.toFixed(3)}` : '') +
         `  ${record.pairsPerSecond.toFixed(1)} pairs/s`);
@@ -304,12 +327,12 @@ export async function trainSiamese(options: TrainOptions): Promise<TrainResult> 
         log(`early stopping: validation AUC has not improved for ${sinceBest} epochs (best ${best!.auc.toFixed(3)} at epoch ${best!.epoch})`);
       }
       await saveState(lastFile, model, opt, meta());
-      if (best?.epoch === record.epoch) fs.copyFileSync(lastFile, bestFile);
+      if (best?.epoch === record.epoch) writeFileAtomicSafe(bestFile, [fs.readFileSync(lastFile)]);
       options.onEpoch?.(record, history);
     }
     let bestEpoch = history.length ? history[history.length - 1].epoch : 0;
     if (best !== null && best.epoch !== bestEpoch && fs.existsSync(bestFile)) {
-      loadState(bestFile, model, null);
+      loadState(bestFile, model, null, 'best', log);
       bestEpoch = best.epoch;
       log(`restored the best epoch's weights (epoch ${best.epoch}, val AUC ${best.auc.toFixed(3)})`);
     }

@@ -1,6 +1,7 @@
 /**
  * Stable hashing of JSON-serialisable configs: the same config, whatever its key order, gives the same
- * hash, which names its run folder and its cache entries.
+ * hash. It names cache entries, and run folders (lib/train/experiment.ts `runKey` hashes a run's config,
+ * without its display name, together with the identity of its data). Nothing seeds from these hashes.
  */
 import { createHash } from 'node:crypto';
 

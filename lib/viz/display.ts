@@ -3,18 +3,23 @@
  * buffers, HTML strings); this module hands them to tslab's display. Outside a notebook (the CLI, tests)
  * each call prints a one-line text description instead, so the same code runs everywhere.
  *
- * Plotly charts are sent as a MIME bundle: `application/vnd.plotly.v1+json` (JupyterLab's Plotly renderer,
- * when installed) and `text/html` that draws the chart with the plotly.js-dist bundle, embedded once per
- * kernel so executed notebooks and their HTML render offline.
+ * Plotly charts are sent as a MIME bundle: `application/vnd.plotly.v1+json` (drawn natively by JupyterLab's
+ * and VS Code's Plotly renderers, when installed) and `text/html`: the chart's div and a small loader
+ * (plotly-html.ts) that draws with the page's plotly.js, else loads ONE shared copy of it that this module
+ * keeps beside the notebook (`_assets/plotly.js`, git-ignored, served by Jupyter), else Plotly's CDN. Every
+ * chart output renders on its own (after a rerun, a save and reopen, an export), and an executed notebook
+ * holds no copy of plotly.js. The HTML of `npm run notebooks` inlines plotly.js once per page (html.ts).
  *
  * @see notebooks/00-environment.ipynb
  */
+import * as path from 'node:path';
 import { escapeHtml } from '../util/html';
 import { hasImages } from './embedding-map';
 import type { PlotSpec } from './plot';
-import { plotDiv, plotlyBundleScript } from './plotly-html';
+import { ensureSharedPlotly, plotDiv, SHARED_PLOTLY_PATH } from './plotly-html';
 
-type MimeBundle = Record<string, string>;
+/** MIME type -> data: text for text types, the value itself (not a JSON string) for `+json` types. */
+type MimeBundle = Record<string, unknown>;
 type WriteDisplayData = (data: { data: MimeBundle; metadata: object; transient: object }, update: boolean) => void;
 
 /** tslab's hook for rich output; null outside a running cell. */
@@ -33,13 +38,49 @@ export function inNotebook(): boolean {
   return writer() !== null;
 }
 
-function send(bundle: MimeBundle, fallback: string, displayId?: string, update = false): void {
+/** Sends `bundle` (built only inside a notebook) to the notebook, or prints `fallback`. */
+function send(bundle: MimeBundle | (() => MimeBundle), fallback: string, displayId?: string, update = false): void {
   const write = writer();
   if (write === null) {
     console.log(fallback);
     return;
   }
-  write({ data: bundle, metadata: {}, transient: displayId ? { display_id: displayId } : {} }, update);
+  const data = typeof bundle === 'function' ? bundle() : bundle;
+  write({ data, metadata: {}, transient: displayId ? { display_id: displayId } : {} }, update);
+}
+
+const unwritable = new Set<string>();
+
+/**
+ * The shared plotly.js beside the running notebook (a kernel runs in its notebook's folder), made current;
+ * undefined when that folder cannot be written: then charts fall back to Plotly's CDN, which is said once.
+ */
+function sharedPlotly(): string | undefined {
+  const dir = process.cwd();
+  try {
+    return ensureSharedPlotly(dir);
+  } catch (err) {
+    if (!unwritable.has(dir)) {
+      unwritable.add(dir);
+      console.error(`viz.display: cannot write ${path.join(dir, SHARED_PLOTLY_PATH)} (${err instanceof Error ? err.message : String(err)}); ` +
+        'charts will load plotly.js from the Plotly CDN when the page is online');
+    }
+    return undefined;
+  }
+}
+
+function plotTitle(spec: PlotSpec): string {
+  return `[plot: ${(spec.layout.title as { text?: string } | undefined)?.text ?? 'plot'}]`;
+}
+
+/**
+ * A chart's MIME bundle. A figure with hover images (embedding maps) goes as HTML only: JupyterLab's Plotly
+ * renderer would take the JSON instead and lose the images (and the thumbnails would be stored twice).
+ */
+function chartBundle(spec: PlotSpec): MimeBundle {
+  // The figure as an object, as Jupyter's protocol carries `+json` types (a renderer would not parse a string).
+  const json: MimeBundle = hasImages(spec) ? {} : { 'application/vnd.plotly.v1+json': spec };
+  return { ...json, 'text/html': plotDiv(spec, { sharedFile: sharedPlotly() }), 'text/plain': plotTitle(spec) };
 }
 
 let liveCounter = 0;
@@ -53,39 +94,15 @@ export function plotlyLive(): { update(spec: PlotSpec): void } {
   let shown = false;
   return {
     update(spec: PlotSpec): void {
-      // plotly.js goes in an output of its own: updates replace the chart's output, and the library must stay
-      const bundle = bundleOnce();
-      if (bundle) send({ 'text/html': bundle, 'text/plain': '' }, '');
-      const title = (spec.layout.title as { text?: string } | undefined)?.text ?? 'plot';
-      send({ 'application/vnd.plotly.v1+json': JSON.stringify(spec), 'text/html': plotDiv(spec), 'text/plain': `[plot: ${title}]` }, `[plot: ${title}]`, id, shown);
+      send(() => chartBundle(spec), plotTitle(spec), id, shown);
       shown = true;
     },
   };
 }
 
-let plotlyEmbedded = false;
-
-/** Forget that plotly.js was embedded (a fresh kernel or a new executed notebook). */
-export function resetDisplayState(): void {
-  plotlyEmbedded = false;
-}
-
-/** plotly.js as a script the first time a notebook needs it, then ''. */
-function bundleOnce(): string {
-  if (plotlyEmbedded || !inNotebook()) return '';
-  plotlyEmbedded = true;
-  return plotlyBundleScript();
-}
-
-/**
- * Shows a Plotly figure. A figure with hover images (embedding maps) goes as HTML only: JupyterLab's Plotly
- * renderer would take the JSON instead and lose the images (and the thumbnails would be stored twice).
- */
+/** Shows a Plotly figure. */
 export function plotly(spec: PlotSpec): void {
-  const html = bundleOnce() + plotDiv(spec);
-  const title = (spec.layout.title as { text?: string } | undefined)?.text ?? 'plot';
-  const json: MimeBundle = hasImages(spec) ? {} : { 'application/vnd.plotly.v1+json': JSON.stringify(spec) };
-  send({ ...json, 'text/html': html, 'text/plain': `[plot: ${title}]` }, `[plot: ${title}]`);
+  send(() => chartBundle(spec), plotTitle(spec));
 }
 
 /** Shows a PNG image (e.g. an image grid made with sharp). */

@@ -71,6 +71,34 @@ describe('siamese search and siamese cluster', () => {
     assert.match(mismatch.stderr, /model mismatch: seed2-bce compares pairs with a bceConcat head/);
   });
 
+  it('search and cluster read PGM/PPM photos with the project\'s reader and warn about transparent ones', async () => {
+    const pnm = path.join(dir, 'pnm');
+    for (const person of ['ann', 'bob']) {
+      fs.mkdirSync(path.join(pnm, person), { recursive: true });
+      const { data, info } = await sharp(path.join(dir, 'gallery', person, '1.jpg')).raw().toBuffer({ resolveWithObject: true });
+      fs.writeFileSync(path.join(pnm, person, '1.ppm'), Buffer.concat([Buffer.from(`P6\n${info.width} ${info.height}\n255\n`), data]));
+      const rgba = Buffer.alloc(info.width * info.height * 4);
+      for (let i = 0; i < info.width * info.height; i++) rgba.set([data[3 * i], data[3 * i + 1], data[3 * i + 2], 128], 4 * i);
+      await sharp(rgba, { raw: { width: info.width, height: info.height, channels: 4 } }).png().toFile(path.join(pnm, person, '2.png'));
+    }
+    const grey = await sharp(path.join(dir, 'gallery', 'cy', '1.jpg')).greyscale().raw().toBuffer({ resolveWithObject: true });
+    fs.mkdirSync(path.join(pnm, 'cy'));
+    fs.writeFileSync(path.join(pnm, 'cy', '1.pgm'), Buffer.concat([Buffer.from(`P5\n${grey.info.width} ${grey.info.height}\n255\n`), grey.data]));
+    const r = siamese('search', '--gallery', pnm, '--aligned', '--json', path.join(pnm, 'bob', '1.ppm'));
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as { indexSize: number; hits: { person: string; file: string; distance: string }[]; skipped: string[]; warnings: string[] };
+    assert.equal(out.indexSize, 5);
+    assert.deepEqual(out.skipped, []);
+    assert.deepEqual([out.hits[0].file, out.hits[0].distance], ['bob/1.ppm', '0.000']);
+    const warning = (p: string): string => `${path.join(pnm, p)}: 100 % of the pixels are transparent (mean opacity 50 %); flattened onto white before the crop — the verdict may be unreliable`;
+    assert.deepEqual(out.warnings, [warning('ann/2.png'), warning('bob/2.png')]);
+    const c = siamese('cluster', pnm, '--aligned', '--threshold', '0.001');
+    assert.equal(c.status, 0, c.stderr);
+    assert.match(c.stdout, /5 faces in \d+ clusters?/);
+    assert.match(c.stdout, /cluster \d+ \(1 face\): cy\/1\.pgm/);
+    assert.ok(c.stdout.includes(`warning: ${warning('ann/2.png')}`), c.stdout);
+  });
+
   it('cluster groups identical faces, scores against person folders and writes a grid', () => {
     const png = path.join(dir, 'out', 'clusters.png');
     const r = siamese('cluster', path.join(dir, 'gallery'), '--aligned', '--threshold', '0.001', '--out', png);

@@ -43,6 +43,46 @@ describe('siamese verify', () => {
     assert.match(r.stdout, /NO ANSWER: no face found in 1\.jpg and 1\.jpg/);
   });
 
+  it('issue 14 item 11: a transparent PNG gets a warning naming it, in text and in JSON', async () => {
+    const a = path.join(dir, 'people', 'ann', '1.jpg');
+    const { data, info } = await sharp(a).raw().toBuffer({ resolveWithObject: true });
+    const rgba = Buffer.alloc(info.width * info.height * 4);
+    for (let i = 0; i < info.width * info.height; i++) rgba.set([data[3 * i], data[3 * i + 1], data[3 * i + 2], i % info.width < info.width / 2 ? 0 : 255], 4 * i);
+    const half = path.join(dir, 'half.png');
+    await sharp(rgba, { raw: { width: info.width, height: info.height, channels: 4 } }).png().toFile(half);
+    const warning = `${half}: 50 % of the pixels are transparent (mean opacity 50 %); flattened onto white before the crop — the verdict may be unreliable`;
+    const r = run(a, half, '--aligned');
+    assert.equal(r.status, 0, r.stderr);
+    assert.ok(r.stdout.includes(`\nwarning: ${warning}\n`), r.stdout);
+    const json = run(a, half, '--aligned', '--json');
+    assert.equal(json.status, 0, json.stderr);
+    assert.deepEqual(JSON.parse(json.stdout).warnings, [warning]);
+    const opaque = run(a, a, '--aligned', '--json');
+    assert.deepEqual(JSON.parse(opaque.stdout).warnings, []);
+  });
+
+  it('PGM and PPM photos (binary and ASCII, 8 and 16 bits) are read by the project\'s reader, not refused', async () => {
+    const a = path.join(dir, 'people', 'ann', '1.jpg');
+    const { data, info } = await sharp(a).raw().toBuffer({ resolveWithObject: true });
+    const p6 = path.join(dir, 'ann.ppm');
+    fs.writeFileSync(p6, Buffer.concat([Buffer.from(`P6\n${info.width} ${info.height}\n255\n`), data]));
+    const p3 = path.join(dir, 'ann16.ppm');
+    fs.writeFileSync(p3, `P3\n# 16-bit ASCII\n${info.width} ${info.height}\n65535\n${[...data].map((v) => v * 257).join(' ')}\n`);
+    const r = run(p6, p3, '--aligned');
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /verdict: SAME person\ndistance 0\.000/);
+    const grey = path.join(dir, 'grey.pgm');
+    fs.writeFileSync(grey, Buffer.concat([Buffer.from('P5\n64 64\n255\n'), Buffer.alloc(64 * 64, 90)]));
+    const g = run(grey, grey);
+    assert.equal(g.status, 2, g.stderr);
+    assert.match(g.stdout, /NO ANSWER: no face found in grey\.pgm and grey\.pgm/);
+    const huge = path.join(dir, 'huge.pgm');
+    fs.writeFileSync(huge, 'P5\n100000 100000\n255\n');
+    const h = run(huge, a);
+    assert.equal(h.status, 1);
+    assert.match(h.stderr, /cannot decode .*huge\.pgm: Netpbm image is 100000x100000 = 10,000,000,000 pixels, more than the limit of 100,000,000/);
+  });
+
   it('folder mode prints a table, and bad usage is explained', () => {
     const r = run('--dir', path.join(dir, 'people'), '--aligned');
     assert.equal(r.status, 0, r.stderr);

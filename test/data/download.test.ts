@@ -56,7 +56,6 @@ const GOOD_ENTRIES: Entry[] = [
   { name: 'set/Ann_Lee/Ann_Lee_0001.jpg', data: imageBytes(40_000, 1) },
   { name: 'set/Ann_Lee/Ann_Lee_0002.jpg', data: imageBytes(40_000, 2) },
   { name: 'set/Bo_Chen/Bo_Chen_0001.jpg', data: imageBytes(40_000, 3), mode: 0o4755 },
-  { name: 'set/Bo_Chen/latest.jpg', type: '2', linkname: 'Bo_Chen_0001.jpg' },
 ];
 const GOOD = tgz(GOOD_ENTRIES);
 const TRUNCATED = GOOD.subarray(0, Math.floor(GOOD.length * 0.6));
@@ -148,7 +147,7 @@ function requestsSince(mark: number): Seen[] {
 
 function assertGoodSet(root: string): void {
   assert.ok(fs.readFileSync(path.join(root, 'Ann_Lee', 'Ann_Lee_0002.jpg')).equals(imageBytes(40_000, 2)));
-  assert.ok(fs.readFileSync(path.join(root, 'Bo_Chen', 'latest.jpg')).equals(imageBytes(40_000, 3)), 'the in-archive symlink works');
+  assert.ok(fs.readFileSync(path.join(root, 'Bo_Chen', 'Bo_Chen_0001.jpg')).equals(imageBytes(40_000, 3)));
   assert.equal(fs.statSync(path.join(root, 'Bo_Chen', 'Bo_Chen_0001.jpg')).mode & 0o7000, 0, 'no setuid bit');
 }
 
@@ -219,21 +218,21 @@ test('a wrong checksum is refused: the file is deleted and the message names bot
   }
 });
 
-test('tar-slip archives are refused whole: ../, absolute paths, links out, devices and FIFOs', async () => {
+test('tar-slip archives are refused whole: ../, absolute paths, links (any), devices and FIFOs', async () => {
   const { dir, cleanup } = tempDir('siamese-dl-');
   try {
     const outside = path.join(dir, 'outside');
     fs.mkdirSync(outside);
     const cases: Array<[string, Entry[], RegExp]> = [
-      ['dotdot', [{ name: 'set/a.txt', data: 'a' }, { name: 'set/../../evil.txt', data: 'x' }], /'\.\.' component refused.*evil/],
-      ['absolute', [{ name: 'set/a.txt', data: 'a' }, { name: `${outside}/abs.txt`, data: 'x' }], /absolute path refused/],
-      ['symlink-out', [{ name: 'set/link', type: '2', linkname: '../../outside' }], /symbolic link pointing outside/],
-      ['symlink-abs', [{ name: 'set/link', type: '2', linkname: outside }], /symbolic link to an absolute path/],
+      ['dotdot', [{ name: 'set/a.txt', data: 'a' }, { name: 'set/../../evil.txt', data: 'x' }], /entry "set\/\.\.\/\.\.\/evil\.txt": path with a '\.\.' component refused$/],
+      ['absolute', [{ name: 'set/a.txt', data: 'a' }, { name: `${outside}/abs.txt`, data: 'x' }], /: entry ".*\/abs\.txt": absolute path refused$/],
+      ['symlink-out', [{ name: 'set/link', type: '2', linkname: '../../outside' }], /entry "set\/link": symbolic link \(to "\.\.\/\.\.\/outside"\) refused: dataset archives hold only files and folders$/],
+      ['symlink-abs', [{ name: 'set/link', type: '2', linkname: outside }], /entry "set\/link": symbolic link \(to ".*outside"\) refused/],
       ['write-through-link', [{ name: 'set/l', type: '2', linkname: '.' }, { name: 'set/m', type: '2', linkname: 'l/../..' }, { name: 'set/m/evil.txt', data: 'x' }],
-        /outside the extraction folder|resolves outside/],
-      ['hardlink-out', [{ name: 'set/h', type: '1', linkname: '../etc/passwd' }], /hard link target .* refused/],
-      ['fifo', [{ name: 'set/pipe', type: '6' }], /FIFO .* refused/],
-      ['chardev', [{ name: 'set/null', type: '3' }], /character device entry refused/],
+        /entry "set\/l": symbolic link \(to "\."\) refused/],
+      ['hardlink-out', [{ name: 'set/h', type: '1', linkname: '../etc/passwd' }], /entry "set\/h": hard link \(to "\.\.\/etc\/passwd"\) refused/],
+      ['fifo', [{ name: 'set/pipe', type: '6' }], /entry "set\/pipe": FIFO \(named pipe\) refused/],
+      ['chardev', [{ name: 'set/null', type: '3' }], /entry "set\/null": character device refused/],
     ];
     for (const [name, entries, pattern] of cases) {
       const archive = path.join(dir, `${name}.tgz`);

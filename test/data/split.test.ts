@@ -5,8 +5,10 @@ import * as path from 'node:path';
 import { Rng } from '../../lib/util';
 import {
   Dataset, assertNoLeakage, checkLeakage, loadSplit, makeSplit, pairKey, resolveSplitConfig, samplePairs, saveSplit,
-  SPLIT_NAMES, SPLIT_PRESETS, type Split,
+  SPLIT_NAMES, SPLIT_PRESETS, type Split, splitRng, splitInputs, staleInputs, datasetFingerprint,
 } from '../../lib/data';
+import { experimentSplit, resolveExperiment, runDir } from '../../lib/train';
+import { hostile } from '../hostile';
 import { makeLfwFolder, tempDir } from './fixtures';
 
 // 60 people: 40 with 2..6 images, 20 with one image. Built once for the file.
@@ -133,6 +135,146 @@ test('splits save to JSON and load back identically, leak-checked and validated'
     } finally {
       other.cleanup();
     }
+  } finally {
+    t.cleanup();
+  }
+});
+
+// ---------------------------------------------------------------------------------------------------------
+// Hostile splits (issue 14): one split stream; saved splits record their inputs and stale ones are noticed.
+
+hostile('splits', 'splitRng is the trainer\'s historical stream (seed path "<seed>/split"), for numbers and strings alike', async () => {
+  const ds = await dataset();
+  assert.equal(splitRng(1).key, '1/split');
+  assert.deepEqual(makeSplit(ds, splitRng(1), small), makeSplit(ds, new Rng(1).fork('split'), small));
+  assert.deepEqual(makeSplit(ds, splitRng('1'), small), makeSplit(ds, splitRng(1), small));
+});
+
+hostile('splits', 'a split saved with its inputs loads back with them, unchanged', async () => {
+  const ds = await dataset();
+  const t = tempDir();
+  try {
+    const rng = splitRng(4);
+    const split: Split = { ...makeSplit(ds, rng, small), inputs: await splitInputs(ds, 'split', rng.key, small) };
+    assert.deepEqual(Object.keys(split.inputs!).sort(), ['config', 'dataset', 'pairFiles', 'protocol', 'seed']);
+    const file = path.join(t.dir, 'split.json');
+    await saveSplit(split, file);
+    const back = await loadSplit(file, ds);
+    assert.deepEqual(back, split);
+    assert.deepEqual(staleInputs(back.inputs, await splitInputs(ds, 'split', rng.key, small)), []);
+  } finally {
+    t.cleanup();
+  }
+});
+
+hostile('splits', 'stale inputs are named: another seed, another config, a split recorded before inputs existed', async () => {
+  const ds = await dataset();
+  const now = await splitInputs(ds, 'split', splitRng(1).key, small);
+  assert.deepEqual(staleInputs(await splitInputs(ds, 'split', splitRng(2).key, small), now), ['seed']);
+  assert.deepEqual(staleInputs(await splitInputs(ds, 'split', splitRng(1).key, { ...small, sameFraction: 0.4 }), now), ['config']);
+  assert.deepEqual(staleInputs(undefined, now), ['none recorded']);
+});
+
+hostile('splits', 'the dataset fingerprint ignores the folder\'s place but not an added, re-encoded or renamed image', async () => {
+  const t = tempDir();
+  try {
+    const a = path.join(t.dir, 'a');
+    await makeLfwFolder(a, [2, 3, 1], 4);
+    const b = path.join(t.dir, 'b');
+    fs.cpSync(a, b, { recursive: true });
+    const fp = async (dir: string): Promise<string> => datasetFingerprint(await Dataset.open(dir, { cache: null }));
+    const base = await fp(a);
+    assert.match(base, /^[0-9a-f]{16}$/);
+    assert.equal(await fp(b), base, 'a copy elsewhere is the same data');
+    fs.appendFileSync(path.join(b, 'Person_A', 'Person_A_0001.jpg'), Buffer.from([0, 0]));
+    assert.notEqual(await fp(b), base, 'a re-encoded image');
+    fs.rmSync(b, { recursive: true });
+    fs.cpSync(a, b, { recursive: true });
+    fs.renameSync(path.join(b, 'Person_A', 'Person_A_0002.jpg'), path.join(b, 'Person_A', 'Person_A_0003.jpg'));
+    assert.notEqual(await fp(b), base, 'a renamed image');
+    fs.copyFileSync(path.join(a, 'Person_A', 'Person_A_0001.jpg'), path.join(a, 'Person_C', 'Person_C_0002.jpg'));
+    assert.notEqual(await fp(a), base, 'an added image');
+  } finally {
+    t.cleanup();
+  }
+});
+
+hostile('splits', 'a View 1 split\'s inputs change when a pair file is edited, naming pairFiles', async () => {
+  const t = tempDir();
+  try {
+    await makeLfwFolder(t.dir, [3, 3, 2, 2], 4, ['Ann', 'Bob', 'Cy', 'Di']);
+    fs.writeFileSync(path.join(t.dir, 'pairsDevTrain.txt'), '1\nAnn\t1\t2\nAnn\t1\tBob\t1\n');
+    fs.writeFileSync(path.join(t.dir, 'pairsDevTest.txt'), '1\nCy\t1\t2\nCy\t1\tDi\t1\n');
+    const ds = await Dataset.open(t.dir, { cache: null });
+    const before = await splitInputs(ds, 'view1', '1/split');
+    assert.deepEqual(Object.keys(before.pairFiles).sort(), ['pairsDevTest.txt', 'pairsDevTrain.txt']);
+    fs.writeFileSync(path.join(t.dir, 'pairsDevTrain.txt'), '1\nAnn\t2\t3\nAnn\t1\tBob\t1\n');
+    assert.deepEqual(staleInputs(before, await splitInputs(ds, 'view1', '1/split')), ['pairFiles']);
+  } finally {
+    t.cleanup();
+  }
+});
+
+hostile('splits', 'a split file whose inputs are not an object is refused, naming the file', async () => {
+  const ds = await dataset();
+  const t = tempDir();
+  try {
+    const file = path.join(t.dir, 'split.json');
+    await saveSplit(makeSplit(ds, splitRng(1), small), file);
+    const json = JSON.parse(fs.readFileSync(file, 'utf8'));
+    fs.writeFileSync(file, JSON.stringify({ ...json, inputs: 'today' }));
+    await assert.rejects(loadSplit(file, ds), new RegExp(`^Error: ${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: inputs must be an object, got "today"$`));
+  } finally {
+    t.cleanup();
+  }
+});
+
+hostile('splits', 'a truncated split file is refused, naming the file', async () => {
+  const ds = await dataset();
+  const t = tempDir();
+  try {
+    const file = path.join(t.dir, 'split.json');
+    await saveSplit(makeSplit(ds, splitRng(1), small), file);
+    const text = fs.readFileSync(file, 'utf8');
+    fs.writeFileSync(file, text.slice(0, text.length / 2));
+    await assert.rejects(loadSplit(file, ds), new RegExp(`cannot read split ${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} \\(line \\d+\\): `));
+  } finally {
+    t.cleanup();
+  }
+});
+
+hostile('splits', 'experimentSplit does not return a run\'s saved split made from other inputs', async () => {
+  const ds = await dataset();
+  const t = tempDir();
+  try {
+    const input = { data: { dir: ds.root, split: small, splitSeed: 3 } };
+    const fresh = await experimentSplit(input, ds, t.dir);
+    const dir = await runDir(resolveExperiment(input), ds, t.dir);
+    // a split of another seed, recorded as such, sitting in this run's folder
+    const rng = splitRng(9);
+    await saveSplit({ ...makeSplit(ds, rng, small), inputs: await splitInputs(ds, 'split', rng.key, small) }, path.join(dir, 'split.json'));
+    assert.deepEqual(await experimentSplit(input, ds, t.dir), fresh);
+    // and the one made from these inputs is returned as saved
+    await saveSplit(fresh, path.join(dir, 'split.json'));
+    assert.deepEqual(await experimentSplit(input, ds, t.dir), fresh);
+  } finally {
+    t.cleanup();
+  }
+});
+
+hostile('splits', 'a saved split naming a missing image gives the file, the real line and the pair', async () => {
+  const ds = await dataset();
+  const t = tempDir();
+  try {
+    const split = makeSplit(ds, splitRng(1), small);
+    const file = path.join(t.dir, 'split.json');
+    const p = split.pairs.val[2];
+    const gone = { ...p, b: { person: p.b.person, file: `${p.b.person}_0042.jpg` } };
+    await saveSplit({ ...split, pairs: { ...split.pairs, val: split.pairs.val.map((x, i) => (i === 2 ? gone : x)) } }, file);
+    const line = fs.readFileSync(file, 'utf8').split('\n').findIndex((l) => l.includes(`_0042.jpg`)) + 1;
+    assert.ok(line > 10);
+    const at = `${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:${line}: pairs\\.val\\[2\\]: missing image ${p.b.person}\\/${p.b.person}_0042\\.jpg \\(${p.b.person} has \\d+\\)`;
+    await assert.rejects(loadSplit(file, ds), new RegExp(`1 pair\\(s\\) of split .* do not resolve in dataset .*:\\n {2}${at}$`));
   } finally {
     t.cleanup();
   }

@@ -31,7 +31,7 @@ export function register(program: Command): void {
       const verifier = await openFaceModel(opts.model ?? DEFAULT_VERIFY_MODEL, { aligned: opts.aligned, detect: opts.detector ? { detector: opts.detector as 'tiny' | 'ssd' } : {} });
       const t = threshold ?? verifier.settings.threshold;
       log(`model ${verifier.embedder.name}; threshold ${t.toFixed(3)} (${threshold === undefined ? `verification threshold, fitted on ${verifier.settings.fittedOn}` : '--threshold'}), ${opts.linkage} linkage${opts.aligned ? '; --aligned: no face detection, images used as crops' : ''}`);
-      const { embedded, skipped } = await embedFaces(verifier, faces);
+      const { embedded, skipped, warnings } = await embedFaces(verifier, faces);
       if (embedded.length === 0) throw new Error(`${path.resolve(dir)}: no face found in any of its ${faces.length} images:\n  ${skipped.join('\n  ')}`);
       const c = clusterEmbeddings(embedded.map((f) => f.embedding!), { threshold: t, linkage: opts.linkage as Linkage, metric: metricOf(verifier.embedder) });
       const labelled = embedded.every((f) => f.person !== null);
@@ -43,7 +43,7 @@ export function register(program: Command): void {
         fs.writeFileSync(opts.out, grid);
       }
       if (opts.json) {
-        console.log(JSON.stringify({ model: verifier.embedder.name, threshold: t, linkage: opts.linkage, clusters: files, scores, skipped: [...problems, ...skipped] }, null, 2));
+        console.log(JSON.stringify({ model: verifier.embedder.name, threshold: t, linkage: opts.linkage, clusters: files, scores, skipped: [...problems, ...skipped], warnings }, null, 2));
         return;
       }
       console.log(`${embedded.length} faces in ${c.clusters.length} cluster${c.clusters.length === 1 ? "" : "s"}`);
@@ -55,5 +55,6 @@ export function register(program: Command): void {
       }
       if (opts.out) console.log(`grid: ${opts.out}`);
       for (const p of [...problems, ...skipped]) console.log(`skipped ${p}`);
+      for (const w of warnings) console.log(`warning: ${w}`);
     });
 }

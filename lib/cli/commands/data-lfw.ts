@@ -1,18 +1,12 @@
-/** `siamese data lfw`: download (or reuse) LFW, verify it and unpack it where the data resolver finds it. */
-import * as fs from 'node:fs/promises';
+/**
+ * `siamese data lfw`: download (or reuse) LFW, verify it and unpack it where the data resolver finds it. A
+ * folder already there is reused only when it is a complete dataset; an empty or partial one is refused
+ * with what is missing (by `fetchDataset`).
+ */
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { dataHome, downloadLfw, LFW_ARCHIVES, LFW_VARIANTS, parseLfwVariant } from '../../data';
-
-async function countImages(root: string): Promise<{ people: number; images: number }> {
-  let people = 0, images = 0;
-  for (const e of await fs.readdir(root, { withFileTypes: true })) {
-    if (!e.isDirectory() || e.name.startsWith('.')) continue;
-    const n = (await fs.readdir(path.join(root, e.name))).filter((f) => /\.jpe?g$/i.test(f)).length;
-    if (n > 0) { people++; images += n; }
-  }
-  return { people, images };
-}
+import { inspectDatasetFolder } from '../../data/dataset';
 
 export function register(data: Command): void {
   data
@@ -31,7 +25,7 @@ export function register(data: Command): void {
       const dir = path.resolve(opts.dir ?? path.join(dataHome(), 'lfw'));
       const source = LFW_ARCHIVES[variant];
       const r = await downloadLfw(variant, { dir, archive: opts.archive, retries, timeoutMs: timeout * 1000 });
-      const { people, images } = await countImages(r.root);
+      const { people, images } = await inspectDatasetFolder(r.root);
       if (!r.extracted) {
         console.log(`LFW (${variant}) is already in ${r.root}: nothing downloaded.`);
       } else {

@@ -34,19 +34,21 @@ export function register(program: Command): void {
         return;
       }
       const ti = performance.now();
-      const { index, skipped } = await indexGalleryFolder(verifier, opts.gallery!);
+      const { index, skipped, warnings: galleryWarnings } = await indexGalleryFolder(verifier, opts.gallery!);
+      const warnings = [...q.warnings, ...galleryWarnings];
       log(`gallery ${opts.gallery}: ${index.size} faces of ${index.people.length} people indexed in ${((performance.now() - ti) / 1000).toFixed(1)} s (exact search, ${index.metric.name})`);
       const ts = performance.now();
       const hits = index.search(q.embedding, k, { model: verifier.embedder.name });
       const ms = performance.now() - ts;
       const rows = searchRows(hits, s, opts.gallery!);
       if (opts.json) {
-        console.log(JSON.stringify({ model: verifier.embedder.name, threshold: s.threshold, indexSize: index.size, query: { file: query, note: q.note }, hits: rows, skipped }, null, 2));
+        console.log(JSON.stringify({ model: verifier.embedder.name, threshold: s.threshold, indexSize: index.size, query: { file: query, note: q.note }, hits: rows, skipped, warnings }, null, 2));
         return;
       }
       console.log(`query ${query}: ${q.note}`);
       console.log(textTable(rows));
       console.log(`top ${hits.length} of ${index.size} faces in ${ms.toFixed(2)} ms; verdict = what \`siamese verify\` would say for the query and that face`);
       for (const p of skipped) console.log(`skipped ${p}`);
+      for (const w of warnings) console.log(`warning: ${w}`);
     });
 }

@@ -1,7 +1,9 @@
 /** `siamese train`: run an experiment (a preset, adjusted by flags); cached when it already finished. */
 import * as fs from 'node:fs';
 import type { Command } from 'commander';
-import { experimentPreset, runExperiment, EXPERIMENT_PRESETS, type ExperimentInput, type ExperimentResult } from '../../train';
+import { POLICY_PRESETS } from '../../augment/policy';
+import { experimentPreset, runExperiment, EXPERIMENT_PRESETS, OPTIMIZERS, SCHEDULES, type ExperimentInput, type ExperimentResult } from '../../train';
+import { checkExperimentInput, nearest } from '../../train/config-schema';
 
 interface TrainFlags {
   preset: string; config?: string; name?: string; epochs?: string; batchSize?: string; lr?: string; optimizer?: string;
@@ -15,35 +17,82 @@ function num(value: string | undefined, flag: string): number | undefined {
   return n;
 }
 
+function integer(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^-?\d+$/.test(value.trim()) || !Number.isSafeInteger(Number(value))) throw new Error(`${flag} must be an integer, got ${JSON.stringify(value)}`);
+  return Number(value);
+}
+
+/** A flag naming one of `values`; the error names the flag and suggests the nearest value. */
+function choice<T extends string>(value: string | undefined, flag: string, values: readonly T[]): T | undefined {
+  if (value === undefined || (values as readonly string[]).includes(value)) return value as T | undefined;
+  const near = nearest(value, values);
+  throw new Error(`${flag} must be one of ${values.join(', ')}, got ${JSON.stringify(value)}${near ? `: did you mean "${near}"?` : ''}`);
+}
+
+/** `file:line:column` of character `pos` of `text` (1-based). */
+function lineAndColumn(text: string, pos: number): string {
+  const before = text.slice(0, Math.max(0, Math.min(pos, text.length)));
+  const line = before.split('\n').length;
+  return `${line}:${before.length - before.lastIndexOf('\n')}`;
+}
+
+/**
+ * Reads a `--config` file: a JSON object of experiment fields, checked by name (unknown keys, with the nearest
+ * valid one; wrong types, with the dotted key). A byte-order mark and CRLF line ends are fine; a syntax error
+ * names the file, line and column.
+ */
+export function readExperimentFile(file: string): ExperimentInput {
+  let text: string;
+  try {
+    if (fs.statSync(file).isDirectory()) throw new Error('is a folder, not a JSON file');
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new Error(`--config ${file}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  if (text.trim() === '') throw new Error(`--config ${file} is empty (expected a JSON object of experiment fields, e.g. {"epochs": 5})`);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    const at = /at position (\d+)/.exec(message);
+    const where = lineAndColumn(text, at ? Number(at[1]) : text.length);
+    throw new Error(`${file}:${where}: not valid JSON: ${message}`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new Error(`--config ${file} must be a JSON object of experiment fields, got ${Array.isArray(value) ? 'a list' : JSON.stringify(value)}`);
+  }
+  checkExperimentInput(value, file);
+  return value as ExperimentInput;
+}
+
 /** The experiment the flags describe: the preset, then --config's JSON, then single flags. */
 export function experimentFromFlags(flags: TrainFlags): ExperimentInput {
   const preset = experimentPreset(flags.preset);
-  let fromFile: ExperimentInput = {};
-  if (flags.config) {
-    try {
-      fromFile = JSON.parse(fs.readFileSync(flags.config, 'utf8')) as ExperimentInput;
-    } catch (err) {
-      throw new Error(`--config ${flags.config}: ${err instanceof Error ? err.message : String(err)}`);
-    }
-  }
+  const fromFile: ExperimentInput = flags.config ? readExperimentFile(flags.config) : {};
   const merged: ExperimentInput = { ...preset, ...fromFile, data: { ...(preset.data ?? {}), ...(fromFile.data ?? {}) },
     optimizer: { ...(preset.optimizer ?? {}), ...(fromFile.optimizer ?? {}) }, schedule: { ...(preset.schedule ?? {}), ...(fromFile.schedule ?? {}) } };
   const epochs = num(flags.epochs, '--epochs');
   const batchSize = num(flags.batchSize, '--batch-size');
   const lr = num(flags.lr, '--lr');
-  const seed = num(flags.seed, '--seed');
+  const seed = integer(flags.seed, '--seed');
   const margin = num(flags.margin, '--margin');
-  const splitSeed = num(flags.splitSeed, '--split-seed');
+  const splitSeed = integer(flags.splitSeed, '--split-seed');
+  const optimizer = choice(flags.optimizer, '--optimizer', OPTIMIZERS);
+  const schedule = choice(flags.schedule, '--schedule', SCHEDULES);
+  const augment = choice(flags.augment, '--augment', Object.keys(POLICY_PRESETS));
   return {
     ...merged,
     ...(flags.name ? { name: flags.name } : {}),
     ...(epochs !== undefined ? { epochs } : {}),
     ...(batchSize !== undefined ? { batchSize } : {}),
     ...(seed !== undefined ? { seed } : {}),
-    ...(flags.augment ? { augment: flags.augment } : {}),
+    ...(augment ? { augment } : {}),
     ...(margin !== undefined ? { loss: { name: 'contrastive', margin } } : {}),
-    optimizer: { ...merged.optimizer, ...(lr !== undefined ? { lr } : {}), ...(flags.optimizer ? { name: flags.optimizer as 'adam' } : {}) },
-    schedule: { ...merged.schedule, ...(flags.schedule ? { name: flags.schedule as 'cosine' } : {}) },
+    optimizer: { ...merged.optimizer, ...(lr !== undefined ? { lr } : {}), ...(optimizer ? { name: optimizer } : {}) },
+    schedule: { ...merged.schedule, ...(schedule ? { name: schedule } : {}) },
     data: { ...merged.data, ...(flags.dir ? { dir: flags.dir } : {}), ...(splitSeed !== undefined ? { splitSeed } : {}) },
   };
 }
@@ -63,9 +112,9 @@ export function formatResult(r: ExperimentResult): string {
 export function register(program: Command): void {
   program
     .command('train')
-    .description('train an experiment (cached by config hash under artifacts/runs/; an interrupted run resumes)')
+    .description('train an experiment (cached under artifacts/runs/<run key>: the config without its name, plus the data\'s identity; an interrupted run resumes)')
     .option('--preset <name>', `one of ${Object.keys(EXPERIMENT_PRESETS).join(', ')}`, 'default')
-    .option('--config <file.json>', 'experiment fields (JSON) over the preset')
+    .option('--config <file.json>', 'experiment fields (JSON) over the preset; unknown keys and wrong types are errors')
     .option('--name <name>', 'run name')
     .option('--epochs <n>').option('--batch-size <n>', 'pairs per step').option('--lr <x>', 'base learning rate')
     .option('--optimizer <name>', 'adam, sgd or rmsprop').option('--schedule <name>', 'constant, step or cosine')

@@ -31,18 +31,20 @@ export function register(program: Command): void {
         const { rows, problems } = await verifier.verifyFolder(opts.dir);
         const folderMs = performance.now() - started;
         const summary = folderSummary(rows);
+        const warnings = [...new Set(rows.flatMap((r) => r.verdict.warnings))];
         if (opts.json) {
-          console.log(JSON.stringify({ rows: folderTableRows(rows, opts.dir), summary, problems }, null, 2));
+          console.log(JSON.stringify({ rows: folderTableRows(rows, opts.dir), summary, problems, warnings }, null, 2));
         } else {
           console.log(textTable(folderTableRows(rows, opts.dir)));
           console.log(`${summary.pairs} pairs: ${summary.decided} decided (${summary.right} right${summary.decided ? `, ${(100 * summary.accuracy).toFixed(1)} %` : ''}), ${summary.uncertain} uncertain, ${summary.noFace} without a face`);
           for (const p of problems) console.log(`skipped ${p}`);
+          for (const w of warnings) console.log(`warning: ${w}`);
           if (opts.timing) console.log(`time: ${folderMs.toFixed(0)} ms for the folder (each photo prepared and described once, ${summary.pairs ? (folderMs / summary.pairs).toFixed(1) : '-'} ms per pair)`);
         }
         return;
       }
       const v = await verifier.verify(a!, b!);
-      if (opts.json) console.log(JSON.stringify({ decision: v.decision, value: v.value, threshold: v.threshold, uncertainBand: v.uncertainBand, model: v.model, a: v.a.note, b: v.b.note, ms: v.ms }, null, 2));
+      if (opts.json) console.log(JSON.stringify({ decision: v.decision, value: v.value, threshold: v.threshold, uncertainBand: v.uncertainBand, model: v.model, a: v.a.note, b: v.b.note, warnings: v.warnings, ms: v.ms }, null, 2));
       else console.log(formatVerdict(v, verifier.embedder.description, opts.timing).join('\n'));
       if (v.decision === 'no-face') process.exitCode = 2;
     });
