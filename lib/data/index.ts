@@ -2,10 +2,13 @@
 export type { IsSame, ImageRef, Pair, PairSource, PairList, Channels, DecodedImage } from './types';
 export { NO_CROP, DEFAULT_LFW_CROP, resolveCrop, cropKey, cropRegion } from './crop';
 export type { CropConfig, NoCrop, CenterCrop, BoxCrop, PixelBox } from './crop';
-export { decodeImage, decodeImageBuffer, encodePng, resolveLoadOptions, loadOptionsKey, sniffFormat, ImageDecodeError, DEFAULT_LOAD, MAX_INPUT_PIXELS, DECODER_VERSION } from './image';
-export type { LoadOptions, ImageFormat } from './image';
-export { readPnm, writePnm, isPnm } from './pnm';
-export type { PnmImage } from './pnm';
+export {
+  decodeImage, decodeImageBuffer, encodePng, resolveLoadOptions, loadOptionsKey, sniffFormat, ImageDecodeError, DEFAULT_LOAD, MAX_INPUT_PIXELS, DECODER_VERSION,
+  MAX_INPUT_BYTES, FLATTEN_BACKGROUND, TRANSPARENCY_WARNING_FRACTION, readImageFile, openImage, flattenAlpha, transparencyOf, transparencyWarning,
+} from './image';
+export type { LoadOptions, ImageFormat, OpenedImage, Transparency } from './image';
+export { readPnm, readPnmHeader, writePnm, isPnm } from './pnm';
+export type { PnmImage, PnmHeader } from './pnm';
 export { DecodeCache } from './cache';
 export type { CacheStats } from './cache';
 export { Dataset, DatasetError, ImageLoadError, IMAGE_EXTENSIONS, lfwFileName, lfwRef, refKey } from './dataset';

@@ -15,7 +15,7 @@
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import { nodeFileOps, writeFileAtomicSafe, type FileOps } from './files';
+import { nodeFileOps, writeFileAtomicSafe, type FileOps } from '../util/files';
 
 const MAGIC = 'SIAMESE-CKPT-2\n';
 const MAGIC_V1 = 'SIAMESE-CKPT-1\n';

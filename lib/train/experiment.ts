@@ -29,7 +29,7 @@ import { artifactsDir } from '../util/paths';
 import { configHash } from '../util/hash';
 import { checkExperimentInput } from './config-schema';
 import { Rng } from '../util/rng';
-import { describeFsError, writeFileAtomicSafe } from './files';
+import { describeFsError, writeFileAtomicSafe } from '../util/files';
 import { acquireRunLock, LOCK_FILE } from './lock';
 import { resolveOptimizer, type OptimizerConfig } from './optimizer';
 import { resolveSchedule, type ScheduleConfig } from './schedule';

@@ -7,7 +7,7 @@ export { writeCheckpoint, readCheckpoint, CheckpointError } from './checkpoint';
 export type { Checkpoint, ReadCheckpoint, TensorRecord } from './checkpoint';
 export { acquireRunLock, RunLockedError, LOCK_FILE } from './lock';
 export type { RunLock, LockHolder } from './lock';
-export { FileWriteError } from './files';
+export { FileWriteError } from '../util/files';
 export { trainSiamese, predictPairs, lossOf, NonFiniteLossError } from './trainer';
 export type { TrainOptions, TrainResult, EpochRecord, LossConfig, EarlyStopping } from './trainer';
 export { readModelWeights, restoreModelWeights, readMaskSteps, restoreMaskSteps } from './state';

@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { ensureDir } from './files';
+import { ensureDir } from '../util/files';
 
 export const LOCK_FILE = 'run.lock';
 

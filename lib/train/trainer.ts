@@ -20,7 +20,7 @@ import type { Pair } from '../data/types';
 import { l2NormalizeRows } from '../models/layers/l2-normalize';
 import type { SiameseOutput } from '../models';
 import { CheckpointError, readCheckpoint, writeCheckpoint, type ReadCheckpoint, type TensorRecord } from './checkpoint';
-import { ensureDir, FileWriteError, writeFileAtomicSafe } from './files';
+import { ensureDir, FileWriteError, writeFileAtomicSafe } from '../util/files';
 import { Optimizer, type OptimizerConfig } from './optimizer';
 import { ProgressBar } from './progress';
 import { learningRateAt, resolveSchedule, type ScheduleConfig } from './schedule';

@@ -2,6 +2,8 @@
 export { Rng, createRng, hash128 } from './rng';
 export type { RngState } from './rng';
 export { projectRoot, dataHome, artifactsDir, writeFileAtomic } from './paths';
+export { writeFileAtomicSafe, ensureDir, describeFsError, FileWriteError } from './files';
+export type { FileOps } from './files';
 export { installedPackage } from './packages';
 export type { InstalledPackage } from './packages';
 export { stableStringify, configHash } from './hash';

@@ -4,6 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { writeFileAtomicSafe } from './files';
 
 let root: string | null = null;
 
@@ -40,7 +41,5 @@ export function artifactsDir(...parts: string[]): string {
 /** Writes a file atomically: a temporary file beside it, then rename. */
 export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}-${Date.now()}`;
-  fs.writeFileSync(tmp, data);
-  fs.renameSync(tmp, file);
+  writeFileAtomicSafe(file, [data]);
 }

@@ -34,7 +34,7 @@ test('truncated, foreign and mis-shaped checkpoints are clear errors', () => {
 
 import { createHash } from 'node:crypto';
 import { hostile } from '../hostile';
-import { nodeFileOps, type FileOps } from '../../lib/train/files';
+import { nodeFileOps, type FileOps } from '../../lib/util/files';
 
 const META = { epoch: 2, step: 7, note: 'ünïcode' };
 const tensors = () => new Map([['w000:dense/kernel', { shape: [3, 4], values: Float32Array.from({ length: 12 }, (_, i) => i / 7 - 0.5) }],
