@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { deflateSync, crc32 } from 'node:zlib';
 import sharp from 'sharp';
 import { Dataset, DecodeCache, ImageDecodeError, ImageLoadError, decodeImage, decodeImageBuffer, formatSeed2Pairs, makePairList, lfwRef } from '../../lib/data';
-import { makeLfwFolder, solidImage, tempDir } from './fixtures';
+import { bombPng, makeLfwFolder, solidImage, tempDir } from './fixtures';
 
 async function jpeg(): Promise<Buffer> {
   const raw = Buffer.alloc(64 * 64 * 3);
@@ -54,24 +54,6 @@ test('CMYK and 16-bit images decode to 8-bit sRGB', async () => {
   assert.deepEqual(Array.from(from16.data.subarray(0, 3)), [200, 30, 30]);
 });
 
-/** A PNG whose header claims `w` x `h` pixels but whose data is tiny: a decompression bomb. */
-function bombPng(w: number, h: number): Buffer {
-  const chunk = (type: string, data: Buffer): Buffer => {
-    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(data.length);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(body) >>> 0);
-    return Buffer.concat([len, body, crc]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(w, 0);
-  ihdr.writeUInt32BE(h, 4);
-  ihdr[8] = 8; // bit depth
-  ihdr[9] = 0; // greyscale
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr),
-    chunk('IDAT', deflateSync(Buffer.alloc(w + 1))), chunk('IEND', Buffer.alloc(0))]);
-}
 
 test('a decompression bomb is refused by the pixel limit', async () => {
   const bomb = bombPng(60000, 60000); // 3.6 gigapixels claimed, a few hundred bytes on disk

@@ -16,7 +16,7 @@ import sharp from 'sharp';
 import { ImageDecodeError, decodeImage, decodeImageBuffer, readPnm } from '../../lib/data';
 import { prepareFace, readPhoto } from '../../lib/eval';
 import { hostile } from '../hostile';
-import { tempDir } from './fixtures';
+import { bombPng, tempDir } from './fixtures';
 
 let dir: string;
 let cleanup: () => void;
@@ -162,23 +162,6 @@ hostile('images', '8- and 16-bit PGM/PPM photos are read for detection with the 
 
 // ---- other formats whose headers claim huge sizes: sharp's pixel limit applies on both paths ----
 
-/** A PNG whose header claims `w` x `h` pixels but whose data is tiny. */
-function bombPng(w: number, h: number): Buffer {
-  const chunk = (type: string, data: Buffer): Buffer => {
-    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(data.length);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(body) >>> 0);
-    return Buffer.concat([len, body, crc]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(w, 0);
-  ihdr.writeUInt32BE(h, 4);
-  ihdr[8] = 8;
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr),
-    chunk('IDAT', deflateSync(Buffer.alloc(w + 1))), chunk('IEND', Buffer.alloc(0))]);
-}
 
 const BOMB = /image has more than 100,000,000 pixels \(a decompression bomb\?\); sharp refused it: Input image exceeds pixel limit$/;
 
