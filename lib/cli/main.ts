@@ -42,6 +42,7 @@ if (require.main === module) {
     .parseAsync(process.argv)
     .catch((err: unknown) => {
       console.error(`siamese: ${err instanceof Error ? err.message : String(err)}`);
-      process.exitCode = 1;
+      // 130: stopped by Ctrl+C (after saving a checkpoint), as a shell reports SIGINT
+      process.exitCode = err instanceof Error && err.name === 'TrainingInterruptedError' ? 130 : 1;
     });
 }

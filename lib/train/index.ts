@@ -6,6 +6,8 @@ export type { ScheduleConfig, ScheduleName } from './schedule';
 export { writeCheckpoint, readCheckpoint, CheckpointError } from './checkpoint';
 export type { Checkpoint, ReadCheckpoint, TensorRecord } from './checkpoint';
 export { acquireRunLock, RunLockedError, LOCK_FILE } from './lock';
+export { TrainingInterruptedError, watchInterrupt } from './interrupt';
+export type { InterruptWatch } from './interrupt';
 export type { RunLock, LockHolder } from './lock';
 export { FileWriteError } from '../util/files';
 export { trainSiamese, predictPairs, lossOf, NonFiniteLossError } from './trainer';

@@ -20,6 +20,7 @@ import type { Pair } from '../data/types';
 import { l2NormalizeRows } from '../models/layers/l2-normalize';
 import type { SiameseOutput } from '../models';
 import { CheckpointError, readCheckpoint, writeCheckpoint, type ReadCheckpoint, type TensorRecord } from './checkpoint';
+import { TrainingInterruptedError, watchInterrupt } from './interrupt';
 import { ensureDir, FileWriteError, writeFileAtomicSafe } from '../util/files';
 import { Optimizer, type OptimizerConfig } from './optimizer';
 import { ProgressBar } from './progress';
@@ -264,6 +265,8 @@ export async function trainSiamese(options: TrainOptions): Promise<TrainResult> 
   });
   let epochStart = performance.now();
   let stoppedEarly = false;
+  // Ctrl+C or a notebook's interrupt: stop after the current step, with a checkpoint (lib/train/interrupt.ts)
+  const interrupt = watchInterrupt(log);
   try {
     while (epoch < epochs && !stoppedEarly) {
       const lr = learningRateAt(epoch, opt.config.lr, schedule, epochs);
@@ -291,6 +294,10 @@ export async function trainSiamese(options: TrainOptions): Promise<TrainResult> 
         batchInEpoch += 1;
         bar?.tick(n, { loss: epochLossSum / epochPairs });
         const every = options.checkpointEvery ?? 0;
+        if (interrupt.requested) {
+          await saveState(lastFile, model, opt, meta());
+          throw new TrainingInterruptedError(lastFile, epoch, batchInEpoch);
+        }
         if (every > 0 && step % every === 0 && batchInEpoch < train.batchesPerEpoch) await saveState(lastFile, model, opt, meta());
         options.onStep?.(step);
       }
@@ -338,6 +345,7 @@ export async function trainSiamese(options: TrainOptions): Promise<TrainResult> 
     }
     return { history, bestEpoch, stoppedEarly, resumedFrom, seconds: (performance.now() - started) / 1000 };
   } finally {
+    interrupt.dispose();
     opt.dispose();
     await train.close();
   }
