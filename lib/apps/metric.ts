@@ -6,7 +6,7 @@
  * @see notebooks/08-applications.ipynb
  */
 import type { Direction } from '../eval/scored';
-import { euclideanDistance, type FaceEmbedder } from '../models/pretrained/face-embedder';
+import { euclideanDistance, type FaceEmbedder } from '../faces/face-embedder';
 
 /** How two embeddings are compared: a value and which way it points. */
 export interface Metric extends Direction {

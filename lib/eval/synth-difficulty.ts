@@ -22,7 +22,7 @@ import type { IsSame, Pair } from '../data/types';
 import { accuracyAt } from './confusion';
 import { bestThreshold as fitThreshold } from './threshold';
 import { AS_DISTANCE } from './scored';
-import { fitPcaLda } from './linalg';
+import { fitPcaLda } from '../util/linalg';
 
 /** Accuracy of a distance on balanced pairs with a threshold fitted elsewhere. */
 export interface BaselineScore {

@@ -13,7 +13,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../backend';
-import { createPairPipeline, type PipelineConfigInput } from '../data/pipeline';
+import { createPairPipeline, type PipelineConfigInput } from '../pipeline/pipeline';
 import { openData, type ResolvedData } from '../data/resolve';
 import {
   assertNoLeakage, datasetFingerprint, loadSplit, makeSplit, makeView1Split, makeView2FoldSplit, pairFileHashes, resolveSplitConfig, saveSplit, splitInputs,

@@ -13,7 +13,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import type { PairPipeline, PipelineState } from '../data/pipeline';
+import type { PairPipeline, PipelineState } from '../pipeline/pipeline';
 import { auc, bestThreshold } from '../eval';
 import { batchContrastiveLoss, bceLoss, contrastiveFromValues } from '../losses';
 import type { Pair } from '../data/types';

@@ -12,15 +12,15 @@ import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { after, before } from 'node:test';
-import { hostile } from '../hostile';
-import { ArchiveError, extractTarGz } from '../../lib/data/tar';
-import { ChecksumError, DownloadError, fetchDataset, type ArchiveSource } from '../../lib/data/download';
-import { Dataset, DatasetError } from '../../lib/data/dataset';
-import { resolveData } from '../../lib/data/resolve';
-import { makeLfwFolder, solidImage, tempDir } from './fixtures';
+import { hostile } from '../../hostile';
+import { ArchiveError, extractTarGz } from '../../../lib/data/download/tar';
+import { ChecksumError, DownloadError, fetchDataset, type ArchiveSource } from '../../../lib/data/download/download';
+import { Dataset, DatasetError } from '../../../lib/data/dataset';
+import { resolveData } from '../../../lib/data/resolve';
+import { makeLfwFolder, solidImage, tempDir } from '../fixtures';
 import { extractionPeakRss, snapshotTree, tar, tgz, zerosTgz, type TarMember } from './tar-writer';
 
-const root = path.resolve(__dirname, '..', '..');
+const root = path.resolve(__dirname, '..', '..', '..');
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
 // ---- archives: extractTarGz -----------------------------------------------------------------------

@@ -14,12 +14,9 @@ import * as tf from '@tensorflow/tfjs';
 import { applyAugment, type ApplyOptions } from '../augment/apply';
 import type { AugmentParams } from '../augment/params';
 import { initBackend, type BackendName } from '../backend';
-import { DecodeCache } from './cache';
-import { decodeImage, type LoadOptions } from './image';
-import type { Channels } from './types';
-
-/** How pixel values in [0, 1] are mapped for a model. */
-export type Normalization = 'zeroOne' | 'minusOneOne' | 'byte' | 'imagenet';
+import { DecodeCache } from '../data/cache';
+import { decodeImage, type LoadOptions } from '../data/image';
+import type { Channels, Normalization, Preprocessing } from '../data/types';
 
 /** The normalisations: [0, 1]; [-1, 1]; 0-255; ImageNet mean/std per channel. */
 export const NORMALIZATIONS: readonly Normalization[] = ['zeroOne', 'minusOneOne', 'byte', 'imagenet'];
@@ -27,13 +24,6 @@ export const NORMALIZATIONS: readonly Normalization[] = ['zeroOne', 'minusOneOne
 /** ImageNet's per-channel mean and standard deviation (RGB, pixels in [0, 1]). */
 export const IMAGENET_MEAN: readonly number[] = [0.485, 0.456, 0.406];
 export const IMAGENET_STD: readonly number[] = [0.229, 0.224, 0.225];
-
-/** What a model wants as input: square side, channels and value range. JSON data. */
-export interface Preprocessing {
-  readonly size: number;
-  readonly channels: Channels;
-  readonly normalization: Normalization;
-}
 
 export const DEFAULT_PREPROCESSING: Readonly<Preprocessing> = Object.freeze({ size: 64, channels: 3 as Channels, normalization: 'zeroOne' as Normalization });
 

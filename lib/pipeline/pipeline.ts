@@ -26,20 +26,20 @@ import { samplePolicy, resolvePolicy, applyOptions, type AugmentPolicy, type Aug
 import type { AugmentParams } from '../augment/params';
 import { initBackend } from '../backend';
 import { Rng, hash128 } from '../util/rng';
-import { DecodeCache } from './cache';
-import type { Dataset } from './dataset';
-import { refKey } from './dataset';
-import { resolveLoadOptions } from './image';
+import { DecodeCache } from '../data/cache';
+import type { Dataset } from '../data/dataset';
+import { refKey } from '../data/dataset';
+import { resolveLoadOptions } from '../data/image';
 import {
   produceBatch, resolvePreprocessing, DEFAULT_PREPROCESSING, wallClock,
-  type BatchJob, type ProducedBatch, type ProducerConfig, type Preprocessing, type WorkerReply, type PipelineWorkerData,
+  type BatchJob, type ProducedBatch, type ProducerConfig, type WorkerReply, type PipelineWorkerData,
 } from './pipeline-worker';
-import type { IsSame, Pair, PairList } from './types';
+import type { IsSame, Pair, PairList, Preprocessing } from '../data/types';
 
 export {
   normalizeImages, resolvePreprocessing, DEFAULT_PREPROCESSING, NORMALIZATIONS, IMAGENET_MEAN, IMAGENET_STD,
 } from './pipeline-worker';
-export type { Preprocessing, Normalization } from './pipeline-worker';
+export type { Preprocessing, Normalization } from '../data/types';
 
 /** Configuration of a {@link PairPipeline}. JSON data (the policy is stored resolved). */
 export interface PipelineConfig {

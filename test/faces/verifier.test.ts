@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
 import { decodeImage } from '../../lib/data';
-import { Verifier, writeVerifyModel } from '../../lib/eval';
+import { Verifier, writeVerifyModel } from '../../lib/faces';
 
 /** A 120 px RGB image whose pixels come from `f(x, y, channel)`. */
 async function image(file: string, f: (x: number, y: number, c: number) => number): Promise<string> {

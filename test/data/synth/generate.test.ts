@@ -6,9 +6,9 @@ import sharp from 'sharp';
 import {
   DEFAULT_SYNTH, ensureSynthetic, generateSynthetic, parseOfficialPairs, planSynthetic,
   readSynthManifest, renderSyntheticImage, resolveSynthConfig, SYNTH_MANIFEST, type Pair,
-} from '../../lib/data';
-import { measureSynthDifficulty } from '../../lib/eval';
-import { tempDir } from './fixtures';
+} from '../../../lib/data';
+import { measureSynthDifficulty } from '../../../lib/eval';
+import { tempDir } from '../fixtures';
 
 const SMALL = { people: 8, perPerson: 3, size: 48, devTrainPairs: 6, devTestPairs: 3, folds: 4, foldPairs: 2 };
 

@@ -7,8 +7,8 @@ import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
 import { ImageDecodeError } from '../../lib/data';
 import type { DecodedImage } from '../../lib/data/types';
-import { cropBox, decide, prepareFace, readPhoto, readVerifyModel, resolveDetect, squareAround, Verifier, writeVerifyModel } from '../../lib/eval';
-import { disposeFaceApi, faceApiModelDir, loadFaceApi, readWeightsManifest } from '../../lib/models/pretrained/face-api';
+import { cropBox, decide, prepareFace, readPhoto, readVerifyModel, resolveDetect, squareAround, Verifier, writeVerifyModel } from '../../lib/faces';
+import { disposeFaceApi, faceApiModelDir, loadFaceApi, readWeightsManifest } from '../../lib/faces/face-api';
 
 let dir: string;
 const file = (name: string): string => path.join(dir, name);

@@ -5,12 +5,10 @@ import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../lib/backend';
-import {
-  createPairPipeline, resolvePipelineConfig, Dataset, DecodeCache, makePairList, IMAGENET_MEAN, IMAGENET_STD,
-  type PairBatch, type PairList, type Pair, type PairPipeline,
-} from '../../lib/data';
+import { Dataset, DecodeCache, makePairList, type PairList, type Pair } from '../../lib/data';
+import { createPairPipeline, resolvePipelineConfig, IMAGENET_MEAN, IMAGENET_STD, type PairBatch, type PairPipeline } from '../../lib/pipeline';
 import { Rng } from '../../lib/util/rng';
-import { tempDir } from './fixtures';
+import { tempDir } from '../data/fixtures';
 
 const SIZE = 16;
 let tmp: { dir: string; cleanup: () => void };

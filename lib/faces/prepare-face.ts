@@ -9,7 +9,7 @@
 import type { PixelBox } from '../data/crop';
 import { transparencyWarning } from '../data/image';
 import type { DecodedImage } from '../data/types';
-import type { LoadFaceApiOptions } from '../models/pretrained/face-api';
+import type { LoadFaceApiOptions } from './face-api';
 import { cropBox, cropFace, detectFaces, readPhoto, resolveDetect, type DetectConfig, type DetectedFace, type Photo } from './detect';
 
 /** How to turn a photo into a crop. */

@@ -12,8 +12,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import { ArchiveError, extractTarGz } from '../../lib/data/tar';
-import { tempDir } from './fixtures';
+import { ArchiveError, extractTarGz } from '../../../lib/data/download/tar';
+import { tempDir } from '../fixtures';
 import { extractionPeakRss, memberBytes, peakMemory, rng, snapshotTree, zerosTgz, type TarMember } from './tar-writer';
 
 const ARCHIVES = 1200;

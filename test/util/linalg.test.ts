@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fitPcaLda, mat, symmetricEigen } from '../../lib/eval/linalg';
+import { fitPcaLda, mat, symmetricEigen } from '../../lib/util/linalg';
 
 test('the linear algebra behind the identity check', () => {
   const a = mat(3, 3);

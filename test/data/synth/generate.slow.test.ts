@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { DEFAULT_SYNTH, generateSynthetic } from '../../lib/data';
-import { measureSynthDifficulty } from '../../lib/eval';
-import { tempDir } from './fixtures';
+import { DEFAULT_SYNTH, generateSynthetic } from '../../../lib/data';
+import { measureSynthDifficulty } from '../../../lib/eval';
+import { tempDir } from '../fixtures';
 
 // Slow tier (npm test runs it; test:unit skips it): about a minute on two busy cores.
 test('default set: a linear identity projection (PCA + LDA) fitted on other people separates held-out people', async () => {

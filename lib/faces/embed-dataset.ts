@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { refKey, type Dataset } from '../data/dataset';
 import type { LoadOptions } from '../data/image';
 import type { ImageRef } from '../data/types';
-import type { FaceEmbedder } from '../models/pretrained/face-embedder';
+import type { FaceEmbedder } from './face-embedder';
 import type { EmbeddingRecord } from './embedding-cache';
 
 /** The distinct images of some pairs, in first-seen order. */

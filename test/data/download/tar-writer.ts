@@ -1,5 +1,5 @@
 /**
- * A small in-memory tar writer for the archive tests (test/data/archive-*.test.ts): ustar headers, GNU
+ * A small in-memory tar writer for the archive tests (test/data/download/archive-*.test.ts): ustar headers, GNU
  * long-name records (`L`/`K`), pax records (`x`), any entry type, declared sizes that lie, and gzip. It
  * writes hostile archives on purpose: nothing here checks names, types or sizes.
  */
@@ -171,7 +171,7 @@ export async function peakMemory(fn: () => Promise<unknown>): Promise<{ rss: num
  * fork it can carry the parent's peak). Elsewhere: maxRSS.
  */
 export function extractionPeakRss(archive: string, dest: string): { growth: number; peak: number } {
-  const tarModule = path.resolve(__dirname, '..', '..', 'lib', 'data', 'tar.ts');
+  const tarModule = path.resolve(__dirname, '..', '..', '..', 'lib', 'data', 'download', 'tar.ts');
   const code = `const fs = require('node:fs');
 const { extractTarGz } = require(${JSON.stringify(tarModule)});
 const hwm = () => { try { return Number(/VmHWM:\\s+(\\d+) kB/.exec(fs.readFileSync('/proc/self/status', 'utf8'))[1]); } catch { return process.resourceUsage().maxRSS; } };

@@ -23,20 +23,20 @@
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Rng } from '../util/rng';
-import { lfwFileName } from './dataset';
-import { formatOfficialPairs, makePairList } from './pairs';
-import { setDefaultSyntheticStep } from './resolve';
-import type { CenterCrop } from './crop';
-import { sampleIdentity, sampleVariation, type FaceIdentity, type FaceVariation } from './synth/identity';
-import { MAX_SYNTHETIC_NAMES, syntheticNames } from './synth/names';
-import { matchedAvailable, mismatchedAvailable, sampleMatched, sampleMismatched, type PersonImages } from './synth/pairSampling';
-import { renderFace } from './synth/render';
-import type { Pair } from './types';
+import { Rng } from '../../util/rng';
+import { lfwFileName } from '../dataset';
+import { formatOfficialPairs, makePairList } from '../pairs';
+import { setDefaultSyntheticStep } from '../resolve';
+import type { CenterCrop } from '../crop';
+import { sampleIdentity, sampleVariation, type FaceIdentity, type FaceVariation } from './identity';
+import { MAX_SYNTHETIC_NAMES, syntheticNames } from './names';
+import { matchedAvailable, mismatchedAvailable, sampleMatched, sampleMismatched, type PersonImages } from './pairSampling';
+import { renderFace } from './render';
+import type { Pair } from '../types';
 
-export type { FaceIdentity, FaceVariation } from './synth/identity';
-export { sampleIdentity, sampleVariation } from './synth/identity';
-export { faceSvg, renderFace } from './synth/render';
+export type { FaceIdentity, FaceVariation } from './identity';
+export { sampleIdentity, sampleVariation } from './identity';
+export { faceSvg, renderFace } from './render';
 
 /** Bump when the renderer or sampling changes, so that cached sets are regenerated. */
 export const SYNTH_VERSION = 2;

@@ -6,10 +6,8 @@ import { describe, it } from 'node:test';
 import sharp from 'sharp';
 import { makePairList, lfwRef } from '../../lib/data';
 import type { IsSame } from '../../lib/data/types';
-import {
-  AS_DISTANCE, AS_SCORE, accuracySweep, fitUncertainBand, folderSummary, pairMatrix, pairValues, readEmbeddingCache, textTable, thresholdGrid, worstErrors,
-  type FolderRow, type Verdict,
-} from '../../lib/eval';
+import { AS_DISTANCE, AS_SCORE, accuracySweep, fitUncertainBand, thresholdGrid, worstErrors } from '../../lib/eval';
+import { folderSummary, pairMatrix, pairValues, readEmbeddingCache, textTable, type FolderRow, type Verdict } from '../../lib/faces';
 import { errorGallery, pairMatrixPlot, rocPlot, thresholdSweepPlot, valueHistogram } from '../../lib/viz';
 
 const D = [0.1, 0.4, 0.35, 0.8, 0.2, 0.9];

@@ -13,11 +13,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { Dataset } from '../data/dataset';
 import type { DecodedImage } from '../data/types';
-import { loadFaceApi, type LoadFaceApiOptions } from '../models/pretrained/face-api';
-import { faceApiEmbedder, type FaceEmbedder } from '../models/pretrained/face-embedder';
+import { loadFaceApi, type LoadFaceApiOptions } from './face-api';
+import { faceApiEmbedder, type FaceEmbedder } from './face-embedder';
 import { detectFaces, readPhoto, resolveDetect, type DetectConfig } from './detect';
 import { prepareDecoded, type PreparedFace } from './prepare-face';
-import { accepts } from './scored';
+import { accepts } from '../eval/scored';
 import { readVerifyModel, type VerifyModelSettings } from './verify-model';
 
 /** The embedders `siamese verify --model` knows. */
@@ -40,7 +40,7 @@ export interface VerifierOptions {
   /** Photos are already face crops: skip detection. */
   readonly aligned?: boolean;
   readonly detect?: Partial<DetectConfig>;
-  /** Settings file (default lib/eval/verify-threshold.json). */
+  /** Settings file (default lib/faces/verify-threshold.json). */
   readonly settingsFile?: string;
   readonly load?: LoadFaceApiOptions;
   /** Run one blank image through the networks at creation, so the first real pair is timed warm (default true). */

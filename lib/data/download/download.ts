@@ -25,8 +25,8 @@ import * as fs from 'node:fs/promises';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import * as path from 'node:path';
-import { checkDatasetFolder, DatasetError } from './dataset';
-import { dataHome } from './paths';
+import { checkDatasetFolder, DatasetError } from '../dataset';
+import { dataHome } from '../paths';
 import { extractTarGz } from './tar';
 
 /** A downloadable archive that unpacks to one top-level folder. */

@@ -20,7 +20,7 @@ import * as tf from '@tensorflow/tfjs';
 import { MAX_INPUT_PIXELS, decodeFailure, flattenAlpha, openImage, readImageFile, transparencyOf, type Transparency } from '../data/image';
 import type { PixelBox } from '../data/crop';
 import type { DecodedImage } from '../data/types';
-import { loadFaceApi, type LoadFaceApiOptions, type Point2 } from '../models/pretrained/face-api';
+import { loadFaceApi, type LoadFaceApiOptions, type Point2 } from './face-api';
 
 /** How to find faces. JSON-serialisable. */
 export interface DetectConfig {

@@ -6,8 +6,8 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import { ArchiveError, ChecksumError, DownloadError, extractTarGz, fetchDataset, LFW_ARCHIVES, parseLfwVariant, type ArchiveSource } from '../../lib/data';
-import { tempDir } from './fixtures';
+import { ArchiveError, ChecksumError, DownloadError, extractTarGz, fetchDataset, LFW_ARCHIVES, parseLfwVariant, type ArchiveSource } from '../../../lib/data';
+import { tempDir } from '../fixtures';
 
 // ---- building archives -----------------------------------------------------------------------------
 interface Entry { name: string; type?: string; data?: string | Buffer; linkname?: string; mode?: number }

@@ -1,6 +1,6 @@
 /**
  * The decision settings `siamese verify` uses for each embedder: the threshold, the uncertain band and how
- * they were obtained. They live in `lib/eval/verify-threshold.json` (committed, so a fresh clone verifies
+ * they were obtained. They live in `lib/faces/verify-threshold.json` (committed, so a fresh clone verifies
  * without training) and are refitted by `bench/lfw-face-api.ts --write` on real LFW.
  *
  * @see notebooks/07-personal-images.ipynb
@@ -25,7 +25,7 @@ export interface VerifyModelSettings {
 
 /** The committed settings file. */
 export function verifyModelsFile(): string {
-  return path.join(projectRoot(), 'lib', 'eval', 'verify-threshold.json');
+  return path.join(projectRoot(), 'lib', 'faces', 'verify-threshold.json');
 }
 
 /** Reads the settings of `model` (throws naming the file and the models it has, if absent or malformed). */
