@@ -16,6 +16,7 @@ export { runExperiment, loadOrTrain, resolveExperiment, readRunResult, readRunPr
 export type { ExperimentConfig, ExperimentInput, ExperimentResult, RunOptions, TestResult, TestPredictions } from './experiment';
 export { EXPERIMENT_PRESETS, experimentPreset } from './presets';
 export { gridRuns, runGrid } from './grid';
+export { experimentReport } from './report';
 export type { GridAxes, GridResult } from './grid';
 export { trainHead, resolveHead, DEFAULT_HEAD } from './head';
 export type { HeadConfig, HeadPairs, HeadLayer, TrainedHead } from './head';
