@@ -18,7 +18,7 @@ import { loadOfficialPairs, refKey } from '../lib/data';
 import type { IsSame } from '../lib/data/types';
 import { assertNoFoldLeakage, auc, crossValidate, crossValidateWith, summarizeFolds, type CrossValidation } from '../lib/eval';
 import { readEmbeddingCache } from '../lib/faces';
-import { euclideanDistance } from '../lib/faces/face-embedder';
+import { euclideanDistance } from '../lib/distances';
 import { resolveHead, trainHead } from '../lib/train';
 import { artifactsDir } from '../lib/util';
 

@@ -22,7 +22,7 @@ import { auc, crossValidate, accuracyAt, bestThreshold, fitUncertainBand, tarAtF
 import { writeVerifyModel } from '../lib/faces';
 import { cropBox, detectFaces, readPhoto, squareAround } from '../lib/faces/detect';
 import { loadFaceApi } from '../lib/faces/face-api';
-import { euclideanDistance } from '../lib/faces/face-embedder';
+import { euclideanDistance } from '../lib/distances';
 import { artifactsDir } from '../lib/util';
 
 const args = process.argv.slice(2);

@@ -27,7 +27,7 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   distances: ['util', 'backend', 'data'],
   models: ['util', 'backend', 'data', 'distances'],
   losses: ['util', 'backend', 'data', 'distances'],
-  eval: ['util', 'data'],
+  eval: ['util', 'data', 'distances'],
   faces: ['util', 'backend', 'data', 'pipeline', 'distances', 'models', 'eval'],
   train: ['util', 'backend', 'data', 'augment', 'pipeline', 'distances', 'models', 'losses', 'eval', 'faces'],
   viz: ['util', 'data', 'augment'],

@@ -6,7 +6,7 @@ export type { IsSame, ImageRef, Pair, PairSource, PairList, Channels, DecodedIma
 export { NO_CROP, DEFAULT_LFW_CROP, resolveCrop, cropKey, cropRegion } from './crop';
 export type { CropConfig, NoCrop, CenterCrop, BoxCrop, PixelBox } from './crop';
 export {
-  decodeImage, decodeImageBuffer, encodePng, resolveLoadOptions, loadOptionsKey, sniffFormat, ImageDecodeError, DEFAULT_LOAD, MAX_INPUT_PIXELS, DECODER_VERSION,
+  decodeImage, decodeImageBuffer, resolveLoadOptions, loadOptionsKey, sniffFormat, ImageDecodeError, DEFAULT_LOAD, MAX_INPUT_PIXELS, DECODER_VERSION,
   MAX_INPUT_BYTES, FLATTEN_BACKGROUND, TRANSPARENCY_WARNING_FRACTION, readImageFile, openImage, flattenAlpha, transparencyOf, transparencyWarning,
 } from './image';
 export type { LoadOptions, ImageFormat, OpenedImage, Transparency } from './image';
@@ -18,7 +18,7 @@ export { Dataset, DatasetError, ImageLoadError, IMAGE_EXTENSIONS, lfwFileName, l
 export type { DatasetLayout, DatasetProblem, OpenDatasetOptions } from './dataset';
 export { projectRoot, dataHome, lfwMetaDir, decodeCacheDir, splitsDir } from './paths';
 export {
-  parseOfficialPairs, readOfficialPairs, loadOfficialPairs, formatOfficialPairs, writeOfficialPairs,
+  parseOfficialPairs, readOfficialPairs, loadOfficialPairs, formatOfficialPairs,
   parseSeed2Pairs, readSeed2Pairs, formatSeed2Pairs, writeSeed2Pairs,
   validatePairs, findMissing, makePairList, pairKey, pairFilesFor, PairFileError, OFFICIAL_PAIR_FILES,
 } from './pairs';

@@ -6,6 +6,7 @@
  * @see notebooks/07-personal-images.ipynb
  */
 import * as tf from '@tensorflow/tfjs';
+import { euclideanDistance } from '../distances/arrays';
 import { loadFaceApi, FACE_API_PACKAGE, type LoadFaceApiOptions } from './face-api';
 
 /** A frozen embedding network for face crops. */
@@ -24,17 +25,6 @@ export interface FaceEmbedder {
   embed(crops: tf.Tensor4D): Promise<number[][]>;
   /** The value between two embeddings (a distance or a similarity, see `higherIsCloser`). */
   compare(a: readonly number[], b: readonly number[]): number;
-}
-
-/**
- * Euclidean distance between two plain vectors of the same length.
- * @see notebooks/04-model-construction.ipynb
- */
-export function euclideanDistance(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) throw new RangeError(`embeddings differ in length: ${a.length} and ${b.length}`);
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += (a[i] - b[i]) ** 2;
-  return Math.sqrt(s);
 }
 
 /**

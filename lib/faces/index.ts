@@ -12,7 +12,7 @@ export { readPhoto, detectFaces, cropBox, cropFace, squareAround, eyeCentres, re
 export type { DetectConfig, DetectedFace, Photo } from './detect';
 export { prepareFace, prepareDecoded, MIN_PHOTO_SIDE } from './prepare-face';
 export type { PrepareOptions, PreparedFace } from './prepare-face';
-export { faceApiEmbedder, euclideanDistance } from './face-embedder';
+export { faceApiEmbedder } from './face-embedder';
 export type { FaceEmbedder } from './face-embedder';
 export { rawPixelsEmbedder } from './raw-pixels';
 export { trainedEmbedder, embeddingNetOf } from './trained-embedder';

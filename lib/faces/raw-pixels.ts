@@ -5,7 +5,8 @@
  * @see notebooks/06-test-evaluation.ipynb
  */
 import * as tf from '@tensorflow/tfjs';
-import { euclideanDistance, type FaceEmbedder } from './face-embedder';
+import { euclideanDistance } from '../distances/arrays';
+import type { FaceEmbedder } from './face-embedder';
 
 /** Raw grey pixels of a `size` x `size` shrunk crop (default 32: a 1024-d vector). */
 export function rawPixelsEmbedder(size = 32, inputSize = 64): FaceEmbedder {

@@ -8,7 +8,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { normalizeImages, type Preprocessing } from '../pipeline/pipeline';
 import { l2NormalizeRows } from '../models/layers/l2-normalize';
-import { euclideanDistance, type FaceEmbedder } from './face-embedder';
+import { euclideanDistance } from '../distances/arrays';
+import type { FaceEmbedder } from './face-embedder';
 
 /** The embedding network nested in a Siamese model (the one layer that is itself a model). */
 export function embeddingNetOf(siamese: tf.LayersModel): tf.LayersModel {

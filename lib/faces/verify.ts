@@ -12,7 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Dataset } from '../data/dataset';
-import type { DecodedImage } from '../data/types';
+import type { DecodedImage, IsSame } from '../data/types';
 import { loadFaceApi, type LoadFaceApiOptions } from './face-api';
 import { faceApiEmbedder, type FaceEmbedder } from './face-embedder';
 import { detectFaces, readPhoto, resolveDetect, type DetectConfig } from './detect';
@@ -79,7 +79,7 @@ export interface FolderRow {
   readonly a: string;
   readonly b: string;
   /** From the folder names: 1 = same person folder. */
-  readonly isSame: 0 | 1;
+  readonly isSame: IsSame;
   readonly verdict: Verdict;
 }
 

@@ -25,7 +25,7 @@ export { saveModel, loadModel, fileHandler, readModelArtifacts, readModelMetadat
 export type { NamedWeight } from './save-load';
 export { loadPretrainedWeights, normalizeWeightName } from './pretrained';
 export type { PretrainedOptions, PretrainedReport } from './pretrained';
-export { countParams, summaryRows, formatCount, formatBytes } from './summary';
+export { countParams, summaryRows } from './summary';
 export type { ParamCounts, SummaryRow } from './summary';
 export { measureForwardSpeed } from './forward-speed';
 export type { ForwardSpeed, ForwardSpeedOptions } from './forward-speed';

@@ -11,7 +11,7 @@ export { FileWriteError } from '../util/files';
 export { trainSiamese, predictPairs, lossOf, NonFiniteLossError } from './trainer';
 export type { TrainOptions, TrainResult, EpochRecord, LossConfig, EarlyStopping } from './trainer';
 export { readModelWeights, restoreModelWeights, readMaskSteps, restoreMaskSteps } from './state';
-export { ProgressBar, formatDuration } from './progress';
+export { ProgressBar } from './progress';
 export { runExperiment, loadOrTrain, resolveExperiment, readRunResult, readRunPredictions, runPredictions, experimentSplit, runDir, runKey, DEFAULT_EXPERIMENT } from './experiment';
 export type { ExperimentConfig, ExperimentInput, ExperimentResult, RunOptions, TestResult, TestPredictions } from './experiment';
 export { EXPERIMENT_PRESETS, experimentPreset } from './presets';

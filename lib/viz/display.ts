@@ -24,11 +24,6 @@ function writer(): WriteDisplayData | null {
   return displayHook();
 }
 
-/** Whether rich output reaches a notebook (inside a tslab cell) or falls back to text. */
-export function inNotebook(): boolean {
-  return writer() !== null;
-}
-
 /** Sends `bundle` (built only inside a notebook) to the notebook, or prints `fallback`. */
 function send(bundle: MimeBundle | (() => MimeBundle), fallback: string, displayId?: string, update = false): void {
   const write = writer();

@@ -26,6 +26,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import * as path from 'node:path';
 import { checkDatasetFolder, DatasetError } from '../dataset';
+import { formatBytes, formatDuration } from '../../util/format';
 import { dataHome } from '../paths';
 import { extractTarGz } from './tar';
 
@@ -152,19 +153,6 @@ export async function sha256File(file: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
   return hash.digest('hex');
-}
-
-function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} KB`;
-  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MB`;
-  return `${(n / 1024 ** 3).toFixed(2)} GB`;
-}
-
-function formatDuration(s: number): string {
-  if (!Number.isFinite(s) || s < 0) return '--:--';
-  const m = Math.floor(s / 60), sec = Math.floor(s % 60);
-  return m >= 60 ? `${Math.floor(m / 60)}:${String(m % 60).padStart(2, '0')}:${String(sec).padStart(2, '0')}` : `${m}:${String(sec).padStart(2, '0')}`;
 }
 
 /** Builds the progress reporter for one transfer. */

@@ -30,7 +30,7 @@ import { setDefaultSyntheticStep } from '../resolve';
 import type { CenterCrop } from '../crop';
 import { sampleIdentity, sampleVariation, type FaceIdentity, type FaceVariation } from './identity';
 import { MAX_SYNTHETIC_NAMES, syntheticNames } from './names';
-import { matchedAvailable, mismatchedAvailable, sampleMatched, sampleMismatched, type PersonImages } from './pairSampling';
+import { matchedAvailable, mismatchedAvailable, sampleMatched, sampleMismatched, type PersonImages } from './pair-sampling';
 import { renderFace } from './render';
 import type { Pair } from '../types';
 

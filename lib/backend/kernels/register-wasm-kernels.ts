@@ -6,10 +6,10 @@
  * @see notebooks/00-environment.ipynb
  */
 import * as tf from '@tensorflow/tfjs';
-import { parseKernelChoice, resolveKernelVariant, type KernelChoice, type KernelVariant } from './kernelModule';
-import { installFrugalGradients, uninstallFrugalGradients } from './frugalGradients';
-import { fusedKernels, registerFusedGradients } from './fusedOps';
-import { trainingKernels } from './trainingKernels';
+import { parseKernelChoice, resolveKernelVariant, type KernelChoice, type KernelVariant } from './kernel-module';
+import { installFrugalGradients, uninstallFrugalGradients } from './frugal-gradients';
+import { fusedKernels, registerFusedGradients } from './fused-ops';
+import { trainingKernels } from './training-kernels';
 
 /**
  * Parses `SIAMESE_WASM_FUSED` (`on`, the default, or `off`): whether the step-level kernels (fused batch

@@ -11,9 +11,9 @@
  * @see notebooks/00-environment.ipynb
  */
 import * as tf from '@tensorflow/tfjs';
-import { kernelModuleFor, type KernelVariant } from './kernelModule';
-import type { TrainingKernel } from './trainingKernels';
-import { offsetOf, wasmBackend } from './wasmBackendAccess';
+import { kernelModuleFor, type KernelVariant } from './kernel-module';
+import type { TrainingKernel } from './training-kernels';
+import { offsetOf, wasmBackend } from './wasm-backend-access';
 
 /** Kernel names (project-owned, not tfjs's). */
 export const BATCH_NORM_TRAIN = 'SiameseBatchNormTrain';

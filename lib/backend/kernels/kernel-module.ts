@@ -13,7 +13,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as v8 from 'node:v8';
 import { projectRoot } from '../../util/paths';
-import type { WasmBackendInternals } from './wasmBackendAccess';
+import type { WasmBackendInternals } from './wasm-backend-access';
 
 /** Which build of the kernels. */
 export type KernelVariant = 'relaxed' | 'simd';

@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { initBackend } from '../select';
-import type { Replica } from './dataParallel';
+import type { Replica } from './data-parallel';
 
 async function main(): Promise<void> {
   const { module, options, backend } = workerData as { module: string; options: unknown; backend: 'wasm' | 'cpu' };

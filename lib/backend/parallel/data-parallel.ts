@@ -63,8 +63,8 @@ export class DataParallel {
   /** Starts the helper and builds its replica; resolves once it is ready. */
   static async start(config: DataParallelConfig): Promise<DataParallel> {
     const entry = __filename.endsWith('.ts')
-      ? `require('tsx/cjs'); require(${JSON.stringify(require.resolve('./dataParallelHelper.ts'))});`
-      : `require(${JSON.stringify(require.resolve('./dataParallelHelper.js'))});`;
+      ? `require('tsx/cjs'); require(${JSON.stringify(require.resolve('./data-parallel-helper.ts'))});`
+      : `require(${JSON.stringify(require.resolve('./data-parallel-helper.js'))});`;
     const worker = new Worker(entry, { eval: true, workerData: { module: config.module, options: config.options ?? null, backend: config.backend ?? 'wasm' } });
     const ready = await new Promise<{ sizes: number[]; weights: SharedArrayBuffer; grads: SharedArrayBuffer }>((resolve, reject) => {
       worker.once('message', (m: { sizes: number[]; weights: SharedArrayBuffer; grads: SharedArrayBuffer; error?: string }) => {

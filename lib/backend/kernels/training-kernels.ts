@@ -6,7 +6,7 @@
  * - Conv2DBackpropFilter (missing), Conv2DBackpropInput (replaces a slow one): im2col / col2im
  *   blocks and the packed SGEMM (the filter gradient of a first convolution on 1-4 channels: a direct
  *   loop); both honour an optional `dilations` attribute. The input gradient of a fused convolution whose
- *   input needs none (a model's first layer) is skipped (see frugalGradients.ts);
+ *   input needs none (a model's first layer) is skipped (see frugal-gradients.ts);
  * - DepthwiseConv2dNativeBackpropFilter / BackpropInput (missing): direct SIMD loops, any channel
  *   multiplier (1: sums held in registers, 16 channels at a time; 2 vectorised), strides, dilations;
  * - Tile (replaces one that copies element by element; batch-norm gradients tile whole activations),
@@ -18,15 +18,15 @@
  *   forward Conv2D / FusedConv2D (bias, relu, relu6) through im2col and the packed SGEMM,
  *   _FusedMatMul (Dense) on the same SGEMM with no cached packed copy of the weights, the forward
  *   DepthwiseConv2dNative (multiplier 1) and PadV2 by block copies. The fused batch-norm and
- *   hard-swish ops are in fusedOps.ts.
+ *   hard-swish ops are in fused-ops.ts.
  *
  * @see notebooks/00-environment.ipynb
  */
 import * as tf from '@tensorflow/tfjs';
-import { convSpec } from './convGeometry';
-import { convInputGradientUnneeded } from './frugalGradients';
-import { kernelModuleFor, type KernelModule, type KernelVariant } from './kernelModule';
-import { offsetOf, wasmBackend, type WasmBackendInternals } from './wasmBackendAccess';
+import { convSpec } from './conv-geometry';
+import { convInputGradientUnneeded } from './frugal-gradients';
+import { kernelModuleFor, type KernelModule, type KernelVariant } from './kernel-module';
+import { offsetOf, wasmBackend, type WasmBackendInternals } from './wasm-backend-access';
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 type Strides = [number, number] | number;

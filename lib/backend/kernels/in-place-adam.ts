@@ -12,9 +12,9 @@
  * @see notebooks/05-training-runs.ipynb
  */
 import * as tf from '@tensorflow/tfjs';
-import { kernelModuleFor } from './kernelModule';
-import { activeWasmKernels } from './registerWasmKernels';
-import { offsetOf, renewTensorId, wasmBackend } from './wasmBackendAccess';
+import { kernelModuleFor } from './kernel-module';
+import { activeWasmKernels } from './register-wasm-kernels';
+import { offsetOf, renewTensorId, wasmBackend } from './wasm-backend-access';
 
 type NamedTensor = { name: string; tensor: tf.Tensor };
 

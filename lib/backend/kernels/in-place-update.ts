@@ -8,9 +8,9 @@
  * @see notebooks/05-training-runs.ipynb
  */
 import * as tf from '@tensorflow/tfjs';
-import { kernelModuleFor } from './kernelModule';
-import { activeWasmKernels } from './registerWasmKernels';
-import { offsetOf, renewTensorId, wasmBackend, type WasmBackendInternals } from './wasmBackendAccess';
+import { kernelModuleFor } from './kernel-module';
+import { activeWasmKernels } from './register-wasm-kernels';
+import { offsetOf, renewTensorId, wasmBackend, type WasmBackendInternals } from './wasm-backend-access';
 
 /** One PyTorch-rule Adam step's constants (see lib/train/optimizer.ts). */
 export interface AdamStep {
