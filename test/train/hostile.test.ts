@@ -10,7 +10,7 @@ import { hostile } from '../hostile';
 import { initBackend } from '../../lib/backend';
 import { readWeights } from '../../lib/models';
 import { readCheckpoint, readRunPredictions, readRunResult, runExperiment, type ExperimentResult } from '../../lib/train';
-import { ensureDir, nodeFileOps, writeFileAtomicSafe, type FileOps } from '../../lib/train/files';
+import { ensureDir, nodeFileOps, writeFileAtomicSafe, type FileOps } from '../../lib/util/files';
 import { LOCK_FILE } from '../../lib/train/lock';
 import { tempRuns, tinyConfig, tinyFaces } from './fixtures';
 
