@@ -22,8 +22,8 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, registerWasmKernels, unregisterWasmKernels, activeWasmKernels } from '../lib/backend';
 import { kernelBinaryPath } from '../lib/backend/kernels';
-import { convSpec } from '../lib/backend/kernels/convGeometry';
-import { wasmBackend } from '../lib/backend/kernels/wasmBackendAccess';
+import { convSpec } from '../lib/backend/kernels/conv-geometry';
+import { wasmBackend } from '../lib/backend/kernels/wasm-backend-access';
 import { mobileNetV3Small } from '../lib/models';
 
 function arg(name: string, fallback: string): string {

@@ -16,8 +16,9 @@ import * as fs from 'node:fs';
 import { initBackend } from '../lib/backend';
 import { loadOfficialPairs, refKey } from '../lib/data';
 import type { IsSame } from '../lib/data/types';
-import { assertNoFoldLeakage, auc, crossValidate, crossValidateWith, readEmbeddingCache, summarizeFolds, type CrossValidation } from '../lib/eval';
-import { euclideanDistance } from '../lib/models/pretrained/face-embedder';
+import { assertNoFoldLeakage, auc, crossValidate, crossValidateWith, summarizeFolds, type CrossValidation } from '../lib/eval';
+import { readEmbeddingCache } from '../lib/faces';
+import { euclideanDistance } from '../lib/distances';
 import { resolveHead, trainHead } from '../lib/train';
 import { artifactsDir } from '../lib/util';
 

@@ -1,5 +1,5 @@
 /**
- * Zero-shot LFW benchmark of the face-api descriptor (and the source of `lib/eval/verify-threshold.json`).
+ * Zero-shot LFW benchmark of the face-api descriptor (and the source of `lib/faces/verify-threshold.json`).
  *
  *   LFW_DIR=/path/to/lfw npx tsx bench/lfw-face-api.ts [--variants square,rotate,native] [--limit N] [--write]
  *
@@ -10,7 +10,7 @@
  * black to a square). Descriptors are appended to artifacts/eval/lfw-face-api.jsonl, so an interrupted run
  * resumes (`--no-embed`: only report from what is there). Then it reports, per variant: View 1 (threshold fitted on pairsDevTrain, tested on
  * pairsDevTest) and View 2 (10 folds, threshold fitted on 9). `--write` stores the `square` variant's View 1
- * threshold and uncertain band in lib/eval/verify-threshold.json.
+ * threshold and uncertain band in lib/faces/verify-threshold.json.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -18,10 +18,11 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../lib/backend';
 import { loadOfficialPairs, refKey } from '../lib/data';
 import type { ImageRef, PairList } from '../lib/data/types';
-import { auc, crossValidate, accuracyAt, bestThreshold, fitUncertainBand, tarAtFar, writeVerifyModel } from '../lib/eval';
-import { cropBox, detectFaces, readPhoto, squareAround } from '../lib/eval/detect';
-import { loadFaceApi } from '../lib/models/pretrained/face-api';
-import { euclideanDistance } from '../lib/models/pretrained/face-embedder';
+import { auc, crossValidate, accuracyAt, bestThreshold, fitUncertainBand, tarAtFar } from '../lib/eval';
+import { writeVerifyModel } from '../lib/faces';
+import { cropBox, detectFaces, readPhoto, squareAround } from '../lib/faces/detect';
+import { loadFaceApi } from '../lib/faces/face-api';
+import { euclideanDistance } from '../lib/distances';
 import { artifactsDir } from '../lib/util';
 
 const args = process.argv.slice(2);

@@ -20,7 +20,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../lib/backend';
 import { loadOfficialPairs } from '../lib/data';
-import { decide, prepareFace, Verifier, type Verdict } from '../lib/eval';
+import { decide, prepareFace, Verifier, type Verdict } from '../lib/faces';
 
 const args = process.argv.slice(2);
 const opt = (name: string, fallback: string): string => { const i = args.indexOf(`--${name}`); return i >= 0 ? args[i + 1] : fallback; };

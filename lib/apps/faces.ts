@@ -12,14 +12,14 @@ import { Dataset, IMAGE_EXTENSIONS, refKey } from '../data/dataset';
 import { openData } from '../data/resolve';
 import { loadSplit, type Split } from '../data/split';
 import type { ImageRef, Pair } from '../data/types';
-import { embedDataset, pairImages } from '../eval/embed-dataset';
-import type { EmbeddingRecord } from '../eval/embedding-cache';
+import { embedDataset, pairImages } from '../faces/embed-dataset';
+import type { EmbeddingRecord } from '../faces/embedding-cache';
 import { bestThreshold } from '../eval/threshold';
-import { trainedEmbedder } from '../eval/trained-embedder';
-import { VERIFY_MODELS, Verifier, type VerifierOptions } from '../eval/verify';
+import { trainedEmbedder } from '../faces/trained-embedder';
+import { VERIFY_MODELS, Verifier, type VerifierOptions } from '../faces/verify';
 import { buildEmbedding, preprocessingFor } from '../models/build';
 import { loadModel } from '../models/save-load';
-import type { FaceEmbedder } from '../models/pretrained/face-embedder';
+import type { FaceEmbedder } from '../faces/face-embedder';
 import { siamese } from '../models/siamese';
 import { readRunResult, resolveExperiment, runDir, type ExperimentConfig, type ExperimentResult } from '../train/experiment';
 import { EXPERIMENT_PRESETS, experimentPreset } from '../train/presets';
@@ -32,7 +32,7 @@ export function faceModelNames(): string[] {
 }
 
 /**
- * A {@link Verifier} for `model`: one of `VERIFY_MODELS` (face-api, threshold from lib/eval/verify-threshold.json),
+ * A {@link Verifier} for `model`: one of `VERIFY_MODELS` (face-api, threshold from lib/faces/verify-threshold.json),
  * or the name of a training preset whose run has finished (`siamese train --preset <name>`), used with the
  * threshold fitted on that run's validation pairs. A trained network knows only the aligned crops it was
  * trained on, so it needs `aligned`; and it must compare embeddings by a distance (a Euclidean head).

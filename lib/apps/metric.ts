@@ -6,7 +6,8 @@
  * @see notebooks/08-applications.ipynb
  */
 import type { Direction } from '../eval/scored';
-import { euclideanDistance, type FaceEmbedder } from '../models/pretrained/face-embedder';
+import { cosineSimilarity, euclideanDistance } from '../distances/arrays';
+import type { FaceEmbedder } from '../faces/face-embedder';
 
 /** How two embeddings are compared: a value and which way it points. */
 export interface Metric extends Direction {
@@ -18,19 +19,7 @@ export interface Metric extends Direction {
 export const EUCLIDEAN: Metric = Object.freeze({ name: 'euclidean', higherIsCloser: false, compare: euclideanDistance });
 
 /** Cosine similarity (larger = more alike). */
-export const COSINE: Metric = Object.freeze({
-  name: 'cosine',
-  higherIsCloser: true,
-  compare(a: ArrayLike<number>, b: ArrayLike<number>): number {
-    let ab = 0, aa = 0, bb = 0;
-    for (let i = 0; i < a.length; i++) {
-      ab += a[i] * b[i];
-      aa += a[i] * a[i];
-      bb += b[i] * b[i];
-    }
-    return aa === 0 || bb === 0 ? 0 : ab / Math.sqrt(aa * bb);
-  },
-});
+export const COSINE: Metric = Object.freeze({ name: 'cosine', higherIsCloser: true, compare: cosineSimilarity });
 
 /** The metric an embedder verifies with: Euclidean for the project's models, else its own `compare`. */
 export function metricOf(embedder: Pick<FaceEmbedder, 'name' | 'compare' | 'higherIsCloser'>): Metric {

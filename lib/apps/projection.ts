@@ -6,7 +6,7 @@
  * @see notebooks/08-applications.ipynb
  */
 import { UMAP } from 'umap-js';
-import { symmetricEigen, mat } from '../eval/linalg';
+import { symmetricEigen, mat } from '../util/linalg';
 import { Rng } from '../util/rng';
 
 /** A PCA fit: the coordinates of the inputs and what they mean. */

@@ -5,8 +5,8 @@
  * @see notebooks/08-applications.ipynb
  */
 import * as path from 'node:path';
-import { decide } from '../eval/verify';
-import type { VerifyModelSettings } from '../eval/verify-model';
+import { decide } from '../faces/verify';
+import type { VerifyModelSettings } from '../faces/verify-model';
 import type { SearchHit } from './retrieval';
 
 /**

@@ -20,6 +20,7 @@
  */
 import type { Direction } from '../eval/scored';
 import { EUCLIDEAN, pairwiseValues, type Metric } from './metric';
+import type { IsSame } from '../data/types';
 
 /**
  * Indices of `values` from closest to farthest (smallest distance or largest score first); ties keep index
@@ -31,7 +32,7 @@ export function rankOrder(values: readonly number[], dir: Direction): number[] {
 }
 
 /** 1-based rank of the first relevant item, or Infinity when none is relevant. */
-export function firstHitRank(relevant: readonly (0 | 1)[]): number {
+export function firstHitRank(relevant: readonly IsSame[]): number {
   const i = relevant.indexOf(1);
   return i < 0 ? Infinity : i + 1;
 }
@@ -47,7 +48,7 @@ export function rankKAccuracy(firstRanks: readonly number[], k: number): number 
  * Average precision of one ranked list: the mean, over the relevant items, of the precision at each one's
  * rank (all relevant items must be in the list). 0 when nothing is relevant.
  */
-export function averagePrecision(relevant: readonly (0 | 1)[]): number {
+export function averagePrecision(relevant: readonly IsSame[]): number {
   let hits = 0, sum = 0;
   relevant.forEach((r, i) => {
     if (r !== 1) return;
@@ -90,7 +91,7 @@ export function retrievalScores(embeddings: readonly (readonly number[])[], pers
     if ((count.get(persons[q]) ?? 0) < 2) continue;
     const others = values[q].map((_, j) => j).filter((j) => j !== q);
     const ranked = rankOrder(others.map((j) => values[q][j]), metric).map((r) => others[r]);
-    const relevant = ranked.map((j): 0 | 1 => (persons[j] === persons[q] ? 1 : 0));
+    const relevant = ranked.map((j): IsSame => (persons[j] === persons[q] ? 1 : 0));
     perQuery.push({ index: q, firstRank: firstHitRank(relevant), ap: averagePrecision(relevant) });
   }
   const firsts = perQuery.map((p) => p.firstRank);

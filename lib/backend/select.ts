@@ -10,7 +10,7 @@
  * @see notebooks/00-environment.ipynb
  */
 import * as tf from '@tensorflow/tfjs';
-import { registerWasmKernels } from './kernels/registerWasmKernels';
+import { registerWasmKernels } from './kernels/register-wasm-kernels';
 import { installedPackage } from '../util/packages';
 
 /** The backends the project knows, in order of preference. */

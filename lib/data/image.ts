@@ -256,8 +256,3 @@ export async function decodeImageBuffer(buf: Uint8Array, file: string, options: 
 export async function decodeImage(file: string, options: Partial<LoadOptions> = {}, maxPixels = MAX_INPUT_PIXELS): Promise<DecodedImage> {
   return decodeImageBuffer(await readImageFile(file), file, options, maxPixels);
 }
-
-/** Encodes a decoded image as PNG (for grids and previews). */
-export async function encodePng(img: DecodedImage): Promise<Buffer> {
-  return sharp(img.data, { raw: { width: img.width, height: img.height, channels: img.channels } }).png().toBuffer();
-}

@@ -1,9 +1,12 @@
-/** Data: datasets in identity folders, decoding and its cache, pair files, splits, the data resolver, analysis. */
-export type { IsSame, ImageRef, Pair, PairSource, PairList, Channels, DecodedImage } from './types';
+/**
+ * Data: datasets in identity folders, decoding and its cache, pair files, splits, the data resolver, analysis,
+ * the LFW download (`download/`) and the built-in synthetic set (`synth/`). Imports only util.
+ */
+export type { IsSame, ImageRef, Pair, PairSource, PairList, Channels, DecodedImage, Preprocessing, Normalization } from './types';
 export { NO_CROP, DEFAULT_LFW_CROP, resolveCrop, cropKey, cropRegion } from './crop';
 export type { CropConfig, NoCrop, CenterCrop, BoxCrop, PixelBox } from './crop';
 export {
-  decodeImage, decodeImageBuffer, encodePng, resolveLoadOptions, loadOptionsKey, sniffFormat, ImageDecodeError, DEFAULT_LOAD, MAX_INPUT_PIXELS, DECODER_VERSION,
+  decodeImage, decodeImageBuffer, resolveLoadOptions, loadOptionsKey, sniffFormat, ImageDecodeError, DEFAULT_LOAD, MAX_INPUT_PIXELS, DECODER_VERSION,
   MAX_INPUT_BYTES, FLATTEN_BACKGROUND, TRANSPARENCY_WARNING_FRACTION, readImageFile, openImage, flattenAlpha, transparencyOf, transparencyWarning,
 } from './image';
 export type { LoadOptions, ImageFormat, OpenedImage, Transparency } from './image';
@@ -15,7 +18,7 @@ export { Dataset, DatasetError, ImageLoadError, IMAGE_EXTENSIONS, lfwFileName, l
 export type { DatasetLayout, DatasetProblem, OpenDatasetOptions } from './dataset';
 export { projectRoot, dataHome, lfwMetaDir, decodeCacheDir, splitsDir } from './paths';
 export {
-  parseOfficialPairs, readOfficialPairs, loadOfficialPairs, formatOfficialPairs, writeOfficialPairs,
+  parseOfficialPairs, readOfficialPairs, loadOfficialPairs, formatOfficialPairs,
   parseSeed2Pairs, readSeed2Pairs, formatSeed2Pairs, writeSeed2Pairs,
   validatePairs, findMissing, makePairList, pairKey, pairFilesFor, PairFileError, OFFICIAL_PAIR_FILES,
 } from './pairs';
@@ -33,11 +36,9 @@ export {
   pairListSummary, pairSummaryFrame, frameRows,
 } from './analysis';
 export type { DatasetSummary, ImageStats, ImageStatsOptions, PairListSummary } from './analysis';
-export { ensureSynthetic, generateSynthetic, planSynthetic, resolveSynthConfig, readSynthManifest, manifestMatches, renderSyntheticImage, sampleIdentity, sampleVariation, faceSvg, renderFace, DEFAULT_SYNTH, SYNTH_VERSION, SYNTH_MANIFEST, SYNTH_CROP } from './synth';
-export type { SynthConfig, SynthManifest, SynthPerson, SynthPlan, SynthResult, GenerateOptions, FaceIdentity, FaceVariation } from './synth';
-export { createPairPipeline, PairPipeline, resolvePipelineConfig, DEFAULT_PIPELINE, normalizeImages, resolvePreprocessing, DEFAULT_PREPROCESSING, NORMALIZATIONS, IMAGENET_MEAN, IMAGENET_STD } from './pipeline';
-export type { PipelineConfig, PipelineConfigInput, PipelineState, PipelinePosition, PairBatch, PipelineStats, CreatePipelineOptions, Preprocessing, Normalization } from './pipeline';
-export { downloadLfw, fetchDataset, sha256File, parseLfwVariant, LFW_ARCHIVES, LFW_VARIANTS, DownloadError, ChecksumError } from './download';
-export type { ArchiveSource, LfwVariant, DownloadOptions, FetchResult, ProgressMode } from './download';
-export { extractTarGz, safeEntryPath, ArchiveError } from './tar';
-export type { ExtractResult, TarEntryInfo } from './tar';
+export { ensureSynthetic, generateSynthetic, planSynthetic, resolveSynthConfig, readSynthManifest, manifestMatches, renderSyntheticImage, sampleIdentity, sampleVariation, faceSvg, renderFace, DEFAULT_SYNTH, SYNTH_VERSION, SYNTH_MANIFEST, SYNTH_CROP } from './synth/generate';
+export type { SynthConfig, SynthManifest, SynthPerson, SynthPlan, SynthResult, GenerateOptions, FaceIdentity, FaceVariation } from './synth/generate';
+export { downloadLfw, fetchDataset, sha256File, parseLfwVariant, LFW_ARCHIVES, LFW_VARIANTS, DownloadError, ChecksumError } from './download/download';
+export type { ArchiveSource, LfwVariant, DownloadOptions, FetchResult, ProgressMode } from './download/download';
+export { extractTarGz, safeEntryPath, ArchiveError } from './download/tar';
+export type { ExtractResult, TarEntryInfo } from './download/tar';

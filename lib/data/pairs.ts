@@ -215,11 +215,6 @@ export function formatOfficialPairs(list: PairList): string {
   return `${out.join('\n')}\n`;
 }
 
-/** Writes a PairList in the official format (see {@link formatOfficialPairs}). */
-export async function writeOfficialPairs(list: PairList, file: string): Promise<void> {
-  await fs.writeFile(file, formatOfficialPairs(list));
-}
-
 function parseRef(s: string): ImageRef | null {
   const slash = s.indexOf('/');
   if (slash <= 0 || slash === s.length - 1 || s.indexOf('/', slash + 1) !== -1) return null;

@@ -49,3 +49,13 @@ export interface DecodedImage {
   readonly height: number;
   readonly channels: Channels;
 }
+
+/** How pixel values in [0, 1] are mapped for a model. */
+export type Normalization = 'zeroOne' | 'minusOneOne' | 'byte' | 'imagenet';
+
+/** What a model wants as input: square side, channels and value range. JSON data. */
+export interface Preprocessing {
+  readonly size: number;
+  readonly channels: Channels;
+  readonly normalization: Normalization;
+}

@@ -5,6 +5,7 @@
  */
 export { euclidean } from './euclidean';
 export { cosine } from './cosine';
+export { euclideanDistance, cosineSimilarity } from './arrays';
 export { getDistance, DISTANCES } from './get-distance';
 export { EuclideanDistance, euclideanDistanceLayer, EUCLIDEAN_EPSILON } from './euclidean-distance-layer';
 export type { EuclideanDistanceArgs } from './euclidean-distance-layer';

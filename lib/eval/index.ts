@@ -1,6 +1,7 @@
 /**
  * Evaluation: metrics as pure functions on plain arrays (values + isSame + direction), the LFW View 2
- * protocol, face detection for personal photos, verification and error galleries.
+ * protocol, bootstrap intervals, worst errors and the synthetic set's difficulty check. Takes distances or
+ * scores as plain arrays; face detection, embedders and verification are in `faces`.
  *
  * @see notebooks/06-test-evaluation.ipynb
  */
@@ -22,23 +23,9 @@ export {
 export type { FoldResult, FoldSummary, CrossValidation, FoldTask, FoldValues, FixedVsCalibrated, TrainingData, FoldLeak } from './view2';
 export { fitUncertainBand } from './uncertain';
 export type { UncertainBand } from './uncertain';
-export { readVerifyModel, writeVerifyModel, verifyModelsFile } from './verify-model';
-export type { VerifyModelSettings } from './verify-model';
-export { readPhoto, detectFaces, cropBox, cropFace, squareAround, eyeCentres, resolveDetect, DEFAULT_DETECT } from './detect';
-export type { DetectConfig, DetectedFace, Photo } from './detect';
-export { prepareFace, prepareDecoded, MIN_PHOTO_SIDE } from './prepare-face';
-export type { PrepareOptions, PreparedFace } from './prepare-face';
-export { Verifier, decide, VERIFY_MODELS, DEFAULT_VERIFY_MODEL } from './verify';
-export type { VerifierOptions, EmbeddedFace, Verdict, FolderRow } from './verify';
-export { formatVerdict, folderTableRows, folderSummary, textTable, pairMatrix } from './verify-report';
 export { worstErrors } from './worst-errors';
 export type { PairError } from './worst-errors';
-export { readEmbeddingCache, pairValues } from './embedding-cache';
-export type { EmbeddingRecord } from './embedding-cache';
-export { rawPixelsEmbedder } from './raw-pixels';
-export { embedDataset, pairImages } from './embed-dataset';
 export { summarizeModel, thresholdGrid, accuracySweep } from './summary';
 export type { ScoredSet } from './summary';
 export { measureSynthDifficulty } from './synth-difficulty';
 export type { SynthDifficulty, BaselineScore, DifficultyOptions } from './synth-difficulty';
-export { trainedEmbedder, embeddingNetOf } from './trained-embedder';

@@ -22,7 +22,8 @@ import type { IsSame, Pair } from '../data/types';
 import { accuracyAt } from './confusion';
 import { bestThreshold as fitThreshold } from './threshold';
 import { AS_DISTANCE } from './scored';
-import { fitPcaLda } from './linalg';
+import { fitPcaLda } from '../util/linalg';
+import { cosineSimilarity, euclideanDistance } from '../distances/arrays';
 
 /** Accuracy of a distance on balanced pairs with a threshold fitted elsewhere. */
 export interface BaselineScore {
@@ -78,17 +79,8 @@ function score(train: { d: number[]; y: number[] }, test: { d: number[]; y: numb
   };
 }
 
-const euclidean = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += (a[i] - b[i]) ** 2;
-  return Math.sqrt(s);
-};
-
-const cosineDistance = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
-  let ab = 0, aa = 0, bb = 0;
-  for (let i = 0; i < a.length; i++) { ab += a[i] * b[i]; aa += a[i] * a[i]; bb += b[i] * b[i]; }
-  return 1 - ab / (Math.sqrt(aa * bb) || 1);
-};
+/** 1 − cosine similarity (1 for a zero vector). */
+const cosineDistance = (a: ArrayLike<number>, b: ArrayLike<number>): number => 1 - cosineSimilarity(a, b);
 
 /** Colour histogram (4 x 4 x 4 RGB bins, normalised, square-rooted) of an RGB image. */
 function colourHistogram(rgb: Uint8Array): Float64Array {
@@ -148,7 +140,7 @@ export async function measureSynthDifficulty(root: string, options: DifficultyOp
   const distances = (pairs: readonly Pair[], feat: Map<string, ArrayLike<number>>, dist: (a: ArrayLike<number>, b: ArrayLike<number>) => number): { d: number[]; y: number[] } =>
     ({ d: pairs.map((p) => dist(feat.get(key(p.a)) as ArrayLike<number>, feat.get(key(p.b)) as ArrayLike<number>)), y: pairs.map((p) => p.isSame) });
   const raw = grey ? greys : pixels;
-  const rawPixel = score(distances(trainPairs, raw, euclidean), distances(testPairs, raw, euclidean));
+  const rawPixel = score(distances(trainPairs, raw, euclideanDistance), distances(testPairs, raw, euclideanDistance));
 
   const trainRefs = all.filter((r) => trainPeople.has(r.person));
   const labelOf = new Map([...trainPeople].map((p, i) => [p, i]));

@@ -6,7 +6,7 @@
  * @see notebooks/05-training-runs.ipynb
  */
 import type * as tf from '@tensorflow/tfjs';
-import type { Preprocessing } from '../data/pipeline';
+import type { Preprocessing } from '../data/types';
 import { mobileNetV3Small, resolveMobileNetV3Small, type MobileNetV3SmallConfig } from './mobilenet-v3-small';
 import { resolveSeed2Cnn, seed2Cnn, type Seed2CnnConfig } from './seed2-cnn';
 import { resolveWorkshopCnn, workshopCnn, type WorkshopCnnConfig } from './workshop-cnn';

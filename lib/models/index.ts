@@ -25,15 +25,11 @@ export { saveModel, loadModel, fileHandler, readModelArtifacts, readModelMetadat
 export type { NamedWeight } from './save-load';
 export { loadPretrainedWeights, normalizeWeightName } from './pretrained';
 export type { PretrainedOptions, PretrainedReport } from './pretrained';
-export { countParams, summaryRows, formatCount, formatBytes } from './summary';
+export { countParams, summaryRows } from './summary';
 export type { ParamCounts, SummaryRow } from './summary';
 export { measureForwardSpeed } from './forward-speed';
 export type { ForwardSpeed, ForwardSpeedOptions } from './forward-speed';
 export { buildEmbedding, preprocessingFor, MODEL_KINDS } from './build';
 export type { ModelSpec } from './build';
-export { faceApiEmbedder, euclideanDistance } from './pretrained/face-embedder';
-export type { FaceEmbedder } from './pretrained/face-embedder';
-export { loadFaceApi, disposeFaceApi, faceApi, faceApiModelDir, readWeightsManifest, FACE_API_PACKAGE, FACE_API_NETS } from './pretrained/face-api';
-export type { FaceApiNetName, LoadFaceApiOptions, FaceApiModule, Point2 } from './pretrained/face-api';
 export { L2Normalize, l2Normalize, l2NormalizeRows } from './layers/l2-normalize';
 export type { L2NormalizeArgs } from './layers/l2-normalize';

@@ -60,23 +60,3 @@ export function summaryRows(model: tf.LayersModel): SummaryRow[] {
   });
 }
 
-/**
- * "1.23 M" / "927.0 k" / "512 B"-style helpers for notebooks.
- * @see notebooks/04-model-construction.ipynb
- */
-export function formatCount(n: number): string {
-  if (n >= 1e6) return `${(n / 1e6).toFixed(2)} M`;
-  if (n >= 1e3) return `${(n / 1e3).toFixed(1)} k`;
-  return String(n);
-}
-
-/**
- * Bytes as MiB/GiB text.
- * @see notebooks/04-model-construction.ipynb
- */
-export function formatBytes(bytes: number): string {
-  if (bytes >= 2 ** 30) return `${(bytes / 2 ** 30).toFixed(2)} GiB`;
-  if (bytes >= 2 ** 20) return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
-  if (bytes >= 2 ** 10) return `${(bytes / 2 ** 10).toFixed(1)} KiB`;
-  return `${bytes} B`;
-}

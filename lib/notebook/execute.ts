@@ -1,5 +1,5 @@
 /**
- * Executes a notebook in this process with tslab's own converter and executor: the same compiler and
+ * Executes a notebook in this process with tslab's own converter and executor (through util/tslab.ts): the same compiler and
  * runtime a JupyterLab user gets, without Jupyter or ZeroMQ. Cell output (stdout, stderr, rich display
  * data, errors) is captured into nbformat outputs. The first failing cell stops the run.
  *
@@ -8,6 +8,7 @@
 import * as childProcess from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { setDisplayHook, tslabRuntime, type TslabConverterSet } from '../util/tslab';
 import { readNotebook, sourceText, toLines, writeNotebook, type Notebook, type Output } from './format';
 
 export interface NotebookFailure {
@@ -25,22 +26,6 @@ export interface ExecutedNotebook {
   readonly cellSeconds: Readonly<Record<number, number>>;
 }
 
-interface TslabConverterSet { node: unknown; browser: unknown; close(): void }
-interface TslabExecutor { execute(src: string): Promise<boolean>; close(): void }
-
-/* eslint-disable @typescript-eslint/no-require-imports */
-function tslabModules(): {
-  createConverter: (o: { isJS: boolean; isBrowser: boolean }) => { close(): void };
-  createExecutor: (root: string, convs: TslabConverterSet, c: { log: (...a: unknown[]) => void; error: (...a: unknown[]) => void }) => TslabExecutor;
-  jupyter: { lastWriteDisplayData: unknown };
-} {
-  return {
-    createConverter: require('tslab/dist/converter').createConverter,
-    createExecutor: require('tslab/dist/executor').createExecutor,
-    jupyter: require('tslab/dist/jupyter'),
-  };
-}
-/* eslint-enable @typescript-eslint/no-require-imports */
 
 function appendStream(outputs: Output[], name: 'stdout' | 'stderr', text: string): void {
   const last = outputs[outputs.length - 1];
@@ -61,7 +46,7 @@ function formatArgs(args: unknown[]): string {
 export async function executeNotebook(file: string): Promise<ExecutedNotebook> {
   const abs = path.resolve(file);
   const nb = readNotebook(abs);
-  const { createConverter, createExecutor, jupyter } = tslabModules();
+  const { createConverter, createExecutor } = tslabRuntime();
   let node: { close(): void } | null = null;
   const convs: TslabConverterSet = {
     get node() { return (node ??= createConverter({ isJS: false, isBrowser: false })); },
@@ -103,9 +88,9 @@ export async function executeNotebook(file: string): Promise<ExecutedNotebook> {
         return true;
       }) as typeof process.stderr.write;
       const byId = new Map<string, Output>();
-      jupyter.lastWriteDisplayData = (msg: { data: Record<string, string>; metadata: object; transient?: { display_id?: string } }, update: boolean) => {
+      setDisplayHook((msg, update) => {
         const id = msg.transient?.display_id;
-        const out: Output = { output_type: 'display_data', data: msg.data, metadata: msg.metadata ?? {} };
+        const out: Output = { output_type: 'display_data', data: msg.data as Record<string, string>, metadata: msg.metadata ?? {} };
         const previous = id ? byId.get(id) : undefined;
         if (update && previous) {
           outputs[outputs.indexOf(previous)] = out; // update_display_data: replace in place, as Jupyter does
@@ -113,7 +98,7 @@ export async function executeNotebook(file: string): Promise<ExecutedNotebook> {
           outputs.push(out);
         }
         if (id) byId.set(id, out);
-      };
+      });
       const t0 = performance.now();
       let ok: boolean;
       try {
@@ -133,7 +118,7 @@ export async function executeNotebook(file: string): Promise<ExecutedNotebook> {
   } finally {
     process.stdout.write = stdoutWrite;
     process.stderr.write = stderrWrite;
-    jupyter.lastWriteDisplayData = null;
+    setDisplayHook(null);
     process.chdir(cwd);
     executor.close();
     convs.close();

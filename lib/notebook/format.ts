@@ -54,14 +54,6 @@ export function writeNotebook(file: string, nb: Notebook): void {
   fs.writeFileSync(file, `${JSON.stringify(nb, null, 1)}\n`);
 }
 
-/** A copy with every output and execution count removed (how notebooks are committed). */
-export function stripOutputs(nb: Notebook): Notebook {
-  return {
-    ...nb,
-    cells: nb.cells.map((c) => (c.cell_type === 'code' ? { ...c, outputs: [], execution_count: null } : { ...c })),
-  };
-}
-
 /** The tslab kernel's metadata, written into every notebook. */
 export const TSLAB_METADATA = {
   kernelspec: { display_name: 'TypeScript', language: 'typescript', name: 'tslab' },

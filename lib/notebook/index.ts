@@ -1,5 +1,5 @@
 /** Notebooks as files: reading, checking, executing (in-process tslab or real Jupyter) and rendering. */
-export { readNotebook, writeNotebook, stripOutputs, sourceText, TSLAB_METADATA } from './format';
+export { readNotebook, writeNotebook, sourceText, TSLAB_METADATA } from './format';
 export type { Notebook, Cell, Output } from './format';
 export { notebookBudget, WORKSHOP_MAX_MINUTES } from './budget';
 export type { NotebookBudget } from './budget';

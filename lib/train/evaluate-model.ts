@@ -20,11 +20,10 @@ import { openData } from '../data/resolve';
 import { refKey } from '../data/dataset';
 import { view2PairList } from '../data/split';
 import type { IsSame, Pair } from '../data/types';
-import {
-  assertNoFoldLeakage, auc, crossValidate, crossValidateWith, embedDataset, fixedVsCalibrated, pairImages, pairValues,
-  rawPixelsEmbedder, readEmbeddingCache, summarizeFolds, summarizeModel, type CrossValidation, type EmbeddingRecord,
-} from '../eval';
-import { euclideanDistance, faceApiEmbedder, type FaceEmbedder } from '../models/pretrained/face-embedder';
+import { assertNoFoldLeakage, auc, crossValidate, crossValidateWith, fixedVsCalibrated, summarizeFolds, summarizeModel, type CrossValidation } from '../eval';
+import { embedDataset, pairImages, pairValues, rawPixelsEmbedder, readEmbeddingCache, type EmbeddingRecord } from '../faces';
+import { euclideanDistance } from '../distances/arrays';
+import { faceApiEmbedder, type FaceEmbedder } from '../faces/face-embedder';
 import { artifactsDir } from '../util/paths';
 import { Rng } from '../util/rng';
 import { experimentSplit, readRunResult, resolveExperiment, runDir, runExperiment, runPredictions, type ExperimentInput, type ExperimentResult, type RunOptions } from './experiment';

@@ -13,14 +13,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../backend';
-import { createPairPipeline, type PipelineConfigInput } from '../data/pipeline';
+import { createPairPipeline, type PipelineConfigInput } from '../pipeline/pipeline';
 import { openData, type ResolvedData } from '../data/resolve';
 import {
   assertNoLeakage, datasetFingerprint, loadSplit, makeSplit, makeView1Split, makeView2FoldSplit, pairFileHashes, resolveSplitConfig, saveSplit, splitInputs,
   splitRng, staleInputs, type Split, type SplitConfigInput, type SplitInputs,
 } from '../data/split';
 import type { Dataset } from '../data/dataset';
-import type { Pair } from '../data/types';
+import type { Pair, IsSame } from '../data/types';
 import { auc, bestThreshold, accuracyAt, bootstrapCi } from '../eval';
 import { buildEmbedding, preprocessingFor, type ModelSpec } from '../models/build';
 import { loadModel, saveModel } from '../models/save-load';
@@ -233,7 +233,7 @@ export function readRunResult(dir: string): ExperimentResult | null {
 }
 
 /** Evaluates values on test pairs at the validation threshold. */
-function testResult(val: { values: number[]; isSame: (0 | 1)[] }, test: { values: number[]; isSame: (0 | 1)[] }, dir: SiameseOutput, seed: number): TestResult {
+function testResult(val: { values: number[]; isSame: IsSame[] }, test: { values: number[]; isSame: IsSame[] }, dir: SiameseOutput, seed: number): TestResult {
   const fit = bestThreshold(val.values, val.isSame, dir);
   const accuracy = accuracyAt(test.values, test.isSame, fit.threshold, dir);
   const ci = bootstrapCi(test.values, test.isSame, (v, y) => accuracyAt(v, y, fit.threshold, dir), new Rng(seed).fork('bootstrap'));
@@ -247,11 +247,11 @@ function testResult(val: { values: number[]; isSame: (0 | 1)[] }, test: { values
 export interface TestPredictions {
   readonly pairs: readonly Pair[];
   readonly values: readonly number[];
-  readonly isSame: readonly (0 | 1)[];
+  readonly isSame: readonly IsSame[];
   readonly threshold: number;
   readonly higherIsCloser: boolean;
   /** The validation pairs' values the threshold was fitted on (runs made before this field have none). */
-  readonly val?: { readonly values: readonly number[]; readonly isSame: readonly (0 | 1)[] };
+  readonly val?: { readonly values: readonly number[]; readonly isSame: readonly IsSame[] };
 }
 
 /** Pairs in order, unaugmented, on this thread: how validation and test pairs are fed. */

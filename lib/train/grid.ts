@@ -1,12 +1,11 @@
 /**
  * Comparisons as one call: `runGrid(base, {optimizer: [...], schedule: [...], loss: [...]})` runs every
  * combination (each a cached experiment, so a rerun is instant and an interrupted grid resumes), and returns a
- * table of held-out results (a danfojs DataFrame) and a Plotly chart comparing the validation curves.
+ * table of held-out results (a danfojs DataFrame) and each run's label and history (`viz.gridCurves` draws them).
  *
  * @see notebooks/05-training-runs.ipynb
  */
 import type * as Dfd from 'danfojs-node';
-import type { PlotSpec } from '../viz/plot';
 import { resolveExperiment, runExperiment, type ExperimentInput, type ExperimentResult, type RunOptions } from './experiment';
 import type { OptimizerConfig } from './optimizer';
 import type { ScheduleConfig } from './schedule';
@@ -25,8 +24,8 @@ export interface GridResult {
   /** One row per run: its settings and held-out results. */
   readonly rows: readonly Record<string, string | number>[];
   readonly table: Dfd.DataFrame;
-  /** Validation AUC per epoch, one line per run. */
-  readonly curves: PlotSpec;
+  /** Each run's label and per-epoch history, for `viz.gridCurves` (validation AUC per epoch, one line per run). */
+  readonly runs: readonly { readonly label: string; readonly history: ExperimentResult['history'] }[];
 }
 
 function label(r: ExperimentResult): string {
@@ -64,9 +63,6 @@ export async function runGrid(base: ExperimentInput, axes: GridAxes, options: Ru
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const dfd = require('danfojs-node') as typeof Dfd;
   const table = new dfd.DataFrame(rows);
-  const curves: PlotSpec = {
-    data: results.map((r) => ({ type: 'scatter', mode: 'lines+markers', name: label(r), x: r.history.map((h) => h.epoch), y: r.history.map((h) => h.valAuc) })),
-    layout: { title: { text: 'Validation AUC per epoch' }, xaxis: { title: { text: 'epoch' } }, yaxis: { title: { text: 'AUC' } }, height: 380, margin: { t: 50, l: 60, r: 20, b: 50 } },
-  };
-  return { results, rows, table, curves };
+  const runs = results.map((r) => ({ label: label(r), history: r.history }));
+  return { results, rows, table, runs };
 }

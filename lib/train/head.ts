@@ -16,7 +16,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { IsSame } from '../data/types';
 import { contrastiveLoss } from '../losses/contrastive';
-import { euclideanDistance } from '../models/pretrained/face-embedder';
+import { euclideanDistance } from '../distances/arrays';
 import { Rng } from '../util/rng';
 import { Optimizer } from './optimizer';
 

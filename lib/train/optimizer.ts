@@ -15,7 +15,7 @@
  * @see notebooks/05-training-runs.ipynb
  */
 import * as tf from '@tensorflow/tfjs';
-import { adamInPlace } from '../backend/kernels/inPlaceUpdate';
+import { adamInPlace } from '../backend/kernels/in-place-update';
 
 export type OptimizerName = 'adam' | 'sgd' | 'rmsprop';
 export const OPTIMIZERS: readonly OptimizerName[] = ['adam', 'sgd', 'rmsprop'];

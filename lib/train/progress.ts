@@ -2,6 +2,7 @@
  * A terminal progress bar with ETA, loss and throughput. On a TTY it redraws one line; elsewhere (CI logs,
  * notebooks) it prints a line every `every` fraction of the work, so logs stay short.
  */
+import { formatDuration } from '../util/format';
 
 export interface ProgressOptions {
   readonly label: string;
@@ -11,14 +12,6 @@ export interface ProgressOptions {
   readonly stream?: NodeJS.WriteStream;
   /** Fraction of the total between printed lines when not on a TTY (default 0.25). */
   readonly every?: number;
-}
-
-export function formatDuration(seconds: number): string {
-  if (!Number.isFinite(seconds)) return '?';
-  const s = Math.round(seconds);
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  return m < 60 ? `${m}m${String(s % 60).padStart(2, '0')}s` : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
 }
 
 export class ProgressBar {

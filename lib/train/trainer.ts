@@ -13,10 +13,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import type { PairPipeline, PipelineState } from '../data/pipeline';
+import type { PairPipeline, PipelineState } from '../pipeline/pipeline';
 import { auc, bestThreshold } from '../eval';
 import { batchContrastiveLoss, bceLoss, contrastiveFromValues } from '../losses';
-import type { Pair } from '../data/types';
+import type { Pair, IsSame } from '../data/types';
 import { l2NormalizeRows } from '../models/layers/l2-normalize';
 import type { SiameseOutput } from '../models';
 import { CheckpointError, readCheckpoint, writeCheckpoint, type ReadCheckpoint, type TensorRecord } from './checkpoint';
@@ -142,9 +142,9 @@ export function lossOf(out: tf.Tensor, isSame: tf.Tensor, loss: LossConfig, outp
 
 /** Outputs (distances or probabilities) and loss over a whole pipeline epoch, in order; no gradients. */
 export async function predictPairs(model: tf.LayersModel, pipeline: PairPipeline, loss: LossConfig | null, output: SiameseOutput):
-  Promise<{ values: number[]; isSame: (0 | 1)[]; loss: number | null }> {
+  Promise<{ values: number[]; isSame: IsSame[]; loss: number | null }> {
   const values: number[] = [];
-  const isSame: (0 | 1)[] = [];
+  const isSame: IsSame[] = [];
   let lossSum = 0;
   for await (const batch of pipeline.epoch()) {
     const out = tf.tidy(() => model.apply([batch.a, batch.b], { training: false }) as tf.Tensor);

@@ -8,3 +8,4 @@ export { installedPackage } from './packages';
 export type { InstalledPackage } from './packages';
 export { stableStringify, configHash } from './hash';
 export { escapeHtml } from './html';
+export { formatBytes, formatDuration } from './format';

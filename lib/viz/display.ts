@@ -14,28 +14,14 @@
  */
 import * as path from 'node:path';
 import { escapeHtml } from '../util/html';
+import { displayHook, type MimeBundle, type WriteDisplayData } from '../util/tslab';
 import { hasImages } from './embedding-map';
 import type { PlotSpec } from './plot';
 import { ensureSharedPlotly, plotDiv, SHARED_PLOTLY_PATH } from './plotly-html';
 
-/** MIME type -> data: text for text types, the value itself (not a JSON string) for `+json` types. */
-type MimeBundle = Record<string, unknown>;
-type WriteDisplayData = (data: { data: MimeBundle; metadata: object; transient: object }, update: boolean) => void;
-
-/** tslab's hook for rich output; null outside a running cell. */
+/** tslab's hook for rich output (through the adapter util/tslab.ts); null outside a running cell. */
 function writer(): WriteDisplayData | null {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const jupyter = require('tslab/dist/jupyter') as { lastWriteDisplayData: WriteDisplayData | null };
-    return jupyter.lastWriteDisplayData;
-  } catch {
-    return null;
-  }
-}
-
-/** Whether rich output reaches a notebook (inside a tslab cell) or falls back to text. */
-export function inNotebook(): boolean {
-  return writer() !== null;
+  return displayHook();
 }
 
 /** Sends `bundle` (built only inside a notebook) to the notebook, or prints `fallback`. */

@@ -5,6 +5,7 @@
  * @see notebooks/06-test-evaluation.ipynb
  */
 import type { PlotSpec } from './plot';
+import type { IsSame } from '../data/types';
 
 const LAYOUT = { height: 380, margin: { t: 50, l: 60, r: 20, b: 50 } };
 
@@ -19,9 +20,9 @@ export function rocPlot(curves: readonly { name: string; fpr: readonly number[];
 }
 
 /** Overlaid histograms of the values of same-person and different-person pairs, with the threshold as a line. */
-export function valueHistogram(values: readonly number[], isSame: readonly (0 | 1)[], title: string, threshold?: number, valueName = 'distance'): PlotSpec {
+export function valueHistogram(values: readonly number[], isSame: readonly IsSame[], title: string, threshold?: number, valueName = 'distance'): PlotSpec {
   if (values.length !== isSame.length) throw new RangeError(`valueHistogram: ${values.length} values but ${isSame.length} labels`);
-  const pick = (y: 0 | 1): number[] => values.filter((_, i) => isSame[i] === y);
+  const pick = (y: IsSame): number[] => values.filter((_, i) => isSame[i] === y);
   const shapes = threshold === undefined ? [] : [{ type: 'line', x0: threshold, x1: threshold, yref: 'paper', y0: 0, y1: 1, line: { color: '#333', dash: 'dash' } }];
   return {
     data: [

@@ -6,6 +6,7 @@
  * @see notebooks/02-splitting.ipynb
  */
 import sharp, { type OverlayOptions, type Sharp } from 'sharp';
+import type { IsSame } from '../data/types';
 
 /**
  * An image for a grid cell: encoded bytes (PNG, JPEG, ...), or raw pixels (`data` or `pixels`, row-major,
@@ -127,7 +128,7 @@ export async function imageGrid(rows: readonly GridRow[], options: GridOptions =
 export interface PairGridItem {
   readonly a: GridImage;
   readonly b: GridImage;
-  readonly isSame: 0 | 1;
+  readonly isSame: IsSame;
   readonly aLabel?: string;
   readonly bLabel?: string;
   /** Extra text for the row title, e.g. a distance (`d = 0.42`). */

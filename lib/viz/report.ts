@@ -3,21 +3,93 @@
  * results beside raw pixels and chance, training curves, ROC, the distance histogram and pair examples.
  * A standalone page: charts are drawn by the embedded plotly.js, images are inline PNGs.
  *
+ * viz draws plain data it is given: the input types below are this module's own (an experiment result and
+ * its predictions fit them as they are); the ROC curves come computed (`train.experimentReport` builds the
+ * whole input from a finished run).
+ *
  * @see notebooks/05-training-runs.ipynb
  */
 import type { Dataset } from '../data/dataset';
-import { roc } from '../eval/roc';
-import type { ExperimentResult, TestPredictions } from '../train/experiment';
+import type { IsSame, Pair } from '../data/types';
 import { tableHtml } from './display';
 import { rocPlot, valueHistogram } from './eval-plots';
 import { pairGrid, type PairGridItem } from './grid';
 import { linePlot } from './plot';
 import { plotDiv, plotlyBundleScript } from './plotly-html';
 
+/** One epoch of a training history, as the curves need it. */
+export interface ReportEpoch {
+  readonly epoch: number;
+  readonly trainLoss: number;
+  readonly valLoss: number | null;
+  readonly valAccuracy: number | null;
+  readonly valAuc: number | null;
+}
+
+/** Held-out results of one method. */
+export interface ReportScores {
+  readonly n: number;
+  readonly accuracy: number;
+  readonly accuracyCi: readonly [number, number];
+  readonly auc: number;
+  readonly threshold: number;
+}
+
+/** The run a report describes: its name, settings, history and held-out results. */
+export interface ReportRun {
+  readonly name: string;
+  readonly dir: string;
+  readonly config: {
+    readonly model: { readonly kind: string };
+    readonly head: string;
+    readonly normalize: boolean;
+    readonly loss: { readonly name: string; readonly margin?: number };
+    readonly optimizer: { readonly name?: string; readonly lr?: number };
+    readonly schedule: { readonly name?: string };
+    readonly batchSize: number;
+    readonly augment: string;
+    readonly seed: number;
+  };
+  readonly history: readonly ReportEpoch[];
+  readonly bestEpoch: number;
+  readonly test: ReportScores;
+  readonly rawPixels: ReportScores;
+  readonly data: { readonly root: string; readonly source: string };
+  readonly backend: string;
+  readonly trainSeconds: number;
+}
+
+/** Values of held-out pairs with the threshold applied to them. */
+export interface ReportValues {
+  readonly values: readonly number[];
+  readonly isSame: readonly IsSame[];
+  readonly threshold: number;
+  readonly higherIsCloser: boolean;
+}
+
+/** {@link ReportValues} with the pairs they belong to (for the example grid). */
+export interface ReportPredictions extends ReportValues {
+  readonly pairs: readonly Pair[];
+}
+
+/** A ROC curve as points. */
+export interface RocPoints {
+  readonly fpr: readonly number[];
+  readonly tpr: readonly number[];
+}
+
+/** Everything the report page shows. */
+export interface ExperimentReport {
+  readonly run: ReportRun;
+  readonly model: ReportPredictions;
+  readonly rawPixels: ReportValues;
+  readonly rocs: { readonly model: RocPoints; readonly rawPixels: RocPoints };
+}
+
 const pct = (x: number): string => `${(x * 100).toFixed(1)} %`;
 
 /** The training curves of a run: losses, and validation accuracy and AUC, per epoch. */
-export function trainingCurves(result: Pick<ExperimentResult, 'history' | 'name'>): { loss: ReturnType<typeof linePlot>; quality: ReturnType<typeof linePlot> } {
+export function trainingCurves(result: { readonly name: string; readonly history: readonly ReportEpoch[] }): { loss: ReturnType<typeof linePlot>; quality: ReturnType<typeof linePlot> } {
   const epochs = result.history.map((h) => h.epoch);
   const loss = linePlot(epochs, {
     'train loss': result.history.map((h) => h.trainLoss),
@@ -31,7 +103,7 @@ export function trainingCurves(result: Pick<ExperimentResult, 'history' | 'name'
 }
 
 /** A grid of test pairs: the most confident right answers and the worst mistakes, with their values. */
-export async function examplePairsPng(predictions: TestPredictions, dataset: Dataset, perKind = 3): Promise<Buffer> {
+export async function examplePairsPng(predictions: ReportPredictions, dataset: Dataset, perKind = 3): Promise<Buffer> {
   const { values, isSame, threshold, higherIsCloser, pairs } = predictions;
   const margin = values.map((v) => (higherIsCloser ? v - threshold : threshold - v)); // > 0: accepted as same
   const idx = values.map((_, i) => i);
@@ -52,8 +124,9 @@ export async function examplePairsPng(predictions: TestPredictions, dataset: Dat
 }
 
 /** The report page of a finished experiment. */
-export async function experimentReportHtml(result: ExperimentResult, predictions: { model: TestPredictions; rawPixels: Omit<TestPredictions, 'pairs'> },
-  dataset: Dataset): Promise<string> {
+export async function experimentReportHtml(report: ExperimentReport, dataset: Dataset): Promise<string> {
+  const { run: result, rocs } = report;
+  const predictions = { model: report.model, rawPixels: report.rawPixels };
   const { test, rawPixels } = result;
   const rows = [
     { method: `${result.config.model.kind} (${result.config.head}, ${result.config.loss.name})`, accuracy: pct(test.accuracy),
@@ -63,9 +136,7 @@ export async function experimentReportHtml(result: ExperimentResult, predictions
     { method: 'chance', accuracy: '50.0 %', '95 % CI': '', AUC: '0.500', threshold: '' },
   ];
   const curves = trainingCurves(result);
-  const modelRoc = roc(predictions.model.values, predictions.model.isSame, predictions.model);
-  const rawRoc = roc(predictions.rawPixels.values, predictions.rawPixels.isSame, predictions.rawPixels);
-  const rocSpec = rocPlot([{ name: 'model', fpr: modelRoc.fpr, tpr: modelRoc.tpr }, { name: 'raw pixels', fpr: rawRoc.fpr, tpr: rawRoc.tpr }], 'ROC on held-out pairs');
+  const rocSpec = rocPlot([{ name: 'model', fpr: rocs.model.fpr, tpr: rocs.model.tpr }, { name: 'raw pixels', fpr: rocs.rawPixels.fpr, tpr: rocs.rawPixels.tpr }], 'ROC on held-out pairs');
   const hist = valueHistogram(predictions.model.values, predictions.model.isSame, 'Held-out pairs: same vs different', test.threshold,
     predictions.model.higherIsCloser ? 'score' : 'distance');
   const png = await examplePairsPng(predictions.model, dataset);

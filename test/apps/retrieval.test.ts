@@ -4,7 +4,7 @@ import {
   COSINE, EUCLIDEAN, GalleryIndex, averagePrecision, firstHitRank, meanAveragePrecision, metricOf, rankKAccuracy, rankOrder, retrievalScores,
 } from '../../lib/apps';
 import { AS_SCORE, AS_DISTANCE } from '../../lib/eval';
-import { euclideanDistance } from '../../lib/models';
+import { euclideanDistance } from '../../lib/distances';
 import { Rng } from '../../lib/util';
 
 const close = (a: number, b: number, tol = 1e-12): void => assert.ok(Math.abs(a - b) <= tol, `${a} != ${b}`);

@@ -1,6 +1,6 @@
 /**
- * The fused, step-level wasm kernels (lib/backend/kernels/fusedOps.ts and the fused set in
- * trainingKernels.ts) against tfjs's own ops on the cpu backend: training-mode batch norm and hard swish
+ * The fused, step-level wasm kernels (lib/backend/kernels/fused-ops.ts and the fused set in
+ * training-kernels.ts) against tfjs's own ops on the cpu backend: training-mode batch norm and hard swish
  * (values and gradients), MaxPoolGrad (ties included), inner-axis Sum/Mean, copy-free Identity, the
  * layers that use them (FreezableBatchNorm, HardSwish) and a whole workshop-CNN gradient; plus leak
  * checks and the SIAMESE_WASM_FUSED switch. Same error measure as kernels.test.ts.

@@ -1,5 +1,5 @@
 /**
- * lib/backend/kernels/inPlaceUpdate.ts through lib/train's Optimizer on wasm: the in-place Adam path
+ * lib/backend/kernels/in-place-update.ts through lib/train's Optimizer on wasm: the in-place Adam path
  * gives the same bits as the tf-op path (plain, L2 and decoupled weight decay), keeps its state exact,
  * leaves clones of a variable intact, makes XNNPACK see the new weights, and leaks nothing.
  */

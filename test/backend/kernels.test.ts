@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, activeWasmKernels, registerWasmKernels, inPlaceAdam } from '../../lib/backend';
 import { Rng } from '../../lib/util/rng';
-import { convInputGradientUnneeded } from '../../lib/backend/kernels/frugalGradients';
+import { convInputGradientUnneeded } from '../../lib/backend/kernels/frugal-gradients';
 
 const REL_TOL = 1e-4;
 const ABS_TOL = 1e-4;

@@ -14,7 +14,7 @@ import { crc32, deflateSync } from 'node:zlib';
 import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
 import { ImageDecodeError, decodeImage, decodeImageBuffer, readPnm } from '../../lib/data';
-import { prepareFace, readPhoto } from '../../lib/eval';
+import { prepareFace, readPhoto } from '../../lib/faces';
 import { hostile } from '../hostile';
 import { bombPng, tempDir } from './fixtures';
 

@@ -44,6 +44,17 @@ describe('custom layers', () => {
     assertTensorsClose(z2, y2, 0);
   });
 
+  it("hard sigmoid registers as 'HardSigmoid', and model.json files that name the old 'HardSigmoid6' still load", async () => {
+    const inp = tf.input({ shape: [3] });
+    const model = tf.model({ inputs: inp, outputs: hardSigmoid({ name: 'hg' }).apply(inp) as tf.SymbolicTensor });
+    const topology = model.toJSON(null, false) as { config: { layers: { class_name: string }[] } };
+    assert.ok(topology.config.layers.some((l) => l.class_name === 'HardSigmoid'));
+    const old = JSON.parse(JSON.stringify(topology).replace(/"class_name":"HardSigmoid"/g, '"class_name":"HardSigmoid6"'));
+    const loaded = await tf.models.modelFromJSON({ modelTopology: old });
+    const x = tf.tensor2d([[-4, 0, 1]]);
+    assertTensorsClose(loaded.predict(x) as tf.Tensor, model.predict(x) as tf.Tensor, 0);
+  });
+
   it('do not leak tensors', () => {
     const x = tf.tensor2d([[1, -2]]);
     assertNoLeak(() => hardSwish().apply(x) as tf.Tensor);

@@ -3,7 +3,7 @@ import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import type { IsSame } from '../../lib/data/types';
 import { auc } from '../../lib/eval';
-import { euclideanDistance } from '../../lib/models/pretrained/face-embedder';
+import { euclideanDistance } from '../../lib/distances';
 import { DEFAULT_HEAD, resolveHead, trainHead, type HeadPairs } from '../../lib/train';
 import { Rng } from '../../lib/util/rng';
 

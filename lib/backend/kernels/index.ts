@@ -1,9 +1,9 @@
 /** The project's wasm SIMD training kernels for tfjs-backend-wasm (see src/kernels.c). */
-export { registerWasmKernels, unregisterWasmKernels, activeWasmKernels, parseFusedChoice } from './registerWasmKernels';
-export { fusedBatchNormTraining, fusedHardSwish } from './fusedOps';
-export type { KernelRegistration } from './registerWasmKernels';
-export { parseKernelChoice, relaxedSimdSupported, kernelBinaryPath, kernelsDir } from './kernelModule';
-export type { KernelChoice, KernelVariant } from './kernelModule';
-export { InPlaceAdam, inPlaceAdam } from './inPlaceAdam';
-export { adamInPlace } from './inPlaceUpdate';
-export type { AdamStep } from './inPlaceUpdate';
+export { registerWasmKernels, unregisterWasmKernels, activeWasmKernels, parseFusedChoice } from './register-wasm-kernels';
+export { fusedBatchNormTraining, fusedHardSwish } from './fused-ops';
+export type { KernelRegistration } from './register-wasm-kernels';
+export { parseKernelChoice, relaxedSimdSupported, kernelBinaryPath, kernelsDir } from './kernel-module';
+export type { KernelChoice, KernelVariant } from './kernel-module';
+export { InPlaceAdam, inPlaceAdam } from './in-place-adam';
+export { adamInPlace } from './in-place-update';
+export type { AdamStep } from './in-place-update';

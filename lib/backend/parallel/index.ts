@@ -1,3 +1,3 @@
-/** Two cores for training: data-parallel gradients with a worker_threads helper (see dataParallel.ts). */
-export { DataParallel } from './dataParallel';
-export type { DataParallelConfig, Replica } from './dataParallel';
+/** Two cores for training: data-parallel gradients with a worker_threads helper (see data-parallel.ts). */
+export { DataParallel } from './data-parallel';
+export type { DataParallelConfig, Replica } from './data-parallel';

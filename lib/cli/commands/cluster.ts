@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import type { Command } from 'commander';
 import { clusterEmbeddings, clusterLines, clusterScores, embedFaces, metricOf, openFaceModel, readFaceFolder, type Linkage } from '../../apps';
 import { initBackend } from '../../backend';
-import { DEFAULT_VERIFY_MODEL } from '../../eval';
+import { DEFAULT_VERIFY_MODEL } from '../../faces';
 import { clusterGrid } from '../../viz';
 
 interface ClusterOptions { threshold?: string; linkage: string; out?: string; model?: string; aligned?: boolean; detector?: string; json?: boolean }

@@ -1,7 +1,7 @@
 /** `siamese eval`: score models on the held-out split of the default data, or on LFW View 2 (`--lfw`, LFW_DIR). */
 import type { Command } from 'commander';
 import { initBackend } from '../../backend';
-import { textTable } from '../../eval';
+import { textTable } from '../../faces';
 import { EVAL_BASELINES, evaluateModel, type EvaluationReport } from '../../train';
 
 interface EvalOptions { model: string; lfw?: string; folds?: string; train: boolean; splitOf?: string; bootstrap?: string; out?: string; json?: boolean }

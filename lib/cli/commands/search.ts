@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { indexGalleryFolder, openFaceModel, searchRows } from '../../apps';
 import { initBackend } from '../../backend';
-import { DEFAULT_VERIFY_MODEL, textTable } from '../../eval';
+import { DEFAULT_VERIFY_MODEL, textTable } from '../../faces';
 
 interface SearchOptions { gallery?: string; k: string; model?: string; aligned?: boolean; detector?: string; json?: boolean }
 

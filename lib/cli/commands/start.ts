@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import type { Command } from 'commander';
 import { environmentReport, formatBackendInfo } from '../../backend';
 import { openData } from '../../data';
-import { experimentPreset, readRunPredictions, runExperiment } from '../../train';
+import { experimentPreset, experimentReport, readRunPredictions, runExperiment } from '../../train';
 import { artifactsDir } from '../../util';
 import { experimentReportHtml } from '../../viz';
 import { formatResult } from './train';
@@ -34,7 +34,7 @@ export function register(program: Command): void {
       if (!predictions) throw new Error(`${result.dir} has no predictions.json; rerun with --force`);
       const report = artifactsDir('report.html');
       fs.mkdirSync(path.dirname(report), { recursive: true });
-      fs.writeFileSync(report, await experimentReportHtml(result, predictions, dataset));
+      fs.writeFileSync(report, await experimentReportHtml(experimentReport(result, predictions), dataset));
       console.log(`${formatResult(result)}\nreport       ${report}\ntotal        ${((performance.now() - started) / 60000).toFixed(1)} min`);
     });
 }

@@ -1,7 +1,7 @@
 /** `siamese verify a.jpg b.jpg` / `siamese verify --dir <dir>`: are these photos the same person? */
 import type { Command } from 'commander';
 import { initBackend } from '../../backend';
-import { DEFAULT_VERIFY_MODEL, Verifier, folderSummary, folderTableRows, formatVerdict, textTable } from '../../eval';
+import { DEFAULT_VERIFY_MODEL, Verifier, folderSummary, folderTableRows, formatVerdict, textTable } from '../../faces';
 
 interface VerifyOptions { model?: string; aligned?: boolean; dir?: string; detector?: string; json?: boolean; timing?: boolean }
 

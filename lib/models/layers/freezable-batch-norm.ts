@@ -8,7 +8,7 @@
  * layer, with the same arguments and weights (gamma, beta, moving mean, moving variance).
  *
  * On the wasm backend with the project's kernels, training mode over the last axis runs as one fused
- * kernel forward and one backward (lib/backend/kernels fusedOps) instead of tfjs's dozen element-wise
+ * kernel forward and one backward (lib/backend/kernels fused-ops) instead of tfjs's dozen element-wise
  * ops; the moving statistics are updated with the same arithmetic as tfjs's layer.
  *
  * @see notebooks/04-model-construction.ipynb
@@ -16,7 +16,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BatchNormalizationLayerArgs } from '@tensorflow/tfjs-layers/dist/layers/normalization';
 import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types';
-import { fusedBatchNormTraining } from '../../backend/kernels/fusedOps';
+import { fusedBatchNormTraining } from '../../backend/kernels/fused-ops';
 
 /** The fields of tfjs's BatchNormalization the fused path reads. */
 interface BatchNormInternals {

@@ -17,7 +17,7 @@ export type HardSigmoidArgs = LayerArgs;
  * @see notebooks/04-model-construction.ipynb
  */
 export class HardSigmoid extends tf.layers.Layer {
-  static readonly className = 'HardSigmoid6';
+  static readonly className: string = 'HardSigmoid';
 
   constructor(args: HardSigmoidArgs = {}) {
     super(args);
@@ -47,4 +47,13 @@ export function hardSigmoid(args: HardSigmoidArgs = {}): HardSigmoid {
   return new HardSigmoid(args);
 }
 
+/**
+ * The name this layer was registered under before it matched the class (`'HardSigmoid6'`): model.json files
+ * saved then name it, so it stays registered and loads as the same layer.
+ */
+export class HardSigmoidLegacyName extends HardSigmoid {
+  static override readonly className: string = 'HardSigmoid6';
+}
+
 tf.serialization.registerClass(HardSigmoid);
+tf.serialization.registerClass(HardSigmoidLegacyName);

@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology';
 import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types';
-import { fusedHardSwish } from '../../backend/kernels/fusedOps';
+import { fusedHardSwish } from '../../backend/kernels/fused-ops';
 
 /** Arguments of {@link HardSwish}: only the common layer arguments (name, trainable, ...). */
 export type HardSwishArgs = LayerArgs;
@@ -30,7 +30,7 @@ export class HardSwish extends tf.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor {
     return tf.tidy(() => {
       const x = Array.isArray(inputs) ? inputs[0] : inputs;
-      // One kernel each way on wasm with the project's kernels (lib/backend/kernels fusedOps).
+      // One kernel each way on wasm with the project's kernels (lib/backend/kernels fused-ops).
       return fusedHardSwish(x) ?? tf.mul(x, tf.div(tf.relu6(tf.add(x, 3)), 6));
     });
   }

@@ -1,0 +1,194 @@
+/**
+ * Fused training ops for tfjs's wasm backend: batch normalisation in training mode and hard swish,
+ * each one kernel forward and one kernel backward (src/kernels.c), where tfjs runs them as a dozen
+ * element-wise ops each way (every one a full pass over the activation, most of them saved for the
+ * backward pass). Registered as their own kernels with their own gradients, so tf.grad and the tape
+ * see one node per layer. Sum's and Mean's gradients broadcast dy without a full-size tf.ones.
+ *
+ * `fusedBatchNormTraining` and `fusedHardSwish` return null when the fused kernels are not active
+ * (another backend, or `SIAMESE_WASM_FUSED=off`): callers then use tfjs's own ops.
+ *
+ * @see notebooks/00-environment.ipynb
+ */
+import * as tf from '@tensorflow/tfjs';
+import { kernelModuleFor, type KernelVariant } from './kernel-module';
+import type { TrainingKernel } from './training-kernels';
+import { offsetOf, wasmBackend } from './wasm-backend-access';
+
+/** Kernel names (project-owned, not tfjs's). */
+export const BATCH_NORM_TRAIN = 'SiameseBatchNormTrain';
+export const BATCH_NORM_TRAIN_GRAD = 'SiameseBatchNormTrainGrad';
+export const HARD_SWISH = 'SiameseHardSwish';
+export const HARD_SWISH_GRAD = 'SiameseHardSwishGrad';
+
+type KernelArgs = Parameters<tf.KernelFunc>[0];
+
+function float32(kernel: string, ...ts: tf.TensorInfo[]): void {
+  for (const t of ts) if (t.dtype !== 'float32') throw new Error(`lib/backend/kernels ${kernel}: expected float32 inputs, got ${t.dtype}`);
+}
+
+function channelsOf(kernel: string, x: tf.TensorInfo, ...perChannel: tf.TensorInfo[]): { rows: number; C: number } {
+  if (x.shape.length < 1) throw new Error(`lib/backend/kernels ${kernel}: x must have rank >= 1, got [${x.shape}]`);
+  const C = x.shape[x.shape.length - 1];
+  for (const t of perChannel) {
+    if (t.shape.length !== 1 || t.shape[0] !== C) {
+      throw new Error(`lib/backend/kernels ${kernel}: per-channel tensor has shape [${t.shape}], expected [${C}] (x is [${x.shape}])`);
+    }
+  }
+  return { rows: x.shape.slice(0, -1).reduce((a, b) => a * b, 1), C };
+}
+
+function batchNormTrain(variant: KernelVariant): TrainingKernel {
+  return {
+    kernelName: BATCH_NORM_TRAIN,
+    kernelFunc(args: KernelArgs) {
+      const { x, gamma, beta } = args.inputs as { x: tf.TensorInfo; gamma: tf.TensorInfo; beta: tf.TensorInfo };
+      const { epsilon } = args.attrs as unknown as { epsilon: number };
+      float32(BATCH_NORM_TRAIN, x, gamma, beta);
+      const { rows, C } = channelsOf(BATCH_NORM_TRAIN, x, gamma, beta);
+      const be = wasmBackend(args.backend);
+      const km = kernelModuleFor(be, variant);
+      const y = be.makeOutput([...x.shape], 'float32');
+      const mean = be.makeOutput([C], 'float32'), variance = be.makeOutput([C], 'float32'), invstd = be.makeOutput([C], 'float32');
+      if (rows === 0 || C === 0) {
+        if (rows === 0 && C > 0) throw new Error(`lib/backend/kernels ${BATCH_NORM_TRAIN}: batch statistics of an empty batch [${x.shape}]`);
+        return [y, mean, variance, invstd] as unknown as tf.TensorInfo;
+      }
+      km.exports.bn_train_forward(offsetOf(be, x), offsetOf(be, gamma), offsetOf(be, beta), offsetOf(be, y), offsetOf(be, mean),
+        offsetOf(be, variance), offsetOf(be, invstd), rows, C, epsilon, km.scratch(2 * C));
+      return [y, mean, variance, invstd] as unknown as tf.TensorInfo;
+    },
+  };
+}
+
+function batchNormTrainGrad(variant: KernelVariant): TrainingKernel {
+  return {
+    kernelName: BATCH_NORM_TRAIN_GRAD,
+    kernelFunc(args: KernelArgs) {
+      const { x, dy, gamma, mean, invstd } = args.inputs as Record<'x' | 'dy' | 'gamma' | 'mean' | 'invstd', tf.TensorInfo>;
+      float32(BATCH_NORM_TRAIN_GRAD, x, dy, gamma, mean, invstd);
+      const { rows, C } = channelsOf(BATCH_NORM_TRAIN_GRAD, x, gamma, mean, invstd);
+      if (!tf.util.arraysEqual(x.shape, dy.shape)) throw new Error(`lib/backend/kernels ${BATCH_NORM_TRAIN_GRAD}: dy [${dy.shape}] and x [${x.shape}] differ`);
+      const be = wasmBackend(args.backend);
+      const km = kernelModuleFor(be, variant);
+      const dx = be.makeOutput([...x.shape], 'float32'), dgamma = be.makeOutput([C], 'float32'), dbeta = be.makeOutput([C], 'float32');
+      if (rows > 0 && C > 0) {
+        km.exports.bn_train_backward(offsetOf(be, x), offsetOf(be, dy), offsetOf(be, gamma), offsetOf(be, mean), offsetOf(be, invstd),
+          offsetOf(be, dx), offsetOf(be, dgamma), offsetOf(be, dbeta), rows, C, km.scratch(3 * C));
+      }
+      return [dx, dgamma, dbeta] as unknown as tf.TensorInfo;
+    },
+  };
+}
+
+function hardSwishKernel(variant: KernelVariant): TrainingKernel {
+  return {
+    kernelName: HARD_SWISH,
+    kernelFunc(args: KernelArgs) {
+      const { x } = args.inputs as { x: tf.TensorInfo };
+      float32(HARD_SWISH, x);
+      const be = wasmBackend(args.backend);
+      const y = be.makeOutput([...x.shape], 'float32');
+      const n = tf.util.sizeFromShape(x.shape);
+      if (n > 0) kernelModuleFor(be, variant).exports.hard_swish_forward(offsetOf(be, x), offsetOf(be, y), n);
+      return y;
+    },
+  };
+}
+
+function hardSwishGrad(variant: KernelVariant): TrainingKernel {
+  return {
+    kernelName: HARD_SWISH_GRAD,
+    kernelFunc(args: KernelArgs) {
+      const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
+      float32(HARD_SWISH_GRAD, x, dy);
+      if (!tf.util.arraysEqual(x.shape, dy.shape)) throw new Error(`lib/backend/kernels ${HARD_SWISH_GRAD}: dy [${dy.shape}] and x [${x.shape}] differ`);
+      const be = wasmBackend(args.backend);
+      const dx = be.makeOutput([...x.shape], 'float32');
+      const n = tf.util.sizeFromShape(x.shape);
+      if (n > 0) kernelModuleFor(be, variant).exports.hard_swish_backward(offsetOf(be, x), offsetOf(be, dy), offsetOf(be, dx), n);
+      return dx;
+    },
+  };
+}
+
+/** The fused kernels, for one build of the module. */
+export function fusedKernels(variant: KernelVariant): TrainingKernel[] {
+  return [batchNormTrain(variant), batchNormTrainGrad(variant), hardSwishKernel(variant), hardSwishGrad(variant)];
+}
+
+let gradientsRegistered = false;
+/** Registers the fused ops' gradients (once; gradients are global in tfjs, keyed by kernel name). */
+export function registerFusedGradients(): void {
+  if (gradientsRegistered) return;
+  gradientsRegistered = true;
+  tf.registerGradient({
+    kernelName: BATCH_NORM_TRAIN,
+    inputsToSave: ['x', 'gamma'],
+    outputsToSave: [false, true, false, true],
+    // Outputs 1-3 (mean, variance, 1/std) feed the moving statistics only: their gradients are not used.
+    gradFunc(dy, saved) {
+      const [x, gamma, mean, invstd] = saved;
+      const g = Array.isArray(dy) ? dy[0] : dy;
+      // All three at once (one kernel); a gradient nobody asks for is freed by the caller's tidy.
+      const [dx, dgamma, dbeta] = tf.engine().runKernel(BATCH_NORM_TRAIN_GRAD, { x, dy: g, gamma, mean, invstd }, {}) as tf.Tensor[];
+      return { x: () => dx, gamma: () => dgamma, beta: () => dbeta };
+    },
+  });
+  // Sum's and Mean's gradients (global average pooling, squeeze-excite): tfjs-core multiplies dy by a
+  // tf.ones of the input's full shape, filled in JavaScript and copied in (about 15 ms per MobileNetV3
+  // step at 224 px), then divides the whole result; broadcasting dy (divided first, while small) gives
+  // the same values with one Tile.
+  for (const [kernelName, mean] of [[tf.Sum, false], [tf.Mean, true]] as const) {
+    tf.registerGradient({
+      kernelName,
+      inputsToSave: ['x'],
+      gradFunc(dy, saved, attrs) {
+        const [x] = saved;
+        const axes = tf.util.parseAxisParam((attrs as unknown as { axis: number | number[] }).axis, x.shape);
+        return {
+          x: () => tf.tidy(() => {
+            const g = tf.reshape(dy as tf.Tensor, x.shape.map((d, i) => (axes.includes(i) ? 1 : d)));
+            return tf.broadcastTo(mean ? tf.div(g, axes.reduce((n, a) => n * x.shape[a], 1)) : g, x.shape);
+          }),
+        };
+      },
+    });
+  }
+  tf.registerGradient({
+    kernelName: HARD_SWISH,
+    inputsToSave: ['x'],
+    gradFunc(dy, saved) {
+      const [x] = saved;
+      return { x: () => tf.engine().runKernel(HARD_SWISH_GRAD, { x, dy: dy as tf.Tensor }, {}) as tf.Tensor };
+    },
+  });
+}
+
+function active(kernelName: string): boolean {
+  return tf.getBackend() === 'wasm' && tf.getKernel(kernelName, 'wasm') !== undefined;
+}
+
+/**
+ * Training-mode batch norm over the last axis of `x`: `[y, mean, variance]` (batch statistics, variance
+ * divided by the count, as tf.moments), or null when the fused kernels are not active. Differentiable in
+ * `x`, `gamma` and `beta` through `y` (mean and variance are for the moving statistics). Does not dispose
+ * its inputs.
+ * @see notebooks/04-model-construction.ipynb
+ */
+export function fusedBatchNormTraining(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsilon: number): [tf.Tensor, tf.Tensor1D, tf.Tensor1D] | null {
+  if (!active(BATCH_NORM_TRAIN) || x.dtype !== 'float32' || gamma.dtype !== 'float32' || beta.dtype !== 'float32') return null;
+  const outs = tf.engine().runKernel(BATCH_NORM_TRAIN, { x, gamma, beta }, { epsilon }) as tf.Tensor[];
+  outs[3].dispose();
+  return [outs[0], outs[1] as tf.Tensor1D, outs[2] as tf.Tensor1D];
+}
+
+/**
+ * Hard swish `x · relu6(x + 3) / 6` as one kernel (and one for its gradient), or null when the fused
+ * kernels are not active.
+ * @see notebooks/04-model-construction.ipynb
+ */
+export function fusedHardSwish(x: tf.Tensor): tf.Tensor | null {
+  if (!active(HARD_SWISH) || x.dtype !== 'float32') return null;
+  return tf.engine().runKernel(HARD_SWISH, { x }, {}) as tf.Tensor;
+}

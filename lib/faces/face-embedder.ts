@@ -1,0 +1,60 @@
+/**
+ * What a frozen face feature extractor is to the rest of the project: square RGB crops (0-255) in, one
+ * embedding per crop out, compared by a distance whose direction it declares. `lib/eval` (verification,
+ * LFW evaluation) works with any {@link FaceEmbedder}; a trainable head can be fitted on its embeddings.
+ *
+ * @see notebooks/07-personal-images.ipynb
+ */
+import * as tf from '@tensorflow/tfjs';
+import { euclideanDistance } from '../distances/arrays';
+import { loadFaceApi, FACE_API_PACKAGE, type LoadFaceApiOptions } from './face-api';
+
+/** A frozen embedding network for face crops. */
+export interface FaceEmbedder {
+  /** Short name used on the command line and in result tables (e.g. `face-api`). */
+  readonly name: string;
+  readonly description: string;
+  /** Side of the square crop it expects (crops of another size are resized). */
+  readonly inputSize: number;
+  readonly dim: number;
+  /** Direction of `compare`'s values: false for a distance. */
+  readonly higherIsCloser: boolean;
+  /** True when trained on data outside LFW's training folds (LFW's protocol asks to say so). */
+  readonly outsideData: boolean;
+  /** Embeds a batch of crops `[n, size, size, 3]`, values 0-255; the input is not disposed. */
+  embed(crops: tf.Tensor4D): Promise<number[][]>;
+  /** The value between two embeddings (a distance or a similarity, see `higherIsCloser`). */
+  compare(a: readonly number[], b: readonly number[]): number;
+}
+
+/**
+ * The dlib-derived ResNet of `@vladmandic/face-api`, frozen: 150x150 crops, 128-d descriptors, Euclidean
+ * distance (dlib's own decision rule is "same person below 0.6").
+ * @see notebooks/04-model-construction.ipynb
+ */
+export async function faceApiEmbedder(options: LoadFaceApiOptions = {}): Promise<FaceEmbedder> {
+  const api = await loadFaceApi(['recognition'], options);
+  const net = api.nets.faceRecognitionNet;
+  return {
+    name: 'face-api',
+    description: `dlib ResNet face descriptor from ${FACE_API_PACKAGE} (150 px, 128-d, Euclidean; trained on outside data)`,
+    inputSize: 150,
+    dim: 128,
+    higherIsCloser: false,
+    outsideData: true,
+    async embed(crops: tf.Tensor4D): Promise<number[][]> {
+      if (crops.rank !== 4 || crops.shape[3] !== 3) throw new RangeError(`face-api embedder needs crops [n, h, w, 3], got [${crops.shape.join(', ')}]`);
+      if (crops.shape[0] === 0) return [];
+      // face-api takes a batch as an array of [h, w, 3] tensors (not one 4-D tensor)
+      const items = tf.unstack(crops) as tf.Tensor3D[];
+      try {
+        const out = await net.computeFaceDescriptor(items);
+        const list = Array.isArray(out) ? out : [out];
+        return list.map((d) => Array.from(d));
+      } finally {
+        tf.dispose(items);
+      }
+    },
+    compare: euclideanDistance,
+  };
+}

@@ -1,0 +1,26 @@
+/**
+ * Faces: the pretrained face-api networks (detector, landmarks, the dlib descriptor), face detection and
+ * crops for photos, the is-it-a-face checks, face embedders (face-api, raw pixels, a trained network) and
+ * their descriptor caches, and verification (`Verifier`, its committed threshold, the report lines).
+ * Faces feed distances to `eval` and embeddings to `apps`; eval never imports this room.
+ *
+ * @see notebooks/07-personal-images.ipynb
+ */
+export { loadFaceApi, disposeFaceApi, faceApi, faceApiModelDir, readWeightsManifest, FACE_API_PACKAGE, FACE_API_NETS } from './face-api';
+export type { FaceApiNetName, LoadFaceApiOptions, FaceApiModule, Point2 } from './face-api';
+export { readPhoto, detectFaces, cropBox, cropFace, squareAround, eyeCentres, resolveDetect, DEFAULT_DETECT } from './detect';
+export type { DetectConfig, DetectedFace, Photo } from './detect';
+export { prepareFace, prepareDecoded, MIN_PHOTO_SIDE } from './prepare-face';
+export type { PrepareOptions, PreparedFace } from './prepare-face';
+export { faceApiEmbedder } from './face-embedder';
+export type { FaceEmbedder } from './face-embedder';
+export { rawPixelsEmbedder } from './raw-pixels';
+export { trainedEmbedder, embeddingNetOf } from './trained-embedder';
+export { embedDataset, pairImages } from './embed-dataset';
+export { readEmbeddingCache, pairValues } from './embedding-cache';
+export type { EmbeddingRecord } from './embedding-cache';
+export { readVerifyModel, writeVerifyModel, verifyModelsFile } from './verify-model';
+export type { VerifyModelSettings } from './verify-model';
+export { Verifier, decide, VERIFY_MODELS, DEFAULT_VERIFY_MODEL } from './verify';
+export type { VerifierOptions, EmbeddedFace, Verdict, FolderRow } from './verify';
+export { formatVerdict, folderTableRows, folderSummary, textTable, pairMatrix } from './verify-report';

@@ -1,0 +1,89 @@
+/**
+ * One photo to one face crop, ready for an embedder: decode (EXIF orientation applied), find faces, pick
+ * one, crop it aligned. Or, with `aligned`, take the image as an already-cropped face (the synthetic set,
+ * LFW-style crops) and only resize it. The outcome says what happened, so callers can answer "no face
+ * found" instead of guessing, and warns when the photo was transparent (flattened onto white first).
+ *
+ * @see notebooks/07-personal-images.ipynb
+ */
+import type { PixelBox } from '../data/crop';
+import { transparencyWarning } from '../data/image';
+import type { DecodedImage } from '../data/types';
+import type { LoadFaceApiOptions } from './face-api';
+import { cropBox, cropFace, detectFaces, readPhoto, resolveDetect, type DetectConfig, type DetectedFace, type Photo } from './detect';
+
+/** How to turn a photo into a crop. */
+export interface PrepareOptions {
+  /** Side of the crop (the embedder's input size). */
+  readonly size: number;
+  /** The image already is a face crop: skip detection, use the central square. */
+  readonly aligned?: boolean;
+  readonly detect?: Partial<DetectConfig>;
+  /**
+   * When no face is found: `'none'` (default) reports it; a box (fractions of the photo) is cropped instead
+   * and the outcome says `fallback` (for benchmark images that must all get a value, e.g. LFW's centre).
+   */
+  readonly fallback?: 'none' | { readonly left: number; readonly top: number; readonly width: number; readonly height: number };
+  readonly load?: LoadFaceApiOptions;
+}
+
+/** What happened to one photo. */
+export interface PreparedFace {
+  readonly file: string;
+  /** `face`: detected and cropped; `aligned`: used as given; `fallback`: no face, fallback box cropped; `no-face`. */
+  readonly status: 'face' | 'aligned' | 'fallback' | 'no-face';
+  /** Faces found (0 with `aligned`). */
+  readonly facesFound: number;
+  /** The face used, when one was detected. */
+  readonly face?: DetectedFace;
+  /** The crop for the embedder (absent for `no-face`). */
+  readonly crop?: DecodedImage;
+  /** The decoded photo (upright, scaled to `maxSide`). */
+  readonly photo: DecodedImage;
+  /** A one-line human note (e.g. "3 faces found; used the largest"). */
+  readonly note: string;
+  /** What may make the answer for this photo unreliable, each naming the file (e.g. it was transparent). */
+  readonly warnings: readonly string[];
+}
+
+/** Smallest photo side accepted, in pixels. */
+export const MIN_PHOTO_SIDE = 32;
+
+function centralSquare(img: DecodedImage): PixelBox {
+  const side = Math.min(img.width, img.height);
+  return { left: (img.width - side) / 2, top: (img.height - side) / 2, width: side, height: side };
+}
+
+/** Prepares one photo (see the module comment). Throws an `ImageDecodeError` for unreadable files and a RangeError for tiny images. */
+export async function prepareFace(file: string, options: PrepareOptions): Promise<PreparedFace> {
+  return prepareDecoded(file, await readPhoto(file, resolveDetect(options.detect).maxSide), options);
+}
+
+/**
+ * {@link prepareFace} for a photo already read by `readPhoto` (so several photos can be decoded at once,
+ * in sharp's threads, while the networks run on this one). A bare decoded image is taken as opaque.
+ */
+export async function prepareDecoded(file: string, photo: Photo | DecodedImage, options: PrepareOptions): Promise<PreparedFace> {
+  const detect = resolveDetect(options.detect);
+  const image = 'image' in photo ? photo.image : photo;
+  if (Math.min(image.width, image.height) < MIN_PHOTO_SIDE) {
+    const original = 'image' in photo && (photo.originalWidth !== image.width || photo.originalHeight !== image.height)
+      ? `${photo.originalWidth}x${photo.originalHeight} pixels (${image.width}x${image.height} scaled to at most ${detect.maxSide} a side)` : `${image.width}x${image.height} pixels`;
+    throw new RangeError(`${file}: image is ${original}, too small to hold a recognisable face (at least ${MIN_PHOTO_SIDE} px a side)`);
+  }
+  const warning = transparencyWarning(file, 'image' in photo ? photo.transparency : undefined, options.aligned ? 'the crop' : 'detection');
+  const warnings = warning ? [warning] : [];
+  if (options.aligned) {
+    return { file, status: 'aligned', facesFound: 0, crop: cropBox(image, centralSquare(image), options.size), photo: image, note: 'used as an aligned crop (no detection)', warnings };
+  }
+  const faces = await detectFaces(image, detect, options.load);
+  if (faces.length === 0) {
+    const fb = options.fallback ?? 'none';
+    if (fb === 'none') return { file, status: 'no-face', facesFound: 0, photo: image, note: 'no face found', warnings };
+    const box = { left: fb.left * image.width, top: fb.top * image.height, width: fb.width * image.width, height: fb.height * image.height };
+    return { file, status: 'fallback', facesFound: 0, crop: cropBox(image, box, options.size), photo: image, note: 'no face found; cropped the fallback box', warnings };
+  }
+  const face = faces[0];
+  const note = faces.length === 1 ? '1 face found' : `${faces.length} faces found; used the ${detect.choose === 'largest' ? 'largest' : 'most central'}`;
+  return { file, status: 'face', facesFound: faces.length, face, crop: cropFace(image, face, options.size, detect.rotate), photo: image, note, warnings };
+}

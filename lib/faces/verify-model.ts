@@ -1,0 +1,54 @@
+/**
+ * The decision settings `siamese verify` uses for each embedder: the threshold, the uncertain band and how
+ * they were obtained. They live in `lib/faces/verify-threshold.json` (committed, so a fresh clone verifies
+ * without training) and are refitted by `bench/lfw-face-api.ts --write` on real LFW.
+ *
+ * @see notebooks/07-personal-images.ipynb
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { projectRoot } from '../util/paths';
+
+/** How one embedder decides, and where the numbers came from. */
+export interface VerifyModelSettings {
+  /** Decision threshold in the embedder's units (accept on the close side or equal). */
+  readonly threshold: number;
+  /** Values within this of the threshold answer "uncertain". */
+  readonly uncertainBand: number;
+  readonly higherIsCloser: boolean;
+  /** What the threshold was fitted on. */
+  readonly fittedOn: string;
+  /** The command that refits it. */
+  readonly command: string;
+  readonly [extra: string]: unknown;
+}
+
+/** The committed settings file. */
+export function verifyModelsFile(): string {
+  return path.join(projectRoot(), 'lib', 'faces', 'verify-threshold.json');
+}
+
+/** Reads the settings of `model` (throws naming the file and the models it has, if absent or malformed). */
+export function readVerifyModel(model: string, file = verifyModelsFile()): VerifyModelSettings {
+  let all: Record<string, VerifyModelSettings>;
+  try {
+    all = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, VerifyModelSettings>;
+  } catch (err) {
+    throw new Error(`cannot read verification settings ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); refit with bench/lfw-face-api.ts --write`);
+  }
+  const s = all[model];
+  if (!s) throw new Error(`${file} has no settings for model ${JSON.stringify(model)} (it has: ${Object.keys(all).join(', ') || 'none'})`);
+  for (const k of ['threshold', 'uncertainBand'] as const) {
+    if (typeof s[k] !== 'number' || !Number.isFinite(s[k])) throw new Error(`${file}: ${model}.${k} must be a finite number, got ${JSON.stringify(s[k])}`);
+  }
+  if (typeof s.higherIsCloser !== 'boolean') throw new Error(`${file}: ${model}.higherIsCloser must be true or false, got ${JSON.stringify(s.higherIsCloser)}`);
+  return s;
+}
+
+/** Writes (or replaces) the settings of `model`, keeping the others; returns the file. */
+export function writeVerifyModel(model: string, settings: VerifyModelSettings, file = verifyModelsFile()): string {
+  const all = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, VerifyModelSettings> : {};
+  all[model] = settings;
+  fs.writeFileSync(file, `${JSON.stringify(all, null, 2)}\n`);
+  return file;
+}

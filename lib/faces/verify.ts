@@ -1,0 +1,246 @@
+/**
+ * Face verification of photos: are these two photos the same person? A {@link Verifier} holds a frozen
+ * face embedder, its committed decision settings (threshold and uncertain band, fitted on LFW View 1) and
+ * the crop pipeline (detect, align, crop; or `aligned` for ready-made crops). Each photo is prepared and
+ * embedded once and cached, so folder mode compares every pair cheaply.
+ *
+ * Answers: `same` / `different` when the value is clearly on one side of the threshold, `uncertain` when it
+ * is within the band, `no-face` when either photo has no detectable face (never a guess). `warnings` lists
+ * what may make an answer unreliable, naming the photo (e.g. it was transparent and flattened onto white).
+ *
+ * @see notebooks/07-personal-images.ipynb
+ */
+import * as tf from '@tensorflow/tfjs';
+import { Dataset } from '../data/dataset';
+import type { DecodedImage, IsSame } from '../data/types';
+import { loadFaceApi, type LoadFaceApiOptions } from './face-api';
+import { faceApiEmbedder, type FaceEmbedder } from './face-embedder';
+import { detectFaces, readPhoto, resolveDetect, type DetectConfig } from './detect';
+import { prepareDecoded, type PreparedFace } from './prepare-face';
+import { accepts } from '../eval/scored';
+import { readVerifyModel, type VerifyModelSettings } from './verify-model';
+
+/** The embedders `siamese verify --model` knows. */
+export const VERIFY_MODELS: Readonly<Record<string, (load: LoadFaceApiOptions) => Promise<FaceEmbedder>>> = Object.freeze({
+  'face-api': (load: LoadFaceApiOptions) => faceApiEmbedder(load),
+});
+
+/** Side of face-api's landmark net input (it resizes each face to this). */
+const LANDMARK_INPUT = 112;
+
+/** Photos prepared and embedded together in folder mode. */
+const FOLDER_BATCH = 8;
+
+/** The default model: face-api's dlib ResNet, zero-shot, threshold fitted on View 1. */
+export const DEFAULT_VERIFY_MODEL = 'face-api';
+
+/** Options of {@link Verifier.create}. */
+export interface VerifierOptions {
+  readonly model?: string;
+  /** Photos are already face crops: skip detection. */
+  readonly aligned?: boolean;
+  readonly detect?: Partial<DetectConfig>;
+  /** Settings file (default lib/faces/verify-threshold.json). */
+  readonly settingsFile?: string;
+  readonly load?: LoadFaceApiOptions;
+  /** Run one blank image through the networks at creation, so the first real pair is timed warm (default true). */
+  readonly warmUp?: boolean;
+}
+
+/** A photo prepared and embedded. */
+export interface EmbeddedFace extends PreparedFace {
+  readonly embedding?: readonly number[];
+}
+
+/** The answer for one pair. */
+export interface Verdict {
+  readonly decision: 'same' | 'different' | 'uncertain' | 'no-face';
+  /** The distance (or score) between the two faces; absent for `no-face`. */
+  readonly value?: number;
+  readonly threshold: number;
+  readonly uncertainBand: number;
+  readonly model: string;
+  readonly a: EmbeddedFace;
+  readonly b: EmbeddedFace;
+  /** Milliseconds spent on this pair (preparing and embedding both photos unless cached). */
+  readonly ms: number;
+  /** Both photos' warnings (each names its file); empty when nothing is in doubt. */
+  readonly warnings: readonly string[];
+}
+
+/** Decides from a value: `uncertain` within the band, else which side of the threshold it is on. */
+export function decide(value: number, settings: Pick<VerifyModelSettings, 'threshold' | 'uncertainBand' | 'higherIsCloser'>): 'same' | 'different' | 'uncertain' {
+  if (Math.abs(value - settings.threshold) < settings.uncertainBand) return 'uncertain';
+  return accepts(value, settings.threshold, settings) ? 'same' : 'different';
+}
+
+/** One row of folder mode. */
+export interface FolderRow {
+  readonly a: string;
+  readonly b: string;
+  /** From the folder names: 1 = same person folder. */
+  readonly isSame: IsSame;
+  readonly verdict: Verdict;
+}
+
+/** Verifies photos with one embedder and its fitted settings. */
+export class Verifier {
+  private readonly cache = new Map<string, EmbeddedFace>();
+
+  private constructor(readonly embedder: FaceEmbedder, readonly settings: VerifyModelSettings, readonly aligned: boolean,
+    readonly detect: DetectConfig, private readonly load: LoadFaceApiOptions) {}
+
+  /** Loads the model and its settings (and warms the networks up unless `warmUp: false`). */
+  static async create(options: VerifierOptions = {}): Promise<Verifier> {
+    const model = options.model ?? DEFAULT_VERIFY_MODEL;
+    const make = VERIFY_MODELS[model];
+    if (!make) throw new RangeError(`unknown model ${JSON.stringify(model)}; available: ${Object.keys(VERIFY_MODELS).join(', ')}`);
+    const settings = readVerifyModel(model, options.settingsFile);
+    const embedder = await make(options.load ?? {});
+    if (embedder.higherIsCloser !== settings.higherIsCloser) {
+      throw new Error(`settings for ${model} say higherIsCloser=${settings.higherIsCloser} but the embedder says ${embedder.higherIsCloser}`);
+    }
+    // detect as the threshold was fitted (detector, input size, minimum score), but a photo stands for its largest face
+    const fitted = (settings.detect ?? {}) as Partial<DetectConfig>;
+    const detect = resolveDetect({ detector: fitted.detector, tinyInputSize: fitted.tinyInputSize, minScore: fitted.minScore, ...options.detect, choose: options.detect?.choose ?? 'largest' });
+    const v = new Verifier(embedder, settings, options.aligned ?? false, detect, options.load ?? {});
+    if (options.warmUp ?? true) await v.warmUp();
+    return v;
+  }
+
+  /**
+   * A verifier around an embedder that is not in {@link VERIFY_MODELS} (e.g. a network trained by the
+   * project), with its own settings: the same preparation, caching and decisions as `create`.
+   */
+  static async fromEmbedder(embedder: FaceEmbedder, settings: VerifyModelSettings, options: Omit<VerifierOptions, 'model' | 'settingsFile'> = {}): Promise<Verifier> {
+    if (embedder.higherIsCloser !== settings.higherIsCloser) {
+      throw new Error(`settings for ${embedder.name} say higherIsCloser=${settings.higherIsCloser} but the embedder says ${embedder.higherIsCloser}`);
+    }
+    const v = new Verifier(embedder, settings, options.aligned ?? false, resolveDetect({ ...options.detect, choose: options.detect?.choose ?? 'largest' }), options.load ?? {});
+    if (options.warmUp ?? true) await v.warmUp();
+    return v;
+  }
+
+  /**
+   * Runs every network once at the shapes a pair uses (the backend prepares each operator on its first call):
+   * the detector on a blank photo, the landmark net on a blank face (the blank photo has none to find), the
+   * embedder on a batch of two crops.
+   */
+  private async warmUp(): Promise<void> {
+    const blank = { data: new Uint8Array(this.detect.tinyInputSize * this.detect.tinyInputSize * 3).fill(128), width: this.detect.tinyInputSize, height: this.detect.tinyInputSize, channels: 3 as const };
+    if (!this.aligned) {
+      await detectFaces(blank, this.detect, this.load);
+      const face = tf.fill([LANDMARK_INPUT, LANDMARK_INPUT, 3], 128, 'int32') as tf.Tensor3D;
+      try {
+        await (await loadFaceApi(['landmarks'], this.load)).nets.faceLandmark68Net.detectLandmarks(face);
+      } finally {
+        face.dispose();
+      }
+    }
+    const x = tf.zeros([2, this.embedder.inputSize, this.embedder.inputSize, 3]) as tf.Tensor4D;
+    try {
+      await this.embedder.embed(x);
+    } finally {
+      x.dispose();
+    }
+  }
+
+  /** Prepares and embeds one photo (cached by path). Throws for unreadable or tiny images. */
+  async embedFile(file: string): Promise<EmbeddedFace> {
+    return (await this.embedFiles([file]))[0];
+  }
+
+  /**
+   * Prepares and embeds photos (cached by path); throws the first photo's error (unreadable, tiny).
+   * The photos are decoded together (sharp decodes in its own threads while detection runs here) and
+   * their crops go through the embedder as one batch: one network call instead of one per photo.
+   */
+  async embedFiles(files: readonly string[]): Promise<EmbeddedFace[]> {
+    const settled = await this.embedSettled(files);
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    return settled.map((r) => (r as PromiseFulfilledResult<EmbeddedFace>).value);
+  }
+
+  /**
+   * Prepares and embeds many photos, {@link FOLDER_BATCH} at a time (decoding overlaps and the embedder gets
+   * batches, without holding every photo in memory); each photo's failure is kept beside the others' results.
+   */
+  async embedEach(files: readonly string[]): Promise<PromiseSettledResult<EmbeddedFace>[]> {
+    const out: PromiseSettledResult<EmbeddedFace>[] = [];
+    for (let i = 0; i < files.length; i += FOLDER_BATCH) out.push(...await this.embedSettled(files.slice(i, i + FOLDER_BATCH)));
+    return out;
+  }
+
+  /** {@link embedFiles}, with each photo's failure kept beside the others' results. */
+  private async embedSettled(files: readonly string[]): Promise<PromiseSettledResult<EmbeddedFace>[]> {
+    const todo = [...new Set(files.filter((f) => !this.cache.has(f)))];
+    const decoded = await Promise.allSettled(todo.map((f) => readPhoto(f, this.detect.maxSide)));
+    const failures = new Map<string, unknown>();
+    const prepared: PreparedFace[] = [];
+    for (const [i, d] of decoded.entries()) {
+      try {
+        if (d.status === 'rejected') throw d.reason;
+        prepared.push(await prepareDecoded(todo[i], d.value, { size: this.embedder.inputSize, aligned: this.aligned, detect: this.detect, load: this.load }));
+      } catch (err) {
+        failures.set(todo[i], err);
+      }
+    }
+    const withCrop = prepared.filter((p) => p.crop);
+    const embeddings = await this.embedCrops(withCrop.map((p) => p.crop!));
+    for (const p of prepared) this.cache.set(p.file, p.crop ? { ...p, embedding: embeddings[withCrop.indexOf(p)] } : p);
+    return files.map((f) => (failures.has(f) ? { status: 'rejected', reason: failures.get(f) } : { status: 'fulfilled', value: this.cache.get(f)! }));
+  }
+
+  /** Embeds crops of the embedder's input size in one call. */
+  private async embedCrops(crops: readonly DecodedImage[]): Promise<number[][]> {
+    if (crops.length === 0) return [];
+    const size = this.embedder.inputSize;
+    const buf = new Int32Array(crops.length * size * size * 3);
+    crops.forEach((c, i) => buf.set(c.data, i * size * size * 3));
+    const x = tf.tensor4d(buf, [crops.length, size, size, 3], 'int32');
+    try {
+      return await this.embedder.embed(x);
+    } finally {
+      x.dispose();
+    }
+  }
+
+  /** Verifies one pair of photos (both prepared together, both faces embedded in one batch). */
+  async verify(fileA: string, fileB: string): Promise<Verdict> {
+    const t = performance.now();
+    const [a, b] = await this.embedFiles([fileA, fileB]);
+    const warnings = [...new Set([...a.warnings, ...b.warnings])];
+    const base = { threshold: this.settings.threshold, uncertainBand: this.settings.uncertainBand, model: this.embedder.name, a, b, warnings };
+    if (!a.embedding || !b.embedding) return { ...base, decision: 'no-face', ms: performance.now() - t };
+    const value = this.embedder.compare(a.embedding, b.embedding);
+    return { ...base, decision: decide(value, this.settings), value, ms: performance.now() - t };
+  }
+
+  /**
+   * Folder mode: every pair of images in `<dir>/<person>/*`, labelled same/different by folder. Files that
+   * cannot be read are reported in `problems` and skipped; the other pairs are still verified.
+   */
+  async verifyFolder(dir: string): Promise<{ rows: FolderRow[]; problems: string[] }> {
+    const ds = await Dataset.open(dir, { cache: null });
+    const out = await this.verifyAll(ds.refs().map((r) => ({ person: r.person, path: ds.path(r) })));
+    return { rows: out.rows, problems: [...ds.problems.map((p) => `${p.path}: ${p.reason}`), ...out.problems] };
+  }
+
+  /** Every pair of the given photos (each with its person), labelled by person; unreadable photos are listed in `problems`. */
+  async verifyAll(items: readonly { person: string; path: string }[]): Promise<{ rows: FolderRow[]; problems: string[] }> {
+    const problems: string[] = [];
+    const ok: { person: string; path: string }[] = [];
+    (await this.embedEach(items.map((it) => it.path))).forEach((r, k) => {
+      if (r.status === 'fulfilled') ok.push(items[k]);
+      else problems.push(`${items[k].path}: ${(r.reason as Error).message}`);
+    });
+    const rows: FolderRow[] = [];
+    for (let i = 0; i < ok.length; i++) {
+      for (let j = i + 1; j < ok.length; j++) {
+        rows.push({ a: ok[i].path, b: ok[j].path, isSame: ok[i].person === ok[j].person ? 1 : 0, verdict: await this.verify(ok[i].path, ok[j].path) });
+      }
+    }
+    return { rows, problems };
+  }
+}

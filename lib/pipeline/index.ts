@@ -1,0 +1,13 @@
+/**
+ * The pair-batch pipeline: pair lists and a dataset in, augmented and normalised `(a, b, isSame)` batches
+ * out, made in a worker thread. It sits above data and augment, and below models and train.
+ *
+ * @see notebooks/03-augmentation-previews.ipynb
+ */
+export {
+  createPairPipeline, PairPipeline, resolvePipelineConfig, DEFAULT_PIPELINE, normalizeImages, resolvePreprocessing, DEFAULT_PREPROCESSING,
+  NORMALIZATIONS, IMAGENET_MEAN, IMAGENET_STD,
+} from './pipeline';
+export type {
+  PipelineConfig, PipelineConfigInput, PipelineState, PipelinePosition, PairBatch, PipelineStats, CreatePipelineOptions, Preprocessing, Normalization,
+} from './pipeline';
