@@ -20,7 +20,7 @@ import {
   splitRng, staleInputs, type Split, type SplitConfigInput, type SplitInputs,
 } from '../data/split';
 import type { Dataset } from '../data/dataset';
-import type { Pair, IsSame, Preprocessing } from '../data/types';
+import type { Pair, IsSame, LabelledValues, Preprocessing, ThresholdedValues } from '../data/types';
 import { auc, bestThreshold, accuracyAt, bootstrapCi } from '../eval';
 import { buildEmbedding, preprocessingFor, type ModelSpec } from '../models/build';
 import { loadModel, saveModel } from '../models/save-load';
@@ -267,14 +267,10 @@ function testResult(val: { values: number[]; isSame: IsSame[] }, test: { values:
 }
 
 /** Per-pair test values of a run, kept for reports and error galleries (`predictions.json`). */
-export interface TestPredictions {
+export interface TestPredictions extends ThresholdedValues {
   readonly pairs: readonly Pair[];
-  readonly values: readonly number[];
-  readonly isSame: readonly IsSame[];
-  readonly threshold: number;
-  readonly higherIsCloser: boolean;
   /** The validation pairs' values the threshold was fitted on (runs made before this field have none). */
-  readonly val?: { readonly values: readonly number[]; readonly isSame: readonly IsSame[] };
+  readonly val?: LabelledValues;
 }
 
 /** Pairs in order, unaugmented, on this thread: how validation and test pairs are fed. */
