@@ -17,11 +17,11 @@ import type { EmbeddingRecord } from '../faces/embedding-cache';
 import { bestThreshold } from '../eval/threshold';
 import { trainedEmbedder } from '../faces/trained-embedder';
 import { VERIFY_MODELS, Verifier, type VerifierOptions } from '../faces/verify';
-import { buildEmbedding, preprocessingFor } from '../models/build';
+import { buildEmbedding } from '../models/build';
 import { loadModel } from '../models/save-load';
 import type { FaceEmbedder } from '../faces/face-embedder';
 import { siamese } from '../models/siamese';
-import { readRunResult, resolveExperiment, runDir, type ExperimentConfig, type ExperimentResult } from '../train/experiment';
+import { readRunResult, resolveExperiment, runDir, type ExperimentResult, type ResolvedExperiment } from '../train/experiment';
 import { EXPERIMENT_PRESETS, experimentPreset } from '../train/presets';
 import { metricOf } from './metric';
 import { GalleryIndex } from './retrieval';
@@ -40,7 +40,8 @@ export function faceModelNames(): string[] {
 export async function openFaceModel(model: string, options: Omit<VerifierOptions, 'model'> & { runsDir?: string } = {}): Promise<Verifier> {
   if (VERIFY_MODELS[model]) return Verifier.create({ ...options, model });
   if (!EXPERIMENT_PRESETS[model]) throw new RangeError(`unknown model ${JSON.stringify(model)}; available: ${faceModelNames().join(', ')}`);
-  const config = resolveExperiment(experimentPreset(model));
+  const experiment = resolveExperiment(experimentPreset(model));
+  const { config } = experiment;
   if (config.head !== 'euclidean') {
     throw new Error(`model mismatch: ${model} compares pairs with a ${config.head} head, not a Euclidean distance between embeddings; search and clustering need a distance model (e.g. default)`);
   }
@@ -53,7 +54,7 @@ export async function openFaceModel(model: string, options: Omit<VerifierOptions
     throw new Error(`model mismatch: ${model} was trained on aligned face crops (${result.data.source} data), not on photos; pass --aligned with crops like those (e.g. the synthetic faces), or use --model face-api for photos`);
   }
   const net = await loadModel(path.join(dir, 'model'));
-  const embedder = trainedEmbedder(net, preprocessingFor(config.model), model);
+  const embedder = trainedEmbedder(net, experiment.preprocessing, model);
   return Verifier.fromEmbedder(embedder, {
     threshold: result.test.threshold, uncertainBand: 0, higherIsCloser: false,
     fittedOn: `the validation pairs of run ${path.basename(dir)} (${result.data.source} data)`, command: `siamese train --preset ${model}`,
@@ -135,12 +136,14 @@ export async function fitThresholdOnPairs(dataset: Dataset, pairs: readonly Pair
 
 /**
  * The run's network *before* training: the same architecture, built with the same seed, so exactly the
- * weights training started from. The caller may dispose it with `embedder`'s model once done (tiny).
+ * weights training started from (`experiment`: the run's resolved experiment, e.g. `loadOrTrain`'s). The caller
+ * may dispose it with `embedder`'s model once done (tiny).
  */
-export function untrainedEmbedder(config: ExperimentConfig, name = 'before training'): FaceEmbedder {
+export function untrainedEmbedder(experiment: ResolvedExperiment, name = 'before training'): FaceEmbedder {
+  const { config } = experiment;
   const net = buildEmbedding(config.model, config.seed);
   const model = siamese(net, { head: config.head, seed: config.seed, normalize: config.normalize });
-  return trainedEmbedder(model, preprocessingFor(config.model), name);
+  return trainedEmbedder(model, experiment.preprocessing, name);
 }
 
 /** Images of `people` (at most `perPerson` each, in file order) embedded by each embedder. */

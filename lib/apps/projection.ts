@@ -7,7 +7,8 @@
  */
 import { UMAP } from 'umap-js';
 import { symmetricEigen, mat } from '../util/linalg';
-import { Rng } from '../util/rng';
+import type { Rng } from '../util/rng';
+import { stream } from '../util/streams';
 
 /** A PCA fit: the coordinates of the inputs and what they mean. */
 export interface PcaResult {
@@ -116,7 +117,7 @@ export interface UmapOptions {
  */
 export function umap(xs: readonly (readonly number[])[], options: UmapOptions = {}): number[][] {
   checkRows(xs, 'umap', 3);
-  const rng = new Rng(options.seed ?? 0).fork('umap');
+  const rng = stream(options.seed ?? 0, 'umap');
   const nNeighbors = Math.min(options.nNeighbors ?? 15, xs.length - 1);
   if (!(nNeighbors >= 2)) throw new RangeError(`umap nNeighbors must be at least 2, got ${options.nNeighbors}`);
   const params = {

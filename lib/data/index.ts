@@ -2,7 +2,7 @@
  * Data: datasets in identity folders, decoding and its cache, pair files, splits, the data resolver, analysis,
  * the LFW download (`download/`) and the built-in synthetic set (`synth/`). Imports only util.
  */
-export type { IsSame, ImageRef, Pair, PairSource, PairList, Channels, DecodedImage, Preprocessing, Normalization } from './types';
+export type { IsSame, LabelledValues, ThresholdedValues, ImageRef, Pair, PairSource, PairList, Channels, DecodedImage, Preprocessing, Normalization } from './types';
 export { NO_CROP, DEFAULT_LFW_CROP, resolveCrop, cropKey, cropRegion } from './crop';
 export type { CropConfig, NoCrop, CenterCrop, BoxCrop, PixelBox } from './crop';
 export {

@@ -16,7 +16,8 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { Rng } from '../util/rng';
+import type { Rng } from '../util/rng';
+import { stream } from '../util/streams';
 import { refKey, type Dataset } from './dataset';
 import { findMissing, makePairList, pairFilesFor, pairKey, PairFileError, validatePairs } from './pairs';
 import type { ImageRef, IsSame, Pair, PairList } from './types';
@@ -132,7 +133,7 @@ export interface SplitInputs {
  * so runs saved before this function keep their splits and numbers.
  */
 export function splitRng(seed: number | string): Rng {
-  return new Rng(seed).fork('split');
+  return stream(seed, 'split');
 }
 
 const fingerprints = new WeakMap<Dataset, Promise<string>>();

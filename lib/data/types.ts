@@ -7,6 +7,18 @@
 /** The one label convention: 1 = the two images show the same person, 0 = different people. */
 export type IsSame = 0 | 1;
 
+/** Values of labelled pairs (a model's distances or similarity scores), one per pair, beside the pairs' labels. */
+export interface LabelledValues {
+  readonly values: readonly number[];
+  readonly isSame: readonly IsSame[];
+}
+
+/** {@link LabelledValues} with the decision threshold applied to them and its direction. */
+export interface ThresholdedValues extends LabelledValues {
+  readonly threshold: number;
+  readonly higherIsCloser: boolean;
+}
+
 /** One image of one person (LFW's 1-based numbers map to `Name_%04d.jpg`). */
 export interface ImageRef {
   readonly person: string;

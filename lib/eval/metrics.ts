@@ -7,7 +7,7 @@
  * @see notebooks/06-test-evaluation.ipynb
  */
 import type { IsSame } from '../data/types';
-import { accuracyOf, confusionAt, farOf, tarOf } from './confusion';
+import { accuracyOf, confusionAt, farOf, tarOf, type Confusion } from './confusion';
 import { auc, eer, tarAtFar } from './roc';
 import type { Direction } from './scored';
 import { bestThreshold } from './threshold';
@@ -35,23 +35,16 @@ function needThreshold(name: string, context: MetricContext): number {
   return context.threshold;
 }
 
+/** A metric read off the confusion counts at the given (validation-fitted) threshold. */
+function atThreshold(name: string, description: string, higherIsBetter: boolean, of: (c: Confusion) => number): Metric {
+  return { description, needsThreshold: true, higherIsBetter, compute: (v, y, c) => of(confusionAt(v, y, needThreshold(name, c), c)) };
+}
+
 /** Every metric by name. */
 export const METRICS = Object.freeze({
-  accuracy: {
-    description: 'fraction of pairs decided correctly at the given threshold',
-    needsThreshold: true, higherIsBetter: true,
-    compute: (v, y, c) => accuracyOf(confusionAt(v, y, needThreshold('accuracy', c), c)),
-  },
-  tar: {
-    description: 'true accept rate (same-person pairs accepted) at the given threshold',
-    needsThreshold: true, higherIsBetter: true,
-    compute: (v, y, c) => tarOf(confusionAt(v, y, needThreshold('tar', c), c)),
-  },
-  far: {
-    description: 'false accept rate (different-person pairs accepted) at the given threshold',
-    needsThreshold: true, higherIsBetter: false,
-    compute: (v, y, c) => farOf(confusionAt(v, y, needThreshold('far', c), c)),
-  },
+  accuracy: atThreshold('accuracy', 'fraction of pairs decided correctly at the given threshold', true, accuracyOf),
+  tar: atThreshold('tar', 'true accept rate (same-person pairs accepted) at the given threshold', true, tarOf),
+  far: atThreshold('far', 'false accept rate (different-person pairs accepted) at the given threshold', false, farOf),
   auc: {
     description: 'area under the ROC curve (ties count one half)',
     needsThreshold: false, higherIsBetter: true,

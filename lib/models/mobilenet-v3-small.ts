@@ -27,7 +27,8 @@
  * @see notebooks/04-model-construction.ipynb
  */
 import * as tf from '@tensorflow/tfjs';
-import { Rng } from '../util/rng';
+import type { Rng } from '../util/rng';
+import { stream } from '../util/streams';
 import { torchDefault, torchvisionConv, torchvisionDepthwise } from './init';
 import { freezableBatchNorm } from './layers/freezable-batch-norm';
 import { hardSigmoid } from './layers/hard-sigmoid';
@@ -248,7 +249,7 @@ export function isBackboneLayer(layer: tf.layers.Layer): boolean {
  */
 export function mobileNetV3Small(partial: Partial<MobileNetV3SmallConfig> = {}): tf.LayersModel {
   const cfg = resolveMobileNetV3Small(partial);
-  const ctx: Ctx = { cfg, rng: new Rng(cfg.seed).fork('mobileNetV3Small') };
+  const ctx: Ctx = { cfg, rng: stream(cfg.seed, 'mobileNetV3Small') };
   const input = tf.input({ shape: [cfg.inputSize, cfg.inputSize, 3], name: 'image' });
   let x: tf.SymbolicTensor = input;
   if (cfg.inputScaling === 'minusOneToOne') x = ap(tf.layers.rescaling({ scale: 2, offset: -1, name: 'rescaling' }), x);

@@ -17,7 +17,7 @@
  * @see notebooks/04-model-construction.ipynb
  */
 import * as tf from '@tensorflow/tfjs';
-import { Rng } from '../util/rng';
+import { stream } from '../util/streams';
 import { torchDefault } from './init';
 import { freezableBatchNorm } from './layers/freezable-batch-norm';
 
@@ -82,7 +82,7 @@ export function seed2CnnParamCount(inputSize = 128): { fc: number; trainable: nu
  */
 export function seed2Cnn(partial: Partial<Seed2CnnConfig> = {}): tf.LayersModel {
   const cfg = resolveSeed2Cnn(partial);
-  const rng = new Rng(cfg.seed).fork('seed2Cnn');
+  const rng = stream(cfg.seed, 'seed2Cnn');
   const input = tf.input({ shape: [cfg.inputSize, cfg.inputSize, 3], name: 'image' });
   let x: tf.SymbolicTensor = input;
   let inC = 3;

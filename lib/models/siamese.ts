@@ -12,7 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { getDistance } from '../distances/get-distance';
-import { Rng } from '../util/rng';
+import { stream } from '../util/streams';
 import { torchDefault } from './init';
 import { absoluteDifference } from './layers/absolute-difference';
 import { l2Normalize } from './layers/l2-normalize';
@@ -89,7 +89,7 @@ export function siamese(embedNet: tf.LayersModel, partial: Partial<SiameseConfig
       ? (tf.layers.concatenate({ name: 'concat' }).apply([ea, eb]) as tf.SymbolicTensor)
       : (absoluteDifference({ name: 'abs_diff' }).apply([ea, eb]) as tf.SymbolicTensor);
     const fanIn = merged.shape[1] as number;
-    const init = torchDefault(fanIn, new Rng(cfg.seed).fork('siamese').fork('bce_dense'));
+    const init = torchDefault(fanIn, stream(cfg.seed, 'siamese').fork('bce_dense'));
     out = tf.layers.dense({ units: 1, activation: 'sigmoid', name: 'head_bce_dense', ...init }).apply(merged) as tf.SymbolicTensor;
   }
   return tf.model({ inputs: [a, b], outputs: out, name: `siamese_${cfg.head}` });

@@ -9,7 +9,7 @@
  * @see notebooks/04-model-construction.ipynb
  */
 import * as tf from '@tensorflow/tfjs';
-import { Rng } from '../util/rng';
+import { stream } from '../util/streams';
 import { torchDefault } from './init';
 import { freezableBatchNorm } from './layers/freezable-batch-norm';
 
@@ -65,7 +65,7 @@ export function resolveWorkshopCnn(partial: Partial<WorkshopCnnConfig> = {}): Wo
  */
 export function workshopCnn(partial: Partial<WorkshopCnnConfig> = {}): tf.LayersModel {
   const cfg = resolveWorkshopCnn(partial);
-  const rng = new Rng(cfg.seed).fork('workshopCnn');
+  const rng = stream(cfg.seed, 'workshopCnn');
   const input = tf.input({ shape: [cfg.inputSize, cfg.inputSize, 3], name: 'image' });
   let x: tf.SymbolicTensor = input;
   let inC = 3;

@@ -25,7 +25,8 @@ import * as tf from '@tensorflow/tfjs';
 import { samplePolicy, resolvePolicy, applyOptions, type AugmentPolicy, type AugmentPolicyInput } from '../augment/policy';
 import type { AugmentParams } from '../augment/params';
 import { initBackend } from '../backend';
-import { Rng, hash128 } from '../util/rng';
+import { hash128 } from '../util/rng';
+import { stream } from '../util/streams';
 import { DecodeCache } from '../data/cache';
 import type { Dataset } from '../data/dataset';
 import { refKey } from '../data/dataset';
@@ -267,7 +268,7 @@ export class PairPipeline {
     let order = this.orders.get(e);
     if (!order) {
       const idx = Array.from({ length: this.pairs.length }, (_, i) => i);
-      order = this.config.shuffle ? new Rng(this.config.seed).fork('shuffle').fork(`epoch-${e}`).shuffle(idx) : idx;
+      order = this.config.shuffle ? stream(this.config.seed, 'shuffle').fork(`epoch-${e}`).shuffle(idx) : idx;
       this.orders.set(e, order);
       for (const k of this.orders.keys()) if (k < e - 1) this.orders.delete(k);
     }
@@ -337,7 +338,7 @@ export class PairPipeline {
     const indices = order.slice(start, Math.min(start + this.config.batchSize, order.length));
     const policy = this.config.augment;
     const params = policy.p > 0 && policy.transforms.length > 0
-      ? samplePolicy(policy, 2 * indices.length, new Rng(this.config.seed).fork('augment').fork(`${p.epoch}.${p.batch}`))
+      ? samplePolicy(policy, 2 * indices.length, stream(this.config.seed, 'augment').fork(`${p.epoch}.${p.batch}`))
       : null;
     const paths = [...indices.map((i) => this.paths[i][0]), ...indices.map((i) => this.paths[i][1])];
     const promise = this.produce({ id: this.nextJobId++, paths, params });

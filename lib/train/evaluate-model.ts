@@ -25,7 +25,7 @@ import { embedDataset, pairImages, pairValues, rawPixelsEmbedder, readEmbeddingC
 import { euclideanDistance } from '../distances/arrays';
 import { faceApiEmbedder, type FaceEmbedder } from '../faces/face-embedder';
 import { artifactsDir } from '../util/paths';
-import { Rng } from '../util/rng';
+import { stream } from '../util/streams';
 import { experimentSplit, readRunResult, resolveExperiment, runDir, runExperiment, runPredictions, type ExperimentInput, type ExperimentResult, type RunOptions } from './experiment';
 import { trainHead, type HeadConfig } from './head';
 import { trainPerFold } from './per-fold';
@@ -115,7 +115,7 @@ function valuesOf(pairs: readonly Pair[], records: ReadonlyMap<string, Embedding
 
 async function heldOut(kind: Kind, options: EvaluateOptions, runsDir: string, log: (l: string) => void): Promise<Omit<EvaluationReport, 'file'>> {
   const { data, dataset } = await openData({ log });
-  const rng = new Rng(0).fork('bootstrap');
+  const rng = stream(0, 'bootstrap');
   const boot = options.bootstrap ? { resamples: options.bootstrap } : {};
   if (kind.kind === 'baseline') {
     const splitOf = options.splitOf ?? 'default';
@@ -153,7 +153,7 @@ async function trainedResult(input: ExperimentInput, options: EvaluateOptions, r
   opened: NonNullable<RunOptions['opened']>): Promise<ExperimentResult> {
   if (options.train === false) {
     // the run of this config on this data (the run key names the data)
-    const cached = readRunResult(await runDir(resolveExperiment(input), opened.dataset, runsDir));
+    const cached = readRunResult(await runDir(resolveExperiment(input).config, opened.dataset, runsDir));
     if (!cached) throw new Error(`experiment ${JSON.stringify(input.name)} has no finished run in ${runsDir}, and --no-train was given`);
     return cached;
   }

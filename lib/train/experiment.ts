@@ -20,7 +20,7 @@ import {
   splitRng, staleInputs, type Split, type SplitConfigInput, type SplitInputs,
 } from '../data/split';
 import type { Dataset } from '../data/dataset';
-import type { Pair, IsSame } from '../data/types';
+import type { Pair, IsSame, LabelledValues, Preprocessing, ThresholdedValues } from '../data/types';
 import { auc, bestThreshold, accuracyAt, bootstrapCi } from '../eval';
 import { buildEmbedding, preprocessingFor, type ModelSpec } from '../models/build';
 import { loadModel, saveModel } from '../models/save-load';
@@ -28,7 +28,8 @@ import { siamese, siameseOutput, type SiameseHead, type SiameseOutput } from '..
 import { artifactsDir } from '../util/paths';
 import { configHash } from '../util/hash';
 import { checkExperimentInput } from './config-schema';
-import { Rng } from '../util/rng';
+import type { Rng } from '../util/rng';
+import { stream } from '../util/streams';
 import { describeFsError, writeFileAtomicSafe } from '../util/files';
 import { acquireRunLock, LOCK_FILE } from './lock';
 import { resolveOptimizer, type OptimizerConfig } from './optimizer';
@@ -90,21 +91,42 @@ export const DEFAULT_EXPERIMENT: Readonly<ExperimentConfig> = Object.freeze({
 export type ExperimentInput = Partial<Omit<ExperimentConfig, 'data'>> & { readonly data?: Partial<ExperimentConfig['data']> };
 
 /**
- * Merges `partial` over the defaults and checks it: an unknown key (at any level) is an error suggesting the
+ * `over` merged over `base`, the one merge of experiment configs (the defaults under an input, a preset under a
+ * `--config` file under flags, a notebook's changes over a preset): top-level fields replace, `data`,
+ * `optimizer` and `schedule` merge field by field, and a field given as undefined means "keep the base's".
+ */
+export function mergeExperiment<T extends ExperimentInput>(base: T, over: ExperimentInput): T {
+  const given = Object.fromEntries(Object.entries(over).filter(([, v]) => v !== undefined)) as ExperimentInput;
+  return {
+    ...base, ...given,
+    data: { ...(base.data ?? {}), ...(given.data ?? {}) },
+    optimizer: { ...(base.optimizer ?? {}), ...(given.optimizer ?? {}) },
+    schedule: { ...(base.schedule ?? {}), ...(given.schedule ?? {}) },
+  } as T;
+}
+
+/**
+ * An experiment resolved once, with what every stage derives from its config computed here and carried: the
+ * trainer, the evaluation, the raw-pixel baseline, the saved model and the applications take these values
+ * instead of deriving them again. Only `config` is JSON (hashed into the run key, written to config.json).
+ */
+export interface ResolvedExperiment {
+  readonly config: ExperimentConfig;
+  /** The input the model wants (size, channels, normalisation): how every pair and crop of the run is prepared. */
+  readonly preprocessing: Preprocessing;
+  /** The split's random stream (`splitRng(data.splitSeed)`, as `siamese data split --seed` draws it), a fresh generator per call. */
+  readonly splitRng: () => Rng;
+}
+
+/**
+ * Merges `input` over the defaults and checks it: an unknown key (at any level) is an error suggesting the
  * nearest valid one, a value of the wrong type names its dotted key and the type, and a bad value is named.
  * `source` says where the config came from in those errors (a file name; default "experiment config").
+ * Returns the config with the values derived from it (see {@link ResolvedExperiment}).
  */
-export function resolveExperiment(input: ExperimentInput = {}, source = 'experiment config'): ExperimentConfig {
+export function resolveExperiment(input: ExperimentInput = {}, source = 'experiment config'): ResolvedExperiment {
   checkExperimentInput(input, source);
-  const d = DEFAULT_EXPERIMENT;
-  // a field given as undefined means "the default", not "none"
-  const partial = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) as ExperimentInput;
-  const cfg: ExperimentConfig = {
-    ...d, ...partial,
-    data: { ...d.data, ...(partial.data ?? {}) },
-    optimizer: { ...d.optimizer, ...(partial.optimizer ?? {}) },
-    schedule: { ...d.schedule, ...(partial.schedule ?? {}) },
-  };
+  const cfg: ExperimentConfig = mergeExperiment(DEFAULT_EXPERIMENT, input);
   if (!/^[a-z0-9][a-z0-9._-]*$/i.test(cfg.name)) throw new RangeError(`experiment name must be letters, digits, '.', '_' or '-', got ${JSON.stringify(cfg.name)}`);
   if (!(Number.isInteger(cfg.epochs) && cfg.epochs >= 1)) throw new RangeError(`experiment epochs must be an integer >= 1, got ${cfg.epochs}`);
   if (!(Number.isInteger(cfg.batchSize) && cfg.batchSize >= 1)) throw new RangeError(`experiment batchSize must be an integer >= 1, got ${cfg.batchSize}`);
@@ -115,14 +137,15 @@ export function resolveExperiment(input: ExperimentInput = {}, source = 'experim
     throw new RangeError(cfg.loss.margin === undefined ? `${source}: "loss.margin" is required for loss contrastive (a positive number)` : `${source}: "loss.margin" must be a positive number, got ${cfg.loss.margin}`);
   }
   resolveSplitConfig(cfg.data.split);
-  preprocessingFor(cfg.model);
+  const preprocessing = preprocessingFor(cfg.model);
   resolveOptimizer(cfg.optimizer);
   resolveSchedule(cfg.schedule);
   if (!['split', 'view1', 'view2'].includes(cfg.data.protocol)) throw new RangeError(`experiment data.protocol must be 'split', 'view1' or 'view2', got ${JSON.stringify(cfg.data.protocol)}`);
   if (cfg.data.protocol === 'view2' ? !(Number.isInteger(cfg.data.fold) && cfg.data.fold! >= 0) : cfg.data.fold !== undefined) {
     throw new RangeError(`experiment data.fold must be a fold number >= 0 with protocol 'view2' (and only then), got ${JSON.stringify(cfg.data.fold)} with protocol ${JSON.stringify(cfg.data.protocol)}`);
   }
-  return cfg;
+  const splitSeed = cfg.data.splitSeed;
+  return { config: cfg, preprocessing, splitRng: () => splitRng(splitSeed) };
 }
 
 /** Held-out (test) results of a run, at the threshold fitted on the validation pairs. */
@@ -236,7 +259,7 @@ export function readRunResult(dir: string): ExperimentResult | null {
 function testResult(val: { values: number[]; isSame: IsSame[] }, test: { values: number[]; isSame: IsSame[] }, dir: SiameseOutput, seed: number): TestResult {
   const fit = bestThreshold(val.values, val.isSame, dir);
   const accuracy = accuracyAt(test.values, test.isSame, fit.threshold, dir);
-  const ci = bootstrapCi(test.values, test.isSame, (v, y) => accuracyAt(v, y, fit.threshold, dir), new Rng(seed).fork('bootstrap'));
+  const ci = bootstrapCi(test.values, test.isSame, (v, y) => accuracyAt(v, y, fit.threshold, dir), stream(seed, 'bootstrap'));
   return {
     n: test.values.length, accuracy, accuracyCi: [ci.lo, ci.hi], auc: auc(test.values, test.isSame, dir),
     threshold: fit.threshold, oracleAccuracy: bestThreshold(test.values, test.isSame, dir).accuracy,
@@ -244,30 +267,26 @@ function testResult(val: { values: number[]; isSame: IsSame[] }, test: { values:
 }
 
 /** Per-pair test values of a run, kept for reports and error galleries (`predictions.json`). */
-export interface TestPredictions {
+export interface TestPredictions extends ThresholdedValues {
   readonly pairs: readonly Pair[];
-  readonly values: readonly number[];
-  readonly isSame: readonly IsSame[];
-  readonly threshold: number;
-  readonly higherIsCloser: boolean;
   /** The validation pairs' values the threshold was fitted on (runs made before this field have none). */
-  readonly val?: { readonly values: readonly number[]; readonly isSame: readonly IsSame[] };
+  readonly val?: LabelledValues;
 }
 
 /** Pairs in order, unaugmented, on this thread: how validation and test pairs are fed. */
-function evalPipeline(pairs: readonly Pair[], dataset: Dataset, preprocessing: ReturnType<typeof preprocessingFor>) {
+function evalPipeline(pairs: readonly Pair[], dataset: Dataset, preprocessing: Preprocessing) {
   return createPairPipeline(pairs, dataset, { batchSize: 64, preprocessing, augment: 'none', shuffle: false, worker: false, prefetch: 0 });
 }
 
+/** Predicts the validation and test pairs (prepared as `pre`), fits the threshold on validation, scores test (bootstrap stream of `seed`). */
 async function evaluate(model: tf.LayersModel, output: SiameseOutput, pairs: { val: readonly Pair[]; test: readonly Pair[] }, dataset: Dataset,
-  config: ExperimentConfig): Promise<{ result: TestResult; predictions: TestPredictions }> {
-  const pre = preprocessingFor(config.model);
+  pre: Preprocessing, seed: number): Promise<{ result: TestResult; predictions: TestPredictions }> {
   const valPipe = await evalPipeline(pairs.val, dataset, pre);
   const testPipe = await evalPipeline(pairs.test, dataset, pre);
   try {
     const val = await predictPairs(model, valPipe, null, output);
     const test = await predictPairs(model, testPipe, null, output);
-    const result = testResult(val, test, output, config.seed);
+    const result = testResult(val, test, output, seed);
     return { result, predictions: { pairs: pairs.test, values: test.values, isSame: test.isSame, threshold: result.threshold, higherIsCloser: output.higherIsCloser, val: { values: val.values, isSame: val.isSame } } };
   } finally {
     await valPipe.close();
@@ -276,8 +295,7 @@ async function evaluate(model: tf.LayersModel, output: SiameseOutput, pairs: { v
 }
 
 /** Raw pixels as the embedding: the flattened preprocessed images, compared by Euclidean distance. */
-function rawPixelModel(config: ExperimentConfig): tf.LayersModel {
-  const { size, channels } = preprocessingFor(config.model);
+function rawPixelModel({ size, channels }: Preprocessing): tf.LayersModel {
   const input = tf.input({ shape: [size, size, channels] });
   const flat = tf.layers.flatten().apply(input) as tf.SymbolicTensor;
   return siamese(tf.model({ inputs: input, outputs: flat, name: 'raw_pixels' }), { head: 'euclidean' });
@@ -293,9 +311,9 @@ function hasCheckpoints(dir: string): boolean {
  * else a new one (saying why the old one was not used), saved. A stale or unusable split in a run that already
  * has checkpoints is an error instead: they were trained on it, so only `--force` (start over) can replace it.
  */
-async function loadOrMakeSplit(dir: string, dataset: Dataset, config: ExperimentConfig, log: (line: string) => void): Promise<Split> {
+async function loadOrMakeSplit(dir: string, dataset: Dataset, experiment: ResolvedExperiment, log: (line: string) => void): Promise<Split> {
   const file = path.join(dir, 'split.json');
-  const inputs = await experimentSplitInputs(config, dataset);
+  const inputs = await experimentSplitInputs(experiment, dataset);
   if (fs.existsSync(file)) {
     let problem: string;
     try {
@@ -311,20 +329,21 @@ async function loadOrMakeSplit(dir: string, dataset: Dataset, config: Experiment
     }
     log(`${file} ${problem}; rebuilding it`);
   }
-  const split = await makeExperimentSplit(config, dataset, inputs);
+  const split = await makeExperimentSplit(experiment, dataset, inputs);
   await saveSplit(split, file);
   return split;
 }
 
-/** What the split of `config` on `dataset` is made from (see `SplitInputs`). */
-async function experimentSplitInputs(config: ExperimentConfig, dataset: Dataset): Promise<SplitInputs> {
-  const { protocol, fold, splitSeed, split } = config.data;
-  return splitInputs(dataset, protocol, protocol === 'view2' ? `view2/fold${fold}` : splitRng(splitSeed).key, protocol === 'split' ? split : null);
+/** What the split of `experiment` on `dataset` is made from (see `SplitInputs`). */
+async function experimentSplitInputs(experiment: ResolvedExperiment, dataset: Dataset): Promise<SplitInputs> {
+  const { protocol, fold, split } = experiment.config.data;
+  return splitInputs(dataset, protocol, protocol === 'view2' ? `view2/fold${fold}` : experiment.splitRng().key, protocol === 'split' ? split : null);
 }
 
-/** Makes the split of `config` (the stream `splitRng(splitSeed)`, as `siamese data split --seed` draws it), leak-checked, with its inputs. */
-async function makeExperimentSplit(config: ExperimentConfig, dataset: Dataset, inputs: SplitInputs): Promise<Split> {
-  const rng = splitRng(config.data.splitSeed);
+/** Makes the split of `experiment` (its split stream, as `siamese data split --seed` draws it), leak-checked, with its inputs. */
+async function makeExperimentSplit(experiment: ResolvedExperiment, dataset: Dataset, inputs: SplitInputs): Promise<Split> {
+  const { config } = experiment;
+  const rng = experiment.splitRng();
   const split = config.data.protocol === 'view1' ? await makeView1Split(dataset, rng)
     : config.data.protocol === 'view2' ? await makeView2FoldSplit(dataset, config.data.fold!) : makeSplit(dataset, rng, config.data.split);
   assertNoLeakage(split);
@@ -336,7 +355,12 @@ async function makeExperimentSplit(config: ExperimentConfig, dataset: Dataset, i
  * @see notebooks/05-training-runs.ipynb
  */
 export async function runExperiment(input: ExperimentInput = {}, options: RunOptions = {}): Promise<ExperimentResult> {
-  const config = resolveExperiment(input);
+  return runResolvedExperiment(resolveExperiment(input), options);
+}
+
+/** {@link runExperiment} of an experiment already resolved (callers that resolved it to look at it first do not resolve it again). */
+export async function runResolvedExperiment(experiment: ResolvedExperiment, options: RunOptions = {}): Promise<ExperimentResult> {
+  const { config } = experiment;
   const log = options.log ?? ((l: string) => console.log(l));
   // the run key names the data, so the data is resolved first (also for a cached run)
   const opened = options.opened ?? await openData({ dir: config.data.dir ?? undefined, log });
@@ -360,7 +384,7 @@ export async function runExperiment(input: ExperimentInput = {}, options: RunOpt
     }
     prepareRunDir(dir, options.force ?? false, log);
     writeFileAtomicSafe(path.join(dir, 'config.json'), [`${JSON.stringify(config, null, 2)}\n`]);
-    return await trainRun(config, hash, dir, { ...options, opened }, log);
+    return await trainRun(experiment, hash, dir, { ...options, opened }, log);
   } finally {
     lock.release();
   }
@@ -384,12 +408,12 @@ function prepareRunDir(dir: string, force: boolean, log: (line: string) => void)
 }
 
 /** Trains, evaluates and writes run `dir` (its lock held by the caller). */
-async function trainRun(config: ExperimentConfig, hash: string, dir: string, options: RunOptions, log: (line: string) => void): Promise<ExperimentResult> {
+async function trainRun(experiment: ResolvedExperiment, hash: string, dir: string, options: RunOptions, log: (line: string) => void): Promise<ExperimentResult> {
+  const { config, preprocessing: pre } = experiment;
   const backend = await initBackend();
   const { data, dataset } = options.opened ?? await openData({ dir: config.data.dir ?? undefined, log });
-  const split = await loadOrMakeSplit(dir, dataset, config, log);
+  const split = await loadOrMakeSplit(dir, dataset, experiment, log);
   const output = siameseOutput(config.head);
-  const pre = preprocessingFor(config.model);
   const embedNet = buildEmbedding(config.model, config.seed);
   const model = siamese(embedNet, { head: config.head, seed: config.seed, normalize: config.normalize });
   const pipeline: PipelineConfigInput = { batchSize: config.batchSize, preprocessing: pre, augment: config.augment, seed: config.seed, dropLast: true };
@@ -404,9 +428,9 @@ async function trainRun(config: ExperimentConfig, hash: string, dir: string, opt
       progress: options.progress, checkpointEvery: options.checkpointEvery,
     });
     await val.close();
-    const { result: test, predictions } = await evaluate(model, output, split.pairs, dataset, config);
-    const raw = rawPixelModel(config);
-    const { result: rawPixels, predictions: rawPredictions } = await evaluate(raw, { kind: 'distance', higherIsCloser: false }, split.pairs, dataset, config);
+    const { result: test, predictions } = await evaluate(model, output, split.pairs, dataset, pre, config.seed);
+    const raw = rawPixelModel(pre);
+    const { result: rawPixels, predictions: rawPredictions } = await evaluate(raw, { kind: 'distance', higherIsCloser: false }, split.pairs, dataset, pre, config.seed);
     raw.dispose();
     writeFileAtomicSafe(path.join(dir, PREDICTIONS), [JSON.stringify({ model: predictions, rawPixels: { ...rawPredictions, pairs: undefined } })]);
     await saveModel(model, path.join(dir, 'model'), { config, hash, preprocessing: pre, crop: dataset.crop ?? null });
@@ -432,19 +456,20 @@ async function trainRun(config: ExperimentConfig, hash: string, dir: string, opt
  * pixels, a frozen backbone) be scored on the same held-out people as the trained run.
  */
 export async function experimentSplit(input: ExperimentInput, dataset: Dataset, runsDir?: string): Promise<Split> {
-  const config = resolveExperiment(input);
-  const inputs = await experimentSplitInputs(config, dataset);
-  const file = path.join(await runDir(config, dataset, runsDir), 'split.json');
+  const experiment = resolveExperiment(input);
+  const inputs = await experimentSplitInputs(experiment, dataset);
+  const file = path.join(await runDir(experiment.config, dataset, runsDir), 'split.json');
   if (fs.existsSync(file)) {
     const saved = await loadSplit(file, dataset);
     if (staleInputs(saved.inputs, inputs).length === 0) return saved;
   }
-  return makeExperimentSplit(config, dataset, inputs);
+  return makeExperimentSplit(experiment, dataset, inputs);
 }
 
 /**
  * A finished run's validation and test values: from its `predictions.json` when that has both, else
- * recomputed with the saved model on the run's split (runs made before validation values were kept).
+ * recomputed with the saved model on the run's split (runs made before validation values were kept), its
+ * pairs prepared for the run's model (derived here once: a finished run carries its config, not a resolved experiment).
  */
 export async function runPredictions(result: ExperimentResult, dataset: Dataset): Promise<TestPredictions & { readonly val: NonNullable<TestPredictions['val']> }> {
   const stored = readRunPredictions(result.dir)?.model;
@@ -452,16 +477,20 @@ export async function runPredictions(result: ExperimentResult, dataset: Dataset)
   const split = await loadSplit(path.join(result.dir, 'split.json'), dataset);
   const model = await loadModel(path.join(result.dir, 'model'));
   try {
-    const { predictions } = await evaluate(model, siameseOutput(result.config.head), split.pairs, dataset, result.config);
+    const { predictions } = await evaluate(model, siameseOutput(result.config.head), split.pairs, dataset, preprocessingFor(result.config.model), result.config.seed);
     return predictions as TestPredictions & { val: NonNullable<TestPredictions['val']> };
   } finally {
     model.dispose();
   }
 }
 
-/** The trained model of a run, training it first if needed. The caller disposes the model. */
-export async function loadOrTrain(input: ExperimentInput = {}, options: RunOptions = {}): Promise<{ model: tf.LayersModel; result: ExperimentResult }> {
-  const result = await runExperiment(input, options);
+/**
+ * The trained model of a run, training it first if needed, with the resolved experiment (its `preprocessing`
+ * is how the model's crops are prepared). The caller disposes the model.
+ */
+export async function loadOrTrain(input: ExperimentInput = {}, options: RunOptions = {}): Promise<{ model: tf.LayersModel; result: ExperimentResult; experiment: ResolvedExperiment }> {
+  const experiment = resolveExperiment(input);
+  const result = await runResolvedExperiment(experiment, options);
   const model = await loadModel(path.join(result.dir, 'model'));
-  return { model, result };
+  return { model, result, experiment };
 }

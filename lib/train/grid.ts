@@ -44,7 +44,7 @@ export function gridRuns(base: ExperimentInput, axes: GridAxes): ExperimentInput
       for (const { loss, head } of losses) {
         const input: ExperimentInput = { ...base, optimizer: { ...base.optimizer, ...optimizer }, schedule: { ...base.schedule, ...schedule }, loss, head };
         // an unset schedule trains with the default's, so the name says that one, not "constant"
-        const resolved = resolveExperiment(input);
+        const resolved = resolveExperiment(input).config;
         runs.push({ ...input, name: `${base.name ?? 'grid'}-${resolved.optimizer.name}-${resolved.schedule.name}-${resolved.loss.name}` });
       }
     }

@@ -17,7 +17,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { IsSame } from '../data/types';
 import { contrastiveLoss } from '../losses/contrastive';
 import { euclideanDistance } from '../distances/arrays';
-import { Rng } from '../util/rng';
+import { stream } from '../util/streams';
 import { Optimizer } from './optimizer';
 
 /** Configuration of {@link trainHead}. */
@@ -137,9 +137,8 @@ function applyLayers(layers: readonly HeadLayer[], x: readonly number[]): number
 export function trainHead(pairs: HeadPairs, config: Partial<HeadConfig> = {}): TrainedHead {
   const cfg = resolveHead(config);
   const inputDim = checkPairs(pairs);
-  const rng = new Rng(cfg.seed);
-  const init = rng.fork('init');
-  const order = rng.fork('shuffle');
+  const init = stream(cfg.seed, 'init');
+  const order = stream(cfg.seed, 'shuffle');
   const sizes = [inputDim, ...cfg.layers];
   const weights: tf.Variable[] = [];
   for (let l = 0; l + 1 < sizes.length; l++) {

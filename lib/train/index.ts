@@ -14,8 +14,8 @@ export { trainSiamese, predictPairs, lossOf, NonFiniteLossError } from './traine
 export type { TrainOptions, TrainResult, EpochRecord, LossConfig, EarlyStopping } from './trainer';
 export { readModelWeights, restoreModelWeights, readMaskSteps, restoreMaskSteps } from './state';
 export { ProgressBar } from './progress';
-export { runExperiment, loadOrTrain, resolveExperiment, readRunResult, readRunPredictions, runPredictions, experimentSplit, runDir, runKey, DEFAULT_EXPERIMENT } from './experiment';
-export type { ExperimentConfig, ExperimentInput, ExperimentResult, RunOptions, TestResult, TestPredictions } from './experiment';
+export { runExperiment, runResolvedExperiment, loadOrTrain, resolveExperiment, mergeExperiment, readRunResult, readRunPredictions, runPredictions, experimentSplit, runDir, runKey, DEFAULT_EXPERIMENT } from './experiment';
+export type { ExperimentConfig, ExperimentInput, ExperimentResult, ResolvedExperiment, RunOptions, TestResult, TestPredictions } from './experiment';
 export { EXPERIMENT_PRESETS, experimentPreset } from './presets';
 export { gridRuns, runGrid } from './grid';
 export { experimentReport } from './report';

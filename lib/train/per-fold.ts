@@ -13,7 +13,9 @@ import { openData } from '../data/resolve';
 import { view2PairList, view2ValidationFold } from '../data/split';
 import { accuracyAt, assertNoFoldLeakage, auc, crossValidateWith, summarizeFolds, type CrossValidation, type FoldSummary } from '../eval';
 import { siameseOutput } from '../models/siamese';
-import { readRunPredictions, readRunResult, resolveExperiment, runDir, runExperiment, type ExperimentInput, type RunOptions } from './experiment';
+import {
+  readRunPredictions, readRunResult, resolveExperiment, runDir, runResolvedExperiment, type ExperimentConfig, type ExperimentInput, type ResolvedExperiment, type RunOptions,
+} from './experiment';
 
 /** Options of {@link trainPerFold}. */
 export interface PerFoldOptions extends Pick<RunOptions, 'log' | 'progress' | 'runsDir'> {
@@ -42,17 +44,18 @@ export interface PerFoldResult {
   readonly runDirs: readonly string[];
 }
 
-/** The fixed rule of a run's head and loss: a probability at 0.5, or a distance below the contrastive margin. */
-export function fixedRule(input: ExperimentInput): { threshold: number; rule: string } {
-  const cfg = resolveExperiment(input);
+/**
+ * The fixed rule of a run's head and loss: a probability at 0.5, or a distance below the contrastive margin.
+ * `cfg`: `input` resolved, when the caller already has it.
+ */
+export function fixedRule(input: ExperimentInput, cfg: ExperimentConfig = resolveExperiment(input).config): { threshold: number; rule: string } {
   if (siameseOutput(cfg.head).kind === 'probability') return { threshold: 0.5, rule: 'sigmoid >= 0.5' };
   const margin = cfg.loss.name === 'contrastive' ? cfg.loss.margin : 1;
   return { threshold: margin, rule: `distance <= margin ${margin}` };
 }
 
-/** The experiment of one fold. */
-export function foldExperiment(input: ExperimentInput, fold: number, dir: string): ExperimentInput {
-  const base = resolveExperiment(input);
+/** The experiment of one fold. `base`: `input` resolved, when the caller already has it. */
+export function foldExperiment(input: ExperimentInput, fold: number, dir: string, base: ExperimentConfig = resolveExperiment(input).config): ExperimentInput {
   return { ...input, name: `${base.name}-f${fold}`, data: { ...(input.data ?? {}), dir, protocol: 'view2', fold } };
 }
 
@@ -65,14 +68,17 @@ export async function trainPerFold(input: ExperimentInput, options: PerFoldOptio
   assertNoFoldLeakage(list);
   const ids = [...new Set(list.folds)].sort((a, b) => a - b);
   const wanted = options.folds ?? ids;
-  const base = resolveExperiment(input);
-  const fixed = fixedRule(input);
+  const base = resolveExperiment(input).config;
+  const fixed = fixedRule(input, base);
   const dir = opened.data.root;
   const done: number[] = [];
   const missing: number[] = [];
+  // each fold's experiment resolved once: looked up here, trained (or read from the cache) below
+  const foldRuns = new Map<number, ResolvedExperiment>();
   for (const k of wanted) {
-    const cfg = resolveExperiment(foldExperiment(input, k, dir));
-    if (options.train === false && !readRunResult(await runDir(cfg, opened.dataset, options.runsDir))) missing.push(k);
+    const fold = resolveExperiment(foldExperiment(input, k, dir, base));
+    foldRuns.set(k, fold);
+    if (options.train === false && !readRunResult(await runDir(fold.config, opened.dataset, options.runsDir))) missing.push(k);
     else done.push(k);
   }
   const isSame = list.pairs.map((p) => p.isSame);
@@ -83,7 +89,7 @@ export async function trainPerFold(input: ExperimentInput, options: PerFoldOptio
   let seconds = 0;
   const calibrated = done.length === 0 ? null : await crossValidateWith(isSame, list.folds, async ({ fold, test }) => {
     log(`${base.name}: View 2 fold ${fold + 1} of ${ids.length}`);
-    const result = await runExperiment(foldExperiment(input, fold, dir), { log, progress: options.progress, runsDir: options.runsDir, opened });
+    const result = await runResolvedExperiment(foldRuns.get(fold)!, { log, progress: options.progress, runsDir: options.runsDir, opened });
     const preds = readRunPredictions(result.dir);
     if (!preds?.model.val) throw new Error(`${result.dir}: predictions.json has no validation values (a run from before they were kept); rerun it with force`);
     const valFold = view2ValidationFold(list.folds, fold);

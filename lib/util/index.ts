@@ -1,5 +1,7 @@
 /** Shared utilities: the seeded rng, and small helpers every concept uses. */
 export { Rng, createRng, hash128 } from './rng';
+export { STREAMS, stream } from './streams';
+export type { StreamName } from './streams';
 export type { RngState } from './rng';
 export { projectRoot, dataHome, artifactsDir, writeFileAtomic } from './paths';
 export { writeFileAtomicSafe, ensureDir, describeFsError, FileWriteError } from './files';

@@ -10,7 +10,7 @@
  * @see notebooks/05-training-runs.ipynb
  */
 import type { Dataset } from '../data/dataset';
-import type { IsSame, Pair } from '../data/types';
+import type { Pair, ThresholdedValues } from '../data/types';
 import { tableHtml } from './display';
 import { rocPlot, valueHistogram } from './eval-plots';
 import { pairGrid, type PairGridItem } from './grid';
@@ -60,12 +60,7 @@ export interface ReportRun {
 }
 
 /** Values of held-out pairs with the threshold applied to them. */
-export interface ReportValues {
-  readonly values: readonly number[];
-  readonly isSame: readonly IsSame[];
-  readonly threshold: number;
-  readonly higherIsCloser: boolean;
-}
+export type ReportValues = ThresholdedValues;
 
 /** {@link ReportValues} with the pairs they belong to (for the example grid). */
 export interface ReportPredictions extends ReportValues {

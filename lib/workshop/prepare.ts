@@ -12,18 +12,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { environmentReport, formatBackendInfo } from '../backend';
 import { openData } from '../data';
-import { findJupyterFrontEnd, installHelp, listNotebooks, notebookBudget, readNotebook, runNotebooks, writeKernelSpec, type NotebookBudget, type NotebookRunSummary } from '../notebook';
+import { findJupyterFrontEnd, installHelp, listNotebooks, notebookBudget, readNotebook, runNotebooks, writeKernelSpec, type NotebookBudget, type NotebookRunSummary, type RunNotebooksOptions } from '../notebook';
 import { artifactsDir, projectRoot, writeFileAtomic } from '../util';
 
-export interface PrepareWorkshopOptions {
-  /** Notebook numbers or name fragments (default: all). */
-  readonly only?: readonly string[];
+/** Which notebooks (`only`, default all) and where progress lines go (`log`, default console.log), as {@link runNotebooks} takes them. */
+export interface PrepareWorkshopOptions extends Pick<RunNotebooksOptions, 'only' | 'log'> {
   /** Run the notebooks a second time, warm, and check their budgets (default true). */
   readonly check?: boolean;
   /** Where the executed notebooks, their HTML and prepare.json go (default artifacts/workshop). */
   readonly outDir?: string;
-  /** Progress lines (default console.log). */
-  readonly log?: (line: string) => void;
 }
 
 export interface PreparedNotebook {

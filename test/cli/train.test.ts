@@ -10,7 +10,7 @@ import { hostile } from '../hostile';
 test('train flags: preset, then --config JSON, then single flags', () => {
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'siamese-cli-')), 'c.json');
   fs.writeFileSync(file, JSON.stringify({ epochs: 7, data: { protocol: 'view1' } }));
-  const cfg = resolveExperiment(experimentFromFlags({ preset: 'seed1-adam-step', config: file, lr: '0.01', splitSeed: '4', name: 'x' }));
+  const cfg = resolveExperiment(experimentFromFlags({ preset: 'seed1-adam-step', config: file, lr: '0.01', splitSeed: '4', name: 'x' })).config;
   assert.equal(cfg.name, 'x');
   assert.equal(cfg.epochs, 7);
   assert.equal(cfg.model.kind, 'mobileNetV3Small');
@@ -33,7 +33,7 @@ hostile('configs', 'train flags with a bad choice name the flag and suggest the 
 hostile('configs', 'train --seed and --split-seed take integers only', () => {
   assert.throws(() => experimentFromFlags({ preset: 'default', seed: '0x10' }), /--seed must be an integer, got "0x10"/);
   assert.throws(() => experimentFromFlags({ preset: 'default', splitSeed: '1e3' }), /--split-seed must be an integer, got "1e3"/);
-  assert.equal(resolveExperiment(experimentFromFlags({ preset: 'default', splitSeed: '-2' })).data.splitSeed, -2);
+  assert.equal(resolveExperiment(experimentFromFlags({ preset: 'default', splitSeed: '-2' })).config.data.splitSeed, -2);
 });
 hostile('configs', '--config: a nested typo names the file and the dotted key; flags over a valid file still apply', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'siamese-cli-'));
@@ -42,7 +42,7 @@ hostile('configs', '--config: a nested typo names the file and the dotted key; f
   assert.throws(() => experimentFromFlags({ preset: 'default', config: bad }), /unknown key "data\.split\.peopleFraction" in .*bad\.json: did you mean "data\.split\.peopleFractions"\?/);
   const good = path.join(dir, 'good.json');
   fs.writeFileSync(good, JSON.stringify({ optimizer: { lr: 0.5 }, schedule: { name: 'step', stepSize: 2 } }));
-  const cfg = resolveExperiment(experimentFromFlags({ preset: 'default', config: good, lr: '0.25' }));
+  const cfg = resolveExperiment(experimentFromFlags({ preset: 'default', config: good, lr: '0.25' })).config;
   assert.deepEqual([cfg.optimizer.lr, cfg.schedule.name, cfg.schedule.stepSize], [0.25, 'step', 2]);
   fs.rmSync(dir, { recursive: true, force: true });
 });

@@ -249,7 +249,7 @@ hostile('splits', 'experimentSplit does not return a run\'s saved split made fro
   try {
     const input = { data: { dir: ds.root, split: small, splitSeed: 3 } };
     const fresh = await experimentSplit(input, ds, t.dir);
-    const dir = await runDir(resolveExperiment(input), ds, t.dir);
+    const dir = await runDir(resolveExperiment(input).config, ds, t.dir);
     // a split of another seed, recorded as such, sitting in this run's folder
     const rng = splitRng(9);
     await saveSplit({ ...makeSplit(ds, rng, small), inputs: await splitInputs(ds, 'split', rng.key, small) }, path.join(dir, 'split.json'));

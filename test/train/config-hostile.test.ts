@@ -106,7 +106,7 @@ hostile('configs', 'a "__proto__" key is an unknown key, not a prototype', () =>
   assert.throws(() => resolve(JSON.parse('{"__proto__": {"epochs": 3}}')), /unknown key "__proto__" in experiment config/);
 });
 hostile('configs', 'a valid config still resolves, defaults filled in', () => {
-  const cfg = resolveExperiment({ epochs: 3, data: { splitSeed: 4, split: { numPairs: { train: 10 } } }, optimizer: { lr: 0.01 }, earlyStopping: { patience: 2, minDelta: 0 } });
+  const cfg = resolveExperiment({ epochs: 3, data: { splitSeed: 4, split: { numPairs: { train: 10 } } }, optimizer: { lr: 0.01 }, earlyStopping: { patience: 2, minDelta: 0 } }).config;
   assert.deepEqual([cfg.epochs, cfg.data.splitSeed, cfg.data.split.numPairs?.train, cfg.optimizer.lr, cfg.optimizer.name, cfg.schedule.name], [3, 4, 10, 0.01, 'adam', 'cosine']);
 });
 
@@ -138,7 +138,7 @@ hostile('configs', '--config: a list instead of an object is refused by name', (
 });
 hostile('configs', '--config: a UTF-8 byte-order mark and CRLF line ends are accepted', () => {
   const file = configFile('\uFEFF{\r\n  "epochs": 3\r\n}\r\n');
-  assert.equal(resolveExperiment(experimentFromFlags({ preset: 'default', config: file })).epochs, 3);
+  assert.equal(resolveExperiment(experimentFromFlags({ preset: 'default', config: file })).config.epochs, 3);
 });
 hostile('configs', '--config: a folder instead of a file is refused by name', () => {
   const dir = temp();
@@ -198,12 +198,12 @@ hostile('runs', 'a run trained on one data source is not returned once LFW_DIR p
 hostile('runs', 'the run key changes when one image of the dataset changes, and not with its folder path', async () => {
   const a = await facesCopy();
   const b = await facesCopy();
-  const cfg = resolveExperiment(tinyConfig(a));
+  const cfg = resolveExperiment(tinyConfig(a)).config;
   const dsA = await Dataset.open(a, { cache: null });
   const dirA = await runDir(cfg, dsA, '/runs');
   assert.equal(path.dirname(dirA), '/runs');
   // the same content elsewhere, and the config naming the other folder: the same run
-  assert.equal(await runDir(resolveExperiment(tinyConfig(b)), await Dataset.open(b, { cache: null }), '/runs'), dirA);
+  assert.equal(await runDir(resolveExperiment(tinyConfig(b)).config, await Dataset.open(b, { cache: null }), '/runs'), dirA);
   // one image re-encoded (another size): another run
   const person = fs.readdirSync(b).filter((f) => fs.statSync(path.join(b, f)).isDirectory())[0];
   const img = path.join(b, person, fs.readdirSync(path.join(b, person))[0]);
@@ -213,8 +213,8 @@ hostile('runs', 'the run key changes when one image of the dataset changes, and 
 
 hostile('runs', 'the run key of a View 1 run changes with the pair files; a split run\'s does not', async () => {
   const a = await facesCopy();
-  const view1 = resolveExperiment(tinyConfig(a, { data: { dir: a, protocol: 'view1', splitSeed: 1 } }));
-  const split = resolveExperiment(tinyConfig(a));
+  const view1 = resolveExperiment(tinyConfig(a, { data: { dir: a, protocol: 'view1', splitSeed: 1 } })).config;
+  const split = resolveExperiment(tinyConfig(a)).config;
   const ds = await Dataset.open(a, { cache: null });
   const [v1, s1] = [await runDir(view1, ds, '/r'), await runDir(split, ds, '/r')];
   const file = path.join(a, 'pairsDevTrain.txt');

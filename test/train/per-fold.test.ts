@@ -51,7 +51,7 @@ describe('View 2 per fold', () => {
     assert.deepEqual(r.folds, [0, 2]);
     assert.deepEqual(r.calibrated.folds.map((f) => f.fold), [0, 2]);
     for (const [i, k] of r.folds.entries()) {
-      const run = readRunResult(await runDir(resolveExperiment(foldExperiment(tiny(), k, faces)), await Dataset.open(faces, { cache: null }), runsDir))!;
+      const run = readRunResult(await runDir(resolveExperiment(foldExperiment(tiny(), k, faces)).config, await Dataset.open(faces, { cache: null }), runsDir))!;
       // the same threshold and accuracy as the run itself: fitted on its validation fold, applied to its test fold
       assert.equal(r.calibrated.folds[i].threshold, run.test.threshold);
       assert.equal(r.calibrated.folds[i].accuracy, run.test.accuracy);

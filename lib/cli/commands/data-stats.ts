@@ -6,7 +6,7 @@ import {
   OFFICIAL_PAIR_FILES, datasetSummary, describeRows, imageStats, imageStatsFrame, imagesPerPersonDistribution, lfwMetaDir,
   openData, pairListSummary, readOfficialPairs, type PairList,
 } from '../../data';
-import { Rng } from '../../util';
+import { stream } from '../../util';
 import { display } from '../../viz';
 
 function intOption(flag: string, value: string | undefined, fallback: number): number {
@@ -50,7 +50,7 @@ export function register(data: Command): void {
       }
       let images: { measured: number; sampled: boolean; errors: { path: string; reason: string }[]; columns: Record<string, unknown>[] } | null = null;
       if (nImages > 0) {
-        const stats = await imageStats(dataset, nImages < dataset.numImages ? { maxImages: nImages, rng: new Rng(seed).fork('stats') } : {});
+        const stats = await imageStats(dataset, nImages < dataset.numImages ? { maxImages: nImages, rng: stream(seed, 'stats') } : {});
         images = { measured: stats.rows.length, sampled: stats.sampled, errors: stats.errors, columns: stats.rows.length ? describeRows(imageStatsFrame(stats.rows)) : [] };
       }
       if (opts.json) {

@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import type { Command } from 'commander';
 import { POLICY_PRESETS } from '../../augment/policy';
-import { experimentPreset, runExperiment, EXPERIMENT_PRESETS, OPTIMIZERS, SCHEDULES, type ExperimentInput, type ExperimentResult } from '../../train';
+import { experimentPreset, mergeExperiment, runExperiment, EXPERIMENT_PRESETS, OPTIMIZERS, SCHEDULES, type ExperimentInput, type ExperimentResult } from '../../train';
 import { checkExperimentInput, nearest } from '../../train/config-schema';
 
 interface TrainFlags {
@@ -68,12 +68,11 @@ export function readExperimentFile(file: string): ExperimentInput {
   return value as ExperimentInput;
 }
 
-/** The experiment the flags describe: the preset, then --config's JSON, then single flags. */
+/** The experiment the flags describe: the preset, then --config's JSON, then single flags (each merged by `mergeExperiment`, as `resolveExperiment` merges). */
 export function experimentFromFlags(flags: TrainFlags): ExperimentInput {
   const preset = experimentPreset(flags.preset);
   const fromFile: ExperimentInput = flags.config ? readExperimentFile(flags.config) : {};
-  const merged: ExperimentInput = { ...preset, ...fromFile, data: { ...(preset.data ?? {}), ...(fromFile.data ?? {}) },
-    optimizer: { ...(preset.optimizer ?? {}), ...(fromFile.optimizer ?? {}) }, schedule: { ...(preset.schedule ?? {}), ...(fromFile.schedule ?? {}) } };
+  const merged = mergeExperiment(preset, fromFile);
   const epochs = num(flags.epochs, '--epochs');
   const batchSize = num(flags.batchSize, '--batch-size');
   const lr = num(flags.lr, '--lr');
@@ -83,18 +82,17 @@ export function experimentFromFlags(flags: TrainFlags): ExperimentInput {
   const optimizer = choice(flags.optimizer, '--optimizer', OPTIMIZERS);
   const schedule = choice(flags.schedule, '--schedule', SCHEDULES);
   const augment = choice(flags.augment, '--augment', Object.keys(POLICY_PRESETS));
-  return {
-    ...merged,
+  return mergeExperiment(merged, {
     ...(flags.name ? { name: flags.name } : {}),
     ...(epochs !== undefined ? { epochs } : {}),
     ...(batchSize !== undefined ? { batchSize } : {}),
     ...(seed !== undefined ? { seed } : {}),
     ...(augment ? { augment } : {}),
     ...(margin !== undefined ? { loss: { name: 'contrastive', margin } } : {}),
-    optimizer: { ...merged.optimizer, ...(lr !== undefined ? { lr } : {}), ...(optimizer ? { name: optimizer } : {}) },
-    schedule: { ...merged.schedule, ...(schedule ? { name: schedule } : {}) },
-    data: { ...merged.data, ...(flags.dir ? { dir: flags.dir } : {}), ...(splitSeed !== undefined ? { splitSeed } : {}) },
-  };
+    optimizer: { ...(lr !== undefined ? { lr } : {}), ...(optimizer ? { name: optimizer } : {}) },
+    schedule: { ...(schedule ? { name: schedule } : {}) },
+    data: { ...(flags.dir ? { dir: flags.dir } : {}), ...(splitSeed !== undefined ? { splitSeed } : {}) },
+  });
 }
 
 /** One line per number that matters. */

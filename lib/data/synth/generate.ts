@@ -23,7 +23,8 @@
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Rng } from '../../util/rng';
+import type { Rng } from '../../util/rng';
+import { stream } from '../../util/streams';
 import { lfwFileName } from '../dataset';
 import { formatOfficialPairs, makePairList } from '../pairs';
 import { setDefaultSyntheticStep } from '../resolve';
@@ -172,7 +173,7 @@ export interface SynthPlan {
  */
 export function planSynthetic(config: Partial<SynthConfig> = {}): SynthPlan {
   const cfg = resolveSynthConfig(config);
-  const rng = new Rng(cfg.seed).fork('synth');
+  const rng = stream(cfg.seed, 'synth');
   const names = syntheticNames(rng.fork('names'), cfg.people);
   const nTest = Math.min(cfg.people - 2, Math.max(2, Math.round(cfg.people * cfg.testFraction)));
   const testSet = new Set(rng.fork('dev').sample(names.map((_, i) => i), nTest));
@@ -221,7 +222,7 @@ export function planSynthetic(config: Partial<SynthConfig> = {}): SynthPlan {
 
 /** The variation of image `n` (1-based) of the person with index `personIndex` (order of creation). */
 function imageRng(cfg: SynthConfig, personIndex: number, n: number): Rng {
-  return new Rng(cfg.seed).fork('synth').fork('image').fork(`${personIndex}/${n}`);
+  return stream(cfg.seed, 'synth').fork('image').fork(`${personIndex}/${n}`);
 }
 
 /**

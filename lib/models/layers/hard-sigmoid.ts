@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology';
-import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types';
+import { ElementwiseLayer } from './elementwise';
 
 /** Arguments of {@link HardSigmoid}: only the common layer arguments. */
 export type HardSigmoidArgs = LayerArgs;
@@ -16,26 +16,15 @@ export type HardSigmoidArgs = LayerArgs;
  * Element-wise `relu6(x + 3) / 6`; the output has the input's shape.
  * @see notebooks/04-model-construction.ipynb
  */
-export class HardSigmoid extends tf.layers.Layer {
+export class HardSigmoid extends ElementwiseLayer {
   static readonly className: string = 'HardSigmoid';
 
   constructor(args: HardSigmoidArgs = {}) {
     super(args);
   }
 
-  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {
-    return inputShape;
-  }
-
-  override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor {
-    return tf.tidy(() => {
-      const x = Array.isArray(inputs) ? inputs[0] : inputs;
-      return tf.div(tf.relu6(tf.add(x, 3)), 6);
-    });
-  }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig() };
+  protected override fn(x: tf.Tensor): tf.Tensor {
+    return tf.div(tf.relu6(tf.add(x, 3)), 6);
   }
 }
 

@@ -6,8 +6,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology';
-import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types';
 import { fusedHardSwish } from '../../backend/kernels/fused-ops';
+import { ElementwiseLayer } from './elementwise';
 
 /** Arguments of {@link HardSwish}: only the common layer arguments (name, trainable, ...). */
 export type HardSwishArgs = LayerArgs;
@@ -16,27 +16,16 @@ export type HardSwishArgs = LayerArgs;
  * Element-wise hard swish; the output has the input's shape.
  * @see notebooks/04-model-construction.ipynb
  */
-export class HardSwish extends tf.layers.Layer {
+export class HardSwish extends ElementwiseLayer {
   static readonly className = 'HardSwish';
 
   constructor(args: HardSwishArgs = {}) {
     super(args);
   }
 
-  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {
-    return inputShape;
-  }
-
-  override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor {
-    return tf.tidy(() => {
-      const x = Array.isArray(inputs) ? inputs[0] : inputs;
-      // One kernel each way on wasm with the project's kernels (lib/backend/kernels fused-ops).
-      return fusedHardSwish(x) ?? tf.mul(x, tf.div(tf.relu6(tf.add(x, 3)), 6));
-    });
-  }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig() };
+  protected override fn(x: tf.Tensor): tf.Tensor {
+    // One kernel each way on wasm with the project's kernels (lib/backend/kernels fused-ops).
+    return fusedHardSwish(x) ?? tf.mul(x, tf.div(tf.relu6(tf.add(x, 3)), 6));
   }
 }
 
