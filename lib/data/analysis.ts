@@ -18,6 +18,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import type { Rng } from '../util';
+import { settleEach } from '../util/concurrency';
 import type { Dataset } from './dataset';
 import { findMissing } from './pairs';
 import type { PairList } from './types';
@@ -115,32 +116,22 @@ export async function imageStats(dataset: Dataset, options: ImageStatsOptions = 
     if (!options.rng) throw new RangeError(`imageStats: sampling ${options.maxImages} of ${refs.length} images needs an rng`);
     refs = options.rng.sample(refs, options.maxImages!);
   }
-  const rows: (ImageStats | null)[] = new Array(refs.length).fill(null);
-  const errors: { path: string; reason: string }[] = [];
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < refs.length) {
-      const i = next++;
-      const ref = refs[i];
-      const file = dataset.path(ref);
-      try {
-        const img = sharp(file, { limitInputPixels: dataset.maxPixels, pages: 1, failOn: 'warning' });
-        const meta = await img.metadata();
-        const bytes = (await fs.stat(file)).size;
-        const srgb = await sharp(file, { limitInputPixels: dataset.maxPixels, pages: 1 }).removeAlpha().toColourspace('srgb').stats();
-        const [r, g, b] = srgb.channels.length >= 3 ? srgb.channels.map((c) => c.mean) : [srgb.channels[0].mean, srgb.channels[0].mean, srgb.channels[0].mean];
-        rows[i] = {
-          person: ref.person, file: ref.file, format: meta.format ?? path.extname(file).slice(1), bytes,
-          width: meta.width ?? 0, height: meta.height ?? 0, channels: meta.channels ?? 0,
-          brightness: 0.299 * r + 0.587 * g + 0.114 * b, meanR: r, meanG: g, meanB: b,
-        };
-      } catch (err) {
-        errors.push({ path: file, reason: (err as Error).message.split('\n')[0] });
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 4, refs.length)) }, worker));
-  return { rows: rows.filter((r): r is ImageStats => r !== null), errors, sampled };
+  const settled = await settleEach(refs, options.concurrency ?? 4, async (ref): Promise<ImageStats> => {
+    const file = dataset.path(ref);
+    const img = sharp(file, { limitInputPixels: dataset.maxPixels, pages: 1, failOn: 'warning' });
+    const meta = await img.metadata();
+    const bytes = (await fs.stat(file)).size;
+    const srgb = await sharp(file, { limitInputPixels: dataset.maxPixels, pages: 1 }).removeAlpha().toColourspace('srgb').stats();
+    const [r, g, b] = srgb.channels.length >= 3 ? srgb.channels.map((c) => c.mean) : [srgb.channels[0].mean, srgb.channels[0].mean, srgb.channels[0].mean];
+    return {
+      person: ref.person, file: ref.file, format: meta.format ?? path.extname(file).slice(1), bytes,
+      width: meta.width ?? 0, height: meta.height ?? 0, channels: meta.channels ?? 0,
+      brightness: 0.299 * r + 0.587 * g + 0.114 * b, meanR: r, meanG: g, meanB: b,
+    };
+  });
+  const rows = settled.flatMap((r) => (r.ok ? [r.value] : []));
+  const errors = settled.flatMap((r, i) => (r.ok ? [] : [{ path: dataset.path(refs[i]), reason: r.error.message.split('\n')[0] }]));
+  return { rows, errors, sampled };
 }
 
 /** {@link imageStats} as a DataFrame (one row per image). */

@@ -19,6 +19,7 @@ import { DecodeCache } from './cache';
 import { DEFAULT_LFW_CROP, NO_CROP, resolveCrop, type CropConfig } from './crop';
 import { decodeImage, resolveLoadOptions, MAX_INPUT_PIXELS, type LoadOptions } from './image';
 import type { DecodedImage, ImageRef } from './types';
+import { settleEach } from '../util/concurrency';
 
 /** File extensions (lower case) treated as images. */
 export const IMAGE_EXTENSIONS: readonly string[] = ['.jpg', '.jpeg', '.png', '.webp', '.tif', '.tiff', '.gif', '.avif',
@@ -339,20 +340,9 @@ export class Dataset {
    * one {@link ImageLoadError} lists all of them and carries the images that did decode (already cached).
    */
   async loadMany(refs: readonly ImageRef[], options: Partial<LoadOptions> = {}, concurrency = 4): Promise<DecodedImage[]> {
-    const out: (DecodedImage | null)[] = new Array(refs.length).fill(null);
-    const failures: { ref: ImageRef; error: Error }[] = [];
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < refs.length) {
-        const i = next++;
-        try {
-          out[i] = await this.load(refs[i], options);
-        } catch (err) {
-          failures.push({ ref: refs[i], error: err instanceof Error ? err : new Error(String(err)) });
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, refs.length)) }, worker));
+    const settled = await settleEach(refs, concurrency, (ref) => this.load(ref, options));
+    const out = settled.map((r) => (r.ok ? r.value : null));
+    const failures = settled.flatMap((r, i) => (r.ok ? [] : [{ ref: refs[i], error: r.error }]));
     if (failures.length) throw new ImageLoadError(failures, out);
     return out as DecodedImage[];
   }

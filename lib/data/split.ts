@@ -17,6 +17,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Rng } from '../util/rng';
+import { settleEach } from '../util/concurrency';
 import { stream } from '../util/streams';
 import { refKey, type Dataset } from './dataset';
 import { findMissing, makePairList, pairFilesFor, pairKey, PairFileError, validatePairs } from './pairs';
@@ -148,19 +149,13 @@ export function datasetFingerprint(dataset: Dataset): Promise<string> {
   if (!fp) {
     fp = (async () => {
       const refs = dataset.refs();
-      const sizes = new Array<number>(refs.length);
-      let next = 0;
-      const worker = async (): Promise<void> => {
-        while (next < refs.length) {
-          const i = next++;
-          try {
-            sizes[i] = (await fs.stat(dataset.path(refs[i]))).size;
-          } catch (err) {
-            throw new Error(`cannot fingerprint dataset ${dataset.root}: ${dataset.path(refs[i])}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-          }
-        }
-      };
-      await Promise.all(Array.from({ length: Math.min(32, Math.max(1, refs.length)) }, worker));
+      const settled = await settleEach(refs, 32, async (ref) => (await fs.stat(dataset.path(ref))).size);
+      const failed = settled.findIndex((r) => !r.ok);
+      if (failed >= 0) {
+        const err = (settled[failed] as { error: NodeJS.ErrnoException }).error;
+        throw new Error(`cannot fingerprint dataset ${dataset.root}: ${dataset.path(refs[failed])}: ${err.code ?? err.message}`);
+      }
+      const sizes = settled.map((r) => (r as { value: number }).value);
       const h = createHash('sha256');
       refs.forEach((r, i) => h.update(`${refKey(r)}\t${sizes[i]}\n`));
       return h.digest('hex').slice(0, 16);

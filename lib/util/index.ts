@@ -11,3 +11,5 @@ export type { InstalledPackage } from './packages';
 export { stableStringify, configHash } from './hash';
 export { escapeHtml } from './html';
 export { formatBytes, formatDuration } from './format';
+export { settleEach } from './concurrency';
+export type { Settled } from './concurrency';
