@@ -1,13 +1,14 @@
 /**
  * Zero-shot LFW benchmark of the face-api descriptor (and the source of `lib/faces/verify-threshold.json`).
  *
- *   LFW_DIR=/path/to/lfw npx tsx bench/lfw-face-api.ts [--variants square,rotate,native] [--limit N] [--write]
+ *   LFW_DIR=/path/to/lfw npx tsx bench/lfw-face-api.ts [--variants square,rotate,native,chip] [--only view1] [--limit N] [--write]
  *
  * For every image used by View 1 (pairsDevTrain, pairsDevTest) and View 2 (pairs.txt): find the face
  * (Tiny Face Detector, the most central face; LFW's centre when none is found), locate its 68 landmarks,
  * and describe it with each crop variant: `square` (the aligned box widened to a square, as `siamese
  * verify` does), `rotate` (the same, eyes levelled), `native` (face-api's own crop: the aligned box padded
- * black to a square). Descriptors are appended to artifacts/eval/lfw-face-api.jsonl, so an interrupted run
+ * black to a square), `chip` (dlib's face chip from all 68 landmarks, lib/faces/chip.ts; LFW's fixed chip when
+ * no face is found). `--only view1` describes only the images View 1 uses. Descriptors are appended to artifacts/eval/lfw-face-api.jsonl, so an interrupted run
  * resumes (`--no-embed`: only report from what is there). Then it reports, per variant: View 1 (threshold fitted on pairsDevTrain, tested on
  * pairsDevTest) and View 2 (10 folds, threshold fitted on 9). `--write` stores the `square` variant's View 1
  * threshold and uncertain band in lib/faces/verify-threshold.json.
@@ -17,11 +18,12 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../lib/backend';
 import { loadOfficialPairs, refKey } from '../lib/data';
-import type { ImageRef, PairList } from '../lib/data/types';
+import type { DecodedImage, ImageRef, PairList } from '../lib/data/types';
 import { auc, crossValidate, accuracyAt, bestThreshold, fitUncertainBand, tarAtFar } from '../lib/eval';
 import { writeVerifyModel } from '../lib/faces';
 import { cropBox, detectFaces, readPhoto, squareAround } from '../lib/faces/detect';
 import { loadFaceApi } from '../lib/faces/face-api';
+import { chipTransform, extractChip, LFW_FIXED_CHIP } from '../lib/faces/chip';
 import { euclideanDistance } from '../lib/distances';
 import { artifactsDir } from '../lib/util';
 
@@ -43,7 +45,8 @@ async function main(): Promise<void> {
     pairsDevTrain: await loadOfficialPairs('pairsDevTrain'), pairsDevTest: await loadOfficialPairs('pairsDevTest'), pairs: await loadOfficialPairs('pairs'),
   };
   const refs = new Map<string, ImageRef>();
-  for (const l of Object.values(lists)) for (const p of l.pairs) for (const r of [p.a, p.b]) refs.set(refKey(r), r);
+  const used = opt('only') === 'view1' ? [lists.pairsDevTrain, lists.pairsDevTest] : Object.values(lists);
+  for (const l of used) for (const p of l.pairs) for (const r of [p.a, p.b]) refs.set(refKey(r), r);
   const outFile = artifactsDir('eval', 'lfw-face-api.jsonl');
   fs.mkdirSync(path.dirname(outFile), { recursive: true });
   const done = new Map<string, Row>();
@@ -67,7 +70,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   for (let i = 0; i < todo.length; i++) {
     const key = todo[i];
-    let image;
+    let image: DecodedImage;
     try {
       ({ image } = await readPhoto(path.join(root, key), 800));
     } catch (err) {
@@ -88,6 +91,15 @@ async function main(): Promise<void> {
         const x0 = Math.max(0, Math.floor(a.left)); const y0 = Math.max(0, Math.floor(a.top));
         const x1 = Math.min(image.width, Math.ceil(a.left + a.width)); const y1 = Math.min(image.height, Math.ceil(a.top + a.height));
         const t = tf.tidy(() => tf.tensor3d(image.data, [image.height, image.width, 3], 'int32').slice([y0, x0, 0], [y1 - y0, x1 - x0, 3]).expandDims(0) as tf.Tensor4D);
+        desc = (await api.nets.faceRecognitionNet.computeFaceDescriptor(t)) as Float32Array;
+        t.dispose();
+      } else if (v === 'chip') {
+        // LFW_FIXED_CHIP is fitted to LFW's 250 x 250 frame: scale it to this image's size for a no-face fallback
+        const k = image.width / 250;
+        const toPhoto = face ? chipTransform(face.landmarks).toPhoto
+          : { a: LFW_FIXED_CHIP.a * k, b: LFW_FIXED_CHIP.b * k, tx: LFW_FIXED_CHIP.tx * k, ty: LFW_FIXED_CHIP.ty * k };
+        const chip = extractChip(image, toPhoto, 150);
+        const t = tf.tensor4d(chip.data, [1, 150, 150, 3], 'int32');
         desc = (await api.nets.faceRecognitionNet.computeFaceDescriptor(t)) as Float32Array;
         t.dispose();
       } else {

@@ -149,7 +149,7 @@ export interface PixelImage {
  * bilinear samples (k = ceil(scale), at most 8) so a large photo does not alias. Outside the photo is 0,
  * as in dlib.
  */
-export function extractChip(image: PixelImage, toPhoto: Similarity, size: number = DLIB_CHIP.size): PixelImage {
+export function extractChip(image: PixelImage, toPhoto: Similarity, size: number = DLIB_CHIP.size): PixelImage & { readonly data: Uint8Array } {
   const { data, width, height, channels } = image;
   if (data.length !== width * height * channels) throw new RangeError(`extractChip: ${width}x${height}x${channels} image needs ${width * height * channels} values, got ${data.length}`);
   const out = new Uint8Array(size * size * channels);
