@@ -10,8 +10,9 @@
  * black to a square), `chip` (dlib's face chip from all 68 landmarks, lib/faces/chip.ts; LFW's fixed chip when
  * no face is found). `--only view1` describes only the images View 1 uses. Descriptors are appended to artifacts/eval/lfw-face-api.jsonl, so an interrupted run
  * resumes (`--no-embed`: only report from what is there). Then it reports, per variant: View 1 (threshold fitted on pairsDevTrain, tested on
- * pairsDevTest) and View 2 (10 folds, threshold fitted on 9). `--write` stores the `square` variant's View 1
- * threshold and uncertain band in lib/faces/verify-threshold.json.
+ * pairsDevTest) and View 2 (10 folds, threshold fitted on 9). `--write` stores the View 1 threshold and uncertain
+ * band of the `chip` variant (entry `face-api`, what `siamese verify` uses) and of `square` (`face-api:box`) in
+ * lib/faces/verify-threshold.json.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -20,7 +21,7 @@ import { initBackend } from '../lib/backend';
 import { loadOfficialPairs, refKey } from '../lib/data';
 import type { DecodedImage, ImageRef, PairList } from '../lib/data/types';
 import { auc, crossValidate, accuracyAt, bestThreshold, fitUncertainBand, tarAtFar } from '../lib/eval';
-import { writeVerifyModel } from '../lib/faces';
+import { verifySettingsKey, writeVerifyModel } from '../lib/faces';
 import { cropBox, detectFaces, readPhoto, squareAround } from '../lib/faces/detect';
 import { loadFaceApi } from '../lib/faces/face-api';
 import { chipTransform, extractChip, LFW_FIXED_CHIP } from '../lib/faces/chip';
@@ -141,15 +142,19 @@ async function main(): Promise<void> {
       const fit = bestThreshold(tr, y(lists.pairsDevTrain), dir);
       r.view1 = { threshold: fit.threshold, trainAccuracy: fit.accuracy, trainAuc: auc(tr, y(lists.pairsDevTrain), dir),
         ...(te ? { testAccuracy: accuracyAt(te, y(lists.pairsDevTest), fit.threshold, dir), testAuc: auc(te, y(lists.pairsDevTest), dir) } : {}) };
-      if (v === 'square' && args.includes('--write')) {
+      const writes: Record<string, { key: string; cropKind: 'chip' | 'box'; crop: string }> = {
+        square: { key: verifySettingsKey('face-api', 'box'), cropKind: 'box', crop: 'landmark-aligned box widened to a square, 150 px' },
+        chip: { key: verifySettingsKey('face-api', 'chip'), cropKind: 'chip', crop: "dlib's face chip: similarity fit of 33 of the 68 landmarks to dlib's mean face, 150 px, padding 0.25" },
+      };
+      if (writes[v] && args.includes('--write')) {
         const band = fitUncertainBand(tr, y(lists.pairsDevTrain), fit.threshold, dir);
-        const file = writeVerifyModel('face-api', {
-          threshold: fit.threshold, uncertainBand: band.halfWidth, higherIsCloser: false,
+        const file = writeVerifyModel(writes[v].key, {
+          cropKind: writes[v].cropKind, threshold: fit.threshold, uncertainBand: band.halfWidth, higherIsCloser: false,
           fittedOn: `LFW View 1 pairsDevTrain (${tr.length} pairs), original LFW images`,
-          detect: DETECT, crop: 'landmark-aligned box widened to a square, 150 px', noFaceFallback: FALLBACK,
-          view1: r.view1, band, command: 'LFW_DIR=<lfw> npx tsx bench/lfw-face-api.ts --variants square --write', fittedAt: new Date().toISOString().slice(0, 10),
+          detect: DETECT, crop: writes[v].crop, noFaceFallback: v === 'chip' ? 'LFW fixed chip (lib/faces/chip.ts LFW_FIXED_CHIP)' : FALLBACK,
+          view1: r.view1, band, command: `LFW_DIR=<lfw> npx tsx bench/lfw-face-api.ts --variants ${v} --only view1 --write`, fittedAt: new Date().toISOString().slice(0, 10),
         });
-        console.log(`wrote ${file}`);
+        console.log(`wrote ${writes[v].key} to ${file}`);
       }
     }
     if (v2) {

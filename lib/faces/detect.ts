@@ -5,13 +5,12 @@
  * out upright) and scaled so the longer side is at most `maxSide`, by the same opener as the training
  * decoder (`openImage`: every format it reads, PGM/PPM included, the same pixel limit checked from the header,
  * transparency flattened by the same `flattenAlpha`, and measured so verdicts can warn). Faces are found by one of face-api's
- * detectors (SSD MobileNet v1, or the faster Tiny Face Detector), each face's 68 landmarks are located, and
- * the crop the recognition network sees is the landmark-aligned box face-api computes
- * (`landmarks.align()`), widened to a square around its centre and resized to the network's input size:
- * the same region face-api's own pipeline describes, with real image around the face instead of black
- * padding. `rotate: true` also turns the face so the eyes are level (optional; off by default).
+ * detectors (SSD MobileNet v1, or the faster Tiny Face Detector) and each face's 68 landmarks are located.
+ * The crop the recognition network sees is made in prepare-face.ts: dlib's face chip by default (chip.ts), or
+ * `cropFace` here: the landmark-aligned box face-api computes (`landmarks.align()`), widened to a square around
+ * its centre and resized to the network's input size (`rotate: true` also levels the eyes).
  *
- * This lives in `eval/`, not `data/`: it runs neural networks (face-api's), and `data/` must not depend on
+ * This lives in `faces/`, not `data/`: it runs neural networks (face-api's), and `data/` must not depend on
  * models. The decoded photo and the crops are plain {@link DecodedImage}s, so `viz` can show them.
  *
  * @see notebooks/07-personal-images.ipynb

@@ -1,6 +1,8 @@
 /**
  * One photo to one face crop, ready for an embedder: decode (EXIF orientation applied), find faces, pick
- * one, crop it aligned. Or, with `aligned`, take the image as an already-cropped face (the synthetic set,
+ * one, crop it aligned: by default dlib's face chip (a similarity transform fitted from the 68 landmarks to
+ * dlib's mean face, lib/faces/chip.ts: the crop face-api's recognition net was trained on), or with
+ * `crop: 'box'` the landmark-aligned box widened to a square (the crop used before the chip). Or, with `aligned`, take the image as an already-cropped face (the synthetic set,
  * LFW-style crops) and only resize it. The outcome says what happened, so callers can answer "no face
  * found" instead of guessing, and warns when the photo was transparent (flattened onto white first).
  *
@@ -10,6 +12,7 @@ import type { PixelBox } from '../data/crop';
 import { transparencyWarning } from '../data/image';
 import type { DecodedImage } from '../data/types';
 import type { LoadFaceApiOptions } from './face-api';
+import { chipTransform, extractChip } from './chip';
 import { cropBox, cropFace, detectFaces, readPhoto, resolveDetect, type DetectConfig, type DetectedFace, type Photo } from './detect';
 
 /** How to turn a photo into a crop. */
@@ -25,6 +28,26 @@ export interface PrepareOptions {
    */
   readonly fallback?: 'none' | { readonly left: number; readonly top: number; readonly width: number; readonly height: number };
   readonly load?: LoadFaceApiOptions;
+  /** How a detected face is cropped: `'chip'` (default, dlib's face chip) or `'box'` (the squared aligned box). */
+  readonly crop?: FaceCrop;
+}
+
+/** How a detected face becomes the embedder's input. */
+export type FaceCrop = 'chip' | 'box';
+export const FACE_CROPS: readonly FaceCrop[] = ['chip', 'box'];
+export const DEFAULT_FACE_CROP: FaceCrop = 'chip';
+
+/** Checks a crop name (from a flag or a config); errors name the value and the choices. */
+export function parseFaceCrop(value: string, what = 'crop'): FaceCrop {
+  if ((FACE_CROPS as readonly string[]).includes(value)) return value as FaceCrop;
+  throw new RangeError(`${what} must be one of ${FACE_CROPS.join(', ')}, got ${JSON.stringify(value)}`);
+}
+
+/** The crop of a detected face, `size` pixels a side, as `crop` says. */
+export function cropDetectedFace(image: DecodedImage, face: DetectedFace, size: number, crop: FaceCrop = DEFAULT_FACE_CROP, rotate = false): DecodedImage {
+  if (crop === 'box') return cropFace(image, face, size, rotate);
+  const chip = extractChip(image, chipTransform(face.landmarks, size).toPhoto, size);
+  return { data: chip.data, width: size, height: size, channels: image.channels };
 }
 
 /** What happened to one photo. */
@@ -85,5 +108,6 @@ export async function prepareDecoded(file: string, photo: Photo | DecodedImage, 
   }
   const face = faces[0];
   const note = faces.length === 1 ? '1 face found' : `${faces.length} faces found; used the ${detect.choose === 'largest' ? 'largest' : 'most central'}`;
-  return { file, status: 'face', facesFound: faces.length, face, crop: cropFace(image, face, options.size, detect.rotate), photo: image, note, warnings };
+  const crop = cropDetectedFace(image, face, options.size, options.crop ?? DEFAULT_FACE_CROP, detect.rotate);
+  return { file, status: 'face', facesFound: faces.length, face, crop, photo: image, note, warnings };
 }

@@ -20,7 +20,17 @@ export interface VerifyModelSettings {
   readonly fittedOn: string;
   /** The command that refits it. */
   readonly command: string;
+  /** The crop the threshold was fitted on (`'chip'` or `'box'`; absent in files written before crops had names). */
+  readonly cropKind?: 'chip' | 'box';
   readonly [extra: string]: unknown;
+}
+
+/**
+ * The settings entry of `model` used with `crop`: the model's name for dlib's face chip (the default crop),
+ * `<model>:box` for the squared aligned box. Each entry records its `cropKind`.
+ */
+export function verifySettingsKey(model: string, crop: 'chip' | 'box'): string {
+  return crop === 'chip' ? model : `${model}:${crop}`;
 }
 
 /** The committed settings file. */

@@ -16,9 +16,9 @@ import type { DecodedImage, IsSame } from '../data/types';
 import { loadFaceApi, type LoadFaceApiOptions } from './face-api';
 import { faceApiEmbedder, type FaceEmbedder } from './face-embedder';
 import { detectFaces, readPhoto, resolveDetect, type DetectConfig } from './detect';
-import { prepareDecoded, type PreparedFace } from './prepare-face';
+import { DEFAULT_FACE_CROP, prepareDecoded, type FaceCrop, type PreparedFace } from './prepare-face';
 import { accepts } from '../eval/scored';
-import { readVerifyModel, type VerifyModelSettings } from './verify-model';
+import { readVerifyModel, verifySettingsKey, type VerifyModelSettings } from './verify-model';
 
 /** The embedders `siamese verify --model` knows. */
 export const VERIFY_MODELS: Readonly<Record<string, (load: LoadFaceApiOptions) => Promise<FaceEmbedder>>> = Object.freeze({
@@ -39,6 +39,8 @@ export interface VerifierOptions {
   readonly model?: string;
   /** Photos are already face crops: skip detection. */
   readonly aligned?: boolean;
+  /** How detected faces are cropped (default `'chip'`, dlib's face chip); each crop has its own fitted threshold. */
+  readonly crop?: FaceCrop;
   readonly detect?: Partial<DetectConfig>;
   /** Settings file (default lib/faces/verify-threshold.json). */
   readonly settingsFile?: string;
@@ -88,14 +90,18 @@ export class Verifier {
   private readonly cache = new Map<string, EmbeddedFace>();
 
   private constructor(readonly embedder: FaceEmbedder, readonly settings: VerifyModelSettings, readonly aligned: boolean,
-    readonly detect: DetectConfig, private readonly load: LoadFaceApiOptions) {}
+    readonly detect: DetectConfig, private readonly load: LoadFaceApiOptions, readonly crop: FaceCrop = DEFAULT_FACE_CROP) {}
 
   /** Loads the model and its settings (and warms the networks up unless `warmUp: false`). */
   static async create(options: VerifierOptions = {}): Promise<Verifier> {
     const model = options.model ?? DEFAULT_VERIFY_MODEL;
     const make = VERIFY_MODELS[model];
     if (!make) throw new RangeError(`unknown model ${JSON.stringify(model)}; available: ${Object.keys(VERIFY_MODELS).join(', ')}`);
-    const settings = readVerifyModel(model, options.settingsFile);
+    const crop = options.crop ?? DEFAULT_FACE_CROP;
+    const settings = readVerifyModel(verifySettingsKey(model, crop), options.settingsFile);
+    if (settings.cropKind !== undefined && settings.cropKind !== crop) {
+      throw new Error(`settings ${verifySettingsKey(model, crop)} were fitted on the ${String(settings.cropKind)} crop, not ${crop}`);
+    }
     const embedder = await make(options.load ?? {});
     if (embedder.higherIsCloser !== settings.higherIsCloser) {
       throw new Error(`settings for ${model} say higherIsCloser=${settings.higherIsCloser} but the embedder says ${embedder.higherIsCloser}`);
@@ -103,7 +109,7 @@ export class Verifier {
     // detect as the threshold was fitted (detector, input size, minimum score), but a photo stands for its largest face
     const fitted = (settings.detect ?? {}) as Partial<DetectConfig>;
     const detect = resolveDetect({ detector: fitted.detector, tinyInputSize: fitted.tinyInputSize, minScore: fitted.minScore, ...options.detect, choose: options.detect?.choose ?? 'largest' });
-    const v = new Verifier(embedder, settings, options.aligned ?? false, detect, options.load ?? {});
+    const v = new Verifier(embedder, settings, options.aligned ?? false, detect, options.load ?? {}, crop);
     if (options.warmUp ?? true) await v.warmUp();
     return v;
   }
@@ -116,7 +122,7 @@ export class Verifier {
     if (embedder.higherIsCloser !== settings.higherIsCloser) {
       throw new Error(`settings for ${embedder.name} say higherIsCloser=${settings.higherIsCloser} but the embedder says ${embedder.higherIsCloser}`);
     }
-    const v = new Verifier(embedder, settings, options.aligned ?? false, resolveDetect({ ...options.detect, choose: options.detect?.choose ?? 'largest' }), options.load ?? {});
+    const v = new Verifier(embedder, settings, options.aligned ?? false, resolveDetect({ ...options.detect, choose: options.detect?.choose ?? 'largest' }), options.load ?? {}, options.crop ?? DEFAULT_FACE_CROP);
     if (options.warmUp ?? true) await v.warmUp();
     return v;
   }
@@ -181,7 +187,7 @@ export class Verifier {
     for (const [i, d] of decoded.entries()) {
       try {
         if (d.status === 'rejected') throw d.reason;
-        prepared.push(await prepareDecoded(todo[i], d.value, { size: this.embedder.inputSize, aligned: this.aligned, detect: this.detect, load: this.load }));
+        prepared.push(await prepareDecoded(todo[i], d.value, { size: this.embedder.inputSize, aligned: this.aligned, detect: this.detect, load: this.load, crop: this.crop }));
       } catch (err) {
         failures.set(todo[i], err);
       }

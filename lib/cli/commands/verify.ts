@@ -1,9 +1,9 @@
 /** `siamese verify a.jpg b.jpg` / `siamese verify --dir <dir>`: are these photos the same person? */
 import type { Command } from 'commander';
 import { initBackend } from '../../backend';
-import { DEFAULT_VERIFY_MODEL, Verifier, folderSummary, folderTableRows, formatVerdict, textTable } from '../../faces';
+import { DEFAULT_VERIFY_MODEL, Verifier, folderSummary, folderTableRows, formatVerdict, textTable, parseFaceCrop } from '../../faces';
 
-interface VerifyOptions { model?: string; aligned?: boolean; dir?: string; detector?: string; json?: boolean; timing?: boolean }
+interface VerifyOptions { model?: string; aligned?: boolean; crop?: string; dir?: string; detector?: string; json?: boolean; timing?: boolean }
 
 export function register(program: Command): void {
   program
@@ -13,6 +13,7 @@ export function register(program: Command): void {
     .argument('[b]', 'second photo')
     .option('--model <name>', `embedding model (default ${DEFAULT_VERIFY_MODEL})`)
     .option('--aligned', 'the images are already face crops: skip face detection')
+    .option('--crop <kind>', "how a detected face is cropped: chip (default, dlib's face chip) or box (the squared aligned box); each has its own fitted threshold")
     .option('--dir <dir>', 'folder mode: verify every pair of images in <dir>/<person>/*')
     .option('--detector <name>', 'face detector: tiny (default, fast) or ssd (slower, finds smaller faces)')
     .option('--timing', 'also print how long loading the networks and each pair took (ms)')
@@ -23,9 +24,9 @@ export function register(program: Command): void {
       const log = opts.json ? (s: string) => console.error(s) : (s: string) => console.log(s);
       await initBackend({ quiet: true });
       const t = performance.now();
-      const verifier = await Verifier.create({ model: opts.model, aligned: opts.aligned, detect: opts.detector ? { detector: opts.detector as 'tiny' | 'ssd' } : {} });
+      const verifier = await Verifier.create({ model: opts.model, aligned: opts.aligned, crop: opts.crop ? parseFaceCrop(opts.crop, '--crop') : undefined, detect: opts.detector ? { detector: opts.detector as 'tiny' | 'ssd' } : {} });
       const loadMs = performance.now() - t;
-      log(`loaded ${verifier.embedder.name}${opts.timing ? ` in ${loadMs.toFixed(0)} ms (networks read and warmed up)` : ''}; threshold ${verifier.settings.threshold.toFixed(3)} fitted on ${verifier.settings.fittedOn}${opts.aligned ? '; --aligned: no face detection, images used as crops' : ''}`);
+      log(`loaded ${verifier.embedder.name}${opts.timing ? ` in ${loadMs.toFixed(0)} ms (networks read and warmed up)` : ''}; threshold ${verifier.settings.threshold.toFixed(3)} fitted on ${verifier.settings.fittedOn}${opts.aligned ? "" : ` (${verifier.crop} crop)`}${opts.aligned ? '; --aligned: no face detection, images used as crops' : ''}`);
       if (opts.dir) {
         const started = performance.now();
         const { rows, problems } = await verifier.verifyFolder(opts.dir);
