@@ -18,6 +18,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Rng } from '../util/rng';
 import { settleEach } from '../util/concurrency';
+import { writeFileAtomicSafe } from '../util/files';
 import { stream } from '../util/streams';
 import { refKey, type Dataset } from './dataset';
 import { findMissing, makePairList, pairFilesFor, pairKey, PairFileError, validatePairs } from './pairs';
@@ -369,10 +370,7 @@ export function formatSplit(split: Split): string {
 
 /** Writes a split as JSON (creating the folder). */
 export async function saveSplit(split: Split, file: string): Promise<void> {
-  await fs.mkdir(path.dirname(path.resolve(file)), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  await fs.writeFile(tmp, formatSplit(split));
-  await fs.rename(tmp, file);
+  writeFileAtomicSafe(path.resolve(file), [formatSplit(split)]);
 }
 
 /**

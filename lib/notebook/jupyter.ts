@@ -8,9 +8,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { artifactsDir, projectRoot } from '../util/paths';
 
-/** Pythons to try: `JUPYTER_PYTHON`, then the PATH's python3, then Debian's (pyenv often shadows it). */
-function candidatePythons(): string[] {
-  return [process.env.JUPYTER_PYTHON, 'python3', '/usr/bin/python3'].filter((p): p is string => Boolean(p));
+/** Pythons to try: `JUPYTER_PYTHON`, then the PATH's python3, then Debian's (pyenv often shadows it), then Windows' `py`. */
+export function candidatePythons(): string[] {
+  const list = [process.env.JUPYTER_PYTHON, 'python3', '/usr/bin/python3', process.platform === 'win32' ? 'py' : undefined];
+  return [...new Set(list.filter((p): p is string => Boolean(p)))];
 }
 
 let python: string | null | undefined;

@@ -17,7 +17,7 @@ import * as childProcess from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { artifactsDir, projectRoot } from '../util/paths';
-import { writeKernelSpec } from './jupyter';
+import { candidatePythons, writeKernelSpec } from './jupyter';
 
 /** A Jupyter front end found on this machine. */
 export interface JupyterFrontEnd {
@@ -45,11 +45,6 @@ export interface LabPlan {
   readonly install: string;
 }
 
-function pythons(): string[] {
-  const list = [process.env.JUPYTER_PYTHON, 'python3', '/usr/bin/python3', process.platform === 'win32' ? 'py' : undefined];
-  return [...new Set(list.filter((p): p is string => Boolean(p)))];
-}
-
 function version(command: readonly string[]): string | null {
   const r = childProcess.spawnSync(command[0], [...command.slice(1), '--version'], { encoding: 'utf8', timeout: 30_000 });
   if (r.status !== 0 || r.error) return null;
@@ -65,11 +60,11 @@ export function findJupyterFrontEnd(prefer?: 'lab' | 'notebook'): JupyterFrontEn
   const candidates: Array<{ name: JupyterFrontEnd['name']; command: string[] }> = [];
   if (prefer !== 'notebook') {
     candidates.push({ name: 'JupyterLab', command: ['jupyter-lab'] });
-    for (const py of pythons()) candidates.push({ name: 'JupyterLab', command: [py, '-m', 'jupyterlab'] });
+    for (const py of candidatePythons()) candidates.push({ name: 'JupyterLab', command: [py, '-m', 'jupyterlab'] });
   }
   if (prefer !== 'lab') {
     candidates.push({ name: 'Jupyter Notebook', command: ['jupyter-notebook'] });
-    for (const py of pythons()) candidates.push({ name: 'Jupyter Notebook', command: [py, '-m', 'notebook'] });
+    for (const py of candidatePythons()) candidates.push({ name: 'Jupyter Notebook', command: [py, '-m', 'notebook'] });
   }
   for (const c of candidates) {
     const v = version(c.command);

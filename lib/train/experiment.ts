@@ -384,7 +384,7 @@ export async function runResolvedExperiment(experiment: ResolvedExperiment, opti
     }
     prepareRunDir(dir, options.force ?? false, log);
     writeFileAtomicSafe(path.join(dir, 'config.json'), [`${JSON.stringify(config, null, 2)}\n`]);
-    return await trainRun(experiment, hash, dir, { ...options, opened }, log);
+    return await trainRun(experiment, hash, dir, opened, options, log);
   } finally {
     lock.release();
   }
@@ -408,10 +408,11 @@ function prepareRunDir(dir: string, force: boolean, log: (line: string) => void)
 }
 
 /** Trains, evaluates and writes run `dir` (its lock held by the caller). */
-async function trainRun(experiment: ResolvedExperiment, hash: string, dir: string, options: RunOptions, log: (line: string) => void): Promise<ExperimentResult> {
+async function trainRun(experiment: ResolvedExperiment, hash: string, dir: string, opened: NonNullable<RunOptions['opened']>, options: RunOptions,
+  log: (line: string) => void): Promise<ExperimentResult> {
   const { config, preprocessing: pre } = experiment;
   const backend = await initBackend();
-  const { data, dataset } = options.opened ?? await openData({ dir: config.data.dir ?? undefined, log });
+  const { data, dataset } = opened;
   const split = await loadOrMakeSplit(dir, dataset, experiment, log);
   const output = siameseOutput(config.head);
   const embedNet = buildEmbedding(config.model, config.seed);

@@ -27,6 +27,7 @@ import * as https from 'node:https';
 import * as path from 'node:path';
 import { checkDatasetFolder, DatasetError } from '../dataset';
 import { formatBytes, formatDuration } from '../../util/format';
+import { writeFileAtomicSafe } from '../../util/files';
 import { dataHome } from '../paths';
 import { extractTarGz } from './tar';
 
@@ -370,11 +371,9 @@ async function verifyArchive(source: ArchiveSource, file: string, recordDir: str
   return { sha256: actual, verified: false, record };
 }
 
-/** Writes the checksum of record atomically (a temporary name, then a rename). */
-async function writeRecord(record: string, sha256: string, file: string): Promise<void> {
-  const tmp = `${record}.tmp-${process.pid}`;
-  await fs.writeFile(tmp, `${sha256}  ${file}\n`);
-  await fs.rename(tmp, record);
+/** Writes the checksum of record atomically (the project's atomic writer: no temporary file survives a failure). */
+function writeRecord(record: string, sha256: string, file: string): void {
+  writeFileAtomicSafe(record, [`${sha256}  ${file}\n`]);
 }
 
 /** The archive must be a non-empty file; `flag` names the option it came from (null: found in the data folder). */
@@ -495,7 +494,7 @@ export async function fetchDataset(source: ArchiveSource, options: DownloadOptio
   // Only now, with the dataset in place, does an unverified archive's checksum become the record.
   if (record) {
     try {
-      await writeRecord(record, sha256, source.file);
+      writeRecord(record, sha256, source.file);
       log(`  SHA-256 ${sha256} recorded in ${record} so later runs can check ${source.file}`);
     } catch (err) {
       log(`warning: could not record the SHA-256 in ${record} (${(err as Error).message}); later runs cannot check ${source.file}`);
