@@ -1,0 +1,151 @@
+/**
+ * face-api's dlib-derived face-recognition ResNet, written out here with tfjs ops so that it can be split
+ * in two and its top trained:
+ *
+ * - the **trunk** (150x150 RGB chip -> 4x4x256 activations: the stem and 14 residual blocks) stays frozen;
+ *   its output is what {@link trunkActivations} returns and what a fine-tuning run caches once per image;
+ * - the **top** (the last down-sampling residual block `conv256_down_out`, global average pooling and the
+ *   256 -> 128 projection `fc`) is small (1.2 M weights, about 1.2 M multiply-adds per face) and is what
+ *   fine-tuning trains, starting from face-api's weights, so step 0 reproduces the zero-shot descriptor.
+ *
+ * The weights are read from the package's weight files by `readWeightsManifest` (the same files face-api
+ * loads), and the forward pass is face-api's own (`FaceRecognitionNet.forwardInput`): each conv is
+ * conv + bias, then dlib's affine "scale" layer (x * weights + biases), then ReLU except after a block's
+ * second conv; a down-sampling block adds a 2x2 average pool of its input (zero channels appended when the
+ * width doubles, the conv branch zero-padded when it comes out one pixel smaller) before the ReLU. The test
+ * checks it against face-api's `computeFaceDescriptor` on the same chip.
+ *
+ * @see notebooks/06-test-evaluation.ipynb
+ */
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { FACE_API_NETS, faceApiModelDir, readWeightsManifest } from './face-api';
+
+/** The recognition net's input side, in pixels. */
+export const RECOGNITION_INPUT = 150;
+/** The trunk's output: 4x4 positions of 256 channels for a 150 px chip. */
+export const TRUNK_SHAPE = Object.freeze([4, 4, 256] as const);
+export const TRUNK_SIZE = 4 * 4 * 256;
+/** The descriptor's length. */
+export const DESCRIPTOR_SIZE = 128;
+/** dlib's per-channel mean (RGB, 0..255) subtracted before the first conv. */
+const MEAN_RGB = [122.782, 117.001, 104.298];
+
+const TRUNK_BLOCKS = [
+  ['conv32_1', 'same'], ['conv32_2', 'same'], ['conv32_3', 'same'],
+  ['conv64_down', 'down'], ['conv64_1', 'same'], ['conv64_2', 'same'], ['conv64_3', 'same'],
+  ['conv128_down', 'down'], ['conv128_1', 'same'], ['conv128_2', 'same'],
+  ['conv256_down', 'down'], ['conv256_1', 'same'], ['conv256_2', 'same'],
+] as const;
+
+/** The trainable top's weights: one down-sampling residual block and the projection. */
+export interface RecognitionTop {
+  readonly conv1: ConvScale;
+  readonly conv2: ConvScale;
+  /** [256, 128]. */
+  readonly fc: tf.Tensor2D;
+}
+
+/** One conv with its bias and dlib's affine scale layer. */
+export interface ConvScale {
+  readonly filters: tf.Tensor4D;
+  readonly bias: tf.Tensor1D;
+  readonly scaleWeights: tf.Tensor1D;
+  readonly scaleBiases: tf.Tensor1D;
+}
+
+/** The whole network's weights. */
+export interface RecognitionNet {
+  readonly weights: tf.NamedTensorMap;
+  readonly top: RecognitionTop;
+  /** Frees every weight tensor. */
+  dispose(): void;
+}
+
+function convScale(w: tf.NamedTensorMap, prefix: string, file: string): ConvScale {
+  const get = (name: string): tf.Tensor => {
+    const t = w[`${prefix}/${name}`];
+    if (!t) throw new Error(`${file}: no tensor ${prefix}/${name} (not face-api's recognition weights?)`);
+    return t;
+  };
+  return { filters: get('conv/filters') as tf.Tensor4D, bias: get('conv/bias') as tf.Tensor1D, scaleWeights: get('scale/weights') as tf.Tensor1D, scaleBiases: get('scale/biases') as tf.Tensor1D };
+}
+
+/**
+ * Reads the recognition net's weights (default: the installed package's files). Throws naming the file
+ * when a tensor is missing or has the wrong shape.
+ * @see notebooks/06-test-evaluation.ipynb
+ */
+export function loadRecognitionNet(modelDir = faceApiModelDir()): RecognitionNet {
+  const file = path.join(modelDir, `${FACE_API_NETS.recognition}-weights_manifest.json`);
+  const weights = readWeightsManifest(file);
+  try {
+    const fc = weights.fc;
+    if (!fc || fc.shape.join('x') !== '256x128') throw new Error(`${file}: tensor fc should be 256x128, got ${fc ? fc.shape.join('x') : 'none'}`);
+    const top: RecognitionTop = { conv1: convScale(weights, 'conv256_down_out/conv1', file), conv2: convScale(weights, 'conv256_down_out/conv2', file), fc: fc as tf.Tensor2D };
+    for (const [name] of TRUNK_BLOCKS) { convScale(weights, `${name}/conv1`, file); convScale(weights, `${name}/conv2`, file); }
+    convScale(weights, 'conv32_down', file);
+    return { weights, top, dispose: () => tf.dispose(Object.values(weights)) };
+  } catch (err) {
+    tf.dispose(Object.values(weights));
+    throw err;
+  }
+}
+
+function conv(x: tf.Tensor4D, c: ConvScale, stride: number, relu: boolean, pad: 'same' | 'valid' = 'same'): tf.Tensor4D {
+  const y = tf.add(tf.mul(tf.add(tf.conv2d(x, c.filters, stride, pad), c.bias), c.scaleWeights), c.scaleBiases) as tf.Tensor4D;
+  return relu ? tf.relu(y) as tf.Tensor4D : y;
+}
+
+function sameBlock(x: tf.Tensor4D, c1: ConvScale, c2: ConvScale): tf.Tensor4D {
+  return tf.relu(tf.add(conv(conv(x, c1, 1, true), c2, 1, false), x)) as tf.Tensor4D;
+}
+
+/** face-api's down-sampling residual block (see the module comment for its padding quirks). */
+function downBlock(x: tf.Tensor4D, c1: ConvScale, c2: ConvScale): tf.Tensor4D {
+  let e = conv(conv(x, c1, 2, true, 'valid'), c2, 1, false);
+  let r = tf.avgPool(x, 2, 2, 'valid') as tf.Tensor4D;
+  if (r.shape[1] !== e.shape[1] || r.shape[2] !== e.shape[2]) {
+    e = tf.pad(e, [[0, 0], [0, r.shape[1] - e.shape[1]], [0, r.shape[2] - e.shape[2]], [0, 0]]);
+  }
+  if (r.shape[3] !== e.shape[3]) r = tf.pad(r, [[0, 0], [0, 0], [0, 0], [0, e.shape[3] - r.shape[3]]]);
+  return tf.relu(tf.add(r, e)) as tf.Tensor4D;
+}
+
+/**
+ * The frozen trunk: chips `[n, 150, 150, 3]` (RGB 0..255, any numeric dtype) to `[n, 4, 4, 256]`.
+ * @see notebooks/06-test-evaluation.ipynb
+ */
+export function trunkActivations(net: RecognitionNet, chips: tf.Tensor4D): tf.Tensor4D {
+  if (chips.shape[1] !== RECOGNITION_INPUT || chips.shape[2] !== RECOGNITION_INPUT || chips.shape[3] !== 3) {
+    throw new RangeError(`the recognition net takes [n, ${RECOGNITION_INPUT}, ${RECOGNITION_INPUT}, 3] chips, got [${chips.shape.join(', ')}]`);
+  }
+  return tf.tidy(() => {
+    const w = net.weights;
+    const c = (name: string) => convScale(w, name, 'recognition net');
+    const x = tf.div(tf.sub(tf.cast(chips, 'float32'), tf.tensor1d(MEAN_RGB)), 255) as tf.Tensor4D;
+    let a = conv(x, c('conv32_down'), 2, true, 'valid');
+    a = tf.maxPool(a, 3, 2, 'valid');
+    for (const [name, kind] of TRUNK_BLOCKS) {
+      a = kind === 'same' ? sameBlock(a, c(`${name}/conv1`), c(`${name}/conv2`)) : downBlock(a, c(`${name}/conv1`), c(`${name}/conv2`));
+    }
+    return a;
+  });
+}
+
+/**
+ * The top: trunk activations `[n, 4, 4, 256]` to descriptors `[n, 128]`, with the given weights (face-api's,
+ * or trained ones; they may be `tf.Variable`s, so this is differentiable).
+ * @see notebooks/06-test-evaluation.ipynb
+ */
+export function topDescriptors(top: RecognitionTop, trunk: tf.Tensor4D): tf.Tensor2D {
+  return tf.tidy(() => tf.matMul(tf.mean(downBlock(trunk, top.conv1, top.conv2), [1, 2]) as tf.Tensor2D, top.fc));
+}
+
+/**
+ * The whole network: chips to descriptors (what face-api's `computeFaceDescriptor` returns).
+ * @see notebooks/06-test-evaluation.ipynb
+ */
+export function describeChips(net: RecognitionNet, chips: tf.Tensor4D, top: RecognitionTop = net.top): tf.Tensor2D {
+  return tf.tidy(() => topDescriptors(top, trunkActivations(net, chips)));
+}

@@ -1,0 +1,168 @@
+/**
+ * A cache of the recognition net's frozen trunk activations, one record per image, so fine-tuning the top
+ * (lib/faces/recognition-net.ts) never runs detection or the 30-odd trunk convolutions again: a record
+ * is 2 x 4,096 floats (the dlib chip and its mirror image), and an LFW fold then trains in minutes.
+ *
+ * Each image is found with the Tiny Face Detector, then SSD MobileNet v1 when tiny finds nothing, then (an
+ * explicit, counted fallback) LFW's fixed chip: `found` says which. The cache is a folder of shards
+ * (`index-<k>.jsonl` + `trunk-<k>.f32`), so several processes can fill it at once and an interrupted fill
+ * resumes: a record's line is written after its floats, and a shard's float file is cut back to the
+ * records its index lists when it is reopened.
+ *
+ * @see notebooks/06-test-evaluation.ipynb
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import type { DecodedImage } from '../data/types';
+import { chipTransform, extractChip, LFW_FIXED_CHIP } from './chip';
+import { detectFaces, readPhoto, type DetectConfig } from './detect';
+import { RECOGNITION_INPUT, TRUNK_SIZE, trunkActivations, type RecognitionNet } from './recognition-net';
+
+/** Floats one record holds: the chip's trunk activations, then its mirror image's. */
+export const TRUNK_RECORD = 2 * TRUNK_SIZE;
+
+/** How an image's face was found. */
+export type FoundBy = 'tiny' | 'ssd' | 'fixed';
+
+/** One cached image. */
+export interface TrunkRecord {
+  /** `Name/Name_0001.jpg`. */
+  readonly ref: string;
+  readonly found: FoundBy;
+  /** Faces the successful detector returned (0 for `fixed`). */
+  readonly faces: number;
+  readonly shard: number;
+  /** Record number within its shard's float file. */
+  readonly index: number;
+}
+
+/** The detectors tried, in order, before the fixed chip. */
+export const TRUNK_DETECT: readonly (Partial<DetectConfig> & { detector: 'tiny' | 'ssd' })[] = Object.freeze([
+  { detector: 'tiny', tinyInputSize: 320, minScore: 0.3, choose: 'central', minFaceSize: 20 },
+  { detector: 'ssd', minScore: 0.3, choose: 'central', minFaceSize: 20 },
+]);
+
+/** A trunk cache folder, opened for reading (and filling). */
+export class TrunkCache {
+  readonly records = new Map<string, TrunkRecord>();
+  private readonly floats = new Map<number, Float32Array>();
+
+  private constructor(readonly dir: string) {}
+
+  /** Opens (creating) a cache folder and reads every shard's index. Errors name the file and line. */
+  static open(dir: string): TrunkCache {
+    fs.mkdirSync(dir, { recursive: true });
+    const cache = new TrunkCache(dir);
+    for (const name of fs.readdirSync(dir).filter((n) => /^index-\d+\.jsonl$/.test(n)).sort()) {
+      const shard = Number(name.slice(6, -6));
+      const file = path.join(dir, name);
+      const lines = fs.readFileSync(file, 'utf8').split('\n');
+      lines.forEach((line, i) => {
+        if (!line.trim()) return;
+        let r: TrunkRecord;
+        try {
+          r = JSON.parse(line) as TrunkRecord;
+        } catch (err) {
+          if (i >= lines.length - 2) return; // a half-written last line from an interrupted fill
+          throw new Error(`${file}:${i + 1}: not JSON (${(err as Error).message})`);
+        }
+        if (typeof r.ref !== 'string' || !Number.isInteger(r.index) || r.shard !== shard) throw new Error(`${file}:${i + 1}: not a trunk-cache record`);
+        cache.records.set(r.ref, r);
+      });
+    }
+    return cache;
+  }
+
+  private shardFloats(shard: number): Float32Array {
+    let f = this.floats.get(shard);
+    if (!f) {
+      const file = path.join(this.dir, `trunk-${shard}.f32`);
+      const buf = fs.readFileSync(file);
+      f = new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
+      this.floats.set(shard, f);
+    }
+    return f;
+  }
+
+  /** The record's floats (chip, then mirror), a view into the shard's file. */
+  activations(ref: string): Float32Array {
+    const r = this.records.get(ref);
+    if (!r) throw new Error(`${this.dir}: ${ref} is not in the trunk cache`);
+    const f = this.shardFloats(r.shard);
+    if ((r.index + 1) * TRUNK_RECORD > f.length) throw new Error(`${this.dir}/trunk-${r.shard}.f32 is shorter than its index says (record ${r.index} of ${ref})`);
+    return f.subarray(r.index * TRUNK_RECORD, (r.index + 1) * TRUNK_RECORD);
+  }
+}
+
+/** What {@link fillTrunkCache} did. */
+export interface FillResult {
+  readonly added: number;
+  readonly found: Record<FoundBy, number>;
+  readonly errors: readonly string[];
+}
+
+/**
+ * Adds the missing images of `refs` (paths under `root`) to shard `shard` of the cache in `dir`. Unreadable
+ * images are reported in `errors` and skipped. `onProgress` is called after each image.
+ * @see notebooks/06-test-evaluation.ipynb
+ */
+export async function fillTrunkCache(net: RecognitionNet, root: string, refs: readonly string[], dir: string, shard = 0,
+  onProgress?: (done: number, total: number) => void): Promise<FillResult> {
+  const cache = TrunkCache.open(dir);
+  const todo = refs.filter((r) => !cache.records.has(r));
+  const indexFile = path.join(dir, `index-${shard}.jsonl`);
+  const floatFile = path.join(dir, `trunk-${shard}.f32`);
+  let next = [...cache.records.values()].filter((r) => r.shard === shard).reduce((m, r) => Math.max(m, r.index + 1), 0);
+  // floats written after the last indexed record belong to an interrupted image: cut them off
+  if (fs.existsSync(floatFile) && fs.statSync(floatFile).size > next * TRUNK_RECORD * 4) fs.truncateSync(floatFile, next * TRUNK_RECORD * 4);
+  const found: Record<FoundBy, number> = { tiny: 0, ssd: 0, fixed: 0 };
+  const errors: string[] = [];
+  const floatsFd = fs.openSync(floatFile, 'a');
+  const indexFd = fs.openSync(indexFile, 'a');
+  try {
+    for (let i = 0; i < todo.length; i++) {
+      const ref = todo[i];
+      let image: DecodedImage;
+      try {
+        ({ image } = await readPhoto(path.join(root, ref), 800));
+      } catch (err) {
+        errors.push(`${path.join(root, ref)}: ${(err as Error).message}`);
+        continue;
+      }
+      let by: FoundBy = 'fixed';
+      let faces = 0;
+      let toPhoto;
+      for (const d of TRUNK_DETECT) {
+        const list = await detectFaces(image, d);
+        if (list.length) {
+          by = d.detector;
+          faces = list.length;
+          toPhoto = chipTransform(list[0].landmarks, RECOGNITION_INPUT).toPhoto;
+          break;
+        }
+      }
+      if (!toPhoto) {
+        // LFW_FIXED_CHIP is fitted to LFW's 250 x 250 frame: scale it to this image
+        const k = image.width / 250;
+        toPhoto = { a: LFW_FIXED_CHIP.a * k, b: LFW_FIXED_CHIP.b * k, tx: LFW_FIXED_CHIP.tx * k, ty: LFW_FIXED_CHIP.ty * k };
+      }
+      const chip = extractChip(image, toPhoto, RECOGNITION_INPUT);
+      const values = tf.tidy(() => {
+        const t = tf.tensor4d(chip.data, [1, RECOGNITION_INPUT, RECOGNITION_INPUT, 3], 'int32');
+        return trunkActivations(net, tf.concat([t, tf.reverse(t, 2)]));
+      });
+      const data = values.dataSync() as Float32Array;
+      values.dispose();
+      fs.writeSync(floatsFd, Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+      const record: TrunkRecord = { ref, found: by, faces, shard, index: next++ };
+      fs.writeSync(indexFd, `${JSON.stringify(record)}\n`);
+      found[by]++;
+      onProgress?.(i + 1, todo.length);
+    }
+  } finally {
+    fs.closeSync(floatsFd);
+    fs.closeSync(indexFd);
+  }
+  return { added: Object.values(found).reduce((a, b) => a + b, 0), found, errors };
+}

@@ -1,0 +1,281 @@
+/**
+ * Fine-tuning face-api's recognition ResNet on LFW, per fold of View 2, so the network the project trains
+ * beats the same network zero-shot.
+ *
+ * What is trained is the net's top (lib/faces/recognition-net.ts: the last down-sampling residual block
+ * and the 256 -> 128 projection, 1.2 M weights), started from face-api's weights, so step 0 *is* the
+ * zero-shot descriptor. The frozen trunk's activations come from a {@link TrunkCache} (one pass over the
+ * photos, detection included), so a fold trains in about a minute on two cores.
+ *
+ * The protocol, per test fold k (View 2's "unrestricted" setting: identities, not just the listed pairs):
+ * - training images: *every* image, in the cache, of every person named in the pairs of the eight folds
+ *   that are neither k nor its validation fold (k + 1); View 2's folds share no people, and the leak check
+ *   proves no test or validation person or image is among them;
+ * - batches of P identities x K images (people with two or more images) plus single images of other people
+ *   (negatives only), each image taken as its chip or its mirror image at random (seeded);
+ * - the loss: dlib's own pairwise metric loss (contrastive with a margin on both sides of dlib's 0.6
+ *   distance: same-person pairs pulled below 0.6 - m, different people pushed past 0.6 + m, over every pair in
+ *   the batch) or batch-hard triplet;
+ * - early stopping on the validation fold's pairs (AUC, checked every `evalEvery` steps); the decision
+ *   threshold is fitted on the same validation pairs, for the tuned and the zero-shot descriptors alike, and
+ *   the test fold is scored once at the end.
+ *
+ * @see notebooks/06-test-evaluation.ipynb
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { IsSame, PairList } from '../data/types';
+import { refKey } from '../data/dataset';
+import { view2ValidationFold } from '../data/split';
+import { accuracyAt, auc, bestThreshold } from '../eval';
+import { TRUNK_SIZE, topDescriptors, type ConvScale, type RecognitionNet, type RecognitionTop } from '../faces/recognition-net';
+import type { TrunkCache } from '../faces/trunk-cache';
+import { batchContrastiveLoss } from '../losses/batch-contrastive';
+import { tripletLoss } from '../losses/triplet';
+import { Rng } from '../util/rng';
+
+/** How to fine-tune. JSON data. */
+export interface FaceTuneConfig {
+  /** `'contrastive'`: dlib's pairwise metric loss; `'triplet'`: batch-hard triplet. */
+  readonly loss: 'contrastive' | 'triplet';
+  /** Contrastive: the half-width around `threshold`; triplet: the margin. */
+  readonly margin: number;
+  /** The distance the contrastive loss centres on (dlib's 0.6). */
+  readonly threshold: number;
+  /** Identities per batch (each with up to `imagesPerIdentity` images). */
+  readonly identities: number;
+  readonly imagesPerIdentity: number;
+  /** Extra single images of other people per batch (negatives only). */
+  readonly singles: number;
+  readonly learningRate: number;
+  readonly maxSteps: number;
+  readonly evalEvery: number;
+  /** Stop after this many evaluations without a better validation AUC. */
+  readonly patience: number;
+  /** Take each training image as its chip or its mirror image at random; average both at test time. */
+  readonly flip: boolean;
+  readonly seed: number;
+}
+
+export const DEFAULT_FACE_TUNE: Readonly<FaceTuneConfig> = Object.freeze({
+  loss: 'contrastive', margin: 0.04, threshold: 0.6, identities: 32, imagesPerIdentity: 4, singles: 32,
+  learningRate: 1e-4, maxSteps: 3000, evalEvery: 100, patience: 6, flip: true, seed: 1,
+});
+
+/** Checks a config, filling defaults; errors name the bad field. */
+export function resolveFaceTune(partial: Partial<FaceTuneConfig> = {}): FaceTuneConfig {
+  const c = { ...DEFAULT_FACE_TUNE, ...Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined)) } as FaceTuneConfig;
+  if (c.loss !== 'contrastive' && c.loss !== 'triplet') throw new RangeError(`face-tune loss must be "contrastive" or "triplet", got ${JSON.stringify(c.loss)}`);
+  for (const k of ['margin', 'threshold', 'learningRate'] as const) {
+    if (typeof c[k] !== 'number' || !(c[k] > 0) || !Number.isFinite(c[k])) throw new RangeError(`face-tune ${k} must be a positive number, got ${JSON.stringify(c[k])}`);
+  }
+  for (const k of ['identities', 'imagesPerIdentity', 'maxSteps', 'evalEvery', 'patience'] as const) {
+    if (!Number.isInteger(c[k]) || c[k] < 1) throw new RangeError(`face-tune ${k} must be a positive integer, got ${JSON.stringify(c[k])}`);
+  }
+  if (!Number.isInteger(c.singles) || c.singles < 0) throw new RangeError(`face-tune singles must be an integer >= 0, got ${JSON.stringify(c.singles)}`);
+  if (c.imagesPerIdentity < 2) throw new RangeError(`face-tune imagesPerIdentity must be at least 2 (a same-person pair), got ${c.imagesPerIdentity}`);
+  if (typeof c.flip !== 'boolean') throw new RangeError(`face-tune flip must be true or false, got ${JSON.stringify(c.flip)}`);
+  return c;
+}
+
+/** A trainable copy of the top's weights. */
+export interface TopVariables extends RecognitionTop {
+  readonly variables: readonly tf.Variable[];
+  /** The current values, as plain arrays (to keep the best step). */
+  snapshot(): Float32Array[];
+  restore(values: readonly Float32Array[]): void;
+  dispose(): void;
+}
+
+let topVariablesMade = 0;
+
+/** The top's weights as `tf.Variable`s, starting at `top`'s values. */
+export function topVariables(top: RecognitionTop): TopVariables {
+  // a variable shares its initial tensor's data until assigned; the tensor itself stays face-api's
+  const id = ++topVariablesMade;
+  const v = (t: tf.Tensor, name: string) => tf.variable(t, true, `faceTune${id}/${name}`);
+  const cs = (c: ConvScale, n: string): ConvScale => ({
+    filters: v(c.filters, `${n}/filters`) as unknown as tf.Tensor4D, bias: v(c.bias, `${n}/bias`) as unknown as tf.Tensor1D,
+    scaleWeights: v(c.scaleWeights, `${n}/scaleWeights`) as unknown as tf.Tensor1D, scaleBiases: v(c.scaleBiases, `${n}/scaleBiases`) as unknown as tf.Tensor1D,
+  });
+  const conv1 = cs(top.conv1, 'conv1');
+  const conv2 = cs(top.conv2, 'conv2');
+  const fc = v(top.fc, 'fc') as unknown as tf.Tensor2D;
+  const variables = [conv1.filters, conv1.bias, conv1.scaleWeights, conv1.scaleBiases, conv2.filters, conv2.bias, conv2.scaleWeights, conv2.scaleBiases, fc] as unknown as tf.Variable[];
+  return {
+    conv1, conv2, fc, variables,
+    snapshot: () => variables.map((x) => x.dataSync().slice() as Float32Array),
+    restore: (values) => variables.forEach((x, i) => tf.tidy(() => x.assign(tf.tensor(values[i], x.shape)))),
+    dispose: () => tf.dispose(variables),
+  };
+}
+
+/** Descriptors of cached images with the given top: the chip's, or (flip) the mean of chip and mirror. */
+export function describeCached(top: RecognitionTop, cache: TrunkCache, refs: readonly string[], flip: boolean, batch = 256): Float32Array[] {
+  const out: Float32Array[] = [];
+  for (let s = 0; s < refs.length; s += batch) {
+    const part = refs.slice(s, s + batch);
+    const views = flip ? 2 : 1;
+    const buf = new Float32Array(part.length * views * TRUNK_SIZE);
+    part.forEach((r, i) => {
+      const a = cache.activations(r);
+      buf.set(a.subarray(0, TRUNK_SIZE), i * views * TRUNK_SIZE);
+      if (flip) buf.set(a.subarray(TRUNK_SIZE, 2 * TRUNK_SIZE), (i * 2 + 1) * TRUNK_SIZE);
+    });
+    const t = tf.tidy(() => topDescriptors(top, tf.tensor4d(buf, [part.length * views, 4, 4, 256])));
+    const d = t.dataSync() as Float32Array;
+    t.dispose();
+    for (let i = 0; i < part.length; i++) {
+      const v = new Float32Array(128);
+      for (let k = 0; k < views; k++) for (let j = 0; j < 128; j++) v[j] += d[(i * views + k) * 128 + j] / views;
+      out.push(v);
+    }
+  }
+  return out;
+}
+
+function euclid(a: Float32Array, b: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) { const d = a[i] - b[i]; s += d * d; }
+  return Math.sqrt(s);
+}
+
+/** Distances of `pairs` from descriptors by ref. */
+function pairDistances(pairs: PairList['pairs'], desc: Map<string, Float32Array>): number[] {
+  return pairs.map((p) => euclid(desc.get(refKey(p.a))!, desc.get(refKey(p.b))!));
+}
+
+/** Scores of one fold: accuracy at the validation threshold, and AUC, on the test pairs. */
+export interface FoldScore {
+  readonly accuracy: number;
+  readonly auc: number;
+  readonly threshold: number;
+}
+
+/** One fold's outcome. */
+export interface FaceTuneFold {
+  readonly fold: number;
+  readonly validationFold: number;
+  readonly trainPeople: number;
+  readonly trainImages: number;
+  /** Zero-shot (face-api's weights), chip only, and with the mirror averaged in. */
+  readonly zeroShot: FoldScore;
+  readonly zeroShotFlip: FoldScore;
+  /** The tuned top (with the mirror averaged in when `flip`). */
+  readonly tuned: FoldScore;
+  readonly bestStep: number;
+  readonly steps: number;
+  readonly validationAuc: { readonly zeroShot: number; readonly tuned: number };
+  readonly seconds: number;
+  /** Test images whose face no detector found (their fixed chip was used). */
+  readonly testFixedChips: number;
+}
+
+const DIST = { higherIsCloser: false } as const;
+
+function score(pairs: PairList['pairs'], vPairs: PairList['pairs'], desc: Map<string, Float32Array>): FoldScore {
+  const v = pairDistances(vPairs, desc);
+  const vy = vPairs.map((p) => p.isSame);
+  const fit = bestThreshold(v, vy, DIST);
+  const t = pairDistances(pairs, desc);
+  const ty = pairs.map((p) => p.isSame) as IsSame[];
+  return { accuracy: accuracyAt(t, ty, fit.threshold, DIST), auc: auc(t, ty, DIST), threshold: fit.threshold };
+}
+
+/** Options of {@link tuneFold}. */
+export interface TuneFoldOptions {
+  readonly log?: (line: string) => void;
+}
+
+/**
+ * Fine-tunes the top for test fold `fold` of View 2 (`list`: pairs.txt) and scores it. Throws when the
+ * cache lacks an image of the validation or test pairs, or when training data would share a person or an
+ * image with them.
+ * @see notebooks/06-test-evaluation.ipynb
+ */
+export function tuneFold(net: RecognitionNet, cache: TrunkCache, list: PairList, fold: number, partial: Partial<FaceTuneConfig> = {}, options: TuneFoldOptions = {}): FaceTuneFold {
+  const cfg = resolveFaceTune(partial);
+  const started = Date.now();
+  const log = options.log ?? (() => {});
+  const val = view2ValidationFold(list.folds, fold);
+  const testPairs = list.pairs.filter((_, i) => list.folds[i] === fold);
+  const valPairs = list.pairs.filter((_, i) => list.folds[i] === val);
+  const trainPairs = list.pairs.filter((_, i) => list.folds[i] !== fold && list.folds[i] !== val);
+  const people = (ps: PairList['pairs']) => new Set(ps.flatMap((p) => [p.a.person, p.b.person]));
+  const heldOut = new Set([...people(testPairs), ...people(valPairs)]);
+  const trainPeople = [...people(trainPairs)].filter((p) => !heldOut.has(p)).sort();
+  const overlap = [...people(trainPairs)].filter((p) => heldOut.has(p));
+  if (overlap.length) throw new Error(`${list.name}: fold ${fold + 1}'s training folds share ${overlap.length} people with its test or validation fold (${overlap.slice(0, 3).join(', ')})`);
+  const byPerson = new Map<string, string[]>();
+  for (const ref of [...cache.records.keys()].sort()) {
+    const person = ref.slice(0, ref.indexOf('/'));
+    if (trainPeople.includes(person)) byPerson.set(person, [...(byPerson.get(person) ?? []), ref]);
+  }
+  const heldRefs = new Set([...testPairs, ...valPairs].flatMap((p) => [refKey(p.a), refKey(p.b)]));
+  for (const r of heldRefs) if (!cache.records.has(r)) throw new Error(`${cache.dir}: ${r} (a test or validation image of fold ${fold + 1}) is not in the trunk cache; fill it first`);
+  // the leak check: no training image is a held-out image or shows a held-out person
+  for (const [person, refs] of byPerson) {
+    if (heldOut.has(person) || refs.some((r) => heldRefs.has(r))) throw new Error(`leak: training person ${person} is in fold ${fold + 1}'s test or validation pairs`);
+  }
+  const multi = [...byPerson.values()].filter((r) => r.length >= 2);
+  const singles = [...byPerson.values()].filter((r) => r.length === 1).map((r) => r[0]);
+  const trainImages = [...byPerson.values()].reduce((s, r) => s + r.length, 0);
+  log(`fold ${fold + 1}: validation fold ${val + 1}; training ${byPerson.size} people (${multi.length} with 2+ images), ${trainImages} images; ${testPairs.length} test pairs`);
+
+  const heldList = [...heldRefs].sort();
+  const describe = (top: RecognitionTop, flip: boolean) => {
+    const d = describeCached(top, cache, heldList, flip);
+    return new Map(heldList.map((r, i) => [r, d[i]]));
+  };
+  const zeroDesc = describe(net.top, false);
+  const zeroShot = score(testPairs, valPairs, zeroDesc);
+  const zeroShotFlip = score(testPairs, valPairs, describe(net.top, true));
+  const valAuc = (desc: Map<string, Float32Array>) => auc(pairDistances(valPairs, desc), valPairs.map((p) => p.isSame), DIST);
+  const zeroVal = valAuc(cfg.flip ? describe(net.top, true) : zeroDesc);
+
+  const rng = new Rng(cfg.seed).fork(`face-tune/fold${fold}`);
+  const vars = topVariables(net.top);
+  const optimizer = tf.train.adam(cfg.learningRate);
+  let best = { auc: zeroVal, step: 0, values: vars.snapshot() };
+  let sinceBest = 0;
+  let step = 0;
+  try {
+    while (step < cfg.maxSteps && sinceBest < cfg.patience) {
+      for (let s = 0; s < cfg.evalEvery && step < cfg.maxSteps; s++, step++) {
+        const refs: string[] = [];
+        const labels: number[] = [];
+        rng.sample(multi, Math.min(cfg.identities, multi.length)).forEach((imgs, id) => {
+          for (const r of rng.sample(imgs, Math.min(cfg.imagesPerIdentity, imgs.length))) { refs.push(r); labels.push(id); }
+        });
+        rng.sample(singles, Math.min(cfg.singles, singles.length)).forEach((r, i) => { refs.push(r); labels.push(cfg.identities + i); });
+        const buf = new Float32Array(refs.length * TRUNK_SIZE);
+        refs.forEach((r, i) => {
+          const a = cache.activations(r);
+          const view = cfg.flip && rng.bool() ? 1 : 0;
+          buf.set(a.subarray(view * TRUNK_SIZE, (view + 1) * TRUNK_SIZE), i * TRUNK_SIZE);
+        });
+        const x = tf.tensor4d(buf, [refs.length, 4, 4, 256]);
+        const cost = optimizer.minimize(() => {
+          const d = topDescriptors(vars, x);
+          return cfg.loss === 'contrastive'
+            ? batchContrastiveLoss(d, labels, { posMargin: cfg.threshold - cfg.margin, margin: cfg.threshold + cfg.margin, power: 1 })
+            : tripletLoss(d, labels, { margin: cfg.margin, mining: 'batchHard' }) as tf.Scalar;
+        }, true, [...vars.variables]);
+        cost?.dispose();
+        x.dispose();
+      }
+      const a = valAuc(describe(vars, cfg.flip));
+      if (a > best.auc) { best = { auc: a, step, values: vars.snapshot() }; sinceBest = 0; } else sinceBest++;
+      log(`  step ${step}: validation AUC ${a.toFixed(5)} (best ${best.auc.toFixed(5)} at step ${best.step})`);
+    }
+    vars.restore(best.values);
+    const tuned = score(testPairs, valPairs, describe(vars, cfg.flip));
+    const testFixedChips = heldList.filter((r) => cache.records.get(r)!.found === 'fixed' && testPairs.some((p) => refKey(p.a) === r || refKey(p.b) === r)).length;
+    return {
+      fold, validationFold: val, trainPeople: byPerson.size, trainImages, zeroShot, zeroShotFlip, tuned, bestStep: best.step, steps: step,
+      validationAuc: { zeroShot: zeroVal, tuned: best.auc }, seconds: (Date.now() - started) / 1000, testFixedChips,
+    };
+  } finally {
+    vars.dispose();
+    optimizer.dispose();
+  }
+}

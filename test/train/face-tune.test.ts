@@ -1,0 +1,118 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../../lib/backend';
+import type { IsSame, Pair, PairList } from '../../lib/data/types';
+import { loadRecognitionNet, topDescriptors, TRUNK_SIZE, type RecognitionNet } from '../../lib/faces/recognition-net';
+import { TrunkCache } from '../../lib/faces/trunk-cache';
+import { describeCached, resolveFaceTune, topVariables, tuneFold } from '../../lib/train/face-tune';
+import { Rng } from '../../lib/util/rng';
+
+/**
+ * A made-up LFW: 10 folds of 6 people, 4 images each, whose cached "trunk activations" are a person's
+ * direction in an 8-dimensional subspace plus loud noise everywhere, so face-api's top (never trained on
+ * them) separates the people only a little and a tuned top can do better.
+ */
+function fakeLfw(dir: string): PairList {
+  const rng = new Rng(11);
+  const basis = Array.from({ length: 8 }, () => Float32Array.from({ length: TRUNK_SIZE }, () => rng.normal()));
+  const index: string[] = [];
+  const floats: Float32Array[] = [];
+  const pairs: Pair[] = [];
+  const folds: number[] = [];
+  for (let f = 0; f < 10; f++) {
+    const people = Array.from({ length: 6 }, (_, i) => `P${f}x${i}`);
+    for (const person of people) {
+      const code = Array.from({ length: 8 }, () => rng.normal());
+      for (let n = 1; n <= 4; n++) {
+        const ref = `${person}/${person}_000${n}.jpg`;
+        const rec = new Float32Array(2 * TRUNK_SIZE);
+        for (let j = 0; j < TRUNK_SIZE; j++) {
+          let v = 0.4 + 0.6 * rng.normal();
+          for (let k = 0; k < 8; k++) v += 0.12 * code[k] * basis[k][j];
+          rec[j] = Math.max(0, v);
+          rec[TRUNK_SIZE + j] = Math.max(0, v + 0.05 * rng.normal());
+        }
+        index.push(JSON.stringify({ ref, found: 'tiny', faces: 1, shard: 0, index: floats.length }));
+        floats.push(rec);
+      }
+    }
+    for (const [i, person] of people.entries()) {
+      const ref = (n: number) => ({ person, file: `${person}_000${n}.jpg` });
+      pairs.push({ a: ref(1), b: ref(2), isSame: 1 }, { a: ref(3), b: ref(4), isSame: 1 });
+      const other = people[(i + 1) % people.length];
+      pairs.push({ a: ref(1), b: { person: other, file: `${other}_0003.jpg` }, isSame: 0 }, { a: ref(2), b: { person: other, file: `${other}_0004.jpg` }, isSame: 0 });
+      folds.push(f, f, f, f);
+    }
+  }
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'index-0.jsonl'), `${index.join('\n')}\n`);
+  fs.writeFileSync(path.join(dir, 'trunk-0.f32'), Buffer.concat(floats.map((f) => Buffer.from(f.buffer))));
+  return { name: 'fake-pairs', pairs, folds, numFolds: 10, sources: pairs.map((_, i) => ({ file: 'fake-pairs.txt', line: i + 2 })) };
+}
+
+const FAST = { identities: 8, imagesPerIdentity: 3, singles: 0, maxSteps: 80, evalEvery: 20, patience: 4, learningRate: 3e-4, seed: 3 };
+
+describe('face-tune: the top of face-api ResNet trained per View 2 fold on cached trunk activations', () => {
+  let tmp: string;
+  let net: RecognitionNet;
+  let list: PairList;
+  let cache: TrunkCache;
+  before(async () => {
+    await initBackend();
+    net = loadRecognitionNet();
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'siamese-face-tune-'));
+    list = fakeLfw(path.join(tmp, 'cache'));
+    cache = TrunkCache.open(path.join(tmp, 'cache'));
+  });
+  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  it("step 0 reproduces face-api's zero-shot descriptors within 1e-5", () => {
+    const vars = topVariables(net.top);
+    const refs = [...cache.records.keys()].slice(0, 5);
+    const a = describeCached(vars, cache, refs, false);
+    const b = describeCached(net.top, cache, refs, false);
+    for (let i = 0; i < a.length; i++) for (let j = 0; j < 128; j++) assert.ok(Math.abs(a[i][j] - b[i][j]) <= 1e-5);
+    vars.dispose();
+  });
+
+  it('learns: the tuned top separates the held-out people of the test fold better than zero-shot', () => {
+    const r = tuneFold(net, cache, list, 0, FAST);
+    assert.equal(r.validationFold, 1);
+    assert.equal(r.trainPeople, 48, 'the eight training folds: 48 people');
+    assert.ok(r.bestStep > 0, 'some step beat step 0 on the validation fold');
+    assert.ok(r.tuned.auc > r.zeroShotFlip.auc + 0.02, `tuned AUC ${r.tuned.auc} vs zero-shot ${r.zeroShotFlip.auc}`);
+  });
+
+  it('is deterministic for a seed, differs for another, and leaks no tensor', () => {
+    const before = tf.memory().numTensors;
+    const a = tuneFold(net, cache, list, 3, { ...FAST, maxSteps: 20 });
+    assert.equal(tf.memory().numTensors, before, 'tensor count changed');
+    const b = tuneFold(net, cache, list, 3, { ...FAST, maxSteps: 20 });
+    const c = tuneFold(net, cache, list, 3, { ...FAST, maxSteps: 20, seed: 4 });
+    assert.deepEqual({ ...a, seconds: 0 }, { ...b, seconds: 0 });
+    assert.notEqual(a.tuned.threshold, c.tuned.threshold, "another seed draws other batches");
+  });
+
+  it('refuses training data that shares a person with the test fold (the leak check), and images missing from the cache', () => {
+    const leaky: PairList = { ...list, pairs: list.pairs.map((p, i) => (list.folds[i] === 5 && i % 4 === 2 ? { ...p, b: { person: 'P0x0', file: 'P0x0_0001.jpg' } } : p)) };
+    assert.throws(() => tuneFold(net, cache, leaky, 0, FAST), /share \d+ people with its test or validation fold \(P0x0/);
+    const missing: PairList = { ...list, pairs: list.pairs.map((p, i) => (i === 0 ? { ...p, a: { person: 'Nobody', file: 'Nobody_0001.jpg' }, isSame: 0 as IsSame } : p)) };
+    assert.throws(() => tuneFold(net, cache, missing, 0, FAST), /Nobody\/Nobody_0001\.jpg .*is not in the trunk cache/);
+  });
+
+  it('checks its config, naming the field', () => {
+    assert.throws(() => resolveFaceTune({ loss: 'bce' as never }), /loss must be "contrastive" or "triplet", got "bce"/);
+    assert.throws(() => resolveFaceTune({ imagesPerIdentity: 1 }), /imagesPerIdentity must be at least 2/);
+    assert.throws(() => resolveFaceTune({ learningRate: -1 }), /learningRate must be a positive number/);
+  });
+
+  it('trains with batch-hard triplet too', () => {
+    const r = tuneFold(net, cache, list, 0, { ...FAST, loss: 'triplet', margin: 0.1 });
+    assert.ok(r.tuned.auc > r.zeroShotFlip.auc, `triplet: tuned AUC ${r.tuned.auc} vs zero-shot ${r.zeroShotFlip.auc}`);
+    void topDescriptors;
+  });
+});
