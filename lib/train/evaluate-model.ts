@@ -8,8 +8,10 @@
  * - **LFW View 2** (`pairs.txt`, 10 folds): everything fitted on the other folds only, mean ± standard error
  *   over the folds, after checking that no test fold shares a person or image with its training folds.
  *
- * Models: `raw-pixels`; `face-api` (the frozen dlib descriptor, zero-shot); `face-api+head` (a head trained on
- * its descriptors: on the split's training pairs, or per fold); or a trained network: an experiment preset
+ * Models: `raw-pixels`; `face-api` (the frozen dlib descriptor, zero-shot, on the squared landmark box);
+ * `face-api:chip` (the same on dlib's face chip); `face-api+head` (a head trained on its descriptors: on the
+ * split's training pairs, or per fold); `face-api-tuned` (View 2 only: the ResNet's top fine-tuned per fold,
+ * lib/train/face-tune.ts); or a trained network: an experiment preset
  * (trained if not cached; per fold on View 2) or a run folder name under artifacts/runs.
  *
  * @see notebooks/06-test-evaluation.ipynb
@@ -19,7 +21,7 @@ import * as path from 'node:path';
 import { openData } from '../data/resolve';
 import { refKey } from '../data/dataset';
 import { view2PairList } from '../data/split';
-import type { IsSame, Pair } from '../data/types';
+import type { IsSame, Pair, PairList } from '../data/types';
 import { assertNoFoldLeakage, auc, crossValidate, crossValidateWith, fixedVsCalibrated, summarizeFolds, summarizeModel, type CrossValidation } from '../eval';
 import { embedDataset, pairImages, pairValues, rawPixelsEmbedder, readEmbeddingCache, type EmbeddingRecord } from '../faces';
 import { euclideanDistance } from '../distances/arrays';
@@ -28,11 +30,14 @@ import { artifactsDir } from '../util/paths';
 import { stream } from '../util/streams';
 import { experimentSplit, readRunResult, resolveExperiment, runDir, runExperiment, runPredictions, type ExperimentInput, type ExperimentResult, type RunOptions } from './experiment';
 import { trainHead, type HeadConfig } from './head';
+import { describeCached, tuneView2, type FaceTuneConfig } from './face-tune';
+import { loadRecognitionNet } from '../faces/recognition-net';
+import { fillTrunkCache, TrunkCache } from '../faces/trunk-cache';
 import { trainPerFold } from './per-fold';
 import { EXPERIMENT_PRESETS } from './presets';
 
 /** The frozen models `siamese eval` knows besides presets and runs. */
-export const EVAL_BASELINES = ['raw-pixels', 'face-api', 'face-api+head'] as const;
+export const EVAL_BASELINES = ['raw-pixels', 'face-api', 'face-api:chip', 'face-api+head', 'face-api-tuned'] as const;
 
 /** Options of {@link evaluateModel}. */
 export interface EvaluateOptions {
@@ -51,6 +56,10 @@ export interface EvaluateOptions {
   /** The descriptor cache of `bench/lfw-face-api.ts` (default artifacts/eval/lfw-face-api.jsonl). */
   readonly descriptors?: string;
   readonly head?: Partial<HeadConfig>;
+  /** `face-api-tuned`: how to fine-tune. */
+  readonly tune?: Partial<FaceTuneConfig>;
+  /** The trunk-activation cache (default artifacts/faces/lfw-trunk). */
+  readonly trunkCache?: string;
   /** Root of run folders (default artifacts/runs). */
   readonly runsDir?: string;
   /** Where the report's JSON goes (default artifacts/eval). */
@@ -118,6 +127,7 @@ async function heldOut(kind: Kind, options: EvaluateOptions, runsDir: string, lo
   const rng = stream(0, 'bootstrap');
   const boot = options.bootstrap ? { resamples: options.bootstrap } : {};
   if (kind.kind === 'baseline') {
+    if (kind.name === 'face-api:chip' || kind.name === 'face-api-tuned') throw new RangeError(`${kind.name} is scored on LFW View 2 only (from photos of real faces): give --lfw <dir> or set LFW_DIR`);
     const splitOf = options.splitOf ?? 'default';
     const input = EXPERIMENT_PRESETS[splitOf];
     if (!input) throw new RangeError(`--split-of ${JSON.stringify(splitOf)} is not an experiment preset (${Object.keys(EXPERIMENT_PRESETS).join(', ')})`);
@@ -184,6 +194,9 @@ async function view2(kind: Kind, options: EvaluateOptions, lfw: string, runsDir:
   const leakage = `checked: no test fold shares a person or image with its training folds (${leaks.length} folds)`;
   const row = (model: string, accuracy: string, aucText: string, fixed: string, folds: number, outside: boolean): Record<string, string | number> =>
     ({ model, folds, 'accuracy % (mean ± s.e.)': accuracy, 'AUC (mean ± s.e.)': aucText, 'fixed rule %': fixed, 'outside training data': outside ? 'yes' : 'no' });
+  if (kind.kind === 'baseline' && (kind.name === 'face-api:chip' || kind.name === 'face-api-tuned')) {
+    return chipModels(kind.name, list, dataset.root, options, leakage, row, log);
+  }
   if (kind.kind === 'baseline') {
     let values: number[], isSame: IsSame[], folds: number[];
     let description: string;
@@ -246,4 +259,72 @@ async function view2(kind: Kind, options: EvaluateOptions, lfw: string, runsDir:
       `${meanSe(r.fixed.mean, r.fixed.stdError)} (${r.fixed.rule})`, r.folds.length, false),
     details: { leakage, folds: r.calibrated.folds, missingFolds: r.missing, aucs: r.auc.perFold, fixed: r.fixed, rawPixelsSameFolds: r.rawPixels, trainSeconds: r.trainSeconds, runs: r.runDirs },
   };
+}
+
+/**
+ * `face-api:chip` and `face-api-tuned` on View 2, from the trunk-activation cache (filled first where it
+ * lacks an image: detection, chip and trunk once per photo, resumable).
+ */
+async function chipModels(name: 'face-api:chip' | 'face-api-tuned', list: PairList, root: string, options: EvaluateOptions, leakage: string,
+  row: (model: string, accuracy: string, aucText: string, fixed: string, folds: number, outside: boolean) => Record<string, string | number>,
+  log: (l: string) => void): Promise<Omit<EvaluationReport, 'file'>> {
+  const net = loadRecognitionNet();
+  try {
+    const cacheDir = options.trunkCache ?? artifactsDir('faces', 'lfw-trunk');
+    const pairRefs = pairImages(list.pairs).map(refKey);
+    // fine-tuning uses every image of the pairs' people (View 2's unrestricted setting)
+    const people = new Set(list.pairs.flatMap((p) => [p.a.person, p.b.person]));
+    const refs = name === 'face-api:chip' ? pairRefs
+      : [...people].sort().flatMap((person) => (fs.existsSync(path.join(root, person)) ? fs.readdirSync(path.join(root, person)).filter((f) => /\.(jpe?g|png)$/i.test(f)).sort().map((f) => `${person}/${f}`) : []));
+    let cache = TrunkCache.open(cacheDir);
+    const todo = refs.filter((r) => !cache.records.has(r));
+    if (todo.length) {
+      if (options.train === false) throw new Error(`${cacheDir} lacks ${todo.length} of the ${refs.length} images ${name} needs (first: ${todo[0]}), and --no-train was given`);
+      log(`${name}: describing ${todo.length} of ${refs.length} images into ${cacheDir} (detect, chip, trunk: about 0.15 s an image; resumable)`);
+      const started = Date.now();
+      const filled = await fillTrunkCache(net, root, todo, cacheDir, 0, (d, n) => {
+        if (d % 500 === 0) log(`  ${d}/${n} (${((Date.now() - started) / d).toFixed(0)} ms an image)`);
+      });
+      for (const e of filled.errors) log(`  skipped ${e}`);
+      cache = TrunkCache.open(cacheDir);
+    }
+    const found = { tiny: 0, ssd: 0, fixed: 0 };
+    for (const r of pairRefs) { const rec = cache.records.get(r); if (rec) found[rec.found]++; }
+    const detection = `pair images: ${found.tiny} found by the tiny detector, ${found.ssd} by SSD, ${found.fixed} by neither (LFW's fixed chip used, counted)`;
+    const dir = { higherIsCloser: false };
+    if (name === 'face-api:chip') {
+      const desc = new Map(pairRefs.map((r, i) => [r, i]));
+      const d = describeCached(net.top, cache, pairRefs, false);
+      const values = list.pairs.map((p) => euclideanDistance(Array.from(d[desc.get(refKey(p.a))!]), Array.from(d[desc.get(refKey(p.b))!])));
+      const isSame = list.pairs.map((p) => p.isSame);
+      const fixedAll = fixedVsCalibrated(values, isSame, list.folds, dir, 0.6);
+      const cv = onlyFolds(fixedAll.calibrated, options.folds);
+      const fixedAcc = fixedAll.calibrated.folds.flatMap((f, i) => (cv.folds.includes(f) ? [fixedAll.fixed.accuracies[i]] : []));
+      const fixed = summarizeFolds(fixedAcc);
+      const aucs = foldAucs(values, isSame, list.folds, cv, dir);
+      const a = summarizeFolds(aucs);
+      return {
+        protocol: 'LFW View 2', model: name, outsideData: true,
+        description: "dlib ResNet face descriptor from @vladmandic/face-api on dlib's face chip (68 landmarks fitted to dlib's mean face, 150 px; trained on outside data)",
+        row: row(name, meanSe(cv.mean, cv.stdError), `${a.mean.toFixed(4)} ± ${a.stdError.toFixed(4)}`, `${meanSe(fixed.mean, fixed.stdError)} (distance <= 0.6, dlib's rule)`, cv.folds.length, true),
+        details: { leakage, detection, folds: cv.folds, aucs, fixed: { accuracies: fixedAcc, ...fixed } },
+      };
+    }
+    const r = tuneView2(net, cache, list, options.tune, { folds: options.folds, train: options.train, log });
+    if (r.folds.length === 0) throw new Error(`face-api-tuned: no fold is tuned yet in ${r.dir}, and --no-train was given`);
+    const acc = r.folds.map((f) => f.tuned.accuracy);
+    const zs = r.folds.map((f) => f.zeroShot.accuracy);
+    const gain = r.folds.map((f, i) => acc[i] - zs[i]);
+    const s = summarizeFolds(acc);
+    const a = summarizeFolds(r.folds.map((f) => f.tuned.auc));
+    const g = summarizeFolds(gain);
+    return {
+      protocol: 'LFW View 2', model: name, outsideData: true,
+      description: `face-api's ResNet, its top fine-tuned per fold (${r.config.loss}, all images of the training folds' people; early stopping and threshold on the validation fold); gain over zero-shot chip on the same folds and threshold rule: ${meanSe(g.mean, g.stdError)} points`,
+      row: row(name, meanSe(s.mean, s.stdError), `${a.mean.toFixed(4)} ± ${a.stdError.toFixed(4)}`, '–', r.folds.length, true),
+      details: { leakage: `${leakage}; per fold, no training person or image is in its test or validation pairs (checked)`, detection, config: r.config, resultsDir: r.dir, folds: r.folds, missingFolds: r.missing, gain: { perFold: gain, ...g } },
+    };
+  } finally {
+    net.dispose();
+  }
 }

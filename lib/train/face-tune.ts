@@ -22,6 +22,8 @@
  *
  * @see notebooks/06-test-evaluation.ipynb
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { IsSame, PairList } from '../data/types';
 import { refKey } from '../data/dataset';
@@ -31,6 +33,9 @@ import { TRUNK_SIZE, topDescriptors, type ConvScale, type RecognitionNet, type R
 import type { TrunkCache } from '../faces/trunk-cache';
 import { batchContrastiveLoss } from '../losses/batch-contrastive';
 import { tripletLoss } from '../losses/triplet';
+import { writeFileAtomicSafe } from '../util/files';
+import { configHash } from '../util/hash';
+import { artifactsDir } from '../util/paths';
 import { Rng } from '../util/rng';
 
 /** How to fine-tune. JSON data. */
@@ -53,12 +58,14 @@ export interface FaceTuneConfig {
   readonly patience: number;
   /** Take each training image as its chip or its mirror image at random; average both at test time. */
   readonly flip: boolean;
+  /** What is trained: the last residual block and the projection, or the projection only. */
+  readonly layers: 'block+fc' | 'fc';
   readonly seed: number;
 }
 
 export const DEFAULT_FACE_TUNE: Readonly<FaceTuneConfig> = Object.freeze({
   loss: 'contrastive', margin: 0.04, threshold: 0.6, identities: 32, imagesPerIdentity: 4, singles: 32,
-  learningRate: 1e-4, maxSteps: 3000, evalEvery: 100, patience: 6, flip: true, seed: 1,
+  learningRate: 1e-4, maxSteps: 3000, evalEvery: 100, patience: 6, flip: true, layers: 'block+fc', seed: 1,
 });
 
 /** Checks a config, filling defaults; errors name the bad field. */
@@ -73,6 +80,7 @@ export function resolveFaceTune(partial: Partial<FaceTuneConfig> = {}): FaceTune
   }
   if (!Number.isInteger(c.singles) || c.singles < 0) throw new RangeError(`face-tune singles must be an integer >= 0, got ${JSON.stringify(c.singles)}`);
   if (c.imagesPerIdentity < 2) throw new RangeError(`face-tune imagesPerIdentity must be at least 2 (a same-person pair), got ${c.imagesPerIdentity}`);
+  if (c.layers !== 'block+fc' && c.layers !== 'fc') throw new RangeError(`face-tune layers must be "block+fc" or "fc", got ${JSON.stringify(c.layers)}`);
   if (typeof c.flip !== 'boolean') throw new RangeError(`face-tune flip must be true or false, got ${JSON.stringify(c.flip)}`);
   return c;
 }
@@ -259,7 +267,7 @@ export function tuneFold(net: RecognitionNet, cache: TrunkCache, list: PairList,
           return cfg.loss === 'contrastive'
             ? batchContrastiveLoss(d, labels, { posMargin: cfg.threshold - cfg.margin, margin: cfg.threshold + cfg.margin, power: 1 })
             : tripletLoss(d, labels, { margin: cfg.margin, mining: 'batchHard' }) as tf.Scalar;
-        }, true, [...vars.variables]);
+        }, true, cfg.layers === 'fc' ? [vars.variables[vars.variables.length - 1]] : [...vars.variables]);
         cost?.dispose();
         x.dispose();
       }
@@ -278,4 +286,57 @@ export function tuneFold(net: RecognitionNet, cache: TrunkCache, list: PairList,
     vars.dispose();
     optimizer.dispose();
   }
+}
+
+/** Where a tuning config's per-fold results live: `<root>/<config hash>/fold-<k>.json`. */
+export function faceTuneDir(cfg: FaceTuneConfig, root = artifactsDir('faces', 'lfw-tune')): string {
+  return path.join(root, configHash(cfg));
+}
+
+/** The outcome over the folds done so far. */
+export interface FaceTuneView2 {
+  readonly config: FaceTuneConfig;
+  readonly folds: readonly FaceTuneFold[];
+  /** Folds asked for but neither cached nor trained (`train: false`). */
+  readonly missing: readonly number[];
+  readonly dir: string;
+}
+
+/** Options of {@link tuneView2}. */
+export interface TuneView2Options extends TuneFoldOptions {
+  /** Test folds (0-based; default all ten). */
+  readonly folds?: readonly number[];
+  /** false: only read the folds already done. */
+  readonly train?: boolean;
+  /** Root of the per-config result folders (default artifacts/faces/lfw-tune). */
+  readonly root?: string;
+}
+
+/**
+ * Runs {@link tuneFold} for each asked-for fold whose result is not cached yet, writing each as it ends (an
+ * interrupted evaluation resumes at the next fold), and returns them all.
+ * @see notebooks/06-test-evaluation.ipynb
+ */
+export function tuneView2(net: RecognitionNet, cache: TrunkCache, list: PairList, partial: Partial<FaceTuneConfig> = {}, options: TuneView2Options = {}): FaceTuneView2 {
+  const cfg = resolveFaceTune(partial);
+  const dir = faceTuneDir(cfg, options.root);
+  const wanted = options.folds ?? [...new Set(list.folds)].sort((a, b) => a - b);
+  const folds: FaceTuneFold[] = [];
+  const missing: number[] = [];
+  for (const k of wanted) {
+    const file = path.join(dir, `fold-${k + 1}.json`);
+    if (fs.existsSync(file)) {
+      try {
+        folds.push(JSON.parse(fs.readFileSync(file, 'utf8')) as FaceTuneFold);
+        continue;
+      } catch (err) {
+        throw new Error(`${file}: not a readable fold result (${(err as Error).message}); delete it to train the fold again`);
+      }
+    }
+    if (options.train === false) { missing.push(k); continue; }
+    const r = tuneFold(net, cache, list, k, cfg, options);
+    writeFileAtomicSafe(file, [`${JSON.stringify({ ...r, config: cfg }, null, 2)}\n`]);
+    folds.push(r);
+  }
+  return { config: cfg, folds, missing, dir };
 }

@@ -8,7 +8,7 @@ import { initBackend } from '../../lib/backend';
 import type { IsSame, Pair, PairList } from '../../lib/data/types';
 import { loadRecognitionNet, topDescriptors, TRUNK_SIZE, type RecognitionNet } from '../../lib/faces/recognition-net';
 import { TrunkCache } from '../../lib/faces/trunk-cache';
-import { describeCached, resolveFaceTune, topVariables, tuneFold } from '../../lib/train/face-tune';
+import { describeCached, resolveFaceTune, topVariables, tuneFold, tuneView2 } from '../../lib/train/face-tune';
 import { Rng } from '../../lib/util/rng';
 
 /**
@@ -108,6 +108,19 @@ describe('face-tune: the top of face-api ResNet trained per View 2 fold on cache
     assert.throws(() => resolveFaceTune({ loss: 'bce' as never }), /loss must be "contrastive" or "triplet", got "bce"/);
     assert.throws(() => resolveFaceTune({ imagesPerIdentity: 1 }), /imagesPerIdentity must be at least 2/);
     assert.throws(() => resolveFaceTune({ learningRate: -1 }), /learningRate must be a positive number/);
+  });
+
+  it('tuneView2 writes each fold as it ends and resumes from them; with train: false it lists the missing folds', () => {
+    const root = path.join(tmp, 'tune');
+    const cfg = { ...FAST, maxSteps: 20, layers: 'fc' as const };
+    const first = tuneView2(net, cache, list, cfg, { folds: [2], root });
+    assert.equal(first.folds.length, 1);
+    assert.ok(fs.existsSync(path.join(first.dir, 'fold-3.json')));
+    const again = tuneView2(net, cache, list, cfg, { folds: [2, 4], root, train: false });
+    assert.deepEqual(again.missing, [4]);
+    assert.deepEqual({ ...again.folds[0], config: undefined }, { ...first.folds[0], config: undefined });
+    fs.writeFileSync(path.join(first.dir, 'fold-3.json'), '{');
+    assert.throws(() => tuneView2(net, cache, list, cfg, { folds: [2], root }), /fold-3\.json: not a readable fold result/);
   });
 
   it('trains with batch-hard triplet too', () => {
