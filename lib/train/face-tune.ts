@@ -160,22 +160,9 @@ export interface FoldScore {
 }
 
 /** One fold's outcome. */
-export interface FaceTuneFold {
+export interface FaceTuneFold extends FaceTuneResult {
   readonly fold: number;
   readonly validationFold: number;
-  readonly trainPeople: number;
-  readonly trainImages: number;
-  /** Zero-shot (face-api's weights), chip only, and with the mirror averaged in. */
-  readonly zeroShot: FoldScore;
-  readonly zeroShotFlip: FoldScore;
-  /** The tuned top (with the mirror averaged in when `flip`). */
-  readonly tuned: FoldScore;
-  readonly bestStep: number;
-  readonly steps: number;
-  readonly validationAuc: { readonly zeroShot: number; readonly tuned: number };
-  readonly seconds: number;
-  /** Test images whose face no detector found (their fixed chip was used). */
-  readonly testFixedChips: number;
 }
 
 const DIST = { higherIsCloser: false } as const;
@@ -189,45 +176,92 @@ function score(pairs: PairList['pairs'], vPairs: PairList['pairs'], desc: Map<st
   return { accuracy: accuracyAt(t, ty, fit.threshold, DIST), auc: auc(t, ty, DIST), threshold: fit.threshold };
 }
 
-/** Options of {@link tuneFold}. */
+/** Options of {@link tuneFold} and {@link tuneSplit}. */
 export interface TuneFoldOptions {
   readonly log?: (line: string) => void;
 }
 
+/** One person-disjoint tuning problem: whose images train, which pairs stop and calibrate, which test. */
+export interface TuneTask {
+  /** Names the problem in logs and errors (e.g. `pairs.txt fold 3`). */
+  readonly name: string;
+  /** Training people: every image of theirs in the cache is used. */
+  readonly trainPeople: readonly string[];
+  /** Early stopping and the threshold. */
+  readonly valPairs: PairList['pairs'];
+  /** Scored once, at the end. */
+  readonly testPairs: PairList['pairs'];
+  /** The task's random stream name (batches, mirror choices). */
+  readonly stream: string;
+}
+
+/** The outcome of one {@link TuneTask}. */
+export interface FaceTuneResult {
+  readonly trainPeople: number;
+  readonly trainImages: number;
+  /** Zero-shot (face-api's weights), chip only, and with the mirror averaged in. */
+  readonly zeroShot: FoldScore;
+  readonly zeroShotFlip: FoldScore;
+  /** The tuned top (with the mirror averaged in when `flip`). */
+  readonly tuned: FoldScore;
+  readonly bestStep: number;
+  readonly steps: number;
+  readonly validationAuc: { readonly zeroShot: number; readonly tuned: number };
+  readonly seconds: number;
+  /** Test images whose face no detector found (their fixed chip was used). */
+  readonly testFixedChips: number;
+  /** Test pairs' distances, tuned and zero-shot (chip only), for paired comparisons and intervals. */
+  readonly test: { readonly isSame: readonly IsSame[]; readonly tuned: readonly number[]; readonly zeroShot: readonly number[] };
+}
+
 /**
- * Fine-tunes the top for test fold `fold` of View 2 (`list`: pairs.txt) and scores it. Throws when the
- * cache lacks an image of the validation or test pairs, or when training data would share a person or an
- * image with them.
+ * Fine-tunes the top for test fold `fold` of View 2 (`list`: pairs.txt; validation fold: the next one) and
+ * scores it. Throws when the cache lacks an image of the validation or test pairs, or when the training
+ * folds share a person with them.
  * @see notebooks/06-test-evaluation.ipynb
  */
 export function tuneFold(net: RecognitionNet, cache: TrunkCache, list: PairList, fold: number, partial: Partial<FaceTuneConfig> = {}, options: TuneFoldOptions = {}): FaceTuneFold {
-  const cfg = resolveFaceTune(partial);
-  const started = Date.now();
-  const log = options.log ?? (() => {});
   const val = view2ValidationFold(list.folds, fold);
   const testPairs = list.pairs.filter((_, i) => list.folds[i] === fold);
   const valPairs = list.pairs.filter((_, i) => list.folds[i] === val);
   const trainPairs = list.pairs.filter((_, i) => list.folds[i] !== fold && list.folds[i] !== val);
   const people = (ps: PairList['pairs']) => new Set(ps.flatMap((p) => [p.a.person, p.b.person]));
   const heldOut = new Set([...people(testPairs), ...people(valPairs)]);
-  const trainPeople = [...people(trainPairs)].filter((p) => !heldOut.has(p)).sort();
   const overlap = [...people(trainPairs)].filter((p) => heldOut.has(p));
   if (overlap.length) throw new Error(`${list.name}: fold ${fold + 1}'s training folds share ${overlap.length} people with its test or validation fold (${overlap.slice(0, 3).join(', ')})`);
+  const r = tuneSplit(net, cache, {
+    name: `${list.name} fold ${fold + 1} (validation fold ${val + 1})`, trainPeople: [...people(trainPairs)].sort(), valPairs, testPairs, stream: `face-tune/fold${fold}`,
+  }, partial, options);
+  return { fold, validationFold: val, ...r };
+}
+
+/**
+ * Fine-tunes the top on the cached images of `task.trainPeople`, stopping early on `task.valPairs`, and
+ * scores tuned and zero-shot descriptors on `task.testPairs` with thresholds fitted on the validation pairs.
+ * The leak check: no training person appears in a validation or test pair. Throws naming the first image
+ * the cache lacks.
+ * @see notebooks/06-test-evaluation.ipynb
+ */
+export function tuneSplit(net: RecognitionNet, cache: TrunkCache, task: TuneTask, partial: Partial<FaceTuneConfig> = {}, options: TuneFoldOptions = {}): FaceTuneResult {
+  const cfg = resolveFaceTune(partial);
+  const started = Date.now();
+  const log = options.log ?? (() => {});
+  const { testPairs, valPairs } = task;
+  const heldOut = new Set([...testPairs, ...valPairs].flatMap((p) => [p.a.person, p.b.person]));
+  const leaked = task.trainPeople.filter((p) => heldOut.has(p));
+  if (leaked.length) throw new Error(`leak: ${task.name}: ${leaked.length} training people are in its test or validation pairs (${leaked.slice(0, 3).join(', ')})`);
+  const trainSet = new Set(task.trainPeople);
   const byPerson = new Map<string, string[]>();
   for (const ref of [...cache.records.keys()].sort()) {
     const person = ref.slice(0, ref.indexOf('/'));
-    if (trainPeople.includes(person)) byPerson.set(person, [...(byPerson.get(person) ?? []), ref]);
+    if (trainSet.has(person)) byPerson.set(person, [...(byPerson.get(person) ?? []), ref]);
   }
   const heldRefs = new Set([...testPairs, ...valPairs].flatMap((p) => [refKey(p.a), refKey(p.b)]));
-  for (const r of heldRefs) if (!cache.records.has(r)) throw new Error(`${cache.dir}: ${r} (a test or validation image of fold ${fold + 1}) is not in the trunk cache; fill it first`);
-  // the leak check: no training image is a held-out image or shows a held-out person
-  for (const [person, refs] of byPerson) {
-    if (heldOut.has(person) || refs.some((r) => heldRefs.has(r))) throw new Error(`leak: training person ${person} is in fold ${fold + 1}'s test or validation pairs`);
-  }
+  for (const r of heldRefs) if (!cache.records.has(r)) throw new Error(`${cache.dir}: ${r} (a test or validation image of ${task.name}) is not in the trunk cache; fill it first`);
   const multi = [...byPerson.values()].filter((r) => r.length >= 2);
   const singles = [...byPerson.values()].filter((r) => r.length === 1).map((r) => r[0]);
   const trainImages = [...byPerson.values()].reduce((s, r) => s + r.length, 0);
-  log(`fold ${fold + 1}: validation fold ${val + 1}; training ${byPerson.size} people (${multi.length} with 2+ images), ${trainImages} images; ${testPairs.length} test pairs`);
+  log(`${task.name}: training ${byPerson.size} people (${multi.length} with 2+ images), ${trainImages} images; ${valPairs.length} validation and ${testPairs.length} test pairs`);
 
   const heldList = [...heldRefs].sort();
   const describe = (top: RecognitionTop, flip: boolean) => {
@@ -240,7 +274,7 @@ export function tuneFold(net: RecognitionNet, cache: TrunkCache, list: PairList,
   const valAuc = (desc: Map<string, Float32Array>) => auc(pairDistances(valPairs, desc), valPairs.map((p) => p.isSame), DIST);
   const zeroVal = valAuc(cfg.flip ? describe(net.top, true) : zeroDesc);
 
-  const rng = new Rng(cfg.seed).fork(`face-tune/fold${fold}`);
+  const rng = new Rng(cfg.seed).fork(task.stream);
   const vars = topVariables(net.top);
   const optimizer = tf.train.adam(cfg.learningRate);
   let best = { auc: zeroVal, step: 0, values: vars.snapshot() };
@@ -276,11 +310,14 @@ export function tuneFold(net: RecognitionNet, cache: TrunkCache, list: PairList,
       log(`  step ${step}: validation AUC ${a.toFixed(5)} (best ${best.auc.toFixed(5)} at step ${best.step})`);
     }
     vars.restore(best.values);
-    const tuned = score(testPairs, valPairs, describe(vars, cfg.flip));
-    const testFixedChips = heldList.filter((r) => cache.records.get(r)!.found === 'fixed' && testPairs.some((p) => refKey(p.a) === r || refKey(p.b) === r)).length;
+    const tunedDesc = describe(vars, cfg.flip);
+    const tuned = score(testPairs, valPairs, tunedDesc);
+    const testRefs = new Set(testPairs.flatMap((p) => [refKey(p.a), refKey(p.b)]));
+    const testFixedChips = [...testRefs].filter((r) => cache.records.get(r)!.found === 'fixed').length;
+    const test = { isSame: testPairs.map((p) => p.isSame), tuned: pairDistances(testPairs, tunedDesc), zeroShot: pairDistances(testPairs, zeroDesc) };
     return {
-      fold, validationFold: val, trainPeople: byPerson.size, trainImages, zeroShot, zeroShotFlip, tuned, bestStep: best.step, steps: step,
-      validationAuc: { zeroShot: zeroVal, tuned: best.auc }, seconds: (Date.now() - started) / 1000, testFixedChips,
+      trainPeople: byPerson.size, trainImages, zeroShot, zeroShotFlip, tuned, bestStep: best.step, steps: step,
+      validationAuc: { zeroShot: zeroVal, tuned: best.auc }, seconds: (Date.now() - started) / 1000, testFixedChips, test,
     };
   } finally {
     vars.dispose();

@@ -8,7 +8,7 @@ import { initBackend } from '../../lib/backend';
 import type { IsSame, Pair, PairList } from '../../lib/data/types';
 import { loadRecognitionNet, topDescriptors, TRUNK_SIZE, type RecognitionNet } from '../../lib/faces/recognition-net';
 import { TrunkCache } from '../../lib/faces/trunk-cache';
-import { describeCached, resolveFaceTune, topVariables, tuneFold, tuneView2 } from '../../lib/train/face-tune';
+import { describeCached, resolveFaceTune, topVariables, tuneFold, tuneSplit, tuneView2 } from '../../lib/train/face-tune';
 import { Rng } from '../../lib/util/rng';
 
 /**
@@ -100,6 +100,9 @@ describe('face-tune: the top of face-api ResNet trained per View 2 fold on cache
   it('refuses training data that shares a person with the test fold (the leak check), and images missing from the cache', () => {
     const leaky: PairList = { ...list, pairs: list.pairs.map((p, i) => (list.folds[i] === 5 && i % 4 === 2 ? { ...p, b: { person: 'P0x0', file: 'P0x0_0001.jpg' } } : p)) };
     assert.throws(() => tuneFold(net, cache, leaky, 0, FAST), /share \d+ people with its test or validation fold \(P0x0/);
+    const test = list.pairs.filter((_, i) => list.folds[i] === 0);
+    assert.throws(() => tuneSplit(net, cache, { name: 'a split', trainPeople: ['P1x0', 'P0x3'], valPairs: test.slice(0, 4), testPairs: test.slice(4), stream: 's' }, FAST),
+      /leak: a split: 1 training people are in its test or validation pairs \(P0x3\)/);
     const missing: PairList = { ...list, pairs: list.pairs.map((p, i) => (i === 0 ? { ...p, a: { person: 'Nobody', file: 'Nobody_0001.jpg' }, isSame: 0 as IsSame } : p)) };
     assert.throws(() => tuneFold(net, cache, missing, 0, FAST), /Nobody\/Nobody_0001\.jpg .*is not in the trunk cache/);
   });
