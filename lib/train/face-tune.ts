@@ -27,8 +27,9 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { IsSame, PairList } from '../data/types';
 import { refKey } from '../data/dataset';
-import { view2ValidationFold } from '../data/split';
-import { accuracyAt, auc, bestThreshold } from '../eval';
+import { makeSplit, splitRng, view2ValidationFold, type SplitConfigInput } from '../data/split';
+import type { Dataset } from '../data/dataset';
+import { accuracyAt, auc, bestThreshold, bootstrapCi, summarizeFolds, type ConfidenceInterval } from '../eval';
 import { TRUNK_SIZE, topDescriptors, type ConvScale, type RecognitionNet, type RecognitionTop } from '../faces/recognition-net';
 import type { TrunkCache } from '../faces/trunk-cache';
 import { batchContrastiveLoss } from '../losses/batch-contrastive';
@@ -36,7 +37,7 @@ import { tripletLoss } from '../losses/triplet';
 import { writeFileAtomicSafe } from '../util/files';
 import { configHash } from '../util/hash';
 import { artifactsDir } from '../util/paths';
-import { Rng } from '../util/rng';
+import { stream } from '../util/streams';
 
 /** How to fine-tune. JSON data. */
 export interface FaceTuneConfig {
@@ -274,7 +275,7 @@ export function tuneSplit(net: RecognitionNet, cache: TrunkCache, task: TuneTask
   const valAuc = (desc: Map<string, Float32Array>) => auc(pairDistances(valPairs, desc), valPairs.map((p) => p.isSame), DIST);
   const zeroVal = valAuc(cfg.flip ? describe(net.top, true) : zeroDesc);
 
-  const rng = new Rng(cfg.seed).fork(task.stream);
+  const rng = stream(cfg.seed, 'faceTune').fork(task.stream);
   const vars = topVariables(net.top);
   const optimizer = tf.train.adam(cfg.learningRate);
   let best = { auc: zeroVal, step: 0, values: vars.snapshot() };
@@ -376,4 +377,33 @@ export function tuneView2(net: RecognitionNet, cache: TrunkCache, list: PairList
     folds.push(r);
   }
   return { config: cfg, folds, missing, dir };
+}
+
+/** One split seed of a sampled protocol (e.g. the MobileNetV3 notebook's 300 / 75 / 100 pairs). */
+export interface FaceTuneSplitRun extends FaceTuneResult {
+  readonly splitSeed: number;
+  /** 95 % bootstrap intervals of the test accuracy at the validation threshold. */
+  readonly tunedCi: ConfidenceInterval;
+  readonly zeroShotCi: ConfidenceInterval;
+}
+
+/**
+ * Fine-tunes on each split seed's training people of a sampled split (`split`, e.g. `{ preset: 'seed1' }`:
+ * the split `siamese data split --seed` draws) and scores tuned and zero-shot (step 0) on its test pairs.
+ * @see notebooks/06-test-evaluation.ipynb
+ */
+export function tuneSplits(net: RecognitionNet, cache: TrunkCache, dataset: Dataset, split: SplitConfigInput, seeds: readonly number[],
+  partial: Partial<FaceTuneConfig> = {}, options: TuneFoldOptions = {}): { runs: FaceTuneSplitRun[]; tuned: ReturnType<typeof summarizeFolds>; zeroShot: ReturnType<typeof summarizeFolds> } {
+  const runs = seeds.map((seed) => {
+    const s = makeSplit(dataset, splitRng(seed), split);
+    const r = tuneSplit(net, cache, { name: `split ${s.config.preset} seed ${seed}`, trainPeople: s.people.train, valPairs: s.pairs.val, testPairs: s.pairs.test, stream: `split-${s.config.preset}-${seed}` }, partial, options);
+    const acc = (threshold: number) => (values: readonly number[], isSame: readonly IsSame[]) => accuracyAt(values, isSame, threshold, DIST);
+    const rng = stream(seed, 'bootstrap');
+    return {
+      splitSeed: seed, ...r,
+      tunedCi: bootstrapCi(r.test.tuned, r.test.isSame, acc(r.tuned.threshold), rng.fork('tuned')),
+      zeroShotCi: bootstrapCi(r.test.zeroShot, r.test.isSame, acc(r.zeroShot.threshold), rng.fork('zero-shot')),
+    };
+  });
+  return { runs, tuned: summarizeFolds(runs.map((r) => r.tuned.accuracy)), zeroShot: summarizeFolds(runs.map((r) => r.zeroShot.accuracy)) };
 }

@@ -29,6 +29,8 @@ export const STREAMS = Object.freeze({
   synth: 'synth',
   /** Images sampled for pixel statistics (`siamese data stats`, notebook 01). */
   stats: 'stats',
+  /** Fine-tuning face-api's top (`.fork('<task>')`): identities, images and mirror choices of each batch. */
+  faceTune: 'faceTune',
   /** UMAP's initialisation and negative sampling. */
   umap: 'umap',
 } as const);

@@ -1,0 +1,81 @@
+/**
+ * Fine-tuning face-api's ResNet on real faces, measured (the numbers in BENCHMARKS.md):
+ *
+ *   LFW_DIR=/path/to/lfw npx tsx bench/lfw-face-tune.ts [--folds 1-10] [--split-seeds 1,2,3,4,5] [--config '{"loss":"triplet"}']
+ *
+ * 1. LFW View 2 (10 folds): zero-shot on the squared box (`face-api`, needs bench/lfw-face-api.ts's
+ *    descriptors; skipped without them), zero-shot on dlib's chip (`face-api:chip`) and the top fine-tuned per
+ *    fold (`face-api-tuned`), as `siamese eval --lfw` prints them, plus the paired per-fold gain.
+ * 2. The MobileNetV3 notebook's protocol (split preset `seed1`: 300 / 75 / 100 pairs, person-disjoint) over
+ *    several split seeds: the top fine-tuned on each split's training people against the same net at step 0,
+ *    with a bootstrap interval on the 100 test pairs.
+ * Everything resumes: the trunk cache (artifacts/faces/lfw-trunk) and each View 2 fold are kept.
+ */
+import * as fs from 'node:fs';
+import { initBackend } from '../lib/backend';
+import { Dataset } from '../lib/data/dataset';
+import { loadRecognitionNet } from '../lib/faces/recognition-net';
+import { fillTrunkCache, TrunkCache } from '../lib/faces/trunk-cache';
+import { evaluateModel, faceApiDescriptorFile } from '../lib/train';
+import { tuneSplits } from '../lib/train/face-tune';
+import { parseFolds } from '../lib/cli/commands/eval';
+import { textTable } from '../lib/faces';
+import { artifactsDir } from '../lib/util/paths';
+
+const args = process.argv.slice(2);
+const opt = (name: string): string | undefined => { const i = args.indexOf(`--${name}`); return i >= 0 ? args[i + 1] : undefined; };
+
+async function main(): Promise<void> {
+  const lfw = process.env.LFW_DIR;
+  if (!lfw) throw new Error('set LFW_DIR to an LFW folder (<root>/<Name>/<Name>_0001.jpg)');
+  await initBackend({ quiet: true });
+  const folds = opt('folds') ? parseFolds(opt('folds')!) : undefined;
+  const tune = opt('config') ? JSON.parse(opt('config')!) : {};
+  const seeds = (opt('split-seeds') ?? '1,2,3,4,5').split(',').map(Number);
+  const report: Record<string, unknown> = { date: new Date().toISOString(), lfw, tune };
+  const models = [...(fs.existsSync(faceApiDescriptorFile()) ? ['face-api'] : []), 'face-api:chip', 'face-api-tuned'];
+  const rows = [];
+  for (const model of models) {
+    try {
+      const r = await evaluateModel({ model, lfw, folds, tune, log: (l) => console.log(l) });
+      rows.push(r.row);
+      report[model] = r;
+      console.log(`${model}: ${r.description}`);
+    } catch (err) {
+      console.log(`${model}: not scored (${(err as Error).message.split('\n')[0]})`);
+    }
+  }
+  console.log(`\nLFW View 2${folds ? ` folds ${opt('folds')}` : ''}:`);
+  console.log(textTable(rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, String(v)])))));
+
+  if (seeds.length && !args.includes('--no-splits')) {
+    const dataset = await Dataset.open(lfw);
+    const net = loadRecognitionNet();
+    const cacheDir = artifactsDir('faces', 'lfw-trunk');
+    const all = dataset.people.flatMap((p) => dataset.images(p).map((f) => `${p}/${f}`));
+    let cache = TrunkCache.open(cacheDir);
+    const todo = all.filter((r) => !cache.records.has(r));
+    if (todo.length) {
+      console.log(`describing ${todo.length} more images into ${cacheDir} (the split's people come from all of LFW)`);
+      await fillTrunkCache(net, lfw, todo, cacheDir, 0, (d, n) => { if (d % 500 === 0) console.log(`  ${d}/${n}`); });
+      cache = TrunkCache.open(cacheDir);
+    }
+    const s = tuneSplits(net, cache, dataset, { preset: 'seed1' }, seeds, tune, { log: (l) => console.log(l) });
+    const pct = (x: number) => (100 * x).toFixed(1);
+    console.log('\nThe MobileNetV3 notebook\'s protocol (300 / 75 / 100 pairs, person-disjoint; its own result: 69 %):');
+    console.log(textTable(s.runs.map((r) => ({
+      'split seed': String(r.splitSeed), 'train people': String(r.trainPeople), 'train images': String(r.trainImages),
+      'step 0 % [95 % CI]': `${pct(r.zeroShot.accuracy)} [${pct(r.zeroShotCi.lo)}, ${pct(r.zeroShotCi.hi)}]`,
+      'tuned % [95 % CI]': `${pct(r.tuned.accuracy)} [${pct(r.tunedCi.lo)}, ${pct(r.tunedCi.hi)}]`,
+      'AUC step 0 / tuned': `${r.zeroShot.auc.toFixed(4)} / ${r.tuned.auc.toFixed(4)}`, 'best step': String(r.bestStep), seconds: r.seconds.toFixed(0),
+    }))));
+    console.log(`mean over ${seeds.length} split seeds: step 0 ${pct(s.zeroShot.mean)} ± ${pct(s.zeroShot.stdError)} %, tuned ${pct(s.tuned.mean)} ± ${pct(s.tuned.stdError)} %`);
+    report.seed1 = { runs: s.runs.map((r) => ({ ...r, test: undefined })), tuned: s.tuned, zeroShot: s.zeroShot };
+    net.dispose();
+  }
+  const out = artifactsDir('eval', 'lfw-face-tune.json');
+  fs.writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
+  console.log(`written to ${out}`);
+}
+
+main().catch((err) => { console.error(err); process.exitCode = 1; });
