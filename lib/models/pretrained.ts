@@ -27,7 +27,7 @@
  * @see notebooks/04-model-construction.ipynb
  */
 import * as tf from '@tensorflow/tfjs';
-import { isBackboneLayer } from './mobilenet-v3-small';
+import { isBackboneLayer } from './backbone';
 import { readWeights, type NamedWeight } from './save-load';
 
 /** Options of {@link loadPretrainedWeights}. */
@@ -138,6 +138,19 @@ export async function loadPretrainedWeights(
   source: string | NamedWeight[],
   options: PretrainedOptions = {},
 ): Promise<PretrainedReport> {
+  return loadPretrainedWeightsSync(model, source, options);
+}
+
+/**
+ * {@link loadPretrainedWeights} without the promise (it reads files synchronously anyway): what a model
+ * builder that loads weights as it builds (`mobileNetV3Small({weights: 'imagenet'})`) calls.
+ * @see notebooks/04-model-construction.ipynb
+ */
+export function loadPretrainedWeightsSync(
+  model: tf.LayersModel,
+  source: string | NamedWeight[],
+  options: PretrainedOptions = {},
+): PretrainedReport {
   const match = options.match ?? 'auto';
   if (!['auto', 'name', 'order'].includes(match)) throw new RangeError(`match must be 'auto', 'name' or 'order', got ${JSON.stringify(match)}`);
   const owned = typeof source === 'string';
