@@ -1,6 +1,6 @@
 /**
  * Models: embedding networks (seed2's CNN, the workshop CNN, MobileNetV3-Small), the Siamese wrapper,
- * custom layers, saving/loading and pretrained weights.
+ * custom layers, saving/loading and pretrained weights (Keras HDF5 files, MobileNetV3-Small's ImageNet weights).
  *
  * @see notebooks/04-model-construction.ipynb
  */

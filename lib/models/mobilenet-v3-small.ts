@@ -16,7 +16,7 @@
  * Dropout is {@link SeededDropout}: a fresh mask every step, reproducible from `seed`.
  *
  * Layer names follow Keras' MobileNetV3 (`Conv`, `expanded_conv_3_depthwise_BatchNorm`, ...; `/` written
- * as `_`), so ImageNet weights converted from Keras load by name (see `loadPretrainedWeights`); head
+ * as `_`), so ImageNet weights converted from Keras load by name (`weights: 'imagenet'`, imagenet-weights.ts); head
  * layers start with `head_`. `trainableBackbone: false` freezes every backbone layer, its batch norms
  * included (they then use their moving statistics), leaving the head trainable.
  *

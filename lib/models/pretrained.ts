@@ -3,7 +3,12 @@
  * into a model built here. No npm package we know of ships these weights, so models start from a
  * seeded random init and this is an explicit, optional step.
  *
- * Getting the file (needs Python with TensorFlow and the `tensorflowjs` pip package, once):
+ * For MobileNetV3-Small's ImageNet weights the project has its own route, no Python needed: `siamese
+ * weights fetch mobilenet-v3-small` downloads Keras's HDF5 file and converts it (imagenet-convert.ts), and
+ * `mobileNetV3Small({weights: 'imagenet'})` loads it through this module. The route below is for weights
+ * of your own.
+ *
+ * Getting a file with Python (TensorFlow and the `tensorflowjs` pip package, once):
  *
  *     import tensorflow as tf
  *     m = tf.keras.applications.MobileNetV3Small(input_shape=(224, 224, 3), include_top=False,

@@ -16,6 +16,9 @@
  * - Extraction: {@link extractTarGz} (files and folders only: no links, devices, absolute paths or `..`),
  *   into a temporary folder that is checked to be a complete dataset, then renamed into place.
  * - Offline: the error says which file to fetch by hand, from where, and where to put it.
+ * - Single files ({@link downloadFile}, e.g. model weights): the same transfer, resume and offline help, checked
+ *   against a published MD5 and/or SHA-256 before the file gets its name; the SHA-256 of the first verified
+ *   copy is recorded beside it (`<file>.sha256`) and checked on later runs; `--file PATH` uses a local copy.
  *
  * @see notebooks/01-lfw-analysis.ipynb
  */
