@@ -127,12 +127,7 @@ export function readConvertedMetadata(dir: string = imagenetWeightsDir()): Conve
  * @see notebooks/04-model-construction.ipynb
  */
 export function loadImagenetWeights(model: tf.LayersModel, dir: string = imagenetWeightsDir()): PretrainedReport {
-  const meta = readConvertedMetadata(dir);
-  if (meta === null) {
-    throw new ImagenetWeightsError(`MobileNetV3-small's ImageNet weights are not here yet: ${path.join(dir, MODEL_JSON)} does not exist. ` +
-      `Run \`${FETCH_COMMAND}\` to download Keras's file (${KERAS_MOBILENET_V3_SMALL.noTop.url}, MD5-checked) and convert it; ` +
-      `on a machine without internet, download that file elsewhere and run \`${FETCH_COMMAND} --file PATH\`.`);
-  }
+  const meta = requireConvertedWeights(dir);
   const bin = path.join(dir, WEIGHTS_BIN);
   const actual = fs.existsSync(bin) ? createHash('sha256').update(fs.readFileSync(bin)).digest('hex') : null;
   if (actual !== meta.weightsSha256) {
@@ -146,4 +141,19 @@ export function loadImagenetWeights(model: tf.LayersModel, dir: string = imagene
   } finally {
     weights.forEach((w) => w.tensor.dispose());
   }
+}
+
+/**
+ * The metadata of the converted ImageNet weights in `dir`; when there are none, an error naming the file
+ * and saying to run `siamese weights fetch mobilenet-v3-small` (what a training run checks before it starts).
+ * @see notebooks/04-model-construction.ipynb
+ */
+export function requireConvertedWeights(dir: string = imagenetWeightsDir()): ConvertedMetadata {
+  const meta = readConvertedMetadata(dir);
+  if (meta === null) {
+    throw new ImagenetWeightsError(`MobileNetV3-small's ImageNet weights are not here yet: ${path.join(dir, MODEL_JSON)} does not exist. ` +
+      `Run \`${FETCH_COMMAND}\` to download Keras's file (${KERAS_MOBILENET_V3_SMALL.noTop.url}, MD5-checked) and convert it; ` +
+      `on a machine without internet, download that file elsewhere and run \`${FETCH_COMMAND} --file PATH\`.`);
+  }
+  return meta;
 }

@@ -37,7 +37,7 @@ export { readKerasWeights, writeKerasWeights, loadH5wasm } from './keras-h5';
 export type { KerasTensor, KerasWeightsFile, KerasLayerToWrite } from './keras-h5';
 export {
   KERAS_MOBILENET_V3_SMALL, PRETRAINED_MODELS, WEIGHTS_OPTIONS, FETCH_COMMAND, CONVERTER_VERSION, weightsHome, imagenetWeightsDir, readConvertedMetadata,
-  loadImagenetWeights, ImagenetWeightsError,
+  loadImagenetWeights, requireConvertedWeights, ImagenetWeightsError,
 } from './imagenet-weights';
 export type { PretrainedModelName, WeightsOption, ConvertedMetadata } from './imagenet-weights';
 export { convertKerasMobileNetV3Small, writeConvertedWeights, fetchImagenetWeights, kerasLayerName } from './imagenet-convert';

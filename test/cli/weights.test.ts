@@ -8,8 +8,10 @@ import * as path from 'node:path';
 import { experimentFromFlags } from '../../lib/cli/commands/train';
 import { parsePretrainedModel } from '../../lib/cli/commands/weights';
 import { buildProgram } from '../../lib/cli/main';
-import { KERAS_MOBILENET_V3_SMALL } from '../../lib/models';
-import { resolveExperiment } from '../../lib/train';
+import { createHash } from 'node:crypto';
+import { fetchImagenetWeights, imagenetWeightsDir, KERAS_MOBILENET_V3_SMALL } from '../../lib/models';
+import { resolveExperiment, runExperiment } from '../../lib/train';
+import { tempRuns, tinyConfig, tinyFaces } from '../train/fixtures';
 import { writeKerasSmallFixture } from '../models/keras-fixture';
 
 let tmp: string;
@@ -63,4 +65,22 @@ test('siamese train --weights imagenet sets the MobileNetV3-small option; none k
   assert.equal(resolveExperiment(experimentFromFlags({ preset: 'default', config: file })).config.model.options?.weights, 'imagenet');
   assert.throws(() => experimentFromFlags({ preset: 'default', weights: 'imagenet' }), /--weights imagenet is for MobileNetV3-small models; preset default trains the default workshopCnn/);
   assert.throws(() => experimentFromFlags({ preset: 'seed1-adam-cosine', weights: 'imagenet1k' }), /--weights must be one of none, imagenet, got "imagenet1k": did you mean "imagenet"\?/);
+});
+
+test('a run with weights imagenet: refused before anything is written when the converted file is absent; trains once it is there', async () => {
+  const dir = await tinyFaces();
+  const runs = tempRuns();
+  const input = tinyConfig(dir, { model: { kind: 'mobileNetV3Small', options: { inputSize: 32, head: 'simple', weights: 'imagenet' } }, epochs: 1 });
+  const quiet = { log: () => undefined, progress: 'none' as const };
+  await assert.rejects(runExperiment(input, { ...quiet, runsDir: runs }), /imagenet[\s\S]*does not exist\. Run `siamese weights fetch mobilenet-v3-small`/);
+  assert.deepEqual(fs.readdirSync(runs), [], 'no run folder was made');
+  const fixture = path.join(tmp, 'fixture.h5');
+  await writeKerasSmallFixture(fixture);
+  const md5 = createHash('md5').update(fs.readFileSync(fixture)).digest('hex');
+  await fetchImagenetWeights({ log: () => undefined, file: fixture, sources: [{ ...KERAS_MOBILENET_V3_SMALL.noTop, md5 }] });
+  assert.ok(fs.existsSync(path.join(imagenetWeightsDir(), 'model.json')));
+  const result = await runExperiment(input, { ...quiet, runsDir: runs });
+  assert.equal(result.history.length, 1);
+  assert.ok(Number.isFinite(result.test.auc));
+  assert.equal(result.config.model.options && (result.config.model.options as { weights?: string }).weights, 'imagenet');
 });
