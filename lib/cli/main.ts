@@ -14,6 +14,7 @@ import * as trainCommand from './commands/train';
 import * as verifyCommand from './commands/verify';
 import * as searchCommand from './commands/search';
 import * as clusterCommand from './commands/cluster';
+import * as weightsCommand from './commands/weights';
 import * as workshopCommand from './commands/workshop';
 
 export function buildProgram(): Command {
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   dataCommand.register(program);
   notebooksCommand.register(program);
   labCommand.register(program);
+  weightsCommand.register(program);
   trainCommand.register(program);
   startCommand.register(program);
   verifyCommand.register(program);

@@ -38,7 +38,7 @@ export {
 export type { DatasetSummary, ImageStats, ImageStatsOptions, PairListSummary } from './analysis';
 export { ensureSynthetic, generateSynthetic, planSynthetic, resolveSynthConfig, readSynthManifest, manifestMatches, renderSyntheticImage, sampleIdentity, sampleVariation, faceSvg, renderFace, DEFAULT_SYNTH, SYNTH_VERSION, SYNTH_MANIFEST, SYNTH_CROP } from './synth/generate';
 export type { SynthConfig, SynthManifest, SynthPerson, SynthPlan, SynthResult, GenerateOptions, FaceIdentity, FaceVariation } from './synth/generate';
-export { downloadLfw, fetchDataset, sha256File, parseLfwVariant, LFW_ARCHIVES, LFW_VARIANTS, DownloadError, ChecksumError } from './download/download';
-export type { ArchiveSource, LfwVariant, DownloadOptions, FetchResult, ProgressMode } from './download/download';
+export { downloadLfw, fetchDataset, downloadFile, sha256File, hashFile, parseLfwVariant, LFW_ARCHIVES, LFW_VARIANTS, DownloadError, ChecksumError } from './download/download';
+export type { ArchiveSource, LfwVariant, DownloadOptions, FetchResult, ProgressMode, FileSource, FileDownloadOptions, FileFetchResult } from './download/download';
 export { extractTarGz, safeEntryPath, ArchiveError } from './download/tar';
 export type { ExtractResult, TarEntryInfo } from './download/tar';

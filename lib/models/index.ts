@@ -1,6 +1,6 @@
 /**
  * Models: embedding networks (seed2's CNN, the workshop CNN, MobileNetV3-Small), the Siamese wrapper,
- * custom layers, saving/loading and pretrained weights.
+ * custom layers, saving/loading and pretrained weights (Keras HDF5 files, MobileNetV3-Small's ImageNet weights).
  *
  * @see notebooks/04-model-construction.ipynb
  */
@@ -23,7 +23,7 @@ export { siamese, siameseOutput, resolveSiamese, DEFAULT_SIAMESE, SIAMESE_HEADS 
 export type { SiameseConfig, SiameseHead, SiameseOutput } from './siamese';
 export { saveModel, loadModel, fileHandler, readModelArtifacts, readModelMetadata, readWeights, MODEL_JSON, WEIGHTS_BIN } from './save-load';
 export type { NamedWeight } from './save-load';
-export { loadPretrainedWeights, normalizeWeightName } from './pretrained';
+export { loadPretrainedWeights, loadPretrainedWeightsSync, normalizeWeightName } from './pretrained';
 export type { PretrainedOptions, PretrainedReport } from './pretrained';
 export { countParams, summaryRows } from './summary';
 export type { ParamCounts, SummaryRow } from './summary';
@@ -33,3 +33,12 @@ export { buildEmbedding, preprocessingFor, MODEL_KINDS } from './build';
 export type { ModelSpec } from './build';
 export { L2Normalize, l2Normalize, l2NormalizeRows } from './layers/l2-normalize';
 export type { L2NormalizeArgs } from './layers/l2-normalize';
+export { readKerasWeights, writeKerasWeights, loadH5wasm } from './keras-h5';
+export type { KerasTensor, KerasWeightsFile, KerasLayerToWrite } from './keras-h5';
+export {
+  KERAS_MOBILENET_V3_SMALL, PRETRAINED_MODELS, WEIGHTS_OPTIONS, FETCH_COMMAND, CONVERTER_VERSION, weightsHome, imagenetWeightsDir, readConvertedMetadata,
+  loadImagenetWeights, requireConvertedWeights, ImagenetWeightsError,
+} from './imagenet-weights';
+export type { PretrainedModelName, WeightsOption, ConvertedMetadata } from './imagenet-weights';
+export { convertKerasMobileNetV3Small, writeConvertedWeights, fetchImagenetWeights, kerasLayerName } from './imagenet-convert';
+export type { Conversion, ConvertedTensor, FetchWeightsOptions, FetchWeightsResult } from './imagenet-convert';

@@ -16,7 +16,7 @@
  * Dropout is {@link SeededDropout}: a fresh mask every step, reproducible from `seed`.
  *
  * Layer names follow Keras' MobileNetV3 (`Conv`, `expanded_conv_3_depthwise_BatchNorm`, ...; `/` written
- * as `_`), so ImageNet weights converted from Keras load by name (see `loadPretrainedWeights`); head
+ * as `_`), so ImageNet weights converted from Keras load by name (`weights: 'imagenet'`, imagenet-weights.ts); head
  * layers start with `head_`. `trainableBackbone: false` freezes every backbone layer, its batch norms
  * included (they then use their moving statistics), leaving the head trainable.
  *
@@ -29,11 +29,15 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../util/rng';
 import { stream } from '../util/streams';
+import { isBackboneLayer } from './backbone';
+import { loadImagenetWeights, WEIGHTS_OPTIONS, type WeightsOption } from './imagenet-weights';
 import { torchDefault, torchvisionConv, torchvisionDepthwise } from './init';
 import { freezableBatchNorm } from './layers/freezable-batch-norm';
 import { hardSigmoid } from './layers/hard-sigmoid';
 import { hardSwish } from './layers/hard-swish';
 import { seededDropout } from './layers/seeded-dropout';
+
+export { isBackboneLayer } from './backbone';
 
 /** Which embedding head sits on the 576-d pooled feature. */
 export type MobileNetHead = 'seed1' | 'simple' | 'none';
@@ -55,6 +59,13 @@ export interface MobileNetV3SmallConfig {
   readonly inputScaling: InputScaling;
   /** Seed of every initialiser and dropout mask. */
   readonly seed: number;
+  /**
+   * `'none'`: seeded random init. `'imagenet'`: the backbone gets Keras's ImageNet weights, converted once by
+   * `siamese weights fetch mobilenet-v3-small` (see imagenet-weights.ts); it implies `padding: 'keras'` and
+   * `inputScaling: 'minusOneToOne'` (what the weights were trained with; other values are an error) and
+   * needs alpha 1. The head keeps its seeded init.
+   */
+  readonly weights: WeightsOption;
 }
 
 export const DEFAULT_MOBILENET_V3_SMALL: Readonly<MobileNetV3SmallConfig> = Object.freeze({
@@ -65,7 +76,11 @@ export const DEFAULT_MOBILENET_V3_SMALL: Readonly<MobileNetV3SmallConfig> = Obje
   padding: 'torchvision',
   inputScaling: 'none',
   seed: 0,
+  weights: 'none',
 });
+
+/** What `weights: 'imagenet'` implies: Keras's padding and input range. */
+const IMAGENET_BUILD = { padding: 'keras', inputScaling: 'minusOneToOne' } as const;
 
 /** One inverted-residual block: kernel, expanded channels, output channels, squeeze-excite, hard swish, stride. */
 interface BlockSpec {
@@ -108,7 +123,7 @@ const HEADS: readonly MobileNetHead[] = ['seed1', 'simple', 'none'];
  * @see notebooks/04-model-construction.ipynb
  */
 export function resolveMobileNetV3Small(partial: Partial<MobileNetV3SmallConfig> = {}): MobileNetV3SmallConfig {
-  const cfg = { ...DEFAULT_MOBILENET_V3_SMALL, ...partial };
+  const cfg = { ...DEFAULT_MOBILENET_V3_SMALL, ...(partial.weights === 'imagenet' ? IMAGENET_BUILD : {}), ...partial };
   if (!Number.isInteger(cfg.inputSize) || cfg.inputSize < 32) {
     throw new RangeError(`mobileNetV3Small inputSize must be an integer >= 32, got ${cfg.inputSize}`);
   }
@@ -124,6 +139,16 @@ export function resolveMobileNetV3Small(partial: Partial<MobileNetV3SmallConfig>
   }
   if (typeof cfg.trainableBackbone !== 'boolean') throw new TypeError(`mobileNetV3Small trainableBackbone must be a boolean, got ${cfg.trainableBackbone}`);
   if (!Number.isInteger(cfg.seed)) throw new RangeError(`mobileNetV3Small seed must be an integer, got ${cfg.seed}`);
+  if (!WEIGHTS_OPTIONS.includes(cfg.weights)) throw new RangeError(`mobileNetV3Small weights must be one of ${WEIGHTS_OPTIONS.join(', ')}, got ${JSON.stringify(cfg.weights)}`);
+  if (cfg.weights === 'imagenet') {
+    if (cfg.alpha !== 1) throw new RangeError(`mobileNetV3Small weights 'imagenet' needs alpha 1 (the width of Keras's published file), got ${cfg.alpha}`);
+    for (const key of ['padding', 'inputScaling'] as const) {
+      if (cfg[key] !== IMAGENET_BUILD[key]) {
+        throw new RangeError(`mobileNetV3Small weights 'imagenet' needs ${key} '${IMAGENET_BUILD[key]}' (what Keras's ImageNet weights were trained with), ` +
+          `got ${JSON.stringify(cfg[key])}; leave ${key} out and 'imagenet' sets it`);
+      }
+    }
+  }
   return cfg;
 }
 
@@ -233,18 +258,11 @@ function head(ctx: Ctx, x: tf.SymbolicTensor): tf.SymbolicTensor {
   return x;
 }
 
-/**
- * Whether a layer of a model built here belongs to the backbone (everything but the `head_` layers).
- * @see notebooks/04-model-construction.ipynb
- */
-export function isBackboneLayer(layer: tf.layers.Layer): boolean {
-  return !layer.name.startsWith('head_');
-}
 
 /**
  * Builds MobileNetV3-Small with the chosen head (see the module doc): `[n, s, s, 3]` images in `[0, 1]`,
- * `[n, 64]` embeddings out (`[n, 576]` with `head: 'none'`). Random, seeded init; load ImageNet weights
- * afterwards with `loadPretrainedWeights`.
+ * `[n, 64]` embeddings out (`[n, 576]` with `head: 'none'`). Random, seeded init, or with `weights:
+ * 'imagenet'` Keras's ImageNet backbone (converted once by `siamese weights fetch mobilenet-v3-small`).
  * @see notebooks/04-model-construction.ipynb
  */
 export function mobileNetV3Small(partial: Partial<MobileNetV3SmallConfig> = {}): tf.LayersModel {
@@ -264,6 +282,14 @@ export function mobileNetV3Small(partial: Partial<MobileNetV3SmallConfig> = {}):
   x = ap(tf.layers.globalAveragePooling2d({ name: 'avg_pool' }), x);
   x = head(ctx, x);
   const model = tf.model({ inputs: input, outputs: x, name: `mobileNetV3Small_${cfg.head}` });
+  if (cfg.weights === 'imagenet') {
+    try {
+      loadImagenetWeights(model);
+    } catch (err) {
+      model.dispose();
+      throw err;
+    }
+  }
   if (!cfg.trainableBackbone) setBackboneTrainable(model, false);
   return model;
 }

@@ -3,7 +3,12 @@
  * into a model built here. No npm package we know of ships these weights, so models start from a
  * seeded random init and this is an explicit, optional step.
  *
- * Getting the file (needs Python with TensorFlow and the `tensorflowjs` pip package, once):
+ * For MobileNetV3-Small's ImageNet weights the project has its own route, no Python needed: `siamese
+ * weights fetch mobilenet-v3-small` downloads Keras's HDF5 file and converts it (imagenet-convert.ts), and
+ * `mobileNetV3Small({weights: 'imagenet'})` loads it through this module. The route below is for weights
+ * of your own.
+ *
+ * Getting a file with Python (TensorFlow and the `tensorflowjs` pip package, once):
  *
  *     import tensorflow as tf
  *     m = tf.keras.applications.MobileNetV3Small(input_shape=(224, 224, 3), include_top=False,
@@ -27,7 +32,7 @@
  * @see notebooks/04-model-construction.ipynb
  */
 import * as tf from '@tensorflow/tfjs';
-import { isBackboneLayer } from './mobilenet-v3-small';
+import { isBackboneLayer } from './backbone';
 import { readWeights, type NamedWeight } from './save-load';
 
 /** Options of {@link loadPretrainedWeights}. */
@@ -138,6 +143,19 @@ export async function loadPretrainedWeights(
   source: string | NamedWeight[],
   options: PretrainedOptions = {},
 ): Promise<PretrainedReport> {
+  return loadPretrainedWeightsSync(model, source, options);
+}
+
+/**
+ * {@link loadPretrainedWeights} without the promise (it reads files synchronously anyway): what a model
+ * builder that loads weights as it builds (`mobileNetV3Small({weights: 'imagenet'})`) calls.
+ * @see notebooks/04-model-construction.ipynb
+ */
+export function loadPretrainedWeightsSync(
+  model: tf.LayersModel,
+  source: string | NamedWeight[],
+  options: PretrainedOptions = {},
+): PretrainedReport {
   const match = options.match ?? 'auto';
   if (!['auto', 'name', 'order'].includes(match)) throw new RangeError(`match must be 'auto', 'name' or 'order', got ${JSON.stringify(match)}`);
   const owned = typeof source === 'string';

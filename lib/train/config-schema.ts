@@ -7,6 +7,7 @@
  * @see lib/train/experiment.ts (resolveExperiment) and lib/cli/commands/train.ts (--config files)
  */
 import { POLICY_PRESETS } from '../augment/policy';
+import { WEIGHTS_OPTIONS } from '../models/imagenet-weights';
 import { DEFAULT_MOBILENET_V3_SMALL } from '../models/mobilenet-v3-small';
 import { DEFAULT_SEED2_CNN } from '../models/seed2-cnn';
 import { SIAMESE_HEADS } from '../models/siamese';
@@ -51,7 +52,7 @@ export const EXPERIMENT_SHAPE: Shape = object({
   model: {
     kind: 'variant', tag: 'kind', label: 'model kind', variants: {
       workshopCnn: { options: object(fromDefaults(DEFAULT_WORKSHOP_CNN), 'model kind workshopCnn takes') },
-      mobileNetV3Small: { options: object(fromDefaults(DEFAULT_MOBILENET_V3_SMALL), 'model kind mobileNetV3Small takes') },
+      mobileNetV3Small: { options: object(fromDefaults(DEFAULT_MOBILENET_V3_SMALL, { weights: oneOf(WEIGHTS_OPTIONS) }), 'model kind mobileNetV3Small takes') },
       seed2Cnn: { options: object(fromDefaults(DEFAULT_SEED2_CNN), 'model kind seed2Cnn takes') },
     },
   },

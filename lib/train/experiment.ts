@@ -23,6 +23,8 @@ import type { Dataset } from '../data/dataset';
 import type { Pair, IsSame, LabelledValues, Preprocessing, ThresholdedValues } from '../data/types';
 import { auc, bestThreshold, accuracyAt, bootstrapCi } from '../eval';
 import { buildEmbedding, preprocessingFor, type ModelSpec } from '../models/build';
+import { requireConvertedWeights } from '../models/imagenet-weights';
+import { resolveMobileNetV3Small } from '../models/mobilenet-v3-small';
 import { loadModel, saveModel } from '../models/save-load';
 import { siamese, siameseOutput, type SiameseHead, type SiameseOutput } from '../models/siamese';
 import { artifactsDir } from '../util/paths';
@@ -375,6 +377,8 @@ export async function runResolvedExperiment(experiment: ResolvedExperiment, opti
     const result = cached();
     if (result) return result;
   }
+  // pretrained weights the model needs must be there before anything is written (a finished run does not need them)
+  if (config.model.kind === 'mobileNetV3Small' && resolveMobileNetV3Small(config.model.options).weights === 'imagenet') requireConvertedWeights();
   // one trainer per run folder: a second one says who holds it and stops before touching anything
   const lock = acquireRunLock(dir, { log });
   try {

@@ -4,10 +4,12 @@ import type { Command } from 'commander';
 import { POLICY_PRESETS } from '../../augment/policy';
 import { experimentPreset, mergeExperiment, runExperiment, EXPERIMENT_PRESETS, OPTIMIZERS, SCHEDULES, type ExperimentInput, type ExperimentResult } from '../../train';
 import { checkExperimentInput, nearest } from '../../train/config-schema';
+import { WEIGHTS_OPTIONS } from '../../models';
+import type { ModelSpec } from '../../models';
 
 interface TrainFlags {
   preset: string; config?: string; name?: string; epochs?: string; batchSize?: string; lr?: string; optimizer?: string;
-  schedule?: string; augment?: string; seed?: string; splitSeed?: string; dir?: string; force?: boolean; margin?: string;
+  schedule?: string; augment?: string; seed?: string; splitSeed?: string; dir?: string; force?: boolean; margin?: string; weights?: string;
 }
 
 function num(value: string | undefined, flag: string): number | undefined {
@@ -82,7 +84,9 @@ export function experimentFromFlags(flags: TrainFlags): ExperimentInput {
   const optimizer = choice(flags.optimizer, '--optimizer', OPTIMIZERS);
   const schedule = choice(flags.schedule, '--schedule', SCHEDULES);
   const augment = choice(flags.augment, '--augment', Object.keys(POLICY_PRESETS));
+  const model = withWeights(merged.model, choice(flags.weights, '--weights', WEIGHTS_OPTIONS), flags.preset);
   return mergeExperiment(merged, {
+    ...(model ? { model } : {}),
     ...(flags.name ? { name: flags.name } : {}),
     ...(epochs !== undefined ? { epochs } : {}),
     ...(batchSize !== undefined ? { batchSize } : {}),
@@ -93,6 +97,21 @@ export function experimentFromFlags(flags: TrainFlags): ExperimentInput {
     schedule: { ...(schedule ? { name: schedule } : {}) },
     data: { ...(flags.dir ? { dir: flags.dir } : {}), ...(splitSeed !== undefined ? { splitSeed } : {}) },
   });
+}
+
+/**
+ * The model with `--weights` applied: `imagenet` sets the MobileNetV3-Small option (which implies Keras's
+ * padding and input range), `none` drops it (random init, the default, so the run key does not change).
+ */
+function withWeights(model: ModelSpec | undefined, weights: (typeof WEIGHTS_OPTIONS)[number] | undefined, preset: string): ModelSpec | undefined {
+  if (weights === undefined) return undefined;
+  if (model?.kind !== 'mobileNetV3Small') {
+    if (weights === 'none') return undefined;
+    throw new Error(`--weights ${weights} is for MobileNetV3-small models; preset ${preset} trains ${model?.kind ?? 'the default workshopCnn'} ` +
+      '(use a seed1-* or view2-mnv3-* preset, or a --config with {"model": {"kind": "mobileNetV3Small"}})');
+  }
+  const { weights: _old, ...rest } = model.options ?? {};
+  return { kind: 'mobileNetV3Small', options: weights === 'none' ? rest : { ...rest, weights } };
 }
 
 /** One line per number that matters. */
@@ -118,6 +137,7 @@ export function register(program: Command): void {
     .option('--optimizer <name>', 'adam, sgd or rmsprop').option('--schedule <name>', 'constant, step or cosine')
     .option('--margin <m>', 'contrastive loss with this margin').option('--augment <policy>', 'none, default or seed2')
     .option('--seed <n>', 'seed of initialisation, shuffles, augmentation and dropout')
+    .option('--weights <name>', 'initial backbone weights of a MobileNetV3-small preset: none (seeded random) or imagenet (after `siamese weights fetch mobilenet-v3-small`)')
     .option('--split-seed <n>', 'seed of the person split and pair sampling').option('--dir <folder>', 'dataset folder (default: LFW_DIR, a downloaded LFW, else the synthetic set)')
     .option('--resume', 'continue an interrupted run of this config from its last checkpoint (also what happens without the flag)')
     .option('--force', 'train again from scratch even if this config already finished or was interrupted')

@@ -16,6 +16,9 @@
  * - Extraction: {@link extractTarGz} (files and folders only: no links, devices, absolute paths or `..`),
  *   into a temporary folder that is checked to be a complete dataset, then renamed into place.
  * - Offline: the error says which file to fetch by hand, from where, and where to put it.
+ * - Single files ({@link downloadFile}, e.g. model weights): the same transfer, resume and offline help, checked
+ *   against a published MD5 and/or SHA-256 before the file gets its name; the SHA-256 of the first verified
+ *   copy is recorded beside it (`<file>.sha256`) and checked on later runs; `--file PATH` uses a local copy.
  *
  * @see notebooks/01-lfw-analysis.ipynb
  */
@@ -139,8 +142,8 @@ export class DownloadError extends Error {
 
 /** A checksum that did not match. */
 export class ChecksumError extends Error {
-  constructor(readonly file: string, readonly expected: string, readonly actual: string, hint: string) {
-    super(`${file}: SHA-256 mismatch: expected ${expected}, got ${actual}. ${hint}`);
+  constructor(readonly file: string, readonly expected: string, readonly actual: string, hint: string, readonly algorithm: 'SHA-256' | 'MD5' = 'SHA-256') {
+    super(`${file}: ${algorithm} mismatch: expected ${expected}, got ${actual}. ${hint}`);
     this.name = 'ChecksumError';
   }
 }
@@ -154,6 +157,21 @@ export async function sha256File(file: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
   return hash.digest('hex');
+}
+
+/**
+ * MD5 and SHA-256 of a file in one read, lower-case hex (MD5 because Keras publishes its weights' MD5s).
+ *
+ * @see notebooks/04-model-construction.ipynb
+ */
+export async function hashFile(file: string): Promise<{ md5: string; sha256: string }> {
+  const md5 = createHash('md5');
+  const sha = createHash('sha256');
+  for await (const chunk of createReadStream(file)) {
+    md5.update(chunk as Buffer);
+    sha.update(chunk as Buffer);
+  }
+  return { md5: md5.digest('hex'), sha256: sha.digest('hex') };
 }
 
 /** Builds the progress reporter for one transfer. */
@@ -329,15 +347,55 @@ async function downloadToPart(url: string, part: string, options: Required<Pick<
   }
 }
 
-function manualInstructions(source: ArchiveSource, archivePath: string): string {
+/** What to do by hand when a download fails: the URL, the checksum to expect, where to put the file, the flag to pass it with. */
+function manualInstructions(source: { file: string; url: string; approxSize?: string }, checksum: string, dest: string, flag: string, after: string): string {
   return [
     `Download it by hand${source.approxSize ? ` (${source.approxSize})` : ''}:`,
     `  ${source.url}`,
-    source.sha256 ? `  expected SHA-256: ${source.sha256}` : '  (no published checksum: it will be recorded as unverified)',
+    `  ${checksum}`,
     `and put it at`,
-    `  ${archivePath}`,
-    `then run the command again (it will be verified and unpacked without downloading), or pass --archive /path/to/${source.file}.`,
+    `  ${dest}`,
+    `then run the command again (${after}), or pass ${flag} /path/to/${source.file}.`,
   ].join('\n');
+}
+
+function archiveInstructions(source: ArchiveSource, archivePath: string): string {
+  return manualInstructions(source, source.sha256 ? `expected SHA-256: ${source.sha256}` : '(no published checksum: it will be recorded as unverified)',
+    archivePath, '--archive', 'it will be verified and unpacked without downloading');
+}
+
+/**
+ * Downloads `url` to `part` (resuming what is there), with the progress display; a failure becomes a
+ * {@link DownloadError} that says why (offline?), how to get the file by hand (`help`), and what is kept.
+ */
+async function transfer(file: string, url: string, part: string, options: DownloadOptions, log: (line: string) => void,
+  countRequest: () => void, help: string): Promise<void> {
+  const resumed = await fs.stat(part).then((s) => s.size, () => 0);
+  log(`downloading ${file} from ${url}${resumed ? ` (resuming after ${formatBytes(resumed)})` : ''}`);
+  const progress = progressReporter(options.progress ?? 'auto', file, log);
+  try {
+    await downloadToPart(url, part, {
+      timeoutMs: options.timeoutMs ?? 30_000,
+      retries: options.retries ?? 4,
+      retryDelayMs: options.retryDelayMs ?? 1000,
+    }, progress, log, countRequest);
+  } catch (err) {
+    progress.done();
+    const have = await fs.stat(part).then((s) => s.size, () => 0);
+    const code = (err as NodeJS.ErrnoException).code ?? '';
+    let host = url;
+    try {
+      host = new URL(url).host;
+    } catch {
+      // a bad URL: its error says so
+    }
+    const why = NETWORK_CODES.has(code) || err instanceof TransferError
+      ? `could not download ${file} from ${host} (${(err as Error).message}${code && !(err as Error).message.includes(code) ? `, ${code}` : ''}); are you offline?`
+      : `could not download ${file}: ${(err as Error).message}`;
+    const kept = have > 0 ? `\n(${formatBytes(have)} already downloaded are kept in ${part}; the next run resumes from there.)` : '';
+    throw new DownloadError(`${why}\n${help}${kept}`, code || undefined);
+  }
+  progress.done();
 }
 
 /** What {@link verifyArchive} found; `record` is the `.sha256` file to write once the archive has unpacked. */
@@ -377,14 +435,14 @@ function writeRecord(record: string, sha256: string, file: string): void {
 }
 
 /** The archive must be a non-empty file; `flag` names the option it came from (null: found in the data folder). */
-async function checkArchiveFile(file: string, flag: string | null): Promise<boolean> {
+async function checkArchiveFile(file: string, flag: string | null, kind = 'a .tgz file'): Promise<boolean> {
   const st = await fs.stat(file).catch(() => null);
   const where = flag ? `${flag}: ${file}` : file;
   if (!st) {
     if (flag) throw new DownloadError(`${where} does not exist`);
     return false;
   }
-  if (st.isDirectory()) throw new DownloadError(`${where} is a folder, not a .tgz file${flag ? '' : '; move it away and run again'}`);
+  if (st.isDirectory()) throw new DownloadError(`${where} is a folder, not ${kind}${flag ? '' : '; move it away and run again'}`);
   if (!st.isFile()) throw new DownloadError(`${where} is not a regular file`);
   if (st.size === 0) throw new DownloadError(`${where} is empty (0 bytes); ${flag ? 'download it again' : 'delete it and run again to download it'}`);
   return true;
@@ -427,33 +485,14 @@ export async function fetchDataset(source: ArchiveSource, options: DownloadOptio
     await checkArchiveFile(archive, `--archive ${options.archive}`);
   } else if (!(await checkArchiveFile(archivePath, null))) {
     const part = `${archivePath}.part`;
-    const resumed = await fs.stat(part).then((s) => s.size, () => 0);
-    log(`downloading ${source.file} from ${source.url}${resumed ? ` (resuming after ${formatBytes(resumed)})` : ''}`);
-    const progress = progressReporter(options.progress ?? 'auto', source.file, log);
-    try {
-      await downloadToPart(source.url, part, {
-        timeoutMs: options.timeoutMs ?? 30_000,
-        retries: options.retries ?? 4,
-        retryDelayMs: options.retryDelayMs ?? 1000,
-      }, progress, log, () => void requests++);
-    } catch (err) {
-      progress.done();
-      const have = await fs.stat(part).then((s) => s.size, () => 0);
-      const code = (err as NodeJS.ErrnoException).code ?? '';
-      const why = NETWORK_CODES.has(code) || err instanceof TransferError
-        ? `could not download ${source.file} from ${new URL(source.url).host} (${(err as Error).message}${code && !(err as Error).message.includes(code) ? `, ${code}` : ''}); are you offline?`
-        : `could not download ${source.file}: ${(err as Error).message}`;
-      const kept = have > 0 ? `\n(${formatBytes(have)} already downloaded are kept in ${part}; the next run resumes from there.)` : '';
-      throw new DownloadError(`${why}\n${manualInstructions(source, archivePath)}${kept}`, code || undefined);
-    }
-    progress.done();
+    await transfer(source.file, source.url, part, options, log, () => void requests++, archiveInstructions(source, archivePath));
     // Verify before giving the file its real name: never trust a partial or corrupt download.
     try {
       checked = await verifyArchive(source, part, dir, log);
     } catch (err) {
       await fs.rm(part, { force: true });
       if (err instanceof ChecksumError) {
-        throw new ChecksumError(source.url, err.expected, err.actual, `The download was deleted; run again to retry, or fetch it by hand.\n${manualInstructions(source, archivePath)}`);
+        throw new ChecksumError(source.url, err.expected, err.actual, `The download was deleted; run again to retry, or fetch it by hand.\n${archiveInstructions(source, archivePath)}`);
       }
       throw err;
     }
@@ -511,4 +550,121 @@ export async function fetchDataset(source: ArchiveSource, options: DownloadOptio
  */
 export async function downloadLfw(variant: LfwVariant = 'original', options: DownloadOptions = {}): Promise<FetchResult> {
   return fetchDataset(LFW_ARCHIVES[parseLfwVariant(variant)], options);
+}
+
+/** One file to download as it is (no unpacking): model weights, for instance. */
+export interface FileSource {
+  /** The file's name on disk, e.g. `weights_mobilenet_v3_small_224_1.0_float_no_top_v2.h5`. */
+  readonly file: string;
+  readonly url: string;
+  /** The published MD5 (lower-case hex; Keras publishes MD5s for its weights), or null. */
+  readonly md5: string | null;
+  /** The published SHA-256 (lower-case hex), or null. */
+  readonly sha256: string | null;
+  /** Rough size for messages, e.g. `~4 MB`. */
+  readonly approxSize?: string;
+}
+
+/** Options of {@link downloadFile}: those of {@link fetchDataset} but `archive`, plus where and how. */
+export interface FileDownloadOptions extends Omit<DownloadOptions, 'archive' | 'dir'> {
+  /** The folder the file is downloaded to; its SHA-256 record (`<file>.sha256`) is kept there too. */
+  readonly dir: string;
+  /** Use this local copy instead of downloading (still verified; not copied). */
+  readonly file?: string;
+  /** The command-line flag that passes `file`, for messages (default `--file`). */
+  readonly flag?: string;
+}
+
+/** What {@link downloadFile} did. */
+export interface FileFetchResult {
+  /** The verified file: the download in `dir`, or the local copy given. */
+  readonly path: string;
+  readonly md5: string;
+  readonly sha256: string;
+  readonly downloaded: boolean;
+  /** The SHA-256 record written by this call (first verified copy), or null. */
+  readonly recorded: string | null;
+  /** Number of HTTP requests made. */
+  readonly requests: number;
+}
+
+/** The checksums a source publishes, for messages. */
+function published(source: FileSource): string {
+  const sums = [source.md5 ? `MD5 ${source.md5}` : '', source.sha256 ? `SHA-256 ${source.sha256}` : ''].filter(Boolean);
+  return sums.length ? `expected ${sums.join(', ')}` : '(no published checksum: its SHA-256 is recorded at the first download)';
+}
+
+/**
+ * Checks `file` against the published MD5 and SHA-256 of `source` and against the SHA-256 recorded at the
+ * first verified copy (`<recordDir>/<source.file>.sha256`). Returns the hashes and the record to write (when
+ * there is none yet), writing nothing.
+ */
+async function verifyFile(source: FileSource, file: string, recordDir: string, hint: string): Promise<{ md5: string; sha256: string; record: string | null }> {
+  const { md5, sha256 } = await hashFile(file);
+  if (source.md5 && md5 !== source.md5) throw new ChecksumError(file, source.md5, md5, hint, 'MD5');
+  if (source.sha256 && sha256 !== source.sha256) throw new ChecksumError(file, source.sha256, sha256, hint);
+  const record = path.join(recordDir, `${source.file}.sha256`);
+  const recorded = await fs.readFile(record, 'utf8').then((t) => t.trim().split(/\s+/)[0], () => null);
+  if (recorded) {
+    if (recorded !== sha256) {
+      throw new ChecksumError(file, recorded, sha256, `The expected value is the one recorded in ${record} at the first verified copy; if the published file really changed, delete that record.`);
+    }
+    return { md5, sha256, record: null };
+  }
+  return { md5, sha256, record };
+}
+
+/**
+ * Makes a verified copy of one file available: `options.file` if given (verified, used where it is), else
+ * `<dir>/<source.file>` if already there (verified), else downloaded to `<dir>/<source.file>.part` (resumable
+ * across runs, retried within one) and renamed into place only once its checksums match. The SHA-256 of the
+ * first verified copy is recorded in `<dir>/<source.file>.sha256` and checked on later runs. Offline, the
+ * error names the URL, the checksum to expect, where to put the file and the flag to pass it with.
+ *
+ * @see notebooks/04-model-construction.ipynb
+ */
+export async function downloadFile(source: FileSource, options: FileDownloadOptions): Promise<FileFetchResult> {
+  const dir = path.resolve(options.dir);
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const flag = options.flag ?? '--file';
+  const dest = path.join(dir, source.file);
+  const help = manualInstructions(source, published(source), dest, flag, 'it will be verified and used without downloading');
+  let requests = 0;
+  let file = dest;
+  let downloaded = false;
+  let checked: { md5: string; sha256: string; record: string | null };
+  if (options.file) {
+    file = path.resolve(options.file);
+    await checkArchiveFile(file, `${flag} ${options.file}`, `the file ${source.file}`);
+    checked = await verifyFile(source, file, dir, `It is not ${source.file} from ${source.url}, or it is damaged or truncated: fetch it again.`);
+  } else if (await checkArchiveFile(dest, null, `the file ${source.file}`)) {
+    checked = await verifyFile(source, dest, dir, 'It is corrupt, truncated or not the right file: delete it and run again to download a fresh copy.');
+  } else {
+    await fs.mkdir(dir, { recursive: true });
+    const part = `${dest}.part`;
+    await transfer(source.file, source.url, part, options, log, () => void requests++, help);
+    try {
+      checked = await verifyFile(source, part, dir, 'The download was deleted.');
+    } catch (err) {
+      await fs.rm(part, { force: true });
+      if (err instanceof ChecksumError) {
+        throw new ChecksumError(source.url, err.expected, err.actual, `The download was deleted; run again to retry, or fetch it by hand.\n${help}`, err.algorithm);
+      }
+      throw err;
+    }
+    await fs.rename(part, dest);
+    downloaded = true;
+  }
+  const verified = [source.md5 ? 'MD5' : '', source.sha256 ? 'SHA-256' : ''].filter(Boolean).join(' and ');
+  if (verified) log(`${path.basename(file)}: ${verified} verified`);
+  if (checked.record) {
+    try {
+      writeRecord(checked.record, checked.sha256, source.file);
+      log(`  SHA-256 ${checked.sha256} recorded in ${checked.record} so later runs can check ${source.file}`);
+    } catch (err) {
+      log(`warning: could not record the SHA-256 in ${checked.record} (${(err as Error).message})`);
+      checked = { ...checked, record: null };
+    }
+  }
+  return { path: file, md5: checked.md5, sha256: checked.sha256, downloaded, recorded: checked.record, requests };
 }

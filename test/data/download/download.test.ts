@@ -6,7 +6,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import { ArchiveError, ChecksumError, DownloadError, extractTarGz, fetchDataset, LFW_ARCHIVES, parseLfwVariant, type ArchiveSource } from '../../../lib/data';
+import { ArchiveError, ChecksumError, DownloadError, downloadFile, extractTarGz, fetchDataset, LFW_ARCHIVES, parseLfwVariant, type ArchiveSource, type FileSource } from '../../../lib/data';
 import { tempDir } from '../fixtures';
 
 // ---- building archives -----------------------------------------------------------------------------
@@ -373,6 +373,53 @@ test('progress is reported in order up to the whole size; variants are checked',
     assert.equal(parseLfwVariant('deepfunneled'), 'deepfunneled');
     assert.throws(() => parseLfwVariant('deep'), /variant must be one of original, funneled, deepfunneled, got "deep"/);
     assert.equal(LFW_ARCHIVES.deepfunneled.sha256, null);
+  } finally {
+    cleanup();
+  }
+});
+
+test('downloadFile: a single file, resumed after a dropped connection, MD5-checked, its SHA-256 recorded then checked', async () => {
+  const { dir, cleanup } = tempDir('siamese-dl-file-');
+  try {
+    const md5 = createHash('md5').update(GOOD).digest('hex');
+    const src = (route: string, sum = md5): FileSource => ({ file: 'w.h5', url: `${base}${route}`, md5: sum, sha256: null });
+    const lines: string[] = [];
+    const mark = seen.length;
+    const r = await downloadFile(src('/flaky-file'), { ...quiet, dir, retryDelayMs: 1, log: (l) => void lines.push(l) });
+    assert.equal(r.downloaded, true);
+    assert.deepEqual([r.path, r.md5, r.sha256], [path.join(dir, 'w.h5'), md5, sha(GOOD)]);
+    assert.ok(fs.readFileSync(r.path).equals(GOOD));
+    assert.ok(requestsSince(mark).some((q) => q.range !== undefined), 'the second request resumed with a Range');
+    assert.equal(fs.existsSync(`${r.path}.part`), false);
+    assert.equal(fs.readFileSync(path.join(dir, 'w.h5.sha256'), 'utf8'), `${sha(GOOD)}  w.h5\n`);
+    assert.ok(lines.some((l) => /w\.h5: MD5 verified/.test(l)));
+    // Already there: verified again, not downloaded.
+    const again = await downloadFile(src('/flaky-file'), { ...quiet, dir, log: () => undefined });
+    assert.equal(again.downloaded, false);
+    assert.equal(again.requests, 0);
+    // Another file under the same name: the recorded SHA-256 catches it even when its MD5 was made to match.
+    fs.writeFileSync(r.path, TRUNCATED);
+    const truncatedMd5 = createHash('md5').update(TRUNCATED).digest('hex');
+    await assert.rejects(downloadFile(src('/x', truncatedMd5), { ...quiet, dir, log: () => undefined }), /SHA-256 mismatch[\s\S]*recorded in .*w\.h5\.sha256/);
+  } finally {
+    cleanup();
+  }
+});
+
+test('downloadFile: a download with the wrong MD5 is deleted and named; a local --file is verified where it is', async () => {
+  const { dir, cleanup } = tempDir('siamese-dl-file-');
+  try {
+    const wrong: FileSource = { file: 'w.h5', url: `${base}/good.tgz`, md5: '0'.repeat(32), sha256: null };
+    await assert.rejects(downloadFile(wrong, { ...quiet, dir, log: () => undefined }), (err: Error) =>
+      err instanceof ChecksumError && err.algorithm === 'MD5' && err.message.startsWith(`${base}/good.tgz: MD5 mismatch: expected ${'0'.repeat(32)}`) &&
+      /The download was deleted[\s\S]*--file \/path\/to\/w\.h5/.test(err.message));
+    assert.deepEqual(fs.readdirSync(dir), [], 'no partial or unverified file is kept');
+    const local = path.join(dir, 'copy.h5');
+    fs.writeFileSync(local, GOOD);
+    const ok: FileSource = { ...wrong, md5: createHash('md5').update(GOOD).digest('hex') };
+    const r = await downloadFile(ok, { ...quiet, dir: path.join(dir, 'home'), file: local, log: () => undefined });
+    assert.deepEqual([r.path, r.downloaded, r.requests], [local, false, 0]);
+    await assert.rejects(downloadFile(ok, { ...quiet, dir, file: dir, log: () => undefined }), /--file .* is a folder, not the file w\.h5/);
   } finally {
     cleanup();
   }
