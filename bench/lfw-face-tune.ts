@@ -1,7 +1,8 @@
 /**
  * Fine-tuning face-api's ResNet on real faces, measured (the numbers in BENCHMARKS.md):
  *
- *   LFW_DIR=/path/to/lfw npx tsx bench/lfw-face-tune.ts [--folds 1-10] [--split-seeds 1,2,3,4,5] [--config '{"loss":"triplet"}']
+ *   LFW_DIR=/path/to/lfw npx tsx bench/lfw-face-tune.ts [--folds 1-10] [--split-seeds 1,2,3,4,5] [--config '{"loss":"triplet"}'] [--write]
+ *   npx tsx bench/lfw-face-tune.ts --write-from artifacts/eval/lfw-face-tune.json
  *
  * 1. LFW View 2 (10 folds): zero-shot on the squared box (`face-api`, needs bench/lfw-face-api.ts's
  *    descriptors; skipped without them), zero-shot on dlib's chip (`face-api:chip`) and the top fine-tuned per
@@ -9,7 +10,9 @@
  * 2. The MobileNetV3 notebook's protocol (split preset `seed1`: 300 / 75 / 100 pairs, person-disjoint) over
  *    several split seeds: the top fine-tuned on each split's training people against the same net at step 0,
  *    with a bootstrap interval on the 100 test pairs.
- * Everything resumes: the trunk cache (artifacts/faces/lfw-trunk) and each View 2 fold are kept.
+ * Everything resumes: the trunk cache (artifacts/faces/lfw-trunk) and each View 2 fold are kept. The report
+ * goes to artifacts/eval/lfw-face-tune.json; `--write` (or `--write-from REPORT`) also commits its tables to
+ * lib/faces/lfw-results.json, which notebook 06 shows where LFW is absent.
  */
 import * as fs from 'node:fs';
 import { initBackend } from '../lib/backend';
@@ -19,20 +22,54 @@ import { fillTrunkCache, TrunkCache } from '../lib/faces/trunk-cache';
 import { evaluateModel, faceApiDescriptorFile } from '../lib/train';
 import { tuneSplits } from '../lib/train/face-tune';
 import { parseFolds } from '../lib/cli/commands/eval';
-import { textTable } from '../lib/faces';
+import { textTable, writeLfwResults, type ResultRow } from '../lib/faces';
+import * as os from 'node:os';
 import { artifactsDir } from '../lib/util/paths';
 
 const args = process.argv.slice(2);
 const opt = (name: string): string | undefined => { const i = args.indexOf(`--${name}`); return i >= 0 ? args[i + 1] : undefined; };
 
+const str = (row: Record<string, unknown>): ResultRow => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, String(v)]));
+
+/** The committed tables of a report (see lib/faces/lfw-results.ts). */
+function writeRecord(report: Record<string, any>): void {
+  const pct = (x: number) => (100 * x).toFixed(1);
+  const tuned = report['face-api-tuned'];
+  const chip = report['face-api:chip'];
+  const s = report.seed1;
+  if (!tuned || !chip || !s) throw new Error('the report lacks face-api:chip, face-api-tuned or the split runs: run the whole bench first');
+  const file = writeLfwResults({
+    measuredAt: String(report.date).slice(0, 10),
+    command: `LFW_DIR=<lfw> npx tsx bench/lfw-face-tune.ts${Object.keys(report.tune ?? {}).length ? ` --config '${JSON.stringify(report.tune)}'` : ''} --write`,
+    machine: report.machine ?? 'unknown',
+    view2: [...(report['face-api'] ? [str(report['face-api'].row)] : []), str(chip.row), str(tuned.row)],
+    detection: chip.details.detection,
+    gain: `tuned minus zero-shot chip, both with the threshold fitted on the fold's validation fold: ${(100 * tuned.details.gain.mean).toFixed(2)} ± ${(100 * tuned.details.gain.stdError).toFixed(2)} points (per fold: ${tuned.details.gain.perFold.map((g: number) => (100 * g).toFixed(2)).join(', ')})`,
+    splits: s.runs.map((r: any) => str({
+      'split seed': r.splitSeed, 'train people': r.trainPeople, 'train images': r.trainImages,
+      'step 0 % [95 % CI]': `${pct(r.zeroShot.accuracy)} [${pct(r.zeroShotCi.lo)}, ${pct(r.zeroShotCi.hi)}]`,
+      'tuned % [95 % CI]': `${pct(r.tuned.accuracy)} [${pct(r.tunedCi.lo)}, ${pct(r.tunedCi.hi)}]`,
+      'AUC step 0 / tuned': `${r.zeroShot.auc.toFixed(4)} / ${r.tuned.auc.toFixed(4)}`, 'best step': r.bestStep,
+    })),
+    splitsSummary: `mean over ${s.runs.length} split seeds: step 0 ${pct(s.zeroShot.mean)} ± ${pct(s.zeroShot.stdError)} %, tuned ${pct(s.tuned.mean)} ± ${pct(s.tuned.stdError)} % (the MobileNetV3 notebook's own result on this protocol: 69 %)`,
+    reading: report.reading ?? '',
+  });
+  console.log(`wrote ${file}`);
+}
+
 async function main(): Promise<void> {
+  if (opt('write-from')) {
+    writeRecord(JSON.parse(fs.readFileSync(opt('write-from')!, 'utf8')));
+    return;
+  }
   const lfw = process.env.LFW_DIR;
   if (!lfw) throw new Error('set LFW_DIR to an LFW folder (<root>/<Name>/<Name>_0001.jpg)');
   await initBackend({ quiet: true });
   const folds = opt('folds') ? parseFolds(opt('folds')!) : undefined;
   const tune = opt('config') ? JSON.parse(opt('config')!) : {};
   const seeds = (opt('split-seeds') ?? '1,2,3,4,5').split(',').map(Number);
-  const report: Record<string, unknown> = { date: new Date().toISOString(), lfw, tune };
+  const load = () => os.loadavg().map((x) => x.toFixed(1)).join(' ');
+  const report: Record<string, unknown> = { date: new Date().toISOString(), lfw, tune, loadBefore: load() };
   const models = [...(fs.existsSync(faceApiDescriptorFile()) ? ['face-api'] : []), 'face-api:chip', 'face-api-tuned'];
   const rows = [];
   for (const model of models) {
@@ -73,9 +110,11 @@ async function main(): Promise<void> {
     report.seed1 = { runs: s.runs.map((r) => ({ ...r, test: undefined })), tuned: s.tuned, zeroShot: s.zeroShot };
     net.dispose();
   }
+  report.machine = `${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, load average ${report.loadBefore} before, ${load()} after`;
   const out = artifactsDir('eval', 'lfw-face-tune.json');
   fs.writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
   console.log(`written to ${out}`);
+  if (args.includes('--write')) writeRecord(report as Record<string, any>);
 }
 
 main().catch((err) => { console.error(err); process.exitCode = 1; });

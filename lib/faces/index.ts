@@ -23,4 +23,6 @@ export { readVerifyModel, writeVerifyModel, verifyModelsFile, verifySettingsKey 
 export type { VerifyModelSettings } from './verify-model';
 export { Verifier, decide, VERIFY_MODELS, DEFAULT_VERIFY_MODEL } from './verify';
 export type { VerifierOptions, EmbeddedFace, Verdict, FolderRow } from './verify';
+export { readLfwResults, writeLfwResults, lfwResultsFile } from './lfw-results';
+export type { LfwResults, ResultRow } from './lfw-results';
 export { formatVerdict, folderTableRows, folderSummary, textTable, pairMatrix } from './verify-report';
