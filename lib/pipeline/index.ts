@@ -5,9 +5,11 @@
  * @see notebooks/03-augmentation-previews.ipynb
  */
 export {
-  createPairPipeline, PairPipeline, resolvePipelineConfig, DEFAULT_PIPELINE, normalizeImages, resolvePreprocessing, DEFAULT_PREPROCESSING,
+  createPairPipeline, createIdentityPipeline, PairPipeline, resolvePipelineConfig, DEFAULT_PIPELINE, normalizeImages, resolvePreprocessing, DEFAULT_PREPROCESSING,
   NORMALIZATIONS, IMAGENET_MEAN, IMAGENET_STD,
 } from './pipeline';
 export type {
   PipelineConfig, PipelineConfigInput, PipelineState, PipelinePosition, PairBatch, PipelineStats, CreatePipelineOptions, Preprocessing, Normalization,
 } from './pipeline';
+export { IdentitySampler, checkIdentitySampling, IDENTITY_SAMPLINGS, DEFAULT_PER_PERSON } from './identity-sampler';
+export type { IdentitySampling, ResolvedIdentitySampling, IdentitySamplerOptions } from './identity-sampler';
