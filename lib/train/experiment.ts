@@ -494,6 +494,9 @@ async function trainRun(experiment: ResolvedExperiment, hash: string, dir: strin
   } finally {
     await val.close();
     model.dispose();
+    // the Siamese model holds the embedding network as a layer: disposing the model only releases its hold, so the
+    // network's own weights go here (else every run leaves its weights behind)
+    embedNet.dispose();
   }
 }
 
