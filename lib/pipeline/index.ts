@@ -1,6 +1,6 @@
 /**
- * The pair-batch pipeline: pair lists and a dataset in, augmented and normalised `(a, b, isSame)` batches
- * out, made in a worker thread. It sits above data and augment, and below models and train.
+ * The pair-batch pipeline: pair lists (or an identity sampler drawing each epoch from the training people) and a
+ * dataset in, augmented and normalised `(a, b, isSame)` batches out, made in a worker thread. It sits above data and augment, and below models and train.
  *
  * @see notebooks/03-augmentation-previews.ipynb
  */

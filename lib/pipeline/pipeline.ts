@@ -4,7 +4,9 @@
  * the model wants ({@link Preprocessing}: size, channels, normalisation), `isSame` float32 `[n]`.
  *
  * - Order: each epoch is a fresh shuffle drawn from `rng(seed).fork('shuffle').fork('epoch-<e>')`, so
- *   epoch e's order depends only on the seed and e.
+ *   epoch e's order depends only on the seed and e. With an identity sampler ({@link createIdentityPipeline},
+ *   lib/pipeline/identity-sampler.ts) each epoch's pairs are drawn fresh from the training people instead, in the
+ *   sampler's order (P×K batches stay whole).
  * - Augmentation: batch (e, b)'s per-image params come from `rng(seed).fork('augment').fork('<e>.<b>')`,
  *   drawn on the main thread, so a batch's pixels never depend on timing or on which thread made it.
  * - Prefetch: the next `prefetch` batches are decoded and augmented in a worker thread (its own tfjs

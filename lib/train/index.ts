@@ -16,7 +16,8 @@ export { readModelWeights, restoreModelWeights, readMaskSteps, restoreMaskSteps 
 export { ProgressBar } from './progress';
 export { runExperiment, runResolvedExperiment, loadOrTrain, resolveExperiment, mergeExperiment, readRunResult, readRunPredictions, runPredictions, experimentSplit, runDir, runKey, trainingSampler, DEFAULT_EXPERIMENT } from './experiment';
 export type { ExperimentConfig, ExperimentInput, ExperimentSampling, ExperimentResult, ResolvedExperiment, RunOptions, TestResult, TestPredictions } from './experiment';
-export { EXPERIMENT_PRESETS, experimentPreset } from './presets';
+export { EXPERIMENT_PRESETS, experimentPreset, presetBudget, trainingSteps, PRESET_SPEEDS } from './presets';
+export type { PresetSpeed } from './presets';
 export { gridRuns, runGrid } from './grid';
 export { experimentReport } from './report';
 export type { GridAxes, GridResult } from './grid';
