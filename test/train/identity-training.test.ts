@@ -64,8 +64,9 @@ test('triplet loss on P×K batches separates held-out synthetic people, leaking 
   assert.match(lines.join('\n'), /P×K batches: 8 identities × 4 images, 6 batches per epoch from 20 training people/);
   assert.equal(r.history.length, 12);
   assert.ok(r.history.every((h) => Number.isFinite(h.trainLoss) && Number.isFinite(h.valLoss!)));
-  // 100 test pairs of 12 people the network never saw: chance is AUC 0.5, raw pixels about 0.57 here
-  assert.ok(r.test.auc >= 0.7, `held-out AUC ${r.test.auc.toFixed(3)} (raw pixels ${r.rawPixels.auc.toFixed(3)})`);
+  // 100 test pairs of 12 people the network never saw: chance is AUC 0.5, raw pixels 0.57, and the same network untrained
+  // (lr 1e-9, otherwise this config) 0.65; trained it reaches 0.80
+  assert.ok(r.test.auc >= 0.75, `held-out AUC ${r.test.auc.toFixed(3)} (raw pixels ${r.rawPixels.auc.toFixed(3)}; untrained about 0.65)`);
   assert.ok(r.test.auc >= r.rawPixels.auc + 0.1, `held-out AUC ${r.test.auc.toFixed(3)} does not beat raw pixels ${r.rawPixels.auc.toFixed(3)} by 0.1`);
 });
 
