@@ -459,11 +459,11 @@ async function trainRun(experiment: ResolvedExperiment, hash: string, dir: strin
   const backend = await initBackend();
   const { data, dataset } = opened;
   const split = await loadOrMakeSplit(dir, dataset, experiment, log);
+  const sampler = trainingSampler(config, split, dataset); // before anything is allocated: it refuses what cannot be sampled
   const output = siameseOutput(config.head);
   const embedNet = buildEmbedding(config.model, config.seed);
   const model = siamese(embedNet, { head: config.head, seed: config.seed, normalize: config.normalize });
   const pipeline: PipelineConfigInput = { batchSize: config.batchSize, preprocessing: pre, augment: config.augment, seed: config.seed, dropLast: true };
-  const sampler = trainingSampler(config, split, dataset);
   const val = await evalPipeline(split.pairs.val, dataset, pre);
   log(`experiment ${config.name}-${hash}: ${config.model.kind} (${config.head}, ${config.loss.name}), ${config.optimizer.name} lr ${config.optimizer.lr}, ` +
     `${config.schedule.name} schedule, ${config.epochs} epochs of ${sampler ? sampler.describe() : `${split.pairs.train.length} pairs`}, augment ${config.augment}`);

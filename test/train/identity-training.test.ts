@@ -97,3 +97,11 @@ test('contrastive loss trains on identity-sampled pairs, fresh each epoch', { ti
   assert.ok(r.history.every((h) => Number.isFinite(h.trainLoss) && h.valAuc !== null));
   assert.equal(r.config.sampling?.name, 'identityPairs');
 });
+
+test('a P×K batch the training people cannot fill is refused before anything trains, naming the run and what to change', { timeout: 300_000 }, async () => {
+  const dir = await tinyFaces();
+  const before = tf.memory().numTensors;
+  await assert.rejects(runExperiment(tinyConfig(dir, { ...TRIPLET, batchSize: 16, sampling: { name: 'identityPK', perPerson: 2 } }), { ...quiet, runsDir: tempRuns() }),
+    /experiment tiny: P×K batches of 16 identities × 2 images need 16 training people with 2\+ images; the training split has 6: lower batchSize or raise sampling\.perPerson/);
+  assert.equal(tf.memory().numTensors, before);
+});
