@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { EXPERIMENT_PRESETS, experimentPreset, mergeExperiment, presetBudget, resolveExperiment, trainingSteps } from '../../lib/train';
+import { Dataset } from '../../lib/data';
+import { EXPERIMENT_PRESETS, experimentPreset, experimentSplit, mergeExperiment, presetBudget, resolveExperiment, trainingSampler, trainingSteps } from '../../lib/train';
 import { experimentFromFlags } from '../../lib/cli/commands/train';
 
 test('every preset resolves', () => {
@@ -29,4 +30,24 @@ test('--margin keeps a triplet preset on triplet loss', () => {
   const flags = { preset: 'lfw-scratch', margin: '0.3' };
   assert.deepEqual(experimentFromFlags(flags).loss, { name: 'triplet', margin: 0.3, mining: 'batchHard' });
   assert.deepEqual(experimentFromFlags({ preset: 'quick', margin: '2' }).loss, { name: 'contrastive', margin: 2 });
+});
+
+const LFW_DIR = process.env.LFW_DIR;
+const skip = LFW_DIR ? false : 'LFW_DIR is not set: point it at a real LFW folder (<LFW_DIR>/<Name>/<Name>_0001.jpg) to run these checks';
+
+test('real LFW: lfw-scratch draws full P×K batches of View 1 training people only', { skip }, async (t) => {
+  const ds = await Dataset.open(LFW_DIR!, { cache: null });
+  const input = mergeExperiment(experimentPreset('lfw-scratch'), { data: { dir: LFW_DIR! } });
+  const split = await experimentSplit(input, ds);
+  const sampler = trainingSampler(resolveExperiment(input).config, split, ds)!;
+  const held = new Set([...split.people.val, ...split.people.test]);
+  const pairs = sampler.epoch(0);
+  assert.equal(pairs.length, 80 * 32);
+  assert.ok(pairs.every((p) => !held.has(p.a.person) && !held.has(p.b.person)), 'no validation or test person is drawn');
+  for (let b = 0; b < 80; b++) {
+    const people = new Set(pairs.slice(b * 32, b * 32 + 32).flatMap((p) => [p.a.person, p.b.person]));
+    assert.equal(people.size, 16, `batch ${b}: 16 identities`);
+  }
+  const images = sampler.people.reduce((n, p) => n + ds.images(p).length, 0);
+  t.diagnostic(`${sampler.describe()}; ${images} training images (the given pairs use ${new Set(split.pairs.train.flatMap((p) => [p.a.file, p.b.file])).size})`);
 });
