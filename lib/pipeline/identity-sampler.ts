@@ -11,9 +11,11 @@
  *   contrastive over every pair of the batch). Each batch holds P distinct people with two or more images,
  *   taken in a fresh random order (every such person once per pass, every pass complete when the epoch is long
  *   enough), with K images each: K distinct ones when the person has that many, else all of theirs and the rest
- *   drawn again (augmentation makes the copies differ). The batch's P·K images travel as P·K/2 pairs
- *   (images 2j and 2j+1 of the batch), so the pair pipeline, its worker, augmentation and resume carry them
- *   unchanged; a loss on embeddings labels each image by its person.
+ *   drawn again (augmentation makes the copies differ). With `negatives: S`, S more people join each batch with one
+ *   image each, drawn in passes over every training person not among the batch's P, single-image people included:
+ *   they are nobody's positive, only negatives. The batch's P·K + S images travel as pairs (images 2j and 2j+1 of
+ *   the batch), so the pair pipeline, its worker, augmentation and resume carry them unchanged; a loss on
+ *   embeddings labels each image by its person.
  *
  * Epoch e depends only on the seed, e and the people: it is drawn from `stream(seed, 'identity').fork('epoch-<e>')`
  * (lib/util/streams.ts), so a resumed run draws exactly the batches an uninterrupted one would.
@@ -38,8 +40,10 @@ export type IdentitySampling =
   }
   | {
     readonly name: 'identityPK';
-    /** K, images per identity in a batch (default 4); P = 2·batchSize / K identities. */
+    /** K, images per identity in a batch (default 4); P = (2·batchSize − negatives) / K identities. */
     readonly perPerson?: number;
+    /** S, extra people per batch with one image each, only as negatives (default 0; even). */
+    readonly negatives?: number;
     /** Batches per epoch (default: the fixed list's number of batches, and at least one pass over the people). */
     readonly batchesPerEpoch?: number;
   };
@@ -52,7 +56,7 @@ export const DEFAULT_PER_PERSON = 4;
 /** An {@link IdentitySampling} with every field decided. */
 export type ResolvedIdentitySampling =
   | { readonly name: 'identityPairs'; readonly pairsPerEpoch: number; readonly sameFraction: number }
-  | { readonly name: 'identityPK'; readonly perPerson: number; readonly identities: number; readonly batchesPerEpoch: number };
+  | { readonly name: 'identityPK'; readonly perPerson: number; readonly negatives: number; readonly identities: number; readonly batchesPerEpoch: number };
 
 export interface IdentitySamplerOptions {
   /** The training seed: epoch e is drawn from `stream(seed, 'identity').fork('epoch-<e>')`. */
@@ -84,12 +88,17 @@ export function checkIdentitySampling(sampling: IdentitySampling, batchSize: num
   }
   const k = sampling.perPerson ?? DEFAULT_PER_PERSON;
   if (!(Number.isInteger(k) && k >= 2)) throw bad('perPerson', 'an integer >= 2 (an anchor needs a positive)', sampling.perPerson);
-  if ((2 * batchSize) % k !== 0) {
-    throw new RangeError(`${source}: "sampling.perPerson" (${k}) must divide the batch's ${2 * batchSize} images (2 × batchSize ${batchSize}): ` +
-      `a P×K batch holds P identities of K images each; try perPerson ${[2, 4, 8].filter((x) => (2 * batchSize) % x === 0).join(' or ') || 2}`);
+  const s = sampling.negatives ?? 0;
+  if (!(Number.isInteger(s) && s >= 0 && s % 2 === 0 && s < 2 * batchSize)) {
+    throw bad('negatives', `an even integer in [0, ${2 * batchSize}) (images travel in pairs; the batch has ${2 * batchSize} images)`, sampling.negatives);
   }
-  if ((2 * batchSize) / k < 2) {
-    throw new RangeError(`${source}: batchSize ${batchSize} with "sampling.perPerson" ${k} gives ${(2 * batchSize) / k} identity per batch; a triplet needs a negative, so at least 2 (raise batchSize or lower perPerson)`);
+  const slots = 2 * batchSize - s;
+  if (slots % k !== 0) {
+    throw new RangeError(`${source}: "sampling.perPerson" (${k}) must divide the batch's ${slots} identity images (2 × batchSize ${batchSize}${s ? ` − negatives ${s}` : ''}): ` +
+      `a P×K batch holds P identities of K images each; try perPerson ${[2, 4, 8].filter((x) => slots % x === 0).join(' or ') || 2}`);
+  }
+  if (slots / k < 2) {
+    throw new RangeError(`${source}: batchSize ${batchSize} with "sampling.perPerson" ${k} gives ${slots / k} identity per batch; a triplet needs a negative, so at least 2 (raise batchSize or lower perPerson)`);
   }
   const b = sampling.batchesPerEpoch;
   if (b !== undefined && !(Number.isInteger(b) && b >= 1)) throw bad('batchesPerEpoch', 'an integer >= 1', b);
@@ -100,6 +109,40 @@ function passes<T>(items: readonly T[], count: number, rng: Rng): T[] {
   const out: T[] = [];
   for (let k = 0; out.length < count; k++) out.push(...rng.fork(`pass-${k}`).shuffled(items).slice(0, count - out.length));
   return out;
+}
+
+/**
+ * {@link passes} drawn lazily, a batch at a time: `take(n, taken)` gives n items not in `taken` (and adds them to
+ * it). One a batch already holds, which only a pass boundary can bring, waits for the next batch.
+ */
+class PassStream {
+  private pass: string[] = [];
+  private at = 0;
+  private k = 0;
+  private readonly deferred: string[] = [];
+
+  constructor(private readonly items: readonly string[], private readonly rng: Rng) {}
+
+  private next(): string {
+    if (this.at === this.pass.length) {
+      this.pass = this.rng.fork(`pass-${this.k++}`).shuffled(this.items);
+      this.at = 0;
+    }
+    return this.pass[this.at++];
+  }
+
+  take(n: number, taken: Set<string>): string[] {
+    const out: string[] = [];
+    const queue = this.deferred.splice(0);
+    for (let guard = 0; out.length < n; guard++) {
+      if (guard > 4 * (n + this.items.length) + queue.length) throw new Error(`identity sampler: cannot draw ${n} people not already in the batch; this is a bug`);
+      const p = queue.length ? queue.shift()! : this.next();
+      if (taken.has(p)) this.deferred.push(p);
+      else { taken.add(p); out.push(p); }
+    }
+    this.deferred.push(...queue);
+    return out;
+  }
 }
 
 /**
@@ -152,14 +195,19 @@ export class IdentitySampler {
       this.pairsPerEpoch = pairsPerEpoch;
     } else {
       const perPerson = sampling.perPerson ?? DEFAULT_PER_PERSON;
-      const identities = (2 * batchSize) / perPerson;
+      const negatives = sampling.negatives ?? 0;
+      const identities = (2 * batchSize - negatives) / perPerson;
       if (identities > this.multi.length) {
         throw new RangeError(`${source}: P×K batches of ${identities} identities × ${perPerson} images need ${identities} training people with 2+ images; ` +
           `the training split has ${this.multi.length}: lower batchSize or raise sampling.perPerson`);
       }
+      if (identities + negatives > this.people.length) {
+        throw new RangeError(`${source}: batches of ${identities} identities and ${negatives} more people as negatives need ${identities + negatives} training people; ` +
+          `the training split has ${this.people.length}: lower sampling.negatives`);
+      }
       const batchesPerEpoch = sampling.batchesPerEpoch ??
         Math.max(Math.ceil(this.multi.length / identities), Math.floor(options.defaultPairsPerEpoch / batchSize));
-      this.config = { name: 'identityPK', perPerson, identities, batchesPerEpoch };
+      this.config = { name: 'identityPK', perPerson, negatives, identities, batchesPerEpoch };
       this.pairsPerEpoch = batchesPerEpoch * batchSize;
     }
     const h = hash128(JSON.stringify({ config: this.config, batchSize, people: this.people.map((p) => `${p}:${this.images.get(p)!.length}`) }));
@@ -209,31 +257,21 @@ export class IdentitySampler {
   }
 
   private pkEpoch(rng: Rng, c: Extract<ResolvedIdentitySampling, { name: 'identityPK' }>): Pair[] {
-    const { identities: P, perPerson: K, batchesPerEpoch: B } = c;
-    // identities in passes; a batch never holds one person twice (a pass boundary could), so a repeat waits for the next batch
-    const order = passes(this.multi, B * P + P * P, rng.fork('people'));
-    const deferred: string[] = [];
-    let at = 0;
-    const out: Pair[] = [];
+    const { identities: P, perPerson: K, negatives: S, batchesPerEpoch: B } = c;
+    const identities = new PassStream(this.multi, rng.fork('people'));
+    const negatives = new PassStream(this.people, rng.fork('negatives'));
     const imageRng = rng.fork('images');
+    const out: Pair[] = [];
     for (let b = 0; b < B; b++) {
-      const batch: string[] = [];
       const taken = new Set<string>();
-      const queue = deferred.splice(0);
-      while (batch.length < P) {
-        const p = queue.length ? queue.shift()! : order[at++];
-        if (p === undefined) throw new Error('identity sampler: ran out of identities; this is a bug');
-        if (taken.has(p)) deferred.push(p);
-        else { taken.add(p); batch.push(p); }
-      }
-      deferred.push(...queue);
       const refs: ImageRef[] = [];
-      for (const p of batch) {
+      for (const p of identities.take(P, taken)) {
         const files = this.images.get(p)!;
         const picked = files.length >= K ? imageRng.sample(files, K)
           : [...imageRng.shuffled(files), ...Array.from({ length: K - files.length }, () => imageRng.pick(files))];
         refs.push(...picked.map((f) => this.ref(p, f)));
       }
+      if (S > 0) for (const p of negatives.take(S, taken)) refs.push(this.ref(p, imageRng.pick(this.images.get(p)!)));
       for (let j = 0; j < refs.length; j += 2) out.push({ a: refs[j], b: refs[j + 1], isSame: refs[j].person === refs[j + 1].person ? 1 : 0 });
     }
     return out;
@@ -245,6 +283,6 @@ export class IdentitySampler {
     const who = `${this.people.length} training people (${this.multi.length} with 2+ images)`;
     return c.name === 'identityPairs'
       ? `identity-sampled pairs: ${c.pairsPerEpoch} fresh pairs per epoch (${Math.round(c.sameFraction * 100)} % same person) from ${who}`
-      : `P×K batches: ${c.identities} identities × ${c.perPerson} images, ${c.batchesPerEpoch} batches per epoch from ${who}`;
+      : `P×K batches: ${c.identities} identities × ${c.perPerson} images${c.negatives ? ` + ${c.negatives} more people as negatives` : ''}, ${c.batchesPerEpoch} batches per epoch from ${who}`;
   }
 }

@@ -64,7 +64,7 @@ export const EXPERIMENT_SHAPE: Shape = object({
   },
   sampling: {
     kind: 'variant', tag: 'name', label: 'sampling', variants: {
-      given: {}, identityPairs: { pairsPerEpoch: INTEGER, sameFraction: NUMBER }, identityPK: { perPerson: INTEGER, batchesPerEpoch: INTEGER },
+      given: {}, identityPairs: { pairsPerEpoch: INTEGER, sameFraction: NUMBER }, identityPK: { perPerson: INTEGER, negatives: INTEGER, batchesPerEpoch: INTEGER },
     },
   },
   optimizer: object(fromDefaults(DEFAULT_OPTIMIZER, { name: oneOf(OPTIMIZERS) })),

@@ -116,6 +116,29 @@ describe('identityPK', () => {
     }
   });
 
+  it('with negatives, adds people with one image each who are not among the batch\'s identities, single-image people included', () => {
+    const s = sampler({ name: 'identityPK', perPerson: 4, negatives: 4 }, { batchSize: 8, defaultPairsPerEpoch: 0 }); // P = 3
+    const { train } = trainPeople();
+    const multi = train.filter((p) => dataset.images(p).length >= 2);
+    assert.equal(s.config.name === 'identityPK' && s.config.identities, 3);
+    assert.match(s.describe(), /3 identities × 4 images \+ 4 more people as negatives, 5 batches per epoch/);
+    const asNegative = new Set<string>();
+    for (let e = 0; e < 6; e++) {
+      const pairs = s.epoch(e);
+      for (let b = 0; b < pairs.length / 8; b++) {
+        const images = pairs.slice(b * 8, b * 8 + 8).flatMap((p) => [p.a, p.b]);
+        const ids = images.slice(0, 12).map((r) => r.person);
+        const extra = images.slice(12).map((r) => r.person);
+        assert.equal(new Set(ids).size, 3);
+        assert.ok(ids.every((p) => multi.includes(p)));
+        assert.equal(new Set(extra).size, 4, 'four distinct extra people');
+        assert.ok(extra.every((p) => !ids.includes(p) && train.includes(p)), 'an extra person is no identity of the batch, and a training person');
+        extra.forEach((p) => asNegative.add(p));
+      }
+    }
+    assert.deepEqual([...asNegative].sort(), [...train].sort(), 'over the epochs every training person serves as a negative, single-image ones included');
+  });
+
   it('is seeded, and its length follows batchesPerEpoch', () => {
     const a = sampler({ name: 'identityPK', perPerson: 2, batchesPerEpoch: 7 });
     assert.equal(a.pairsPerEpoch, 7 * 8);
@@ -133,8 +156,12 @@ describe('refusals', () => {
   });
 
   it('refuses batch shapes that cannot be P x K, and too few identities, saying what to change', () => {
-    assert.throws(() => sampler({ name: 'identityPK', perPerson: 3 }, { batchSize: 8 }), /"sampling\.perPerson" \(3\) must divide the batch's 16 images/);
+    assert.throws(() => sampler({ name: 'identityPK', perPerson: 3 }, { batchSize: 8 }), /"sampling\.perPerson" \(3\) must divide the batch's 16 identity images \(2 × batchSize 8\)/);
     assert.throws(() => sampler({ name: 'identityPK', perPerson: 1 }), /"sampling\.perPerson" must be an integer >= 2/);
+    assert.throws(() => sampler({ name: 'identityPK', perPerson: 4, negatives: 3 }), /"sampling\.negatives" must be an even integer in \[0, 16\)/);
+    assert.throws(() => sampler({ name: 'identityPK', perPerson: 4, negatives: 6 }), /"sampling\.perPerson" \(4\) must divide the batch's 10 identity images \(2 × batchSize 8 − negatives 6\)/);
+    assert.throws(() => sampler({ name: 'identityPK', perPerson: 2, negatives: 12 }, { batchSize: 16 }),
+      /batches of 10 identities and 12 more people as negatives need 22 training people; the training split has 20: lower sampling\.negatives/);
     assert.throws(() => sampler({ name: 'identityPK', perPerson: 2 }, { batchSize: 32 }), /32 identities × 2 images need 32 training people with 2\+ images; the training split has 14/);
     assert.throws(() => sampler({ name: 'identityPairs', pairsPerEpoch: 4 }), /"sampling\.pairsPerEpoch" must be an integer >= batchSize \(8\)/);
     assert.throws(() => sampler({ name: 'identityPairs', sameFraction: 1 }), /"sampling\.sameFraction" must be a number strictly between 0 and 1/);

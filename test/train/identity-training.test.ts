@@ -35,7 +35,7 @@ test('the config checks name the field and say what would work', () => {
   assert.throws(() => resolveExperiment({ sampling: { name: 'identityPK' }, loss: { name: 'contrastive', margin: 1, pairs: 'given' } }), /loss contrastive with pairs 'given' would learn nothing/);
   assert.throws(() => resolveExperiment({ ...TRIPLET, sampling: { name: 'identityPK', perPersn: 4 } as never }), /unknown key "sampling\.perPersn" in experiment config: did you mean "sampling\.perPerson"\?/);
   assert.throws(() => resolveExperiment({ ...TRIPLET, sampling: { name: 'identityPk' } as never }), /"sampling\.name" must be one of given, identityPairs, identityPK, got "identityPk": did you mean "identityPK"\?/);
-  assert.throws(() => resolveExperiment({ ...TRIPLET, batchSize: 30, sampling: { name: 'identityPK', perPerson: 8 } }), /"sampling\.perPerson" \(8\) must divide the batch's 60 images/);
+  assert.throws(() => resolveExperiment({ ...TRIPLET, batchSize: 30, sampling: { name: 'identityPK', perPerson: 8 } }), /"sampling\.perPerson" \(8\) must divide the batch's 60 identity images \(2 × batchSize 30\)/);
   assert.throws(() => resolveExperiment({ sampling: { name: 'identityPairs', pairsPerEpoch: 10 } }, 'run.json'), /run\.json: "sampling\.pairsPerEpoch" must be an integer >= batchSize \(32\)/);
   // contrastive over every pair of a P×K batch, and any loss on identity-sampled pairs, are fine
   assert.equal(resolveExperiment({ sampling: { name: 'identityPK' } }).config.loss.name, 'contrastive');

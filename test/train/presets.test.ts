@@ -35,7 +35,7 @@ test('--margin keeps a triplet preset on triplet loss', () => {
 const LFW_DIR = process.env.LFW_DIR;
 const skip = LFW_DIR ? false : 'LFW_DIR is not set: point it at a real LFW folder (<LFW_DIR>/<Name>/<Name>_0001.jpg) to run these checks';
 
-test('real LFW: lfw-scratch draws full P×K batches of View 1 training people only', { skip }, async (t) => {
+test('real LFW: lfw-scratch draws full P×K batches (and its negatives) of View 1 training people only', { skip }, async (t) => {
   const ds = await Dataset.open(LFW_DIR!, { cache: null });
   const input = mergeExperiment(experimentPreset('lfw-scratch'), { data: { dir: LFW_DIR! } });
   const split = await experimentSplit(input, ds);
@@ -45,9 +45,10 @@ test('real LFW: lfw-scratch draws full P×K batches of View 1 training people on
   assert.equal(pairs.length, 80 * 32);
   assert.ok(pairs.every((p) => !held.has(p.a.person) && !held.has(p.b.person)), 'no validation or test person is drawn');
   for (let b = 0; b < 80; b++) {
-    const people = new Set(pairs.slice(b * 32, b * 32 + 32).flatMap((p) => [p.a.person, p.b.person]));
-    assert.equal(people.size, 16, `batch ${b}: 16 identities`);
+    const images = pairs.slice(b * 32, b * 32 + 32).flatMap((p) => [p.a.person, p.b.person]);
+    assert.equal(new Set(images.slice(0, 56)).size, 14, `batch ${b}: 14 identities × 4 images`);
+    assert.equal(new Set(images).size, 22, `batch ${b}: and 8 more people as negatives`);
   }
-  const images = sampler.people.reduce((n, p) => n + ds.images(p).length, 0);
-  t.diagnostic(`${sampler.describe()}; ${images} training images (the given pairs use ${new Set(split.pairs.train.flatMap((p) => [p.a.file, p.b.file])).size})`);
+  const trainImages = sampler.people.reduce((n, p) => n + ds.images(p).length, 0);
+  t.diagnostic(`${sampler.describe()}; ${trainImages} training images (the given pairs use ${new Set(split.pairs.train.flatMap((p) => [p.a.file, p.b.file])).size})`);
 });
