@@ -4,7 +4,9 @@
  * the model wants ({@link Preprocessing}: size, channels, normalisation), `isSame` float32 `[n]`.
  *
  * - Order: each epoch is a fresh shuffle drawn from `rng(seed).fork('shuffle').fork('epoch-<e>')`, so
- *   epoch e's order depends only on the seed and e.
+ *   epoch e's order depends only on the seed and e. With an identity sampler ({@link createIdentityPipeline},
+ *   lib/pipeline/identity-sampler.ts) each epoch's pairs are drawn fresh from the training people instead, in the
+ *   sampler's order (P×K batches stay whole).
  * - Augmentation: batch (e, b)'s per-image params come from `rng(seed).fork('augment').fork('<e>.<b>')`,
  *   drawn on the main thread, so a batch's pixels never depend on timing or on which thread made it.
  * - Prefetch: the next `prefetch` batches are decoded and augmented in a worker thread (its own tfjs
@@ -36,6 +38,7 @@ import {
   type BatchJob, type ProducedBatch, type ProducerConfig, type WorkerReply, type PipelineWorkerData,
 } from './pipeline-worker';
 import type { IsSame, Pair, PairList, Preprocessing } from '../data/types';
+import { IdentitySampler } from './identity-sampler';
 
 export {
   normalizeImages, resolvePreprocessing, DEFAULT_PREPROCESSING, NORMALIZATIONS, IMAGENET_MEAN, IMAGENET_STD,
@@ -172,6 +175,7 @@ function pairsHashOf(pairs: readonly Pair[]): string {
 interface Pending {
   readonly promise: Promise<ProducedBatch>;
   readonly indices: readonly number[];
+  readonly pairs: readonly Pair[];
   readonly params: readonly AugmentParams[] | null;
 }
 
@@ -193,16 +197,22 @@ function startWorker(data: PipelineWorkerData): Worker {
  */
 export class PairPipeline {
   readonly config: PipelineConfig;
+  /** The fixed pair list (empty when an {@link IdentitySampler} draws each epoch's pairs: see {@link epochPairs}). */
   readonly pairs: readonly Pair[];
+  /** The identity sampler that draws each epoch, or null for a fixed pair list. */
+  readonly sampler: IdentitySampler | null;
+  /** Pairs per epoch. */
+  readonly numPairs: number;
   readonly batchesPerEpoch: number;
   readonly stats: PipelineStats = { batches: 0, waitMs: 0, decodeMs: 0, augmentMs: 0, tensorMs: 0, workerBackend: null };
   private readonly producer: ProducerConfig;
-  private readonly paths: readonly [string, string][];
+  private readonly dataset: Dataset;
   private readonly hash: string;
   private readonly backendName: PipelineWorkerData['backend'];
   private pos: PipelinePosition;
   private readonly pending = new Map<string, Pending>();
   private readonly orders = new Map<number, readonly number[]>();
+  private readonly drawn = new Map<number, readonly Pair[]>();
   private worker: Worker | null = null;
   private readonly waiting = new Map<number, { resolve: (b: ProducedBatch) => void; reject: (e: Error) => void }>();
   private workerFailure: Error | null = null;
@@ -211,18 +221,20 @@ export class PairPipeline {
   private closed = false;
   private busy = false;
 
-  /** @internal use {@link createPairPipeline} */
-  constructor(pairs: readonly Pair[], dataset: Dataset, config: PipelineConfig, backend: PipelineWorkerData['backend'], options: CreatePipelineOptions = {}) {
+  /** @internal use {@link createPairPipeline} or {@link createIdentityPipeline} */
+  constructor(pairs: readonly Pair[] | IdentitySampler, dataset: Dataset, config: PipelineConfig, backend: PipelineWorkerData['backend'], options: CreatePipelineOptions = {}) {
     this.config = config;
-    this.pairs = pairs;
+    this.sampler = pairs instanceof IdentitySampler ? pairs : null;
+    this.pairs = pairs instanceof IdentitySampler ? [] : pairs;
+    this.dataset = dataset;
     this.backendName = backend;
-    const n = pairs.length;
+    const n = this.sampler ? this.sampler.pairsPerEpoch : this.pairs.length;
+    this.numPairs = n;
     this.batchesPerEpoch = config.dropLast ? Math.floor(n / config.batchSize) : Math.ceil(n / config.batchSize);
     if (this.batchesPerEpoch === 0) {
       throw new RangeError(`pipeline: ${n} pairs make no batch of ${config.batchSize}${config.dropLast ? ' with dropLast' : ''}`);
     }
-    this.paths = pairs.map((p) => [dataset.path(p.a), dataset.path(p.b)]);
-    this.hash = pairsHashOf(pairs);
+    this.hash = this.sampler ? this.sampler.hash() : pairsHashOf(this.pairs);
     this.producer = {
       load: resolveLoadOptions({ size: config.preprocessing.size, channels: config.preprocessing.channels, crop: dataset.crop }),
       cacheDir: dataset.cache ? dataset.cache.dir : null,
@@ -237,7 +249,7 @@ export class PairPipeline {
   private checkResume(s: PipelineState): PipelinePosition {
     const want: Record<string, unknown> = {
       version: 1, seed: this.config.seed, batchSize: this.config.batchSize, shuffle: this.config.shuffle,
-      dropLast: this.config.dropLast, numPairs: this.pairs.length, pairsHash: this.hash,
+      dropLast: this.config.dropLast, numPairs: this.numPairs, pairsHash: this.hash,
     };
     for (const [key, value] of Object.entries(want)) {
       if ((s as unknown as Record<string, unknown>)[key] !== value) {
@@ -259,16 +271,31 @@ export class PairPipeline {
   state(): PipelineState {
     return {
       version: 1, epoch: this.pos.epoch, batch: this.pos.batch, seed: this.config.seed, batchSize: this.config.batchSize,
-      shuffle: this.config.shuffle, dropLast: this.config.dropLast, numPairs: this.pairs.length, pairsHash: this.hash,
+      shuffle: this.config.shuffle, dropLast: this.config.dropLast, numPairs: this.numPairs, pairsHash: this.hash,
     };
   }
 
-  /** Epoch `e`'s order of pair indices. */
+  /** Epoch `e`'s pairs: the fixed list, or the ones the identity sampler draws for `e` (in its order). */
+  epochPairs(e: number): readonly Pair[] {
+    if (!this.sampler) return this.pairs;
+    let pairs = this.drawn.get(e);
+    if (!pairs) {
+      pairs = this.sampler.epoch(e);
+      this.drawn.set(e, pairs);
+      for (const k of this.drawn.keys()) if (k < e - 1) this.drawn.delete(k);
+    }
+    return pairs;
+  }
+
+  /**
+   * Epoch `e`'s order of pair indices (into {@link epochPairs}). An identity sampler's epoch is already in its
+   * random order (and a P×K epoch's batches must stay together), so it is kept as drawn.
+   */
   epochOrder(e: number): readonly number[] {
     let order = this.orders.get(e);
     if (!order) {
-      const idx = Array.from({ length: this.pairs.length }, (_, i) => i);
-      order = this.config.shuffle ? stream(this.config.seed, 'shuffle').fork(`epoch-${e}`).shuffle(idx) : idx;
+      const idx = Array.from({ length: this.numPairs }, (_, i) => i);
+      order = this.config.shuffle && !this.sampler ? stream(this.config.seed, 'shuffle').fork(`epoch-${e}`).shuffle(idx) : idx;
       this.orders.set(e, order);
       for (const k of this.orders.keys()) if (k < e - 1) this.orders.delete(k);
     }
@@ -340,10 +367,12 @@ export class PairPipeline {
     const params = policy.p > 0 && policy.transforms.length > 0
       ? samplePolicy(policy, 2 * indices.length, stream(this.config.seed, 'augment').fork(`${p.epoch}.${p.batch}`))
       : null;
-    const paths = [...indices.map((i) => this.paths[i][0]), ...indices.map((i) => this.paths[i][1])];
+    const epochPairs = this.epochPairs(p.epoch);
+    const pairs = indices.map((i) => epochPairs[i]);
+    const paths = [...pairs.map((x) => this.dataset.path(x.a)), ...pairs.map((x) => this.dataset.path(x.b))];
     const promise = this.produce({ id: this.nextJobId++, paths, params });
     promise.catch(() => undefined); // reported when the batch is asked for, not as an unhandled rejection
-    const entry = { promise, indices, params };
+    const entry = { promise, indices, pairs, params };
     this.pending.set(k, entry);
     return entry;
   }
@@ -394,7 +423,7 @@ export class PairPipeline {
     const per = size * size * channels;
     const a = tf.tensor4d(made.data.subarray(0, n * per), [n, size, size, channels], 'float32');
     const b = tf.tensor4d(made.data.subarray(n * per, 2 * n * per), [n, size, size, channels], 'float32');
-    const batchPairs = entry.indices.map((i) => this.pairs[i]);
+    const batchPairs = entry.pairs;
     const isSame = tf.tensor1d(batchPairs.map((p) => p.isSame as IsSame), 'float32');
     this.stats.tensorMs += performance.now() - t1;
     this.stats.batches++;
@@ -443,7 +472,7 @@ export class PairPipeline {
   describe(): string {
     const c = this.config;
     const pp = c.preprocessing;
-    return `${this.pairs.length} pairs, ${this.batchesPerEpoch} batches of ${c.batchSize} per epoch, ${pp.size}x${pp.size}x${pp.channels} ${pp.normalization}, ` +
+    return `${this.sampler ? `${this.sampler.describe()}; ` : ''}${this.numPairs} pairs, ${this.batchesPerEpoch} batches of ${c.batchSize} per epoch, ${pp.size}x${pp.size}x${pp.channels} ${pp.normalization}, ` +
       `augment ${c.augment.name}, seed ${c.seed}, ${c.worker ? `worker thread, prefetch ${c.prefetch}` : 'same thread'}`;
   }
 
@@ -474,4 +503,20 @@ export async function createPairPipeline(pairs: PairList | readonly Pair[], data
   });
   const info = await initBackend({ quiet: true });
   return new PairPipeline(list, dataset, cfg, info.name, options);
+}
+
+/**
+ * Creates a pipeline whose epochs `sampler` draws fresh from the training people (see
+ * lib/pipeline/identity-sampler.ts) instead of a fixed pair list. The pipeline's `batchSize` must be the
+ * sampler's (a P×K batch is one batch); `shuffle` does not apply (the sampler's epochs are already in random
+ * order). Resuming checks the sampler's identity (`pairsHash`) as it checks a pair list's.
+ */
+export async function createIdentityPipeline(sampler: IdentitySampler, dataset: Dataset, config: PipelineConfigInput = {},
+  options: CreatePipelineOptions = {}): Promise<PairPipeline> {
+  const cfg = resolvePipelineConfig({ batchSize: sampler.batchSize, ...config });
+  if (cfg.batchSize !== sampler.batchSize) {
+    throw new RangeError(`pipeline batchSize ${cfg.batchSize} differs from the identity sampler's ${sampler.batchSize}; give both the same`);
+  }
+  const info = await initBackend({ quiet: true });
+  return new PairPipeline(sampler, dataset, cfg, info.name, options);
 }

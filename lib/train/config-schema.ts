@@ -58,7 +58,16 @@ export const EXPERIMENT_SHAPE: Shape = object({
   },
   head: oneOf(SIAMESE_HEADS),
   normalize: BOOLEAN,
-  loss: { kind: 'variant', tag: 'name', label: 'loss', variants: { contrastive: { margin: NUMBER, pairs: oneOf(['given', 'batch']) }, bce: {} } },
+  loss: {
+    kind: 'variant', tag: 'name', label: 'loss', variants: {
+      contrastive: { margin: NUMBER, pairs: oneOf(['given', 'batch']) }, bce: {}, triplet: { margin: NUMBER, mining: oneOf(['batchHard', 'all']) },
+    },
+  },
+  sampling: {
+    kind: 'variant', tag: 'name', label: 'sampling', variants: {
+      given: {}, identityPairs: { pairsPerEpoch: INTEGER, sameFraction: NUMBER }, identityPK: { perPerson: INTEGER, negatives: INTEGER, batchesPerEpoch: INTEGER },
+    },
+  },
   optimizer: object(fromDefaults(DEFAULT_OPTIMIZER, { name: oneOf(OPTIMIZERS) })),
   schedule: object(fromDefaults(DEFAULT_SCHEDULE, { name: oneOf(SCHEDULES) })),
   augment: oneOf(Object.keys(POLICY_PRESETS)),

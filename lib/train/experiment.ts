@@ -13,7 +13,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../backend';
-import { createPairPipeline, type PipelineConfigInput } from '../pipeline/pipeline';
+import { createIdentityPipeline, createPairPipeline, type PipelineConfigInput } from '../pipeline/pipeline';
+import { checkIdentitySampling, IdentitySampler, type IdentitySampling } from '../pipeline/identity-sampler';
 import { openData, type ResolvedData } from '../data/resolve';
 import {
   assertNoLeakage, datasetFingerprint, loadSplit, makeSplit, makeView1Split, makeView2FoldSplit, pairFileHashes, resolveSplitConfig, saveSplit, splitInputs,
@@ -36,7 +37,7 @@ import { describeFsError, writeFileAtomicSafe } from '../util/files';
 import { acquireRunLock, LOCK_FILE } from './lock';
 import { resolveOptimizer, type OptimizerConfig } from './optimizer';
 import { resolveSchedule, type ScheduleConfig } from './schedule';
-import { predictPairs, trainSiamese, type EarlyStopping, type EpochRecord, type LossConfig } from './trainer';
+import { isEmbeddingLoss, predictPairs, trainSiamese, type EarlyStopping, type EpochRecord, type LossConfig } from './trainer';
 
 /** Everything that defines a run. JSON data; its hash names the run folder. */
 export interface ExperimentConfig {
@@ -61,6 +62,13 @@ export interface ExperimentConfig {
   /** L2-normalise embeddings before the head (distances in [0, 2]; seeds: false). */
   readonly normalize: boolean;
   readonly loss: LossConfig;
+  /**
+   * How training pairs are drawn. Absent (or `{name: 'given'}`, which resolves to absent so other runs' keys do
+   * not change): the split's fixed training pairs, reshuffled each epoch. `identityPairs`: balanced pairs drawn
+   * fresh each epoch from the training people; `identityPK`: P identities × K images per batch, for triplet loss
+   * (lib/pipeline/identity-sampler.ts). Validation and test are the split's pairs either way.
+   */
+  readonly sampling?: ExperimentSampling;
   readonly optimizer: Partial<OptimizerConfig>;
   readonly schedule: Partial<ScheduleConfig>;
   /** Augmentation policy preset for training pairs ('none', 'seed2', 'default'). */
@@ -88,6 +96,9 @@ export const DEFAULT_EXPERIMENT: Readonly<ExperimentConfig> = Object.freeze({
   seed: 0,
   earlyStopping: null,
 } as ExperimentConfig);
+
+/** How an experiment draws its training pairs: `{name: 'given'}` (the split's pairs, the default) or identity sampling. */
+export type ExperimentSampling = IdentitySampling | { readonly name: 'given' };
 
 /** A partial config: nested objects merge field by field (a `model` or `loss` given replaces the default's). */
 export type ExperimentInput = Partial<Omit<ExperimentConfig, 'data'>> & { readonly data?: Partial<ExperimentConfig['data']> };
@@ -128,16 +139,21 @@ export interface ResolvedExperiment {
  */
 export function resolveExperiment(input: ExperimentInput = {}, source = 'experiment config'): ResolvedExperiment {
   checkExperimentInput(input, source);
-  const cfg: ExperimentConfig = mergeExperiment(DEFAULT_EXPERIMENT, input);
+  const merged: ExperimentConfig = mergeExperiment(DEFAULT_EXPERIMENT, input);
+  // the given pairs are the default: written out or left out, the config (and the run key) is the same
+  const { sampling: givenSampling, ...withoutSampling } = merged;
+  const cfg: ExperimentConfig = givenSampling === undefined || givenSampling.name === 'given' ? withoutSampling : merged;
   if (!/^[a-z0-9][a-z0-9._-]*$/i.test(cfg.name)) throw new RangeError(`experiment name must be letters, digits, '.', '_' or '-', got ${JSON.stringify(cfg.name)}`);
   if (!(Number.isInteger(cfg.epochs) && cfg.epochs >= 1)) throw new RangeError(`experiment epochs must be an integer >= 1, got ${cfg.epochs}`);
   if (!(Number.isInteger(cfg.batchSize) && cfg.batchSize >= 1)) throw new RangeError(`experiment batchSize must be an integer >= 1, got ${cfg.batchSize}`);
   const out = siameseOutput(cfg.head);
   if (cfg.loss.name === 'bce' && out.kind !== 'probability') throw new RangeError(`loss bce needs head bceConcat or bceAbsDiff, got ${cfg.head}`);
   if (cfg.loss.name === 'contrastive' && out.kind !== 'distance') throw new RangeError(`loss contrastive needs head euclidean or cosine, got ${cfg.head}`);
-  if (cfg.loss.name === 'contrastive' && !(cfg.loss.margin > 0 && Number.isFinite(cfg.loss.margin))) {
-    throw new RangeError(cfg.loss.margin === undefined ? `${source}: "loss.margin" is required for loss contrastive (a positive number)` : `${source}: "loss.margin" must be a positive number, got ${cfg.loss.margin}`);
+  if (cfg.loss.name === 'triplet' && out.kind !== 'distance') throw new RangeError(`${source}: loss triplet needs head euclidean or cosine (it compares embedding distances), got ${cfg.head}`);
+  if ((cfg.loss.name === 'contrastive' || cfg.loss.name === 'triplet') && !(cfg.loss.margin > 0 && Number.isFinite(cfg.loss.margin))) {
+    throw new RangeError(cfg.loss.margin === undefined ? `${source}: "loss.margin" is required for loss ${cfg.loss.name} (a positive number)` : `${source}: "loss.margin" must be a positive number, got ${cfg.loss.margin}`);
   }
+  checkSampling(cfg, source);
   resolveSplitConfig(cfg.data.split);
   const preprocessing = preprocessingFor(cfg.model);
   resolveOptimizer(cfg.optimizer);
@@ -148,6 +164,22 @@ export function resolveExperiment(input: ExperimentInput = {}, source = 'experim
   }
   const splitSeed = cfg.data.splitSeed;
   return { config: cfg, preprocessing, splitRng: () => splitRng(splitSeed) };
+}
+
+/** Whether the loss and the sampling go together; errors name the fields and say what would work. */
+function checkSampling(cfg: ExperimentConfig, source: string): void {
+  const sampling = cfg.sampling;
+  const pk = sampling?.name === 'identityPK';
+  if (cfg.loss.name === 'triplet' && !pk) {
+    throw new RangeError(`${source}: loss triplet needs batches of several images per person: set "sampling" to {"name": "identityPK"} ` +
+      `(P identities × K images per batch; got ${sampling ? `sampling ${JSON.stringify(sampling.name)}` : 'the given pairs'})`);
+  }
+  if (pk && !isEmbeddingLoss(cfg.loss)) {
+    throw new RangeError(`${source}: sampling identityPK makes P×K batches whose given pairs are all same-person pairs; ` +
+      `loss ${cfg.loss.name}${cfg.loss.name === 'contrastive' ? " with pairs 'given'" : ''} would learn nothing from them: use loss triplet, ` +
+      `contrastive with "pairs": "batch", or sampling identityPairs`);
+  }
+  if (sampling && sampling.name !== 'given') checkIdentitySampling(sampling, cfg.batchSize, source);
 }
 
 /** Held-out (test) results of a run, at the threshold fitted on the validation pairs. */
@@ -411,6 +443,19 @@ function prepareRunDir(dir: string, force: boolean, log: (line: string) => void)
   }
 }
 
+/**
+ * The identity sampler of an experiment that draws its training pairs from the training people (null for the
+ * given pairs): the split's training people only, with its validation and test people held out (asserted).
+ */
+export function trainingSampler(config: ExperimentConfig, split: Pick<Split, 'people' | 'pairs'>, dataset: Dataset): IdentitySampler | null {
+  const sampling = config.sampling;
+  if (!sampling || sampling.name === 'given') return null;
+  return new IdentitySampler(dataset, split.people.train, sampling, {
+    seed: config.seed, batchSize: config.batchSize, heldOut: [...split.people.val, ...split.people.test],
+    defaultPairsPerEpoch: split.pairs.train.length, source: `experiment ${config.name}`,
+  });
+}
+
 /** Trains, evaluates and writes run `dir` (its lock held by the caller). */
 async function trainRun(experiment: ResolvedExperiment, hash: string, dir: string, opened: NonNullable<RunOptions['opened']>, options: RunOptions,
   log: (line: string) => void): Promise<ExperimentResult> {
@@ -418,17 +463,18 @@ async function trainRun(experiment: ResolvedExperiment, hash: string, dir: strin
   const backend = await initBackend();
   const { data, dataset } = opened;
   const split = await loadOrMakeSplit(dir, dataset, experiment, log);
+  const sampler = trainingSampler(config, split, dataset); // before anything is allocated: it refuses what cannot be sampled
   const output = siameseOutput(config.head);
   const embedNet = buildEmbedding(config.model, config.seed);
   const model = siamese(embedNet, { head: config.head, seed: config.seed, normalize: config.normalize });
   const pipeline: PipelineConfigInput = { batchSize: config.batchSize, preprocessing: pre, augment: config.augment, seed: config.seed, dropLast: true };
   const val = await evalPipeline(split.pairs.val, dataset, pre);
   log(`experiment ${config.name}-${hash}: ${config.model.kind} (${config.head}, ${config.loss.name}), ${config.optimizer.name} lr ${config.optimizer.lr}, ` +
-    `${config.schedule.name} schedule, ${config.epochs} epochs of ${split.pairs.train.length} pairs, augment ${config.augment}`);
+    `${config.schedule.name} schedule, ${config.epochs} epochs of ${sampler ? sampler.describe() : `${split.pairs.train.length} pairs`}, augment ${config.augment}`);
   try {
     const trained = await trainSiamese({
       model, output, embedding: { net: embedNet, normalize: config.normalize }, loss: config.loss, optimizer: config.optimizer, schedule: config.schedule, epochs: config.epochs,
-      train: (resume) => createPairPipeline(split.pairs.train, dataset, pipeline, { resume }),
+      train: (resume) => (sampler ? createIdentityPipeline(sampler, dataset, pipeline, { resume }) : createPairPipeline(split.pairs.train, dataset, pipeline, { resume })),
       val, earlyStopping: config.earlyStopping, dir, log, onEpoch: options.onEpoch, onStep: options.onStep,
       progress: options.progress, checkpointEvery: options.checkpointEvery,
     });
@@ -452,6 +498,9 @@ async function trainRun(experiment: ResolvedExperiment, hash: string, dir: strin
   } finally {
     await val.close();
     model.dispose();
+    // the Siamese model holds the embedding network as a layer: disposing the model only releases its hold, so the
+    // network's own weights go here (else every run leaves its weights behind)
+    embedNet.dispose();
   }
 }
 

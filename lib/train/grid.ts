@@ -6,7 +6,7 @@
  * @see notebooks/05-training-runs.ipynb
  */
 import type * as Dfd from 'danfojs-node';
-import { resolveExperiment, runExperiment, type ExperimentInput, type ExperimentResult, type RunOptions } from './experiment';
+import { resolveExperiment, runExperiment, type ExperimentInput, type ExperimentResult, type ExperimentSampling, type RunOptions } from './experiment';
 import type { OptimizerConfig } from './optimizer';
 import type { ScheduleConfig } from './schedule';
 import type { LossConfig } from './trainer';
@@ -15,8 +15,12 @@ import type { LossConfig } from './trainer';
 export interface GridAxes {
   readonly optimizer?: readonly Partial<OptimizerConfig>[];
   readonly schedule?: readonly Partial<ScheduleConfig>[];
-  /** Each loss with the head it needs (contrastive: a distance head; bce: a probability head). */
-  readonly loss?: readonly { readonly loss: LossConfig; readonly head: ExperimentInput['head'] }[];
+  /**
+   * Each loss with the head it needs (contrastive, triplet: a distance head; bce: a probability head) and, when it
+   * trains on other batches than the base's, how its training pairs are drawn (triplet: `{name: 'identityPK'}`;
+   * `{name: 'given'}` for the split's pairs under a base that samples identities).
+   */
+  readonly loss?: readonly { readonly loss: LossConfig; readonly head: ExperimentInput['head']; readonly sampling?: ExperimentSampling }[];
 }
 
 export interface GridResult {
@@ -28,9 +32,10 @@ export interface GridResult {
   readonly runs: readonly { readonly label: string; readonly history: ExperimentResult['history'] }[];
 }
 
+/** `optimizer/schedule/loss`, and `+sampling` for a run that samples identities. */
 function label(r: ExperimentResult): string {
   const c = r.config;
-  return `${c.optimizer.name}/${c.schedule.name}/${c.loss.name}`;
+  return `${c.optimizer.name}/${c.schedule.name}/${c.loss.name}${c.sampling ? `+${c.sampling.name}` : ''}`;
 }
 
 /** Every combination of `axes` over `base`, each named after what it trains with (defaults included). */
@@ -41,11 +46,14 @@ export function gridRuns(base: ExperimentInput, axes: GridAxes): ExperimentInput
   const runs: ExperimentInput[] = [];
   for (const optimizer of optimizers) {
     for (const schedule of schedules) {
-      for (const { loss, head } of losses) {
-        const input: ExperimentInput = { ...base, optimizer: { ...base.optimizer, ...optimizer }, schedule: { ...base.schedule, ...schedule }, loss, head };
+      for (const { loss, head, sampling } of losses) {
+        const input: ExperimentInput = {
+          ...base, optimizer: { ...base.optimizer, ...optimizer }, schedule: { ...base.schedule, ...schedule }, loss, head, ...(sampling ? { sampling } : {}),
+        };
         // an unset schedule trains with the default's, so the name says that one, not "constant"
         const resolved = resolveExperiment(input).config;
-        runs.push({ ...input, name: `${base.name ?? 'grid'}-${resolved.optimizer.name}-${resolved.schedule.name}-${resolved.loss.name}` });
+        const drawn = resolved.sampling ? `-${resolved.sampling.name}` : '';
+        runs.push({ ...input, name: `${base.name ?? 'grid'}-${resolved.optimizer.name}-${resolved.schedule.name}-${resolved.loss.name}${drawn}` });
       }
     }
   }

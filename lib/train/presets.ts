@@ -18,10 +18,16 @@
  *   (`siamese eval --lfw`, lib/train/per-fold.ts), sized so ten folds finish on two shared cores: seed 1's
  *   MobileNetV3-small at 64 or 112 px for 2 epochs, and seed 2's CNN (contrastive) at 32 px for 1 epoch; each fold
  *   trains on 8 folds' given pairs (4,800) and validates on the 9th.
+ * - `lfw-scratch`: the workshop CNN trained from scratch on real LFW (`LFW_DIR`) at 96 px with what View 1 gives: every
+ *   image of the DevTrain people (not only the 2,200 given pairs) in P×K batches (14 people × 4 images, plus 8 more
+ *   people with one image each as negatives, so LFW's single-image people serve too; drawn fresh each epoch by identity
+ *   sampling), batch-hard triplet loss (margin 0.2) on L2-normalised embeddings, the project's
+ *   augmentation, Adam 1e-3 with a 2-epoch warm-up and cosine decay over 30 epochs of 80 steps (2,400 steps), tested on
+ *   pairsDevTest. Its expected time on two cores is {@link presetBudget}'s line, from a measured step time.
  *
  * @see notebooks/05-training-runs.ipynb
  */
-import type { ExperimentInput } from './experiment';
+import { resolveExperiment, type ExperimentConfig, type ExperimentInput } from './experiment';
 
 const QUICK_NET = { kind: 'workshopCnn', options: { inputSize: 32, filters: [16, 32, 64], kernelSizes: [5, 3, 3], embeddingDim: 128 } } as const;
 
@@ -83,7 +89,60 @@ export const EXPERIMENT_PRESETS: Readonly<Record<string, ExperimentInput>> = Obj
   },
   'view2-mnv3-112': { ...seed1('adam', 'cosine'), name: 'view2-mnv3-112', data: { protocol: 'view2', fold: 0 }, epochs: 2 },
   'view2-seed2-32': { ...seed2('contrastive'), name: 'view2-seed2-32', model: { kind: 'seed2Cnn', options: { inputSize: 32 } }, data: { protocol: 'view2', fold: 0 }, epochs: 1 },
+  'lfw-scratch': {
+    name: 'lfw-scratch',
+    data: { protocol: 'view1' },
+    model: { kind: 'workshopCnn', options: { inputSize: 96, filters: [16, 32, 64, 128], kernelSizes: [5, 5, 3, 3], embeddingDim: 128 } },
+    head: 'euclidean',
+    normalize: true,
+    loss: { name: 'triplet', margin: 0.2, mining: 'batchHard' },
+    sampling: { name: 'identityPK', perPerson: 4, negatives: 8, batchesPerEpoch: 80 },
+    optimizer: { name: 'adam', lr: 1e-3 },
+    schedule: { name: 'cosine', warmupEpochs: 2, etaMin: 1e-5 },
+    augment: 'default',
+    epochs: 30,
+    batchSize: 32,
+  },
 });
+
+/** A preset's measured training speed: what its printed budget is estimated from. */
+export interface PresetSpeed {
+  /** Seconds per training step on two cores (process CPU time per step: the main thread's step plus the worker's batch). */
+  readonly secondsPerStep: number;
+  /** How, where and when it was measured. */
+  readonly measured: string;
+}
+
+/** Measured step times of the presets meant for long runs (`siamese train --preset <name>` prints the budget). */
+export const PRESET_SPEEDS: Readonly<Record<string, PresetSpeed>> = Object.freeze({
+  'lfw-scratch': {
+    secondsPerStep: 0.95,
+    measured: 'medians of 8-10 steps after 2 warm-up steps in three runs, wasm backend, P×K batches of 64 images at 96 px with augmentation, ' +
+      'on 2 cores shared with other jobs (load 5-8: wall 0.8-1.7 s/step, process CPU 0.78-0.95 s/step; the budget takes the highest CPU time), 2026-12-02',
+  },
+});
+
+/** Training steps of a config when they do not depend on the data (identity sampling with a fixed epoch length), else null. */
+export function trainingSteps(config: ExperimentConfig): number | null {
+  const s = config.sampling;
+  if (s?.name === 'identityPK' && s.batchesPerEpoch !== undefined) return config.epochs * s.batchesPerEpoch;
+  if (s?.name === 'identityPairs' && s.pairsPerEpoch !== undefined) return config.epochs * Math.floor(s.pairsPerEpoch / config.batchSize);
+  return null;
+}
+
+/**
+ * The expected training time of preset `name` on two cores, as a line to print, for `config` (the preset as
+ * adjusted; default: the preset itself): its step count × the preset's measured seconds per step, plus the
+ * validation after every epoch and the final test (estimated at 10 %). Null for presets without a measured speed.
+ */
+export function presetBudget(name: string, config: ExperimentConfig = resolveExperiment(experimentPreset(name)).config): string | null {
+  const speed = PRESET_SPEEDS[name];
+  const steps = trainingSteps(config);
+  if (!speed || steps === null) return null;
+  const minutes = (steps * speed.secondsPerStep) / 60;
+  return `budget: ${config.epochs} epochs × ${steps / config.epochs} steps = ${steps} steps × ${speed.secondsPerStep} s/step ≈ ${Math.round(minutes)} min ` +
+    `of training on 2 cores, about ${Math.ceil((minutes * 1.1) / 5) * 5} min with validation and the test (step time measured: ${speed.measured})`;
+}
 
 /** A preset by name, with an error listing the known ones. */
 export function experimentPreset(name: string): ExperimentInput {

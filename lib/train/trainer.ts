@@ -15,7 +15,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { PairPipeline, PipelineState } from '../pipeline/pipeline';
 import { auc, bestThreshold } from '../eval';
-import { batchContrastiveLoss, bceLoss, contrastiveFromValues } from '../losses';
+import { batchContrastiveLoss, bceLoss, contrastiveFromValues, tripletLoss, type TripletMining } from '../losses';
 import type { Pair, IsSame } from '../data/types';
 import { l2NormalizeRows } from '../models/layers/l2-normalize';
 import type { SiameseOutput } from '../models';
@@ -35,7 +35,19 @@ export type LossConfig =
    * pairs per step instead of n/2, for the same forward pass.
    */
   | { readonly name: 'contrastive'; readonly margin: number; readonly pairs?: 'given' | 'batch' }
-  | { readonly name: 'bce' };
+  | { readonly name: 'bce' }
+  /**
+   * Triplet loss on the embeddings of every image in the batch, labelled by person (tripletLoss, lib/losses/triplet.ts):
+   * `mining: 'batchHard'` (the default) takes each anchor's farthest positive and nearest negative. It needs batches
+   * with several images per person: identity sampling's P×K batches (`sampling: {name: 'identityPK'}`). Evaluation
+   * stays on pairs (distances of the validation and test pairs).
+   */
+  | { readonly name: 'triplet'; readonly margin: number; readonly mining?: TripletMining };
+
+/** Whether a loss is computed on the embeddings of the batch's images labelled by person (not per given pair). */
+export function isEmbeddingLoss(loss: LossConfig): boolean {
+  return loss.name === 'triplet' || (loss.name === 'contrastive' && loss.pairs === 'batch');
+}
 
 /** One epoch's record, as written to metrics.jsonl. */
 export interface EpochRecord {
@@ -125,14 +137,17 @@ interface CheckpointMeta {
   readonly sinceBest: number;
 }
 
-/** The loss of a batch from the model's output. */
+/**
+ * The loss of a batch from the model's output. Triplet loss has no per-pair form: on labelled pairs (validation)
+ * it is measured as contrastive loss with the triplet's margin, the pair loss it shares a scale with.
+ */
 export function lossOf(out: tf.Tensor, isSame: tf.Tensor, loss: LossConfig, output: SiameseOutput): tf.Scalar {
   return tf.tidy(() => {
     if (loss.name === 'bce') {
       if (output.kind !== 'probability') throw new Error('bce loss needs a probability head (bceConcat or bceAbsDiff)');
       return bceLoss(out, isSame as tf.Tensor1D) as tf.Scalar;
     }
-    if (output.kind !== 'distance') throw new Error('contrastive loss needs a distance head (euclidean or cosine)');
+    if (output.kind !== 'distance') throw new Error(`${loss.name} loss needs a distance head (euclidean or cosine)`);
     const values = out.reshape([out.shape[0]]);
     return contrastiveFromValues(values, isSame as tf.Tensor1D, {
       margin: loss.margin, distance: output.higherIsCloser ? 'cosine' : 'euclidean',
@@ -219,16 +234,21 @@ export async function trainSiamese(options: TrainOptions): Promise<TrainResult> 
   const metricsFile = path.join(options.dir, 'metrics.jsonl');
   ensureDir(ckptDir);
   const variables = trainableVariables(model);
-  const batchPairs = loss.name === 'contrastive' && loss.pairs === 'batch';
-  if (batchPairs && !options.embedding) throw new Error("contrastive loss with pairs: 'batch' needs options.embedding (the embedding network)");
+  const batchPairs = isEmbeddingLoss(loss);
+  if (batchPairs && !options.embedding) {
+    throw new Error(`${loss.name} loss${loss.name === 'contrastive' ? " with pairs: 'batch'" : ''} needs options.embedding (the embedding network)`);
+  }
   const personIds = new Map<string, number>();
+  // the embedding losses: every image of the batch (the a images, then the b images), labelled by person
   const batchLoss = (a: tf.Tensor4D, b: tf.Tensor4D, pairs: readonly Pair[]): tf.Scalar => {
     const { net, normalize } = options.embedding!;
     let e = net.apply(tf.concat([a, b]), { training: true }) as tf.Tensor2D;
     if (normalize) e = l2NormalizeRows(e);
     const id = (p: string) => personIds.get(p) ?? (personIds.set(p, personIds.size), personIds.size - 1);
     const labels = [...pairs.map((p) => id(p.a.person)), ...pairs.map((p) => id(p.b.person))];
-    return batchContrastiveLoss(e, labels, { margin: (loss as { margin: number }).margin, distance: output.higherIsCloser ? 'cosine' : 'euclidean' });
+    const distance = output.higherIsCloser ? 'cosine' : 'euclidean';
+    if (loss.name === 'triplet') return tripletLoss(e, labels, { margin: loss.margin, mining: loss.mining ?? 'batchHard', distance }) as tf.Scalar;
+    return batchContrastiveLoss(e, labels, { margin: (loss as { margin: number }).margin, distance });
   };
   const opt = new Optimizer(variables, options.optimizer);
   const started = performance.now();

@@ -16,6 +16,8 @@ export const STREAMS = Object.freeze({
   shuffle: 'shuffle',
   /** Each training batch's augmentation parameters (`.fork('<epoch>.<batch>')`). */
   augment: 'augment',
+  /** Each epoch's identity-sampled training pairs or P×K batches (`.fork('epoch-<e>')`; lib/pipeline/identity-sampler.ts). */
+  identity: 'identity',
   /** Bootstrap resamples of confidence intervals. */
   bootstrap: 'bootstrap',
   /** Initial weights of each embedding network, and of the Siamese head. */

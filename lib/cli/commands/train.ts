@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import type { Command } from 'commander';
 import { POLICY_PRESETS } from '../../augment/policy';
-import { experimentPreset, mergeExperiment, runExperiment, EXPERIMENT_PRESETS, OPTIMIZERS, SCHEDULES, type ExperimentInput, type ExperimentResult } from '../../train';
+import { experimentPreset, mergeExperiment, presetBudget, resolveExperiment, runResolvedExperiment, EXPERIMENT_PRESETS, OPTIMIZERS, SCHEDULES, type ExperimentInput, type ExperimentResult } from '../../train';
 import { checkExperimentInput, nearest } from '../../train/config-schema';
 import { WEIGHTS_OPTIONS } from '../../models';
 import type { ModelSpec } from '../../models';
@@ -92,7 +92,7 @@ export function experimentFromFlags(flags: TrainFlags): ExperimentInput {
     ...(batchSize !== undefined ? { batchSize } : {}),
     ...(seed !== undefined ? { seed } : {}),
     ...(augment ? { augment } : {}),
-    ...(margin !== undefined ? { loss: { name: 'contrastive', margin } } : {}),
+    ...(margin !== undefined ? { loss: merged.loss?.name === 'triplet' ? { ...merged.loss, margin } : { name: 'contrastive', margin } } : {}),
     optimizer: { ...(lr !== undefined ? { lr } : {}), ...(optimizer ? { name: optimizer } : {}) },
     schedule: { ...(schedule ? { name: schedule } : {}) },
     data: { ...(flags.dir ? { dir: flags.dir } : {}), ...(splitSeed !== undefined ? { splitSeed } : {}) },
@@ -135,14 +135,17 @@ export function register(program: Command): void {
     .option('--name <name>', 'run name')
     .option('--epochs <n>').option('--batch-size <n>', 'pairs per step').option('--lr <x>', 'base learning rate')
     .option('--optimizer <name>', 'adam, sgd or rmsprop').option('--schedule <name>', 'constant, step or cosine')
-    .option('--margin <m>', 'contrastive loss with this margin').option('--augment <policy>', 'none, default or seed2')
+    .option('--margin <m>', 'contrastive loss with this margin (a triplet preset keeps triplet loss, with this margin)').option('--augment <policy>', 'none, default or seed2')
     .option('--seed <n>', 'seed of initialisation, shuffles, augmentation and dropout')
     .option('--weights <name>', 'initial backbone weights of a MobileNetV3-small preset: none (seeded random) or imagenet (after `siamese weights fetch mobilenet-v3-small`)')
     .option('--split-seed <n>', 'seed of the person split and pair sampling').option('--dir <folder>', 'dataset folder (default: LFW_DIR, a downloaded LFW, else the synthetic set)')
     .option('--resume', 'continue an interrupted run of this config from its last checkpoint (also what happens without the flag)')
     .option('--force', 'train again from scratch even if this config already finished or was interrupted')
     .action(async (flags: TrainFlags) => {
-      const result = await runExperiment(experimentFromFlags(flags), { force: flags.force });
+      const experiment = resolveExperiment(experimentFromFlags(flags));
+      const budget = presetBudget(flags.preset, experiment.config);
+      if (budget) console.log(`${flags.preset}: ${budget}`);
+      const result = await runResolvedExperiment(experiment, { force: flags.force });
       console.log(formatResult(result));
     });
 }
