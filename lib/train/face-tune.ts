@@ -66,7 +66,7 @@ export interface FaceTuneConfig {
 
 export const DEFAULT_FACE_TUNE: Readonly<FaceTuneConfig> = Object.freeze({
   loss: 'contrastive', margin: 0.04, threshold: 0.6, identities: 32, imagesPerIdentity: 4, singles: 32,
-  learningRate: 1e-4, maxSteps: 3000, evalEvery: 100, patience: 6, flip: true, layers: 'block+fc', seed: 1,
+  learningRate: 2e-5, maxSteps: 3000, evalEvery: 100, patience: 8, flip: false, layers: 'block+fc', seed: 1,
 });
 
 /** Checks a config, filling defaults; errors name the bad field. */
