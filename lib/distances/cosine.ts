@@ -6,7 +6,7 @@
  * @see notebooks/04-model-construction.ipynb
  */
 import * as tf from '@tensorflow/tfjs';
-import { checkMatrixShapes, checkPairShapes, type Distance } from './distance';
+import { defineDistance, type Distance } from './distance';
 
 /** Rows scaled to unit length (rows shorter than 1e-6 are divided by 1e-6 instead: zero stays zero). */
 function normalizeRows(x: tf.Tensor2D): tf.Tensor2D {
@@ -17,23 +17,15 @@ function normalizeRows(x: tf.Tensor2D): tf.Tensor2D {
  * Cosine similarity (higher is closer); see the module doc.
  * @see notebooks/04-model-construction.ipynb
  */
-export const cosine: Distance = Object.freeze({
-  name: 'cosine' as const,
+export const cosine: Distance = defineDistance({
+  name: 'cosine',
   higherIsCloser: true,
   identical: 1,
-  pairwise(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor1D {
-    checkPairShapes(a, b);
-    return tf.tidy(() => tf.sum(tf.mul(normalizeRows(a), normalizeRows(b)), 1) as tf.Tensor1D);
+  pairwise: (a, b) => tf.sum(tf.mul(normalizeRows(a), normalizeRows(b)), 1) as tf.Tensor1D,
+  matrix: (a, b) => {
+    // Broadcast multiply-and-sum rather than matMul(·, ·ᵀ): transposed matMul is slow on wasm.
+    const prod = tf.mul(tf.expandDims(normalizeRows(a), 1), tf.expandDims(normalizeRows(b), 0));
+    return tf.sum(prod, 2) as tf.Tensor2D;
   },
-  matrix(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
-    checkMatrixShapes(a, b);
-    return tf.tidy(() => {
-      // Broadcast multiply-and-sum rather than matMul(·, ·ᵀ): transposed matMul is slow on wasm.
-      const prod = tf.mul(tf.expandDims(normalizeRows(a), 1), tf.expandDims(normalizeRows(b), 0));
-      return tf.sum(prod, 2) as tf.Tensor2D;
-    });
-  },
-  layer(name?: string): tf.layers.Layer {
-    return tf.layers.dot({ axes: -1, normalize: true, ...(name === undefined ? {} : { name }) });
-  },
+  layer: (name) => tf.layers.dot({ axes: -1, normalize: true, ...(name === undefined ? {} : { name }) }),
 });

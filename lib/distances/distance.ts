@@ -8,7 +8,7 @@
  *
  * @see notebooks/04-model-construction.ipynb
  */
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 
 /** Names of the distances the project ships. */
 export type DistanceName = 'euclidean' | 'cosine';
@@ -57,4 +57,23 @@ export function checkMatrixShapes(a: tf.Tensor, b: tf.Tensor): void {
   if (a.shape[1] !== b.shape[1]) {
     throw new RangeError(`a and b must have the same embedding size, got [${a.shape.join(', ')}] and [${b.shape.join(', ')}]`);
   }
+}
+
+/**
+ * A frozen Distance from its arithmetic: `pairwise` and `matrix` get their shapes checked
+ * ({@link checkPairShapes}, {@link checkMatrixShapes}) and run inside tf.tidy, so a definition only computes.
+ * @see notebooks/04-model-construction.ipynb
+ */
+export function defineDistance(d: Distance): Distance {
+  return Object.freeze({
+    ...d,
+    pairwise(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor1D {
+      checkPairShapes(a, b);
+      return tf.tidy(() => d.pairwise(a, b));
+    },
+    matrix(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
+      checkMatrixShapes(a, b);
+      return tf.tidy(() => d.matrix(a, b));
+    },
+  });
 }

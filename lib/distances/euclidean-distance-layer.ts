@@ -7,8 +7,8 @@
  * @see notebooks/04-model-construction.ipynb
  */
 import * as tf from '@tensorflow/tfjs';
-import type { LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology';
 import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types';
+import { EpsilonLayer, type EpsilonLayerArgs } from './epsilon-layer';
 
 /**
  * The clamp under the square root.
@@ -16,25 +16,18 @@ import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types';
  */
 export const EUCLIDEAN_EPSILON = 1e-12;
 
-/** Arguments of {@link EuclideanDistance}. */
-export interface EuclideanDistanceArgs extends LayerArgs {
-  /** Clamp under the square root (default {@link EUCLIDEAN_EPSILON}). */
-  epsilon?: number;
-}
+/** Arguments of {@link EuclideanDistance}: `epsilon` is the clamp under the square root (default {@link EUCLIDEAN_EPSILON}). */
+export type EuclideanDistanceArgs = EpsilonLayerArgs;
 
 /**
  * Euclidean distance of two `[n, d]` inputs, as an `[n, 1]` output.
  * @see notebooks/04-model-construction.ipynb
  */
-export class EuclideanDistance extends tf.layers.Layer {
+export class EuclideanDistance extends EpsilonLayer {
   static readonly className = 'EuclideanDistance';
-  readonly epsilon: number;
 
   constructor(args: EuclideanDistanceArgs = {}) {
-    super(args);
-    const eps = args.epsilon ?? EUCLIDEAN_EPSILON;
-    if (typeof eps !== 'number' || !(eps > 0)) throw new RangeError(`EuclideanDistance epsilon must be a positive number, got ${eps}`);
-    this.epsilon = eps;
+    super(args, EUCLIDEAN_EPSILON);
   }
 
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
@@ -55,10 +48,6 @@ export class EuclideanDistance extends tf.layers.Layer {
       const sq = tf.sum(tf.square(tf.sub(a, b)), -1, true);
       return tf.sqrt(tf.maximum(sq, this.epsilon));
     });
-  }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), epsilon: this.epsilon };
   }
 }
 

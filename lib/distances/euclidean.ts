@@ -5,30 +5,22 @@
  * @see notebooks/04-model-construction.ipynb
  */
 import * as tf from '@tensorflow/tfjs';
-import { checkMatrixShapes, checkPairShapes, type Distance } from './distance';
+import { defineDistance, type Distance } from './distance';
 import { EUCLIDEAN_EPSILON, euclideanDistanceLayer } from './euclidean-distance-layer';
 
 /**
  * Euclidean distance (lower is closer); see the module doc.
  * @see notebooks/04-model-construction.ipynb
  */
-export const euclidean: Distance = Object.freeze({
-  name: 'euclidean' as const,
+export const euclidean: Distance = defineDistance({
+  name: 'euclidean',
   higherIsCloser: false,
   identical: 0,
-  pairwise(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor1D {
-    checkPairShapes(a, b);
-    return tf.tidy(() => tf.sqrt(tf.maximum(tf.sum(tf.square(tf.sub(a, b)), 1), EUCLIDEAN_EPSILON)) as tf.Tensor1D);
+  pairwise: (a, b) => tf.sqrt(tf.maximum(tf.sum(tf.square(tf.sub(a, b)), 1), EUCLIDEAN_EPSILON)) as tf.Tensor1D,
+  matrix: (a, b) => {
+    // Broadcast [n, 1, d] − [1, m, d]: exact (no |a|² + |b|² − 2ab cancellation) for batch-sized n, m.
+    const diff = tf.sub(tf.expandDims(a, 1), tf.expandDims(b, 0));
+    return tf.sqrt(tf.maximum(tf.sum(tf.square(diff), 2), EUCLIDEAN_EPSILON)) as tf.Tensor2D;
   },
-  matrix(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
-    checkMatrixShapes(a, b);
-    return tf.tidy(() => {
-      // Broadcast [n, 1, d] − [1, m, d]: exact (no |a|² + |b|² − 2ab cancellation) for batch-sized n, m.
-      const diff = tf.sub(tf.expandDims(a, 1), tf.expandDims(b, 0));
-      return tf.sqrt(tf.maximum(tf.sum(tf.square(diff), 2), EUCLIDEAN_EPSILON)) as tf.Tensor2D;
-    });
-  },
-  layer(name?: string): tf.layers.Layer {
-    return euclideanDistanceLayer(name === undefined ? {} : { name });
-  },
+  layer: (name) => euclideanDistanceLayer(name === undefined ? {} : { name }),
 });

@@ -17,9 +17,7 @@
  * @see notebooks/04-model-construction.ipynb
  */
 import * as tf from '@tensorflow/tfjs';
-import { stream } from '../util/streams';
-import { torchDefault } from './init';
-import { freezableBatchNorm } from './layers/freezable-batch-norm';
+import { convBnCnn } from './conv-bn-cnn';
 
 /** Configuration of {@link seed2Cnn}. */
 export interface Seed2CnnConfig {
@@ -81,23 +79,7 @@ export function seed2CnnParamCount(inputSize = 128): { fc: number; trainable: nu
  * @see notebooks/04-model-construction.ipynb
  */
 export function seed2Cnn(partial: Partial<Seed2CnnConfig> = {}): tf.LayersModel {
-  const cfg = resolveSeed2Cnn(partial);
-  const rng = stream(cfg.seed, 'seed2Cnn');
-  const input = tf.input({ shape: [cfg.inputSize, cfg.inputSize, 3], name: 'image' });
-  let x: tf.SymbolicTensor = input;
-  let inC = 3;
-  BLOCKS.forEach(([filters, k, pool], i) => {
-    const n = i + 1;
-    x = tf.layers.conv2d({ filters, kernelSize: k, padding: 'same', name: `conv${n}`, ...torchDefault(k * k * inC, rng.fork(`conv${n}`)) }).apply(x) as tf.SymbolicTensor;
-    x = tf.layers.reLU({ name: `relu${n}` }).apply(x) as tf.SymbolicTensor;
-    x = freezableBatchNorm({ epsilon: 1e-5, momentum: 0.9, name: `bn${n}` }).apply(x) as tf.SymbolicTensor;
-    if (pool) x = tf.layers.maxPooling2d({ poolSize: 2, strides: 2, name: `pool${n}` }).apply(x) as tf.SymbolicTensor;
-    inC = filters;
-  });
-  x = tf.layers.flatten({ name: 'flatten' }).apply(x) as tf.SymbolicTensor;
-  const fanIn = x.shape[1] as number;
-  x = tf.layers.dense({ units: FC_UNITS, name: 'fc', ...torchDefault(fanIn, rng.fork('fc')) }).apply(x) as tf.SymbolicTensor;
-  x = tf.layers.reLU({ name: 'fc_relu' }).apply(x) as tf.SymbolicTensor;
-  x = freezableBatchNorm({ epsilon: 1e-5, momentum: 0.9, name: 'fc_bn' }).apply(x) as tf.SymbolicTensor;
-  return tf.model({ inputs: input, outputs: x, name: 'seed2Cnn' });
+  const { inputSize, seed } = resolveSeed2Cnn(partial);
+  const blocks = BLOCKS.map(([filters, kernelSize, pool]) => ({ filters, kernelSize, pool }));
+  return convBnCnn({ name: 'seed2Cnn', seed, inputSize, blocks, units: FC_UNITS });
 }

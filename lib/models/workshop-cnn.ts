@@ -9,9 +9,7 @@
  * @see notebooks/04-model-construction.ipynb
  */
 import * as tf from '@tensorflow/tfjs';
-import { stream } from '../util/streams';
-import { torchDefault } from './init';
-import { freezableBatchNorm } from './layers/freezable-batch-norm';
+import { convBnCnn } from './conv-bn-cnn';
 
 /** Configuration of {@link workshopCnn}. */
 export interface WorkshopCnnConfig {
@@ -65,23 +63,6 @@ export function resolveWorkshopCnn(partial: Partial<WorkshopCnnConfig> = {}): Wo
  */
 export function workshopCnn(partial: Partial<WorkshopCnnConfig> = {}): tf.LayersModel {
   const cfg = resolveWorkshopCnn(partial);
-  const rng = stream(cfg.seed, 'workshopCnn');
-  const input = tf.input({ shape: [cfg.inputSize, cfg.inputSize, 3], name: 'image' });
-  let x: tf.SymbolicTensor = input;
-  let inC = 3;
-  cfg.filters.forEach((filters, i) => {
-    const k = cfg.kernelSizes[i];
-    const n = i + 1;
-    x = tf.layers.conv2d({ filters, kernelSize: k, padding: 'same', name: `conv${n}`, ...torchDefault(k * k * inC, rng.fork(`conv${n}`)) }).apply(x) as tf.SymbolicTensor;
-    x = tf.layers.reLU({ name: `relu${n}` }).apply(x) as tf.SymbolicTensor;
-    x = freezableBatchNorm({ epsilon: 1e-5, momentum: 0.9, name: `bn${n}` }).apply(x) as tf.SymbolicTensor;
-    x = tf.layers.maxPooling2d({ poolSize: 2, strides: 2, name: `pool${n}` }).apply(x) as tf.SymbolicTensor;
-    inC = filters;
-  });
-  x = tf.layers.flatten({ name: 'flatten' }).apply(x) as tf.SymbolicTensor;
-  const fanIn = x.shape[1] as number;
-  x = tf.layers.dense({ units: cfg.embeddingDim, name: 'fc', ...torchDefault(fanIn, rng.fork('fc')) }).apply(x) as tf.SymbolicTensor;
-  x = tf.layers.reLU({ name: 'fc_relu' }).apply(x) as tf.SymbolicTensor;
-  x = freezableBatchNorm({ epsilon: 1e-5, momentum: 0.9, name: 'fc_bn' }).apply(x) as tf.SymbolicTensor;
-  return tf.model({ inputs: input, outputs: x, name: 'workshopCnn' });
+  const blocks = cfg.filters.map((filters, i) => ({ filters, kernelSize: cfg.kernelSizes[i], pool: true }));
+  return convBnCnn({ name: 'workshopCnn', seed: cfg.seed, inputSize: cfg.inputSize, blocks, units: cfg.embeddingDim });
 }

@@ -16,12 +16,14 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { adamInPlace } from '../backend/kernels/in-place-update';
+import { withNamedDefaults, type NamedConfig } from '../util/named-config';
 
-export type OptimizerName = 'adam' | 'sgd' | 'rmsprop';
-export const OPTIMIZERS: readonly OptimizerName[] = ['adam', 'sgd', 'rmsprop'];
+/** The state slots each optimizer keeps per parameter; its keys are the optimizers there are. */
+const SLOTS = Object.freeze({ adam: ['m', 'v'], sgd: ['momentum'], rmsprop: ['square'] } as const);
+export type OptimizerName = keyof typeof SLOTS;
+export const OPTIMIZERS: readonly OptimizerName[] = Object.keys(SLOTS) as OptimizerName[];
 
-export interface OptimizerConfig {
-  readonly name: OptimizerName;
+export interface OptimizerConfig extends NamedConfig<OptimizerName> {
   /** The base learning rate η (a scheduler scales it per epoch). */
   readonly lr: number;
   /** L2 weight decay λ (0: none). */
@@ -45,8 +47,7 @@ export const DEFAULT_OPTIMIZER: Readonly<OptimizerConfig> = Object.freeze({
 
 /** Merges `partial` over the defaults and validates; errors name the bad value. */
 export function resolveOptimizer(partial: Partial<OptimizerConfig> = {}): OptimizerConfig {
-  const cfg = { ...DEFAULT_OPTIMIZER, ...partial };
-  if (!OPTIMIZERS.includes(cfg.name)) throw new RangeError(`optimizer must be one of ${OPTIMIZERS.join(', ')}, got ${JSON.stringify(cfg.name)}`);
+  const cfg = withNamedDefaults('optimizer', OPTIMIZERS, DEFAULT_OPTIMIZER, partial);
   const positive = (k: keyof OptimizerConfig) => {
     const v = cfg[k] as number;
     if (!(typeof v === 'number' && v > 0 && Number.isFinite(v))) throw new RangeError(`optimizer ${k} must be a positive number, got ${v}`);
@@ -70,9 +71,6 @@ export interface OptimizerState {
   readonly step: number;
   readonly tensors: ReadonlyMap<string, { readonly shape: readonly number[]; readonly values: Float32Array }>;
 }
-
-/** Which state slots each optimizer keeps per parameter. */
-const SLOTS: Readonly<Record<OptimizerName, readonly string[]>> = { adam: ['m', 'v'], sgd: ['momentum'], rmsprop: ['square'] };
 
 /**
  * An optimizer over a fixed list of variables. `apply(grads, lr)` updates them in place (tf.Variable

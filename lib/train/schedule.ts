@@ -10,12 +10,12 @@
  *
  * @see notebooks/05-training-runs.ipynb
  */
+import { withNamedDefaults, type NamedConfig } from '../util/named-config';
 
-export type ScheduleName = 'constant' | 'step' | 'cosine';
-export const SCHEDULES: readonly ScheduleName[] = ['constant', 'step', 'cosine'];
+export const SCHEDULES = ['constant', 'step', 'cosine'] as const;
+export type ScheduleName = (typeof SCHEDULES)[number];
 
-export interface ScheduleConfig {
-  readonly name: ScheduleName;
+export interface ScheduleConfig extends NamedConfig<ScheduleName> {
   /** StepLR: epochs between decays. */
   readonly stepSize: number;
   /** StepLR: the decay factor γ. */
@@ -32,8 +32,7 @@ export const DEFAULT_SCHEDULE: Readonly<ScheduleConfig> = Object.freeze({
 });
 
 export function resolveSchedule(partial: Partial<ScheduleConfig> = {}): ScheduleConfig {
-  const cfg = { ...DEFAULT_SCHEDULE, ...partial };
-  if (!SCHEDULES.includes(cfg.name)) throw new RangeError(`schedule must be one of ${SCHEDULES.join(', ')}, got ${JSON.stringify(cfg.name)}`);
+  const cfg = withNamedDefaults('schedule', SCHEDULES, DEFAULT_SCHEDULE, partial);
   if (!(Number.isInteger(cfg.stepSize) && cfg.stepSize >= 1)) throw new RangeError(`schedule stepSize must be an integer >= 1, got ${cfg.stepSize}`);
   if (!(cfg.gamma > 0 && cfg.gamma <= 1)) throw new RangeError(`schedule gamma must be in (0, 1], got ${cfg.gamma}`);
   if (!(Number.isInteger(cfg.tMax) && cfg.tMax >= 0)) throw new RangeError(`schedule tMax must be an integer >= 0, got ${cfg.tMax}`);

@@ -23,7 +23,7 @@
  * @see notebooks/00-environment.ipynb
  */
 import * as tf from '@tensorflow/tfjs';
-import { convSpec } from './conv-geometry';
+import { convSpec, type ConvGeometry } from './conv-geometry';
 import { convInputGradientUnneeded } from './frugal-gradients';
 import { kernelModuleFor, type KernelModule, type KernelVariant } from './kernel-module';
 import { offsetOf, wasmBackend, type WasmBackendInternals } from './wasm-backend-access';
@@ -37,6 +37,23 @@ type Rounding = 'floor' | 'round' | 'ceil' | undefined;
 export interface TrainingKernel {
   readonly kernelName: string;
   readonly kernelFunc: (args: KernelArgs, fallback: tf.KernelFunc | null) => tf.TensorInfo;
+}
+
+/** What a kernel's implementation is given besides tfjs's arguments. */
+interface KernelContext {
+  readonly kernelName: string;
+  readonly variant: KernelVariant;
+  /** The built-in kernel it replaced, if any: cases the project's kernel does not take go to it. */
+  readonly fallback: tf.KernelFunc | null;
+}
+
+/** One kernel's work; trainingKernels binds each to its name and module build. */
+type KernelImpl = (args: KernelArgs, ctx: KernelContext) => tf.TensorInfo;
+
+/** A case the project's kernel does not take: the built-in's result, or (there is none) an error saying why. */
+function builtIn(args: KernelArgs, { kernelName, fallback }: KernelContext, why: string): tf.TensorInfo {
+  if (fallback === null) throw new Error(`lib/backend/kernels ${kernelName}: ${why}`);
+  return fallback(args) as tf.TensorInfo;
 }
 
 function size(shape: readonly number[]): number {
@@ -64,17 +81,12 @@ function sameShape(kernel: string, what: string, got: readonly number[], want: r
 const ACTIVATIONS: Record<string, number> = { linear: 0, relu: 1, relu6: 2 };
 
 /** BatchMatMul: a [...batch, M, K] (or [..., K, M] when transposeA) times b, any transposes. */
-function batchMatMul(variant: KernelVariant): TrainingKernel {
-  return {
-    kernelName: tf.BatchMatMul,
-    kernelFunc(args, fallback) {
-      const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
-      const { transposeA, transposeB } = args.attrs as unknown as tf.BatchMatMulAttrs;
-      if ((a.dtype !== 'float32' || b.dtype !== 'float32') && fallback !== null) return fallback(args) as tf.TensorInfo;
-      requireFloat32('BatchMatMul', a, b);
-      return matMulInto(args.backend, variant, a, b, transposeA, transposeB);
-    },
-  };
+function batchMatMul(args: KernelArgs, { variant, fallback }: KernelContext): tf.TensorInfo {
+  const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+  const { transposeA, transposeB } = args.attrs as unknown as tf.BatchMatMulAttrs;
+  if ((a.dtype !== 'float32' || b.dtype !== 'float32') && fallback !== null) return fallback(args) as tf.TensorInfo;
+  requireFloat32('BatchMatMul', a, b);
+  return matMulInto(args.backend, variant, a, b, transposeA, transposeB);
 }
 
 /**
@@ -83,29 +95,21 @@ function batchMatMul(variant: KernelVariant): TrainingKernel {
  * weights it caches per weight tensor (seed2's FC layer: 512 MiB more heap, repacked every step once the
  * optimizer renews the weights' id).
  */
-function fusedMatMul(variant: KernelVariant): TrainingKernel {
-  return {
-    kernelName: tf._FusedMatMul,
-    kernelFunc(args, fallback) {
-      const { a, b, bias, preluActivationWeights } = args.inputs as Record<string, tf.TensorInfo | undefined>;
-      const { transposeA, transposeB, activation } = args.attrs as unknown as tf.BatchMatMulAttrs & { activation?: string };
-      const act = ACTIVATIONS[activation ?? 'linear'];
-      const N = transposeB ? b!.shape[b!.shape.length - 2] : b!.shape[b!.shape.length - 1];
-      const ok = act !== undefined && preluActivationWeights == null && a!.dtype === 'float32' && b!.dtype === 'float32' &&
-        (bias == null || (bias.dtype === 'float32' && size(bias.shape) === N && bias.shape.length <= 2));
-      if (!ok) {
-        if (fallback === null) throw new Error(`lib/backend/kernels _FusedMatMul: unsupported case (activation ${activation})`);
-        return fallback(args) as tf.TensorInfo;
-      }
-      const out = matMulInto(args.backend, variant, a!, b!, transposeA, transposeB);
-      const total = size(out.shape);
-      if (total > 0 && (bias != null || act !== 0)) {
-        const { be, km } = moduleOf(args.backend, variant);
-        km.exports.bias_activation(offsetOf(be, out), bias != null ? offsetOf(be, bias) : 0, total / N, N, act);
-      }
-      return out;
-    },
-  };
+function fusedMatMul(args: KernelArgs, ctx: KernelContext): tf.TensorInfo {
+  const { a, b, bias, preluActivationWeights } = args.inputs as Record<string, tf.TensorInfo | undefined>;
+  const { transposeA, transposeB, activation } = args.attrs as unknown as tf.BatchMatMulAttrs & { activation?: string };
+  const act = ACTIVATIONS[activation ?? 'linear'];
+  const N = transposeB ? b!.shape[b!.shape.length - 2] : b!.shape[b!.shape.length - 1];
+  const ok = act !== undefined && preluActivationWeights == null && a!.dtype === 'float32' && b!.dtype === 'float32' &&
+    (bias == null || (bias.dtype === 'float32' && size(bias.shape) === N && bias.shape.length <= 2));
+  if (!ok) return builtIn(args, ctx, `unsupported case (activation ${activation})`);
+  const out = matMulInto(args.backend, ctx.variant, a!, b!, transposeA, transposeB);
+  const total = size(out.shape);
+  if (total > 0 && (bias != null || act !== 0)) {
+    const { be, km } = moduleOf(args.backend, ctx.variant);
+    km.exports.bias_activation(offsetOf(be, out), bias != null ? offsetOf(be, bias) : 0, total / N, N, act);
+  }
+  return out;
 }
 
 /** a times b (any transposes, broadcast batch) into a new float32 output, by the packed SGEMM. */
@@ -145,158 +149,128 @@ interface ConvBackpropAttrs {
   dilations?: Strides;
 }
 
-/** Conv2DBackpropFilter: dW[KH,KW,C,CO] from x and dy. */
-function conv2dBackpropFilter(variant: KernelVariant): TrainingKernel {
-  return {
-    kernelName: tf.Conv2DBackpropFilter,
-    kernelFunc(args) {
-      const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
-      const attrs = args.attrs as unknown as ConvBackpropAttrs & { filterShape: number[] };
-      requireFloat32('Conv2DBackpropFilter', x, dy);
-      const { be, km } = moduleOf(args.backend, variant);
-      const { info, geometry } = convSpec(x.shape, attrs.filterShape, attrs.strides, attrs.dilations ?? 1, attrs.pad,
-        attrs.dimRoundingMode, false, attrs.dataFormat);
-      sameShape('Conv2DBackpropFilter', 'dy', dy.shape, info.outShape);
-      const out = be.makeOutput([...attrs.filterShape], 'float32');
-      if (size(attrs.filterShape) === 0) return out;
-      const work = km.scratch(km.exports.conv_work_floats(info.filterHeight * info.filterWidth * info.inChannels));
-      km.exports.conv2d_backprop_filter(offsetOf(be, x), offsetOf(be, dy), offsetOf(be, out), ...geometry, work);
-      return out;
-    },
+/** What a convolution gradient hands its src/kernels.c routine once the shared checks are done. */
+interface ConvGradientCall {
+  readonly km: KernelModule;
+  readonly info: tf.backend_util.Conv2DInfo;
+  readonly geometry: ConvGeometry;
+  /** The two inputs' and the output's heap offsets, in src/kernels.c's order: (x, dy, dW) or (dy, filter, dX). */
+  readonly ptrs: readonly [number, number, number];
+  readonly filterShape: readonly number[];
+  /** The gradient's element count (> 0). */
+  readonly total: number;
+}
+
+/**
+ * The glue the four convolution gradients share: the gradient with respect to the filter (inputs x and dy,
+ * attribute filterShape) or to the input (inputs dy and filter, attribute inputShape), float32 checks,
+ * tfjs's conv geometry (depthwise or not), dy's shape checked against it and a float32 output of the
+ * gradient's shape; `run` calls the kernel unless that output is empty.
+ */
+function convGradient(wrt: 'filter' | 'input', depthwise: boolean, run: (call: ConvGradientCall) => void): KernelImpl {
+  return (args, { kernelName, variant }) => {
+    const inputs = args.inputs as Record<string, tf.TensorInfo>;
+    const attrs = args.attrs as unknown as ConvBackpropAttrs & { filterShape: number[]; inputShape: number[] };
+    const [a, b] = wrt === 'filter' ? [inputs.x, inputs.dy] : [inputs.dy, inputs.filter];
+    requireFloat32(kernelName, a, b);
+    const { be, km } = moduleOf(args.backend, variant);
+    const inShape = wrt === 'filter' ? inputs.x.shape : attrs.inputShape;
+    const filterShape = wrt === 'filter' ? attrs.filterShape : inputs.filter.shape;
+    // tfjs's depthwise gradient ops carry no dataFormat: NHWC.
+    const { info, geometry } = convSpec(inShape, filterShape, attrs.strides, attrs.dilations ?? 1, attrs.pad,
+      attrs.dimRoundingMode, depthwise, depthwise ? undefined : attrs.dataFormat);
+    sameShape(kernelName, 'dy', inputs.dy.shape, info.outShape);
+    const outShape = wrt === 'filter' ? filterShape : inShape;
+    const out = be.makeOutput([...outShape], 'float32');
+    const total = size(outShape);
+    if (total > 0) run({ km, info, geometry, ptrs: [offsetOf(be, a), offsetOf(be, b), offsetOf(be, out)], filterShape, total });
+    return out;
   };
 }
+
+/** Scratch for the im2col / col2im blocks of one convolution on the packed SGEMM. */
+function convWork(km: KernelModule, info: tf.backend_util.Conv2DInfo): number {
+  return km.scratch(km.exports.conv_work_floats(info.filterHeight * info.filterWidth * info.inChannels));
+}
+
+/** Conv2DBackpropFilter: dW[KH,KW,C,CO] from x and dy. */
+const conv2dBackpropFilter = convGradient('filter', false, ({ km, info, geometry, ptrs }) => {
+  km.exports.conv2d_backprop_filter(...ptrs, ...geometry, convWork(km, info));
+});
 
 /** Conv2DBackpropInput: dX[N,H,W,C] from dy and the filter. */
-function conv2dBackpropInput(variant: KernelVariant): TrainingKernel {
-  return {
-    kernelName: tf.Conv2DBackpropInput,
-    kernelFunc(args) {
-      const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
-      const attrs = args.attrs as unknown as ConvBackpropAttrs & { inputShape: number[] };
-      requireFloat32('Conv2DBackpropInput', dy, filter);
-      const { be, km } = moduleOf(args.backend, variant);
-      const { info, geometry } = convSpec(attrs.inputShape, filter.shape, attrs.strides, attrs.dilations ?? 1, attrs.pad,
-        attrs.dimRoundingMode, false, attrs.dataFormat);
-      sameShape('Conv2DBackpropInput', 'dy', dy.shape, info.outShape);
-      const out = be.makeOutput([...attrs.inputShape], 'float32');
-      if (size(attrs.inputShape) === 0) return out;
-      if (convInputGradientUnneeded()) {
-        // A fused convolution's gradient function asks for dx although its input needs no gradient (a
-        // model's first convolution, on the images): zeros stand in, nobody reads them.
-        km.exports.fill_f32(offsetOf(be, out), size(attrs.inputShape), 0);
-        return out;
-      }
-      const work = km.scratch(km.exports.conv_work_floats(info.filterHeight * info.filterWidth * info.inChannels));
-      km.exports.conv2d_backprop_input(offsetOf(be, dy), offsetOf(be, filter), offsetOf(be, out), ...geometry, work);
-      return out;
-    },
-  };
-}
+const conv2dBackpropInput = convGradient('input', false, ({ km, info, geometry, ptrs, total }) => {
+  if (convInputGradientUnneeded()) {
+    // A fused convolution's gradient function asks for dx although its input needs no gradient (a
+    // model's first convolution, on the images): zeros stand in, nobody reads them.
+    km.exports.fill_f32(ptrs[2], total, 0);
+    return;
+  }
+  km.exports.conv2d_backprop_input(...ptrs, ...geometry, convWork(km, info));
+});
 
 /** DepthwiseConv2dNativeBackpropFilter: dW[KH,KW,C,M] from x and dy. */
-function depthwiseBackpropFilter(variant: KernelVariant): TrainingKernel {
-  return {
-    kernelName: tf.DepthwiseConv2dNativeBackpropFilter,
-    kernelFunc(args) {
-      const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
-      const attrs = args.attrs as unknown as ConvBackpropAttrs & { filterShape: number[] };
-      requireFloat32('DepthwiseConv2dNativeBackpropFilter', x, dy);
-      const { be, km } = moduleOf(args.backend, variant);
-      const { info, geometry } = convSpec(x.shape, attrs.filterShape, attrs.strides, attrs.dilations ?? 1, attrs.pad,
-        attrs.dimRoundingMode, true);
-      sameShape('DepthwiseConv2dNativeBackpropFilter', 'dy', dy.shape, info.outShape);
-      const out = be.makeOutput([...attrs.filterShape], 'float32');
-      if (size(attrs.filterShape) === 0) return out;
-      km.exports.depthwise_backprop_filter(offsetOf(be, x), offsetOf(be, dy), offsetOf(be, out), attrs.filterShape[3],
-        ...geometry);
-      return out;
-    },
-  };
-}
+const depthwiseBackpropFilter = convGradient('filter', true, ({ km, geometry, ptrs, filterShape }) => {
+  km.exports.depthwise_backprop_filter(...ptrs, filterShape[3], ...geometry);
+});
 
 /** DepthwiseConv2dNativeBackpropInput: dX[N,H,W,C] from dy and the filter. */
-function depthwiseBackpropInput(variant: KernelVariant): TrainingKernel {
-  return {
-    kernelName: tf.DepthwiseConv2dNativeBackpropInput,
-    kernelFunc(args) {
-      const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
-      const attrs = args.attrs as unknown as ConvBackpropAttrs & { inputShape: number[] };
-      requireFloat32('DepthwiseConv2dNativeBackpropInput', dy, filter);
-      const { be, km } = moduleOf(args.backend, variant);
-      const { info, geometry } = convSpec(attrs.inputShape, filter.shape, attrs.strides, attrs.dilations ?? 1, attrs.pad,
-        attrs.dimRoundingMode, true);
-      sameShape('DepthwiseConv2dNativeBackpropInput', 'dy', dy.shape, info.outShape);
-      const out = be.makeOutput([...attrs.inputShape], 'float32');
-      if (size(attrs.inputShape) === 0) return out;
-      km.exports.depthwise_backprop_input(offsetOf(be, dy), offsetOf(be, filter), offsetOf(be, out), filter.shape[3],
-        ...geometry, km.scratch(km.exports.depthwise_work_floats(info.inWidth, info.filterHeight, info.filterWidth)));
-      return out;
-    },
-  };
-}
+const depthwiseBackpropInput = convGradient('input', true, ({ km, info, geometry, ptrs, filterShape }) => {
+  km.exports.depthwise_backprop_input(...ptrs, filterShape[3], ...geometry,
+    km.scratch(km.exports.depthwise_work_floats(info.inWidth, info.filterHeight, info.filterWidth)));
+});
 
 /** Tile: float32 any rank, by block copies; other dtypes go to the built-in. */
-function tile(variant: KernelVariant): TrainingKernel {
-  return {
-    kernelName: tf.Tile,
-    kernelFunc(args, fallback) {
-      const { x } = args.inputs as { x: tf.TensorInfo };
-      const { reps } = args.attrs as unknown as { reps: number[] };
-      if ((x.dtype !== 'float32' || x.shape.length === 0) && fallback !== null) return fallback(args) as tf.TensorInfo;
-      requireFloat32('Tile', x);
-      const { be, km } = moduleOf(args.backend, variant);
-      const rank = x.shape.length;
-      if (reps.length !== rank) throw new Error(`lib/backend/kernels Tile: reps [${reps}] do not match the rank of [${x.shape}]`);
-      const outShape = x.shape.map((d, i) => d * reps[i]);
-      const out = be.makeOutput(outShape, 'float32');
-      if (size(outShape) === 0) return out;
-      const meta = km.scratch(4 * rank);
-      const ints = new Int32Array(be.wasm.asm.memory.buffer, meta, 4 * rank);
-      for (let d = rank - 1, xs = 1, ys = 1; d >= 0; --d) {
-        ints[d] = x.shape[d];
-        ints[rank + d] = reps[d];
-        ints[2 * rank + d] = xs;
-        ints[3 * rank + d] = ys;
-        xs *= x.shape[d];
-        ys *= outShape[d];
-      }
-      km.exports.tile_f32(offsetOf(be, x), offsetOf(be, out), rank, meta);
-      return out;
-    },
-  };
+function tile(args: KernelArgs, { variant, fallback }: KernelContext): tf.TensorInfo {
+  const { x } = args.inputs as { x: tf.TensorInfo };
+  const { reps } = args.attrs as unknown as { reps: number[] };
+  if ((x.dtype !== 'float32' || x.shape.length === 0) && fallback !== null) return fallback(args) as tf.TensorInfo;
+  requireFloat32('Tile', x);
+  const { be, km } = moduleOf(args.backend, variant);
+  const rank = x.shape.length;
+  if (reps.length !== rank) throw new Error(`lib/backend/kernels Tile: reps [${reps}] do not match the rank of [${x.shape}]`);
+  const outShape = x.shape.map((d, i) => d * reps[i]);
+  const out = be.makeOutput(outShape, 'float32');
+  if (size(outShape) === 0) return out;
+  const meta = km.scratch(4 * rank);
+  const ints = new Int32Array(be.wasm.asm.memory.buffer, meta, 4 * rank);
+  for (let d = rank - 1, xs = 1, ys = 1; d >= 0; --d) {
+    ints[d] = x.shape[d];
+    ints[rank + d] = reps[d];
+    ints[2 * rank + d] = xs;
+    ints[3 * rank + d] = ys;
+    xs *= x.shape[d];
+    ys *= outShape[d];
+  }
+  km.exports.tile_f32(offsetOf(be, x), offsetOf(be, out), rank, meta);
+  return out;
 }
 
 /**
  * Sum or Mean of float32 over the leading axes (0..k-1, k < rank), the reductions batch norm and
  * bias gradients do on NHWC tensors; any other reduction goes to the built-in.
  */
-function leadingReduction(kernelName: string, mean: boolean, variant: KernelVariant, middle: boolean): TrainingKernel {
-  return {
-    kernelName,
-    kernelFunc(args, fallback) {
-      const { x } = args.inputs as { x: tf.TensorInfo };
-      const { axis, keepDims } = args.attrs as unknown as { axis: number | number[]; keepDims: boolean };
-      const rank = x.shape.length;
-      const axes = [...new Set(tf.util.parseAxisParam(axis, x.shape))].sort((a, b) => a - b);
-      // A contiguous run of axes ending before the last one: [outer, rows, cols] -> [outer, cols].
-      // Leading runs (batch norm) always; inner runs (global average pooling, squeeze-excite) when `middle`.
-      const contiguous = axes.length > 0 && axes.every((a, i) => a === axes[0] + i) && axes[axes.length - 1] < rank - 1;
-      const ok = contiguous && (axes[0] === 0 || middle);
-      if (!ok || x.dtype !== 'float32') {
-        if (fallback === null) throw new Error(`lib/backend/kernels ${kernelName}: no built-in kernel for axes [${axes}] of [${x.shape}]`);
-        return fallback(args) as tf.TensorInfo;
-      }
-      const { be, km } = moduleOf(args.backend, variant);
-      const first = axes[0], last = axes[axes.length - 1] + 1;
-      const outer = size(x.shape.slice(0, first)), rows = size(x.shape.slice(first, last)), cols = size(x.shape.slice(last));
-      const outShape = keepDims ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d)) : x.shape.filter((_, i) => !axes.includes(i));
-      const out = be.makeOutput(outShape, 'float32');
-      if (cols * outer === 0) return out;
-      const scale = mean ? 1 / rows : 1;
-      const px = offsetOf(be, x), py = offsetOf(be, out), acc = km.scratch(cols);
-      for (let o = 0; o < outer; o++) km.exports.sum_rows(px + o * rows * cols * 4, py + o * cols * 4, rows, cols, scale, acc);
-      return out;
-    },
+function leadingReduction(mean: boolean, middle: boolean): KernelImpl {
+  return (args, ctx) => {
+    const { x } = args.inputs as { x: tf.TensorInfo };
+    const { axis, keepDims } = args.attrs as unknown as { axis: number | number[]; keepDims: boolean };
+    const rank = x.shape.length;
+    const axes = [...new Set(tf.util.parseAxisParam(axis, x.shape))].sort((a, b) => a - b);
+    // A contiguous run of axes ending before the last one: [outer, rows, cols] -> [outer, cols].
+    // Leading runs (batch norm) always; inner runs (global average pooling, squeeze-excite) when `middle`.
+    const contiguous = axes.length > 0 && axes.every((a, i) => a === axes[0] + i) && axes[axes.length - 1] < rank - 1;
+    const ok = contiguous && (axes[0] === 0 || middle);
+    if (!ok || x.dtype !== 'float32') return builtIn(args, ctx, `no built-in kernel for axes [${axes}] of [${x.shape}]`);
+    const { be, km } = moduleOf(args.backend, ctx.variant);
+    const first = axes[0], last = axes[axes.length - 1] + 1;
+    const outer = size(x.shape.slice(0, first)), rows = size(x.shape.slice(first, last)), cols = size(x.shape.slice(last));
+    const outShape = keepDims ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d)) : x.shape.filter((_, i) => !axes.includes(i));
+    const out = be.makeOutput(outShape, 'float32');
+    if (cols * outer === 0) return out;
+    const scale = mean ? 1 / rows : 1;
+    const px = offsetOf(be, x), py = offsetOf(be, out), acc = km.scratch(cols);
+    for (let o = 0; o < outer; o++) km.exports.sum_rows(px + o * rows * cols * 4, py + o * cols * 4, rows, cols, scale, acc);
+    return out;
   };
 }
 
@@ -306,16 +280,11 @@ function leadingReduction(kernelName: string, mean: boolean, variant: KernelVari
  * functions and tf.layers clone tensors). In-place writers (InPlaceAdam) check the reference count
  * and copy first.
  */
-function identity(): TrainingKernel {
-  return {
-    kernelName: tf.Identity,
-    kernelFunc(args, fallback) {
-      const { x } = args.inputs as { x: tf.TensorInfo };
-      if (x.dtype === 'string' && fallback !== null) return fallback(args) as tf.TensorInfo;
-      (args.backend as tf.KernelBackend).incRef(x.dataId);
-      return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
-    },
-  };
+function identity(args: KernelArgs, { fallback }: KernelContext): tf.TensorInfo {
+  const { x } = args.inputs as { x: tf.TensorInfo };
+  if (x.dtype === 'string' && fallback !== null) return fallback(args) as tf.TensorInfo;
+  (args.backend as tf.KernelBackend).incRef(x.dataId);
+  return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
 }
 
 interface PoolGradAttrs {
@@ -326,28 +295,23 @@ interface PoolGradAttrs {
 }
 
 /** MaxPoolGrad: each dy to the first maximum of its window (replaces a slow built-in). */
-function maxPoolGrad(variant: KernelVariant): TrainingKernel {
-  return {
-    kernelName: tf.MaxPoolGrad,
-    kernelFunc(args, fallback) {
-      const { dy, input } = args.inputs as { dy: tf.TensorInfo; input: tf.TensorInfo };
-      const attrs = args.attrs as unknown as PoolGradAttrs;
-      if ((dy.dtype !== 'float32' || input.dtype !== 'float32' || input.shape.length !== 4) && fallback !== null) {
-        return fallback(args) as tf.TensorInfo;
-      }
-      requireFloat32('MaxPoolGrad', dy, input);
-      const { be, km } = moduleOf(args.backend, variant);
-      const info = tf.backend_util.computePool2DInfo(input.shape as [number, number, number, number], attrs.filterSize,
-        attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
-      sameShape('MaxPoolGrad', 'dy', dy.shape, info.outShape);
-      const out = be.makeOutput([...input.shape], 'float32');
-      if (size(input.shape) === 0) return out;
-      km.exports.max_pool_backprop(offsetOf(be, input), offsetOf(be, dy), offsetOf(be, out), info.batchSize, info.inHeight,
-        info.inWidth, info.inChannels, info.outHeight, info.outWidth, info.outChannels, info.filterHeight, info.filterWidth,
-        info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left, 1, 1);
-      return out;
-    },
-  };
+function maxPoolGrad(args: KernelArgs, { variant, fallback }: KernelContext): tf.TensorInfo {
+  const { dy, input } = args.inputs as { dy: tf.TensorInfo; input: tf.TensorInfo };
+  const attrs = args.attrs as unknown as PoolGradAttrs;
+  if ((dy.dtype !== 'float32' || input.dtype !== 'float32' || input.shape.length !== 4) && fallback !== null) {
+    return fallback(args) as tf.TensorInfo;
+  }
+  requireFloat32('MaxPoolGrad', dy, input);
+  const { be, km } = moduleOf(args.backend, variant);
+  const info = tf.backend_util.computePool2DInfo(input.shape as [number, number, number, number], attrs.filterSize,
+    attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
+  sameShape('MaxPoolGrad', 'dy', dy.shape, info.outShape);
+  const out = be.makeOutput([...input.shape], 'float32');
+  if (size(input.shape) === 0) return out;
+  km.exports.max_pool_backprop(offsetOf(be, input), offsetOf(be, dy), offsetOf(be, out), info.batchSize, info.inHeight,
+    info.inWidth, info.inChannels, info.outHeight, info.outWidth, info.outChannels, info.filterHeight, info.filterWidth,
+    info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left, 1, 1);
+  return out;
 }
 
 /**
@@ -355,47 +319,42 @@ function maxPoolGrad(variant: KernelVariant): TrainingKernel {
  * gradient of a spatial pad ([N,H,W,C] -> an H/W window) copies one block per (n, h) with
  * TypedArray.copyWithin, where tfjs-wasm makes a subarray per innermost row.
  */
-function slice(): TrainingKernel {
-  return {
-    kernelName: tf.Slice,
-    kernelFunc(args, fallback) {
-      const { x } = args.inputs as { x: tf.TensorInfo };
-      const { begin, size: sz } = args.attrs as unknown as { begin: number | number[]; size: number | number[] };
-      if (x.dtype !== 'float32' && fallback !== null) return fallback(args) as tf.TensorInfo;
-      requireFloat32('Slice', x);
-      const be = wasmBackend(args.backend);
-      const [b, s] = tf.slice_util.parseSliceParams(x as unknown as tf.Tensor, begin, sz);
-      const out = be.makeOutput(s, 'float32');
-      const total = size(s);
-      if (total === 0) return out;
-      const rank = x.shape.length;
-      // Merge trailing axes taken whole (and the first partial one) into one contiguous block.
-      let k = rank - 1;
-      let block = s[k];
-      while (k > 0 && s[k] === x.shape[k] && b[k] === 0) {
-        k--;
-        block *= s[k];
-      }
-      const heap = new Float32Array(be.wasm.asm.memory.buffer);
-      const xStrides = [...tf.util.computeStrides(x.shape), 1];
-      const src0 = offsetOf(be, x) / 4, dst0 = offsetOf(be, out) / 4;
-      let base = src0;
-      for (let d = 0; d < rank; d++) base += b[d] * xStrides[d];
-      // Odometer over the outer axes 0..k-1.
-      const idx = new Array<number>(k).fill(0);
-      let dst = dst0;
-      for (;;) {
-        let src = base;
-        for (let d = 0; d < k; d++) src += idx[d] * xStrides[d];
-        heap.copyWithin(dst, src, src + block);
-        dst += block;
-        let d = k - 1;
-        while (d >= 0 && ++idx[d] === s[d]) idx[d--] = 0;
-        if (d < 0) break;
-      }
-      return out;
-    },
-  };
+function slice(args: KernelArgs, { fallback }: KernelContext): tf.TensorInfo {
+  const { x } = args.inputs as { x: tf.TensorInfo };
+  const { begin, size: sz } = args.attrs as unknown as { begin: number | number[]; size: number | number[] };
+  if (x.dtype !== 'float32' && fallback !== null) return fallback(args) as tf.TensorInfo;
+  requireFloat32('Slice', x);
+  const be = wasmBackend(args.backend);
+  const [b, s] = tf.slice_util.parseSliceParams(x as unknown as tf.Tensor, begin, sz);
+  const out = be.makeOutput(s, 'float32');
+  const total = size(s);
+  if (total === 0) return out;
+  const rank = x.shape.length;
+  // Merge trailing axes taken whole (and the first partial one) into one contiguous block.
+  let k = rank - 1;
+  let block = s[k];
+  while (k > 0 && s[k] === x.shape[k] && b[k] === 0) {
+    k--;
+    block *= s[k];
+  }
+  const heap = new Float32Array(be.wasm.asm.memory.buffer);
+  const xStrides = [...tf.util.computeStrides(x.shape), 1];
+  const src0 = offsetOf(be, x) / 4, dst0 = offsetOf(be, out) / 4;
+  let base = src0;
+  for (let d = 0; d < rank; d++) base += b[d] * xStrides[d];
+  // Odometer over the outer axes 0..k-1.
+  const idx = new Array<number>(k).fill(0);
+  let dst = dst0;
+  for (;;) {
+    let src = base;
+    for (let d = 0; d < k; d++) src += idx[d] * xStrides[d];
+    heap.copyWithin(dst, src, src + block);
+    dst += block;
+    let d = k - 1;
+    while (d >= 0 && ++idx[d] === s[d]) idx[d--] = 0;
+    if (d < 0) break;
+  }
+  return out;
 }
 
 /**
@@ -403,28 +362,20 @@ function slice(): TrainingKernel {
  * padding and dilation: register-held sums over the taps, 16 channels at a time (2-3x XNNPACK's speed
  * in tfjs-wasm on MobileNetV3's shapes); other multipliers go to the built-in.
  */
-function depthwiseForward(variant: KernelVariant): TrainingKernel {
-  return {
-    kernelName: tf.DepthwiseConv2dNative,
-    kernelFunc(args, fallback) {
-      const { x, filter } = args.inputs as { x: tf.TensorInfo; filter: tf.TensorInfo };
-      const attrs = args.attrs as unknown as ConvBackpropAttrs;
-      const nhwc = attrs.dataFormat === undefined || attrs.dataFormat === 'NHWC' || attrs.dataFormat === 'channelsLast';
-      const ok = nhwc && x.dtype === 'float32' && filter.dtype === 'float32' && filter.shape[3] === 1;
-      if (!ok) {
-        if (fallback === null) throw new Error(`lib/backend/kernels DepthwiseConv2dNative: unsupported case (filter [${filter.shape}], ${attrs.dataFormat})`);
-        return fallback(args) as tf.TensorInfo;
-      }
-      const { be, km } = moduleOf(args.backend, variant);
-      const { info, geometry } = convSpec(x.shape, filter.shape, attrs.strides, attrs.dilations ?? 1, attrs.pad,
-        attrs.dimRoundingMode, true);
-      const out = be.makeOutput([...info.outShape], 'float32');
-      if (size(info.outShape) === 0) return out;
-      km.exports.depthwise_forward(offsetOf(be, x), offsetOf(be, filter), offsetOf(be, out), ...geometry,
-        km.scratch(km.exports.depthwise_work_floats(info.outWidth, info.filterHeight, info.filterWidth)));
-      return out;
-    },
-  };
+function depthwiseForward(args: KernelArgs, ctx: KernelContext): tf.TensorInfo {
+  const { x, filter } = args.inputs as { x: tf.TensorInfo; filter: tf.TensorInfo };
+  const attrs = args.attrs as unknown as ConvBackpropAttrs;
+  const nhwc = attrs.dataFormat === undefined || attrs.dataFormat === 'NHWC' || attrs.dataFormat === 'channelsLast';
+  const ok = nhwc && x.dtype === 'float32' && filter.dtype === 'float32' && filter.shape[3] === 1;
+  if (!ok) return builtIn(args, ctx, `unsupported case (filter [${filter.shape}], ${attrs.dataFormat})`);
+  const { be, km } = moduleOf(args.backend, ctx.variant);
+  const { info, geometry } = convSpec(x.shape, filter.shape, attrs.strides, attrs.dilations ?? 1, attrs.pad,
+    attrs.dimRoundingMode, true);
+  const out = be.makeOutput([...info.outShape], 'float32');
+  if (size(info.outShape) === 0) return out;
+  km.exports.depthwise_forward(offsetOf(be, x), offsetOf(be, filter), offsetOf(be, out), ...geometry,
+    km.scratch(km.exports.depthwise_work_floats(info.outWidth, info.filterHeight, info.filterWidth)));
+  return out;
 }
 
 /**
@@ -462,31 +413,23 @@ function padMeta(km: KernelModule, shape: readonly number[], before: readonly nu
  * stride-2 convolutions, the images included; tfjs-wasm's copies element by element). Negative or
  * non-float32 cases go to the built-in.
  */
-function padV2(variant: KernelVariant): TrainingKernel {
-  return {
-    kernelName: tf.PadV2,
-    kernelFunc(args, fallback) {
-      const { x } = args.inputs as { x: tf.TensorInfo };
-      const { paddings, constantValue } = args.attrs as unknown as { paddings: [number, number][]; constantValue: number };
-      const ok = x.dtype === 'float32' && x.shape.length > 0 && paddings.length === x.shape.length &&
-        paddings.every(([p, q]) => Number.isInteger(p) && Number.isInteger(q) && p >= 0 && q >= 0);
-      if (!ok) {
-        if (fallback === null) throw new Error(`lib/backend/kernels PadV2: unsupported case (paddings ${JSON.stringify(paddings)}, ${x.dtype})`);
-        return fallback(args) as tf.TensorInfo;
-      }
-      const { be, km } = moduleOf(args.backend, variant);
-      const outShape = x.shape.map((d, i) => d + paddings[i][0] + paddings[i][1]);
-      const out = be.makeOutput(outShape, 'float32');
-      if (size(outShape) === 0) return out;
-      if (size(x.shape) === 0) {
-        km.exports.fill_f32(offsetOf(be, out), size(outShape), constantValue);
-        return out;
-      }
-      const { meta, rank } = padMeta(km, x.shape, paddings.map((p) => p[0]), paddings.map((p) => p[1]));
-      km.exports.pad_f32(offsetOf(be, x), offsetOf(be, out), rank, meta, constantValue);
-      return out;
-    },
-  };
+function padV2(args: KernelArgs, ctx: KernelContext): tf.TensorInfo {
+  const { x } = args.inputs as { x: tf.TensorInfo };
+  const { paddings, constantValue } = args.attrs as unknown as { paddings: [number, number][]; constantValue: number };
+  const ok = x.dtype === 'float32' && x.shape.length > 0 && paddings.length === x.shape.length &&
+    paddings.every(([p, q]) => Number.isInteger(p) && Number.isInteger(q) && p >= 0 && q >= 0);
+  if (!ok) return builtIn(args, ctx, `unsupported case (paddings ${JSON.stringify(paddings)}, ${x.dtype})`);
+  const { be, km } = moduleOf(args.backend, ctx.variant);
+  const outShape = x.shape.map((d, i) => d + paddings[i][0] + paddings[i][1]);
+  const out = be.makeOutput(outShape, 'float32');
+  if (size(outShape) === 0) return out;
+  if (size(x.shape) === 0) {
+    km.exports.fill_f32(offsetOf(be, out), size(outShape), constantValue);
+    return out;
+  }
+  const { meta, rank } = padMeta(km, x.shape, paddings.map((p) => p[0]), paddings.map((p) => p[1]));
+  km.exports.pad_f32(offsetOf(be, x), offsetOf(be, out), rank, meta, constantValue);
+  return out;
 }
 
 /**
@@ -494,54 +437,49 @@ function padV2(variant: KernelVariant): TrainingKernel {
  * SGEMM, which runs 1.3-1.5x XNNPACK's speed in tfjs-wasm where the reduction is long; few input
  * channels (< 8), other activations, PReLU weights and NCHW go to the built-in.
  */
-function conv2dForward(kernelName: string, variant: KernelVariant): TrainingKernel {
-  return {
-    kernelName,
-    kernelFunc(args, fallback) {
-      const { x, filter, bias, preluActivationWeights } = args.inputs as Record<string, tf.TensorInfo | undefined>;
-      const attrs = args.attrs as unknown as ConvBackpropAttrs & { activation?: string };
-      const act = ACTIVATIONS[attrs.activation ?? 'linear'];
-      const nhwc = attrs.dataFormat === undefined || attrs.dataFormat === 'NHWC' || attrs.dataFormat === 'channelsLast';
-      const ok = act !== undefined && nhwc && preluActivationWeights == null && x!.dtype === 'float32' && filter!.dtype === 'float32' &&
-        (bias == null || (bias.dtype === 'float32' && bias.shape.length === 1 && bias.shape[0] === filter!.shape[3]));
-      if (!ok) {
-        if (fallback === null) throw new Error(`lib/backend/kernels ${kernelName}: unsupported case (activation ${attrs.activation})`);
-        return fallback(args) as tf.TensorInfo;
-      }
-      // Measured on this machine kind (same run, GFLOP/s, XNNPACK / ours): 5x5x3 -> 16: 19 / 13; re-measured
-      // with bench/conv-kernels.ts (MobileNetV3 at 224 px, 2026-11-25): 1x1 16 -> 72: 10 / 39, 1x1 24 -> 96:
-      // 19 / 40, 1x1 96 -> 576: 26 / 50. So only few input channels (im2col copies 1-7 floats per tap) stay
-      // with XNNPACK.
-      const C = x!.shape[3];
-      if (C < 8 && fallback !== null) return fallback(args) as tf.TensorInfo;
-      const { be, km } = moduleOf(args.backend, variant);
-      const { info, geometry } = convSpec(x!.shape, filter!.shape, attrs.strides, attrs.dilations ?? 1, attrs.pad,
-        attrs.dimRoundingMode, false);
-      const out = be.makeOutput([...info.outShape], 'float32');
-      if (size(info.outShape) === 0) return out;
-      const work = km.scratch(km.exports.conv_work_floats(info.filterHeight * info.filterWidth * info.inChannels));
-      const py = offsetOf(be, out);
-      km.exports.conv2d_forward(offsetOf(be, x!), offsetOf(be, filter!), py, ...geometry, work);
-      if (bias != null || act !== 0) {
-        km.exports.bias_activation(py, bias != null ? offsetOf(be, bias) : 0, size(info.outShape) / info.outChannels, info.outChannels, act);
-      }
-      return out;
-    },
-  };
+function conv2dForward(args: KernelArgs, ctx: KernelContext): tf.TensorInfo {
+  const { x, filter, bias, preluActivationWeights } = args.inputs as Record<string, tf.TensorInfo | undefined>;
+  const attrs = args.attrs as unknown as ConvBackpropAttrs & { activation?: string };
+  const act = ACTIVATIONS[attrs.activation ?? 'linear'];
+  const nhwc = attrs.dataFormat === undefined || attrs.dataFormat === 'NHWC' || attrs.dataFormat === 'channelsLast';
+  const ok = act !== undefined && nhwc && preluActivationWeights == null && x!.dtype === 'float32' && filter!.dtype === 'float32' &&
+    (bias == null || (bias.dtype === 'float32' && bias.shape.length === 1 && bias.shape[0] === filter!.shape[3]));
+  if (!ok) return builtIn(args, ctx, `unsupported case (activation ${attrs.activation})`);
+  // Measured on this machine kind (same run, GFLOP/s, XNNPACK / ours): 5x5x3 -> 16: 19 / 13; re-measured
+  // with bench/conv-kernels.ts (MobileNetV3 at 224 px, 2026-11-25): 1x1 16 -> 72: 10 / 39, 1x1 24 -> 96:
+  // 19 / 40, 1x1 96 -> 576: 26 / 50. So only few input channels (im2col copies 1-7 floats per tap) stay
+  // with XNNPACK.
+  const C = x!.shape[3];
+  if (C < 8 && ctx.fallback !== null) return ctx.fallback(args) as tf.TensorInfo;
+  const { be, km } = moduleOf(args.backend, ctx.variant);
+  const { info, geometry } = convSpec(x!.shape, filter!.shape, attrs.strides, attrs.dilations ?? 1, attrs.pad,
+    attrs.dimRoundingMode, false);
+  const out = be.makeOutput([...info.outShape], 'float32');
+  if (size(info.outShape) === 0) return out;
+  const work = convWork(km, info);
+  const py = offsetOf(be, out);
+  km.exports.conv2d_forward(offsetOf(be, x!), offsetOf(be, filter!), py, ...geometry, work);
+  if (bias != null || act !== 0) {
+    km.exports.bias_activation(py, bias != null ? offsetOf(be, bias) : 0, size(info.outShape) / info.outChannels, info.outChannels, act);
+  }
+  return out;
 }
 
 /** Every kernel the project registers on wasm, for one build of the module (`fused`: the step-level ones too). */
 export function trainingKernels(variant: KernelVariant, fused = true): TrainingKernel[] {
-  const base = [
-    batchMatMul(variant),
-    conv2dBackpropFilter(variant),
-    conv2dBackpropInput(variant),
-    depthwiseBackpropFilter(variant),
-    depthwiseBackpropInput(variant),
-    tile(variant),
-    leadingReduction(tf.Sum, false, variant, fused),
-    leadingReduction(tf.Mean, true, variant, fused),
+  const impls: [string, KernelImpl][] = [
+    [tf.BatchMatMul, batchMatMul],
+    [tf.Conv2DBackpropFilter, conv2dBackpropFilter],
+    [tf.Conv2DBackpropInput, conv2dBackpropInput],
+    [tf.DepthwiseConv2dNativeBackpropFilter, depthwiseBackpropFilter],
+    [tf.DepthwiseConv2dNativeBackpropInput, depthwiseBackpropInput],
+    [tf.Tile, tile],
+    [tf.Sum, leadingReduction(false, fused)],
+    [tf.Mean, leadingReduction(true, fused)],
   ];
-  return fused ? [...base, identity(), maxPoolGrad(variant), slice(), conv2dForward(tf.Conv2D, variant), conv2dForward(tf.FusedConv2D, variant),
-    fusedMatMul(variant), depthwiseForward(variant), padV2(variant)] : base;
+  if (fused) {
+    impls.push([tf.Identity, identity], [tf.MaxPoolGrad, maxPoolGrad], [tf.Slice, slice], [tf.Conv2D, conv2dForward],
+      [tf.FusedConv2D, conv2dForward], [tf._FusedMatMul, fusedMatMul], [tf.DepthwiseConv2dNative, depthwiseForward], [tf.PadV2, padV2]);
+  }
+  return impls.map(([kernelName, impl]) => ({ kernelName, kernelFunc: (args, fallback) => impl(args, { kernelName, variant, fallback }) }));
 }

@@ -7,27 +7,22 @@
  * @see notebooks/04-model-construction.ipynb
  */
 import * as tf from '@tensorflow/tfjs';
-import type { LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology';
 import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types';
+import { EpsilonLayer, type EpsilonLayerArgs } from '../../distances/epsilon-layer';
 
 /** Each row (last axis) of `x` divided by `max(‖row‖₂, epsilon)`; the layer below and the trainer both use it. */
 export function l2NormalizeRows<T extends tf.Tensor>(x: T, epsilon = 1e-12): T {
   return tf.tidy(() => tf.div(x, tf.maximum(tf.norm(x, 'euclidean', -1, true), epsilon)) as T);
 }
 
-export interface L2NormalizeArgs extends LayerArgs {
-  /** Floor of the norm, so a zero vector stays finite (default 1e-12, as torch.nn.functional.normalize). */
-  epsilon?: number;
-}
+/** `epsilon`: the floor of the norm, so a zero vector stays finite (default 1e-12, as torch.nn.functional.normalize). */
+export type L2NormalizeArgs = EpsilonLayerArgs;
 
-export class L2Normalize extends tf.layers.Layer {
+export class L2Normalize extends EpsilonLayer {
   static readonly className = 'L2Normalize';
-  readonly epsilon: number;
 
   constructor(args: L2NormalizeArgs = {}) {
-    super(args);
-    this.epsilon = args.epsilon ?? 1e-12;
-    if (!(this.epsilon > 0)) throw new RangeError(`L2Normalize epsilon must be > 0, got ${this.epsilon}`);
+    super(args, 1e-12);
   }
 
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
@@ -36,10 +31,6 @@ export class L2Normalize extends tf.layers.Layer {
 
   override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor {
     return l2NormalizeRows(Array.isArray(inputs) ? inputs[0] : inputs, this.epsilon);
-  }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), epsilon: this.epsilon };
   }
 }
 
