@@ -13,7 +13,7 @@ import { transparencyWarning } from '../data/image';
 import type { DecodedImage } from '../data/types';
 import type { LoadFaceApiOptions } from './face-api';
 import { chipTransform, extractChip } from './chip';
-import { cropBox, cropFace, detectFaces, readPhoto, resolveDetect, type DetectConfig, type DetectedFace, type Photo } from './detect';
+import { cropBox, cropFace, detectFaces, padImage, readPhoto, resolveDetect, type DetectConfig, type DetectedFace, type FoundBy, type Photo } from './detect';
 
 /** How to turn a photo into a crop. */
 export interface PrepareOptions {
@@ -50,6 +50,23 @@ export function cropDetectedFace(image: DecodedImage, face: DetectedFace, size: 
   return { data: chip.data, width: size, height: size, channels: image.channels };
 }
 
+/** The face shifted into the coordinates of an image padded by (dx, dy). */
+function shiftFace(face: DetectedFace, dx: number, dy: number): DetectedFace {
+  const box = (b: PixelBox): PixelBox => ({ ...b, left: b.left + dx, top: b.top + dy });
+  return { ...face, box: box(face.box), alignedBox: box(face.alignedBox), cropBox: box(face.cropBox), landmarks: face.landmarks.map((p) => ({ x: p.x + dx, y: p.y + dy })) };
+}
+
+/**
+ * {@link cropDetectedFace} for a face the cascade found only in the padded photo: the crop is taken from the
+ * photo padded the same way, so a tight crop's chip has the padded border where it reaches outside the photo,
+ * not black.
+ */
+export async function cropFoundFace(image: DecodedImage, face: DetectedFace, size: number, detect: Pick<DetectConfig, 'padMode'>, crop: FaceCrop = DEFAULT_FACE_CROP, rotate = false): Promise<DecodedImage> {
+  if (face.pad === 0) return cropDetectedFace(image, face, size, crop, rotate);
+  const padded = await padImage(image, face.pad, detect.padMode);
+  return cropDetectedFace(padded.image, shiftFace(face, padded.dx, padded.dy), size, crop, rotate);
+}
+
 /** What happened to one photo. */
 export interface PreparedFace {
   readonly file: string;
@@ -59,6 +76,8 @@ export interface PreparedFace {
   readonly facesFound: number;
   /** The face used, when one was detected. */
   readonly face?: DetectedFace;
+  /** Which pass of the detection cascade found it (absent without a detected face). */
+  readonly found?: FoundBy;
   /** The crop for the embedder (absent for `no-face`). */
   readonly crop?: DecodedImage;
   /** The decoded photo (upright, scaled to `maxSide`). */
@@ -107,7 +126,8 @@ export async function prepareDecoded(file: string, photo: Photo | DecodedImage, 
     return { file, status: 'fallback', facesFound: 0, crop: cropBox(image, box, options.size), photo: image, note: 'no face found; cropped the fallback box', warnings };
   }
   const face = faces[0];
-  const note = faces.length === 1 ? '1 face found' : `${faces.length} faces found; used the ${detect.choose === 'largest' ? 'largest' : 'most central'}`;
-  const crop = cropDetectedFace(image, face, options.size, options.crop ?? DEFAULT_FACE_CROP, detect.rotate);
-  return { file, status: 'face', facesFound: faces.length, face, crop, photo: image, note, warnings };
+  const how = `found by ${face.found}${face.upscaled > 1 ? `, upscaled x${face.upscaled.toFixed(1)}` : ''}`;
+  const note = faces.length === 1 ? `1 face found (${how})` : `${faces.length} faces found (${how}); used the ${detect.choose === 'largest' ? 'largest' : 'most central'}`;
+  const crop = await cropFoundFace(image, face, options.size, detect, options.crop ?? DEFAULT_FACE_CROP, detect.rotate);
+  return { file, status: 'face', facesFound: faces.length, face, found: face.found, crop, photo: image, note, warnings };
 }
