@@ -299,7 +299,9 @@ export async function detectFaces(image: DecodedImage, config: Partial<DetectCon
     const box = (b: PixelBox): PixelBox => ({ left: b.left / k - src.dx, top: b.top / k - src.dy, width: b.width / k, height: b.height / k });
     const faces: DetectedFace[] = dedupeFaces(raw).map((f) => ({
       ...f, box: box(f.box), alignedBox: box(f.alignedBox), cropBox: box(f.cropBox), landmarks: f.landmarks.map(back), found, pad, upscaled: k,
-    })).filter((f) => Math.min(f.box.width, f.box.height) * k >= c.minFaceSize);
+    })).filter((f) => Math.min(f.box.width, f.box.height) * k >= c.minFaceSize)
+      // in a padded photo, only faces centred on the photo itself count (not mirrored copies in the border)
+      .filter((f) => pad === 0 || (f.box.left + f.box.width / 2 > 0 && f.box.left + f.box.width / 2 < image.width && f.box.top + f.box.height / 2 > 0 && f.box.top + f.box.height / 2 < image.height));
     if (faces.length > 0) return faces.sort((x, y) => rank(x) - rank(y));
   }
   return [];
