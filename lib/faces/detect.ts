@@ -50,7 +50,12 @@ export interface DetectConfig {
    * again; empty: never.
    */
   readonly pads: readonly number[];
-  /** How the border is filled: mirrored photo, or the photo's mean colour. */
+  /**
+   * How the border is filled: mirrored photo, or the photo's mean colour. A mirrored border holds mirror copies
+   * of the face, and on a tight crop the detector can score a copy above the face itself (or find only the
+   * copies): when a mirrored pass finds faces but none centred on the photo, the same pass is retried with the
+   * mean-colour border, which has no copies.
+   */
   readonly padMode: 'mirror' | 'mean';
   /** Photos whose shorter side is below this many pixels are upscaled to it (Lanczos) before detection. */
   readonly upscaleTo: number;
@@ -139,6 +144,8 @@ export interface DetectedFace {
   readonly found: FoundBy;
   /** The border added before detection, as a fraction of the photo's longer side (0: none). */
   readonly pad: number;
+  /** How that border was filled (absent when `pad` is 0); the crop is taken from the photo padded the same way. */
+  readonly padMode?: 'mirror' | 'mean';
   /** The photo was upscaled by this factor before detection (1: not). */
   readonly upscaled: number;
 }
@@ -232,7 +239,7 @@ export function dedupeFaces<F extends { box: PixelBox; score: number }>(faces: r
 }
 
 /** One detector pass on an image; coordinates are the image's. */
-async function detectPass(image: DecodedImage, detector: 'tiny' | 'ssd', c: DetectConfig, load: LoadFaceApiOptions): Promise<Omit<DetectedFace, 'found' | 'pad' | 'upscaled'>[]> {
+async function detectPass(image: DecodedImage, detector: 'tiny' | 'ssd', c: DetectConfig, load: LoadFaceApiOptions): Promise<Omit<DetectedFace, 'found' | 'pad' | 'padMode' | 'upscaled'>[]> {
   const api = await loadFaceApi([detector, 'landmarks'], load);
   const input = tf.tensor3d(image.data, [image.height, image.width, 3], 'int32');
   let raw;
@@ -276,7 +283,9 @@ export function detectPasses(c: Pick<DetectConfig, 'detector' | 'pads' | 'ssdFal
  *
  * A cascade: the configured detector on the photo (upscaled to `upscaleTo` when small), then, only when
  * nothing was found, on the photo padded by each of `pads` (tight crops), then SSD MobileNet v1 the same two ways
- * (`ssdFallback`). Each face says which pass found it (`found`); coordinates are always the photo's.
+ * (`ssdFallback`). In a padded photo only faces centred on the photo itself count; a mirrored pass that finds
+ * only mirror copies is retried with a mean-coloured border (`padMode`). Each face says which pass found it
+ * (`found`, `pad`, `padMode`); coordinates are always the photo's.
  */
 export async function detectFaces(image: DecodedImage, config: Partial<DetectConfig> = {}, load: LoadFaceApiOptions = {}): Promise<DetectedFace[]> {
   const c = resolveDetect(config);
@@ -287,22 +296,38 @@ export async function detectFaces(image: DecodedImage, config: Partial<DetectCon
   const cy = image.height / 2;
   const rank = (f: DetectedFace): number => (c.choose === 'largest' ? -f.box.width * f.box.height
     : Math.hypot(f.box.left + f.box.width / 2 - cx, f.box.top + f.box.height / 2 - cy));
-  const inputs = new Map<number, { src: PaddedImage; scaled: DecodedImage }>();
-  for (const { found, pad } of detectPasses(c)) {
-    if (!inputs.has(pad)) {
-      const p = pad === 0 ? { image, dx: 0, dy: 0 } : await padImage(image, pad, c.padMode);
-      inputs.set(pad, { src: p, scaled: k === 1 ? p.image : await scaleImage(p.image, k) });
+  const inputs = new Map<string, { src: PaddedImage; scaled: DecodedImage }>();
+  const input = async (pad: number, mode: 'mirror' | 'mean'): Promise<{ src: PaddedImage; scaled: DecodedImage }> => {
+    const key = pad === 0 ? '0' : `${mode}@${pad}`;
+    if (!inputs.has(key)) {
+      const p = pad === 0 ? { image, dx: 0, dy: 0 } : await padImage(image, pad, mode);
+      inputs.set(key, { src: p, scaled: k === 1 ? p.image : await scaleImage(p.image, k) });
     }
-    const { src, scaled } = inputs.get(pad)!;
-    const raw = await detectPass(scaled, found.startsWith('ssd') ? 'ssd' : 'tiny', c, load);
-    const back = (p: Point2): Point2 => ({ x: p.x / k - src.dx, y: p.y / k - src.dy });
-    const box = (b: PixelBox): PixelBox => ({ left: b.left / k - src.dx, top: b.top / k - src.dy, width: b.width / k, height: b.height / k });
-    const faces: DetectedFace[] = dedupeFaces(raw).map((f) => ({
-      ...f, box: box(f.box), alignedBox: box(f.alignedBox), cropBox: box(f.cropBox), landmarks: f.landmarks.map(back), found, pad, upscaled: k,
-    })).filter((f) => Math.min(f.box.width, f.box.height) * k >= c.minFaceSize)
-      // in a padded photo, only faces centred on the photo itself count (not mirrored copies in the border)
-      .filter((f) => pad === 0 || (f.box.left + f.box.width / 2 > 0 && f.box.left + f.box.width / 2 < image.width && f.box.top + f.box.height / 2 > 0 && f.box.top + f.box.height / 2 < image.height));
-    if (faces.length > 0) return faces.sort((x, y) => rank(x) - rank(y));
+    return inputs.get(key)!;
+  };
+  const onPhoto = (b: PixelBox): boolean => {
+    const x = b.left + b.width / 2;
+    const y = b.top + b.height / 2;
+    return x > 0 && x < image.width && y > 0 && y < image.height;
+  };
+  for (const { found, pad } of detectPasses(c)) {
+    // a mirrored border that yields only mirror copies of the face is retried with the mean colour (see padMode)
+    const modes: ('mirror' | 'mean')[] = pad === 0 ? [c.padMode] : c.padMode === 'mirror' ? ['mirror', 'mean'] : ['mean'];
+    for (const mode of modes) {
+      const { src, scaled } = await input(pad, mode);
+      const raw = await detectPass(scaled, found.startsWith('ssd') ? 'ssd' : 'tiny', c, load);
+      const back = (p: Point2): Point2 => ({ x: p.x / k - src.dx, y: p.y / k - src.dy });
+      const box = (b: PixelBox): PixelBox => ({ left: b.left / k - src.dx, top: b.top / k - src.dy, width: b.width / k, height: b.height / k });
+      const all = raw.map((f) => ({
+        ...f, box: box(f.box), alignedBox: box(f.alignedBox), cropBox: box(f.cropBox), landmarks: f.landmarks.map(back), found, pad, ...(pad === 0 ? {} : { padMode: mode }), upscaled: k,
+      })).filter((f) => Math.min(f.box.width, f.box.height) * k >= c.minFaceSize);
+      // in a padded photo only faces centred on the photo itself count, and they are kept before duplicates are
+      // suppressed, so a mirrored copy in the border (often scored higher) cannot suppress the face itself
+      const faces: DetectedFace[] = dedupeFaces(pad === 0 ? all : all.filter((f) => onPhoto(f.box)));
+      if (faces.length > 0) return faces.sort((x, y) => rank(x) - rank(y));
+      // nothing at all was found in the mirrored photo: a mean-coloured border would not help
+      if (all.length === 0) break;
+    }
   }
   return [];
 }

@@ -64,12 +64,12 @@ function shiftFace(face: DetectedFace, dx: number, dy: number): DetectedFace {
 
 /**
  * {@link cropDetectedFace} for a face the cascade found only in the padded photo: the crop is taken from the
- * photo padded the same way, so a tight crop's chip has the padded border where it reaches outside the photo,
- * not black.
+ * photo padded the same way (the face's `padMode`), so a tight crop's chip has the padded border where it
+ * reaches outside the photo, not black.
  */
 export async function cropFoundFace(image: DecodedImage, face: DetectedFace, size: number, detect: Pick<DetectConfig, 'padMode'>, crop: FaceCrop = DEFAULT_FACE_CROP, rotate = false): Promise<DecodedImage> {
   if (face.pad === 0) return cropDetectedFace(image, face, size, crop, rotate);
-  const padded = await padImage(image, face.pad, detect.padMode);
+  const padded = await padImage(image, face.pad, face.padMode ?? detect.padMode);
   return cropDetectedFace(padded.image, shiftFace(face, padded.dx, padded.dy), size, crop, rotate);
 }
 
