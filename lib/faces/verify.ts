@@ -155,7 +155,9 @@ export class Verifier {
   private async warmUp(): Promise<void> {
     const blank = { data: new Uint8Array(this.detect.tinyInputSize * this.detect.tinyInputSize * 3).fill(128), width: this.detect.tinyInputSize, height: this.detect.tinyInputSize, channels: 3 as const };
     if (!this.aligned || this.faceCheck !== undefined) {
-      await detectFaces(blank, this.detect, this.load);
+      // each detector once (the padded passes run the same networks): the whole cascade on a blank image would
+      // run every pass, three times the work, before the first pair
+      await detectFaces(blank, { ...this.detect, pads: [] }, this.load);
       const face = tf.fill([LANDMARK_INPUT, LANDMARK_INPUT, 3], 128, 'int32') as tf.Tensor3D;
       try {
         await (await loadFaceApi(['landmarks'], this.load)).nets.faceLandmark68Net.detectLandmarks(face);
