@@ -33,14 +33,14 @@ const FIT = parseNonFaceFamily(opt('fit-family', 'landscapes'));
 /** As `siamese verify` detects (the committed threshold's detector settings). */
 const DETECT: Partial<DetectConfig> = { detector: 'tiny', tinyInputSize: 320, minScore: 0.3 };
 
-interface Probe { kind: string; found: string; rms: number | null; forced: number | null; ms: number }
+interface Probe { kind: string; found: string; score: number | null; rms: number | null; forced: number | null; ms: number }
 
 async function probe(kind: string, image: DecodedImage, forced: boolean): Promise<Probe> {
   const t = performance.now();
   const faces = await detectFaces(image, DETECT);
   const ms = performance.now() - t;
   return {
-    kind, found: faces[0]?.found ?? 'none', ms,
+    kind, found: faces[0] ? `${faces[0].found}${faces[0].padMode === 'mean' ? '(mean)' : ''}` : 'none', ms, score: faces[0]?.score ?? null,
     rms: faces[0] ? chipTransform(faces[0].landmarks).rmsChipPixels : null,
     forced: forced ? chipTransform(await landmarksOfCrop(image)).rmsChipPixels : null,
   };
@@ -49,13 +49,11 @@ async function probe(kind: string, image: DecodedImage, forced: boolean): Promis
 const quantile = (xs: number[], q: number): number => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.max(0, Math.floor(q * (s.length - 1) + 0.5)))]; };
 const median = (xs: number[]): number => quantile(xs, 0.5);
 
-async function main(): Promise<void> {
-  const root = process.env.LFW_DIR;
-  if (!root) throw new Error('set LFW_DIR to a real LFW folder (<Person>/<Person>_NNNN.jpg)');
-  await initBackend({ quiet: true });
+/** Every probe: LFW originals and tight crops through the cascade, and each non-face family. */
+async function runProbes(root: string): Promise<Probe[]> {
+  const probes: Probe[] = [];
   const rng = createRng('bench:face-check');
   const people = rng.sample(fs.readdirSync(root).filter((p) => fs.statSync(path.join(root, p)).isDirectory()).sort(), 2 * PEOPLE);
-  const probes: Probe[] = [];
   const tmp = fs.mkdtempSync(path.join(process.env.TMPDIR ?? '/tmp', 'face-check-'));
   for (const [i, person] of people.entries()) {
     const files = fs.readdirSync(path.join(root, person)).sort();
@@ -72,6 +70,15 @@ async function main(): Promise<void> {
   for (const family of NON_FACE_FAMILIES) {
     for (const image of await nonFaces(family, PER_FAMILY, 'bench')) probes.push(await probe(family, image, true));
   }
+  return probes;
+}
+
+async function main(): Promise<void> {
+  const root = process.env.LFW_DIR;
+  if (!root) throw new Error('set LFW_DIR to a real LFW folder (<Person>/<Person>_NNNN.jpg)');
+  await initBackend({ quiet: true });
+  const probes: Probe[] = opt('from', '') ? JSON.parse(fs.readFileSync(opt('from', ''), 'utf8')) as Probe[] : await runProbes(root);
+  if (opt('dump', '')) fs.writeFileSync(opt('dump', ''), JSON.stringify(probes));
   const faces = probes.filter((p) => (p.kind === 'lfw' || p.kind === 'tight') && p.rms !== null).map((p) => p.rms!);
   const fitForced = probes.filter((p) => p.kind === FIT).map((p) => p.forced!);
   const p99 = quantile(faces, 0.99);
