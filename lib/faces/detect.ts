@@ -51,13 +51,13 @@ export interface DetectConfig {
    */
   readonly pads: readonly number[];
   /**
-   * How the border is filled: the photo's mean colour (default) or the mirrored photo. A mirrored border holds
+   * How the border is filled: the mirrored photo (default) or the photo's mean colour. A mirrored border holds
    * mirror copies of the face, which the detector can score above the face itself on a tight crop (or find
-   * only them), and every mirror axis makes a left-right symmetric picture out of whatever lies at the edge: in
-   * generated smooth grey noise the tiny detector found a "face" straddling the axis whose landmarks fit a face
-   * (residual 5.0 px), so the face check passed it. A mean-coloured border has neither; it found the face in all
-   * 69 tight LFW-style crops tried (mirror: the same number, one only by a mean retry). With `'mirror'`, a
-   * pass that finds faces but none centred on the photo is retried with the mean-colour border.
+   * only them): a mirrored pass that finds faces but none centred on the photo is retried with the mean-colour
+   * border, which has none. Mean-colour padding alone was tried as the default and dropped: it missed real
+   * tight LFW crops the mirror finds (1 of 150 in bench/face-check.ts, one in test/faces/face-check.test.ts),
+   * and the detector fired on a generated text image in it (the mirror's axes in turn make a symmetric
+   * "face" of one smooth grey noise image; both pass the landmark fit).
    */
   readonly padMode: 'mirror' | 'mean';
   /** Photos whose shorter side is below this many pixels are upscaled to it (Lanczos) before detection. */
@@ -70,7 +70,7 @@ export interface DetectConfig {
 
 export const DEFAULT_DETECT: Readonly<DetectConfig> = Object.freeze({
   detector: 'tiny', minScore: 0.5, tinyInputSize: 320, maxSide: 800, minFaceSize: 24, choose: 'largest', rotate: false,
-  tinyInputMax: 512, pads: Object.freeze([0.6, 1]), padMode: 'mean', upscaleTo: 160, ssdFallback: true, ssdMinScore: 0.5,
+  tinyInputMax: 512, pads: Object.freeze([0.6, 1]), padMode: 'mirror', upscaleTo: 160, ssdFallback: true, ssdMinScore: 0.5,
 });
 
 /** Which pass of the detection cascade found a face: the detector, and `+pad` when the photo had to be padded. */
