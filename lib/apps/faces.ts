@@ -108,7 +108,7 @@ export async function embedFaces(verifier: Verifier, faces: readonly FolderFace[
   (await verifier.embedEach(faces.map((f) => f.path))).forEach((r, i) => {
     const f = faces[i];
     if (r.status === 'rejected') skipped.push(`${f.path}: ${(r.reason as Error).message}`);
-    else if (!r.value.embedding) skipped.push(`${f.path}: ${r.value.note}${verifier.aligned ? '' : ' (use --aligned if the images are already face crops)'}`);
+    else if (!r.value.embedding) skipped.push(`${f.path}: ${r.value.note}${verifier.aligned || r.value.status === 'not-a-face' ? '' : ' (use --aligned if the images are already face crops)'}`);
     else {
       embedded.push({ ...f, embedding: r.value.embedding, crop: r.value.crop as EmbeddedFolderFace['crop'], note: r.value.note });
       warnings.push(...r.value.warnings);

@@ -16,6 +16,7 @@
  * @see notebooks/07-personal-images.ipynb
  */
 import * as tf from '@tensorflow/tfjs';
+import sharp from 'sharp';
 import { MAX_INPUT_PIXELS, decodeFailure, flattenAlpha, openImage, readImageFile, transparencyOf, type Transparency } from '../data/image';
 import type { PixelBox } from '../data/crop';
 import type { DecodedImage } from '../data/types';
@@ -37,11 +38,43 @@ export interface DetectConfig {
   readonly choose: 'largest' | 'central';
   /** Turn each face so the eyes are level before cropping. */
   readonly rotate: boolean;
+  /**
+   * The tiny detector's input grows with the photo, from `tinyInputSize` up to this (a multiple of 32): about
+   * 0.64 of the photo's longer side, so a group photo is not shrunk until faces blur into each other (at 320
+   * px an 800 px photo of 3 people gave 5 faces; at 512 px, 3). Equal to `tinyInputSize`: a fixed input.
+   */
+  readonly tinyInputMax: number;
+  /**
+   * When the first pass finds nothing, the photo is padded by each of these fractions of its longer side on
+   * every side in turn (a tight face crop has no margin, and detectors learnt faces with one) and searched
+   * again; empty: never.
+   */
+  readonly pads: readonly number[];
+  /**
+   * How the border is filled: the mirrored photo (default) or the photo's mean colour. A mirrored border holds
+   * mirror copies of the face, which the detector can score above the face itself on a tight crop (or find
+   * only them): a mirrored pass that finds faces but none centred on the photo is retried with the mean-colour
+   * border, which has none. Mean-colour padding alone was tried as the default and dropped: it missed real
+   * tight LFW crops the mirror finds (1 of 150 in bench/face-check.ts, one in test/faces/face-check.test.ts),
+   * and the detector fired on a generated text image in it (the mirror's axes in turn make a symmetric
+   * "face" of one smooth grey noise image; both pass the landmark fit).
+   */
+  readonly padMode: 'mirror' | 'mean';
+  /** Photos whose shorter side is below this many pixels are upscaled to it (Lanczos) before detection. */
+  readonly upscaleTo: number;
+  /** With the tiny detector: when it finds nothing (plain or padded), try SSD MobileNet v1 (plain, then padded). */
+  readonly ssdFallback: boolean;
+  /** SSD's minimum confidence (its scores sit higher than the tiny detector's). */
+  readonly ssdMinScore: number;
 }
 
 export const DEFAULT_DETECT: Readonly<DetectConfig> = Object.freeze({
   detector: 'tiny', minScore: 0.5, tinyInputSize: 320, maxSide: 800, minFaceSize: 24, choose: 'largest', rotate: false,
+  tinyInputMax: 512, pads: Object.freeze([0.6, 1]), padMode: 'mirror', upscaleTo: 160, ssdFallback: true, ssdMinScore: 0.5,
 });
+
+/** Which pass of the detection cascade found a face: the detector, and `+pad` when the photo had to be padded. */
+export type FoundBy = 'tiny' | 'tiny+pad' | 'ssd' | 'ssd+pad';
 
 /** Checks a detect config, filling defaults; errors name the bad value. */
 export function resolveDetect(partial: Partial<DetectConfig> = {}): DetectConfig {
@@ -54,6 +87,12 @@ export function resolveDetect(partial: Partial<DetectConfig> = {}): DetectConfig
   if (typeof c.minFaceSize !== 'number' || !(c.minFaceSize >= 0)) throw new RangeError(`detect minFaceSize must be a number >= 0, got ${JSON.stringify(c.minFaceSize)}`);
   if (c.choose !== 'largest' && c.choose !== 'central') throw new RangeError(`detect choose must be "largest" or "central", got ${JSON.stringify(c.choose)}`);
   if (typeof c.rotate !== 'boolean') throw new RangeError(`detect rotate must be true or false, got ${JSON.stringify(c.rotate)}`);
+  if (!Number.isInteger(c.tinyInputMax) || c.tinyInputMax % 32 !== 0 || c.tinyInputMax < c.tinyInputSize) throw new RangeError(`detect tinyInputMax must be a multiple of 32, at least tinyInputSize (${c.tinyInputSize}), got ${JSON.stringify(c.tinyInputMax)}`);
+  if (!Array.isArray(c.pads) || !c.pads.every((p) => typeof p === 'number' && p > 0 && p <= 2)) throw new RangeError(`detect pads must be a list of fractions of the photo's longer side in (0, 2], got ${JSON.stringify(c.pads)}`);
+  if (c.padMode !== 'mirror' && c.padMode !== 'mean') throw new RangeError(`detect padMode must be "mirror" or "mean", got ${JSON.stringify(c.padMode)}`);
+  if (!Number.isInteger(c.upscaleTo) || c.upscaleTo < 0 || c.upscaleTo > 1024) throw new RangeError(`detect upscaleTo must be an integer in [0, 1024], got ${JSON.stringify(c.upscaleTo)}`);
+  if (typeof c.ssdFallback !== 'boolean') throw new RangeError(`detect ssdFallback must be true or false, got ${JSON.stringify(c.ssdFallback)}`);
+  if (typeof c.ssdMinScore !== 'number' || !(c.ssdMinScore >= 0 && c.ssdMinScore <= 1)) throw new RangeError(`detect ssdMinScore must be in [0, 1], got ${JSON.stringify(c.ssdMinScore)}`);
   return c;
 }
 
@@ -104,6 +143,14 @@ export interface DetectedFace {
   readonly cropBox: PixelBox;
   /** Angle (radians) the eye line makes with the horizontal. */
   readonly roll: number;
+  /** Which pass of the cascade found it (`tiny`, `tiny+pad`, `ssd`, `ssd+pad`). */
+  readonly found: FoundBy;
+  /** The border added before detection, as a fraction of the photo's longer side (0: none). */
+  readonly pad: number;
+  /** How that border was filled (absent when `pad` is 0); the crop is taken from the photo padded the same way. */
+  readonly padMode?: 'mirror' | 'mean';
+  /** The photo was upscaled by this factor before detection (1: not). */
+  readonly upscaled: number;
 }
 
 const mean = (pts: readonly Point2[]): Point2 => ({ x: pts.reduce((s, p) => s + p.x, 0) / pts.length, y: pts.reduce((s, p) => s + p.y, 0) / pts.length });
@@ -120,24 +167,93 @@ export function squareAround(box: PixelBox): PixelBox {
   return { left: box.left + box.width / 2 - side / 2, top: box.top + box.height / 2 - side / 2, width: side, height: side };
 }
 
+/** The image padded for detection, and where the original sits in it. */
+export interface PaddedImage {
+  readonly image: DecodedImage;
+  /** Pixels added on the left and on the top. */
+  readonly dx: number;
+  readonly dy: number;
+}
+
+/** `image` with a border of `fraction` of its longer side on every side, mirrored or in its mean colour. */
+export async function padImage(image: DecodedImage, fraction: number, mode: 'mirror' | 'mean'): Promise<PaddedImage> {
+  const p = Math.round(fraction * Math.max(image.width, image.height));
+  if (p === 0) return { image, dx: 0, dy: 0 };
+  const raw = { width: image.width, height: image.height, channels: image.channels as 1 | 2 | 3 | 4 };
+  let background = { r: 0, g: 0, b: 0 };
+  if (mode === 'mean') {
+    const sum = [0, 0, 0];
+    for (let i = 0; i < image.data.length; i += 3) { sum[0] += image.data[i]; sum[1] += image.data[i + 1]; sum[2] += image.data[i + 2]; }
+    const n = image.data.length / 3;
+    background = { r: Math.round(sum[0] / n), g: Math.round(sum[1] / n), b: Math.round(sum[2] / n) };
+  }
+  // sharp mirrors a border only as wide as the image; wider borders are built in steps
+  let cur: DecodedImage = image;
+  let left = p;
+  while (left > 0) {
+    const step = mode === 'mirror' ? Math.min(left, cur.width - 1, cur.height - 1) : left;
+    const { data, info } = await sharp(Buffer.from(cur.data.buffer, cur.data.byteOffset, cur.data.byteLength), { raw: { ...raw, width: cur.width, height: cur.height } })
+      .extend({ top: step, bottom: step, left: step, right: step, extendWith: mode === 'mirror' ? 'mirror' : 'background', background })
+      .raw().toBuffer({ resolveWithObject: true });
+    cur = { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height, channels: 3 };
+    left -= step;
+  }
+  return { image: cur, dx: p, dy: p };
+}
+
+/** `image` resized by `factor` (Lanczos). */
+async function scaleImage(image: DecodedImage, factor: number): Promise<DecodedImage> {
+  const w = Math.round(image.width * factor);
+  const h = Math.round(image.height * factor);
+  const { data, info } = await sharp(Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength), { raw: { width: image.width, height: image.height, channels: 3 } })
+    .resize(w, h, { fit: 'fill', kernel: 'lanczos3' }).raw().toBuffer({ resolveWithObject: true });
+  return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height, channels: 3 };
+}
+
+/** The tiny detector's input size for an image of this size (see `tinyInputMax`). */
+export function tinyInputFor(c: Pick<DetectConfig, 'tinyInputSize' | 'tinyInputMax'>, width: number, height: number): number {
+  const want = Math.ceil((0.64 * Math.max(width, height)) / 32) * 32;
+  return Math.min(c.tinyInputMax, Math.max(c.tinyInputSize, want));
+}
+
+/** Intersection over union of two boxes. */
+export function boxIou(a: PixelBox, b: PixelBox): number {
+  const w = Math.min(a.left + a.width, b.left + b.width) - Math.max(a.left, b.left);
+  const h = Math.min(a.top + a.height, b.top + b.height) - Math.max(a.top, b.top);
+  if (w <= 0 || h <= 0) return 0;
+  const inter = w * h;
+  return inter / (a.width * a.height + b.width * b.height - inter);
+}
+
 /**
- * Finds faces in a decoded image, best first by the config's `choose` rule (largest area, or nearest the
- * centre), ignoring those smaller than `minFaceSize`. An empty list means no face was found.
+ * Drops detections of a face already found (a box overlapping a better-scored one by IoU > 0.3, or whose
+ * centre lies inside it): face-api's own suppression (IoU 0.4) lets the tiny detector's large boxes of one
+ * face through twice.
  */
-export async function detectFaces(image: DecodedImage, config: Partial<DetectConfig> = {}, load: LoadFaceApiOptions = {}): Promise<DetectedFace[]> {
-  const c = resolveDetect(config);
-  if (image.channels !== 3) throw new RangeError(`detectFaces needs an RGB image, got ${image.channels} channel(s)`);
-  const api = await loadFaceApi([c.detector, 'landmarks'], load);
+export function dedupeFaces<F extends { box: PixelBox; score: number }>(faces: readonly F[]): F[] {
+  const kept: F[] = [];
+  for (const f of [...faces].sort((x, y) => y.score - x.score)) {
+    const cx = f.box.left + f.box.width / 2;
+    const cy = f.box.top + f.box.height / 2;
+    const inside = (k: F): boolean => cx > k.box.left && cx < k.box.left + k.box.width && cy > k.box.top && cy < k.box.top + k.box.height;
+    if (!kept.some((k) => boxIou(k.box, f.box) > 0.3 || inside(k))) kept.push(f);
+  }
+  return kept;
+}
+
+/** One detector pass on an image; coordinates are the image's. */
+async function detectPass(image: DecodedImage, detector: 'tiny' | 'ssd', c: DetectConfig, load: LoadFaceApiOptions): Promise<Omit<DetectedFace, 'found' | 'pad' | 'padMode' | 'upscaled'>[]> {
+  const api = await loadFaceApi([detector, 'landmarks'], load);
   const input = tf.tensor3d(image.data, [image.height, image.width, 3], 'int32');
   let raw;
   try {
-    const options = c.detector === 'ssd' ? new api.SsdMobilenetv1Options({ minConfidence: c.minScore })
-      : new api.TinyFaceDetectorOptions({ inputSize: c.tinyInputSize, scoreThreshold: c.minScore });
+    const options = detector === 'ssd' ? new api.SsdMobilenetv1Options({ minConfidence: c.ssdMinScore })
+      : new api.TinyFaceDetectorOptions({ inputSize: tinyInputFor(c, image.width, image.height), scoreThreshold: c.minScore });
     raw = await api.detectAllFaces(input, options).withFaceLandmarks();
   } finally {
     input.dispose();
   }
-  const faces: DetectedFace[] = raw.map((r) => {
+  return raw.map((r) => {
     const b = r.detection.box;
     const a = r.landmarks.align();
     const landmarks = r.landmarks.positions.map((p) => ({ x: p.x, y: p.y }));
@@ -150,12 +266,73 @@ export async function detectFaces(image: DecodedImage, config: Partial<DetectCon
       cropBox: squareAround({ left: a.x, top: a.y, width: a.width, height: a.height }),
       roll: Math.atan2(rt.y - l.y, rt.x - l.x),
     };
-  }).filter((f) => Math.min(f.box.width, f.box.height) >= c.minFaceSize);
+  });
+}
+
+/** The passes a config runs, in order: the detector, then each padding (tiny, then SSD with `ssdFallback`). */
+export function detectPasses(c: Pick<DetectConfig, 'detector' | 'pads' | 'ssdFallback'>): { found: FoundBy; pad: number }[] {
+  const passes: { found: FoundBy; pad: number }[] = [];
+  const detectors: ('tiny' | 'ssd')[] = c.detector === 'ssd' ? ['ssd'] : c.ssdFallback ? ['tiny', 'ssd'] : ['tiny'];
+  for (const d of detectors) {
+    passes.push({ found: d, pad: 0 });
+    for (const pad of c.pads) passes.push({ found: `${d}+pad`, pad });
+  }
+  return passes;
+}
+
+/**
+ * Finds faces in a decoded image, best first by the config's `choose` rule (largest area, or nearest the
+ * centre), ignoring those smaller than `minFaceSize`. An empty list means no face was found.
+ *
+ * A cascade: the configured detector on the photo (upscaled to `upscaleTo` when small), then, only when
+ * nothing was found, on the photo padded by each of `pads` (tight crops), then SSD MobileNet v1 the same two ways
+ * (`ssdFallback`). In a padded photo only faces centred on the photo itself count; a mirrored pass that finds
+ * only mirror copies is retried with a mean-coloured border (`padMode`). Each face says which pass found it
+ * (`found`, `pad`, `padMode`); coordinates are always the photo's.
+ */
+export async function detectFaces(image: DecodedImage, config: Partial<DetectConfig> = {}, load: LoadFaceApiOptions = {}): Promise<DetectedFace[]> {
+  const c = resolveDetect(config);
+  if (image.channels !== 3) throw new RangeError(`detectFaces needs an RGB image, got ${image.channels} channel(s)`);
+  const short = Math.min(image.width, image.height);
+  const k = short < c.upscaleTo ? c.upscaleTo / short : 1;
   const cx = image.width / 2;
   const cy = image.height / 2;
   const rank = (f: DetectedFace): number => (c.choose === 'largest' ? -f.box.width * f.box.height
     : Math.hypot(f.box.left + f.box.width / 2 - cx, f.box.top + f.box.height / 2 - cy));
-  return faces.sort((x, y) => rank(x) - rank(y));
+  const inputs = new Map<string, { src: PaddedImage; scaled: DecodedImage }>();
+  const input = async (pad: number, mode: 'mirror' | 'mean'): Promise<{ src: PaddedImage; scaled: DecodedImage }> => {
+    const key = pad === 0 ? '0' : `${mode}@${pad}`;
+    if (!inputs.has(key)) {
+      const p = pad === 0 ? { image, dx: 0, dy: 0 } : await padImage(image, pad, mode);
+      inputs.set(key, { src: p, scaled: k === 1 ? p.image : await scaleImage(p.image, k) });
+    }
+    return inputs.get(key)!;
+  };
+  const onPhoto = (b: PixelBox): boolean => {
+    const x = b.left + b.width / 2;
+    const y = b.top + b.height / 2;
+    return x > 0 && x < image.width && y > 0 && y < image.height;
+  };
+  for (const { found, pad } of detectPasses(c)) {
+    // a mirrored border that yields only mirror copies of the face is retried with the mean colour (see padMode)
+    const modes: ('mirror' | 'mean')[] = pad === 0 ? [c.padMode] : c.padMode === 'mirror' ? ['mirror', 'mean'] : ['mean'];
+    for (const mode of modes) {
+      const { src, scaled } = await input(pad, mode);
+      const raw = await detectPass(scaled, found.startsWith('ssd') ? 'ssd' : 'tiny', c, load);
+      const back = (p: Point2): Point2 => ({ x: p.x / k - src.dx, y: p.y / k - src.dy });
+      const box = (b: PixelBox): PixelBox => ({ left: b.left / k - src.dx, top: b.top / k - src.dy, width: b.width / k, height: b.height / k });
+      const all = raw.map((f) => ({
+        ...f, box: box(f.box), alignedBox: box(f.alignedBox), cropBox: box(f.cropBox), landmarks: f.landmarks.map(back), found, pad, ...(pad === 0 ? {} : { padMode: mode }), upscaled: k,
+      })).filter((f) => Math.min(f.box.width, f.box.height) * k >= c.minFaceSize);
+      // in a padded photo only faces centred on the photo itself count, and they are kept before duplicates are
+      // suppressed, so a mirrored copy in the border (often scored higher) cannot suppress the face itself
+      const faces: DetectedFace[] = dedupeFaces(pad === 0 ? all : all.filter((f) => onPhoto(f.box)));
+      if (faces.length > 0) return faces.sort((x, y) => rank(x) - rank(y));
+      // nothing at all was found in the mirrored photo: a mean-coloured border would not help
+      if (all.length === 0) break;
+    }
+  }
+  return [];
 }
 
 /**

@@ -8,9 +8,13 @@
  */
 export { loadFaceApi, disposeFaceApi, faceApi, faceApiModelDir, readWeightsManifest, FACE_API_PACKAGE, FACE_API_NETS } from './face-api';
 export type { FaceApiNetName, LoadFaceApiOptions, FaceApiModule, Point2 } from './face-api';
-export { readPhoto, detectFaces, cropBox, cropFace, squareAround, eyeCentres, resolveDetect, DEFAULT_DETECT } from './detect';
-export type { DetectConfig, DetectedFace, Photo } from './detect';
-export { prepareFace, prepareDecoded, cropDetectedFace, parseFaceCrop, MIN_PHOTO_SIDE, FACE_CROPS, DEFAULT_FACE_CROP } from './prepare-face';
+export { readPhoto, detectFaces, detectPasses, padImage, dedupeFaces, boxIou, tinyInputFor, cropBox, cropFace, squareAround, eyeCentres, resolveDetect, DEFAULT_DETECT } from './detect';
+export type { DetectConfig, DetectedFace, FoundBy, PaddedImage, Photo } from './detect';
+export { checkLandmarks, landmarksOfCrop, readFaceCheck, faceCheckFile } from './face-check';
+export type { FaceCheck, FaceCheckSettings } from './face-check';
+export { NON_FACE_FAMILIES, nonFace, nonFaces, parseNonFaceFamily, tightCrop, tightCropSpec } from './probe-images';
+export type { NonFaceFamily, TightCropSpec } from './probe-images';
+export { prepareFace, prepareDecoded, cropDetectedFace, cropFoundFace, parseFaceCrop, MIN_PHOTO_SIDE, FACE_CROPS, DEFAULT_FACE_CROP } from './prepare-face';
 export type { PrepareOptions, PreparedFace, FaceCrop } from './prepare-face';
 export { faceApiEmbedder } from './face-embedder';
 export type { FaceEmbedder } from './face-embedder';
@@ -21,7 +25,7 @@ export { readEmbeddingCache, pairValues } from './embedding-cache';
 export type { EmbeddingRecord } from './embedding-cache';
 export { readVerifyModel, writeVerifyModel, verifyModelsFile, verifySettingsKey } from './verify-model';
 export type { VerifyModelSettings } from './verify-model';
-export { Verifier, decide, VERIFY_MODELS, DEFAULT_VERIFY_MODEL } from './verify';
+export { Verifier, decide, faceCheckThreshold, VERIFY_MODELS, DEFAULT_VERIFY_MODEL } from './verify';
 export type { VerifierOptions, EmbeddedFace, Verdict, FolderRow } from './verify';
 export { readLfwResults, writeLfwResults, lfwResultsFile } from './lfw-results';
 export type { LfwResults, ResultRow } from './lfw-results';

@@ -13,7 +13,8 @@ import { transparencyWarning } from '../data/image';
 import type { DecodedImage } from '../data/types';
 import type { LoadFaceApiOptions } from './face-api';
 import { chipTransform, extractChip } from './chip';
-import { cropBox, cropFace, detectFaces, readPhoto, resolveDetect, type DetectConfig, type DetectedFace, type Photo } from './detect';
+import { checkLandmarks, type FaceCheck } from './face-check';
+import { cropBox, cropFace, detectFaces, padImage, readPhoto, resolveDetect, type DetectConfig, type DetectedFace, type FoundBy, type Photo } from './detect';
 
 /** How to turn a photo into a crop. */
 export interface PrepareOptions {
@@ -30,6 +31,11 @@ export interface PrepareOptions {
   readonly load?: LoadFaceApiOptions;
   /** How a detected face is cropped: `'chip'` (default, dlib's face chip) or `'box'` (the squared aligned box). */
   readonly crop?: FaceCrop;
+  /**
+   * The face check's threshold (face-check.ts; `readFaceCheck().threshold` is the committed one): a crop whose
+   * face fails it, or an `aligned` image in which the cascade finds no face, is `not-a-face`. Absent: no check.
+   */
+  readonly check?: number;
 }
 
 /** How a detected face becomes the embedder's input. */
@@ -50,15 +56,39 @@ export function cropDetectedFace(image: DecodedImage, face: DetectedFace, size: 
   return { data: chip.data, width: size, height: size, channels: image.channels };
 }
 
+/** The face shifted into the coordinates of an image padded by (dx, dy). */
+function shiftFace(face: DetectedFace, dx: number, dy: number): DetectedFace {
+  const box = (b: PixelBox): PixelBox => ({ ...b, left: b.left + dx, top: b.top + dy });
+  return { ...face, box: box(face.box), alignedBox: box(face.alignedBox), cropBox: box(face.cropBox), landmarks: face.landmarks.map((p) => ({ x: p.x + dx, y: p.y + dy })) };
+}
+
+/**
+ * {@link cropDetectedFace} for a face the cascade found only in the padded photo: the crop is taken from the
+ * photo padded the same way (the face's `padMode`), so a tight crop's chip has the padded border where it
+ * reaches outside the photo, not black.
+ */
+export async function cropFoundFace(image: DecodedImage, face: DetectedFace, size: number, detect: Pick<DetectConfig, 'padMode'>, crop: FaceCrop = DEFAULT_FACE_CROP, rotate = false): Promise<DecodedImage> {
+  if (face.pad === 0) return cropDetectedFace(image, face, size, crop, rotate);
+  const padded = await padImage(image, face.pad, face.padMode ?? detect.padMode);
+  return cropDetectedFace(padded.image, shiftFace(face, padded.dx, padded.dy), size, crop, rotate);
+}
+
 /** What happened to one photo. */
 export interface PreparedFace {
   readonly file: string;
-  /** `face`: detected and cropped; `aligned`: used as given; `fallback`: no face, fallback box cropped; `no-face`. */
-  readonly status: 'face' | 'aligned' | 'fallback' | 'no-face';
+  /**
+   * `face`: detected and cropped; `aligned`: used as given; `fallback`: no face, fallback box cropped; `no-face`;
+   * `not-a-face`: the face check rejected it (no crop).
+   */
+  readonly status: 'face' | 'aligned' | 'fallback' | 'no-face' | 'not-a-face';
   /** Faces found (0 with `aligned`). */
   readonly facesFound: number;
   /** The face used, when one was detected. */
   readonly face?: DetectedFace;
+  /** Which pass of the detection cascade found it (absent without a detected face). */
+  readonly found?: FoundBy;
+  /** The face check's outcome (with `check`, when a face was found). */
+  readonly faceCheck?: FaceCheck;
   /** The crop for the embedder (absent for `no-face`). */
   readonly crop?: DecodedImage;
   /** The decoded photo (upright, scaled to `maxSide`). */
@@ -97,7 +127,15 @@ export async function prepareDecoded(file: string, photo: Photo | DecodedImage, 
   const warning = transparencyWarning(file, 'image' in photo ? photo.transparency : undefined, options.aligned ? 'the crop' : 'detection');
   const warnings = warning ? [warning] : [];
   if (options.aligned) {
-    return { file, status: 'aligned', facesFound: 0, crop: cropBox(image, centralSquare(image), options.size), photo: image, note: 'used as an aligned crop (no detection)', warnings };
+    if (options.check === undefined) {
+      return { file, status: 'aligned', facesFound: 0, crop: cropBox(image, centralSquare(image), options.size), photo: image, note: 'used as an aligned crop (no detection)', warnings };
+    }
+    // the face check on a crop: the cascade must find a face in it, and that face must pass
+    const inCrop = await detectFaces(image, detect, options.load);
+    if (inCrop.length === 0) return { file, status: 'not-a-face', facesFound: 0, photo: image, note: 'not a face: no face found in the crop, padded or not', warnings };
+    const fc = checkLandmarks(inCrop[0].landmarks, options.check);
+    if (!fc.isFace) return { file, status: 'not-a-face', facesFound: inCrop.length, face: inCrop[0], found: inCrop[0].found, faceCheck: fc, photo: image, note: `not a face: ${checkWords(fc)}`, warnings };
+    return { file, status: 'aligned', facesFound: 0, found: inCrop[0].found, faceCheck: fc, crop: cropBox(image, centralSquare(image), options.size), photo: image, note: `used as an aligned crop (face check passed: found by ${inCrop[0].found}, ${checkWords(fc)})`, warnings };
   }
   const faces = await detectFaces(image, detect, options.load);
   if (faces.length === 0) {
@@ -107,7 +145,17 @@ export async function prepareDecoded(file: string, photo: Photo | DecodedImage, 
     return { file, status: 'fallback', facesFound: 0, crop: cropBox(image, box, options.size), photo: image, note: 'no face found; cropped the fallback box', warnings };
   }
   const face = faces[0];
-  const note = faces.length === 1 ? '1 face found' : `${faces.length} faces found; used the ${detect.choose === 'largest' ? 'largest' : 'most central'}`;
-  const crop = cropDetectedFace(image, face, options.size, options.crop ?? DEFAULT_FACE_CROP, detect.rotate);
-  return { file, status: 'face', facesFound: faces.length, face, crop, photo: image, note, warnings };
+  const fc = options.check === undefined ? undefined : checkLandmarks(face.landmarks, options.check);
+  if (fc && !fc.isFace) {
+    return { file, status: 'not-a-face', facesFound: faces.length, face, found: face.found, faceCheck: fc, photo: image, note: `not a face: the detector (${face.found}) fired, but ${checkWords(fc)}`, warnings };
+  }
+  const how = `found by ${face.found}${face.upscaled > 1 ? `, upscaled x${face.upscaled.toFixed(1)}` : ''}`;
+  const note = faces.length === 1 ? `1 face found (${how})` : `${faces.length} faces found (${how}); used the ${detect.choose === 'largest' ? 'largest' : 'most central'}`;
+  const crop = await cropFoundFace(image, face, options.size, detect, options.crop ?? DEFAULT_FACE_CROP, detect.rotate);
+  return { file, status: 'face', facesFound: faces.length, face, found: face.found, ...(fc ? { faceCheck: fc } : {}), crop, photo: image, note, warnings };
+}
+
+/** The face check's numbers in words. */
+function checkWords(fc: FaceCheck): string {
+  return `landmark fit residual ${fc.rms.toFixed(1)} px ${fc.isFace ? '<=' : '>'} ${fc.threshold.toFixed(1)}`;
 }

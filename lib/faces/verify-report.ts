@@ -12,6 +12,7 @@ const WORDS: Record<Verdict['decision'], string> = {
   different: 'DIFFERENT people',
   uncertain: 'UNCERTAIN (too close to the threshold to call)',
   'no-face': 'NO ANSWER: no face found',
+  'not-a-face': 'NO ANSWER: not a face',
 };
 
 /**
@@ -23,7 +24,10 @@ export function formatVerdict(v: Verdict, description?: string, timing = false):
   for (const [tag, f] of [['a', v.a], ['b', v.b]] as const) lines.push(`${tag}: ${f.file}: ${f.note}`);
   const lo = v.threshold - v.uncertainBand;
   const hi = v.threshold + v.uncertainBand;
-  if (v.decision === 'no-face') {
+  if (v.decision === 'not-a-face') {
+    const which = [v.a, v.b].filter((f) => f.status === 'not-a-face').map((f) => path.basename(f.file));
+    lines.push(`verdict: ${WORDS['not-a-face']}: ${which.join(' and ')} ${which.length === 1 ? 'is' : 'are'} not a face (the face check rejected ${which.length === 1 ? 'it' : 'them'}; see the note above)`);
+  } else if (v.decision === 'no-face') {
     const missing = [v.a, v.b].filter((f) => !f.embedding).map((f) => path.basename(f.file));
     lines.push(`verdict: ${WORDS['no-face']} in ${missing.join(' and ')} (use --aligned if the images are already face crops)`);
   } else {
@@ -48,13 +52,14 @@ export function folderTableRows(rows: readonly FolderRow[], root: string): Recor
 }
 
 /** Counts for folder mode: decided pairs, right ones, uncertain, no face. */
-export function folderSummary(rows: readonly FolderRow[]): { pairs: number; decided: number; right: number; uncertain: number; noFace: number; accuracy: number } {
+export function folderSummary(rows: readonly FolderRow[]): { pairs: number; decided: number; right: number; uncertain: number; noFace: number; notAFace: number; accuracy: number } {
   const decided = rows.filter((r) => r.verdict.decision === 'same' || r.verdict.decision === 'different');
   const right = decided.filter((r) => (r.verdict.decision === 'same') === (r.isSame === 1)).length;
   return {
     pairs: rows.length, decided: decided.length, right,
     uncertain: rows.filter((r) => r.verdict.decision === 'uncertain').length,
     noFace: rows.filter((r) => r.verdict.decision === 'no-face').length,
+    notAFace: rows.filter((r) => r.verdict.decision === 'not-a-face').length,
     accuracy: decided.length ? right / decided.length : NaN,
   };
 }

@@ -5,7 +5,8 @@
  * embedded once and cached, so folder mode compares every pair cheaply.
  *
  * Answers: `same` / `different` when the value is clearly on one side of the threshold, `uncertain` when it
- * is within the band, `no-face` when either photo has no detectable face (never a guess). `warnings` lists
+ * is within the band, `no-face` when either photo has no detectable face, `not-a-face` when the face check
+ * (face-check.ts) says either crop is not a face, with `aligned` too (never a guess). `warnings` lists
  * what may make an answer unreliable, naming the photo (e.g. it was transparent and flattened onto white).
  *
  * @see notebooks/07-personal-images.ipynb
@@ -18,6 +19,7 @@ import { faceApiEmbedder, type FaceEmbedder } from './face-embedder';
 import { detectFaces, readPhoto, resolveDetect, type DetectConfig } from './detect';
 import { DEFAULT_FACE_CROP, prepareDecoded, type FaceCrop, type PreparedFace } from './prepare-face';
 import { accepts } from '../eval/scored';
+import { readFaceCheck } from './face-check';
 import { readVerifyModel, verifySettingsKey, type VerifyModelSettings } from './verify-model';
 
 /** The embedders `siamese verify --model` knows. */
@@ -47,6 +49,12 @@ export interface VerifierOptions {
   readonly load?: LoadFaceApiOptions;
   /** Run one blank image through the networks at creation, so the first real pair is timed warm (default true). */
   readonly warmUp?: boolean;
+  /**
+   * The face check (face-check.ts, default true): a crop that is not a face (with `aligned` too) gets no
+   * embedding and pairs with it answer `not-a-face`. `false` turns it off (e.g. the synthetic faces, which no
+   * detector finds); a number is a threshold other than the committed one.
+   */
+  readonly faceCheck?: boolean | number;
 }
 
 /** A photo prepared and embedded. */
@@ -56,7 +64,7 @@ export interface EmbeddedFace extends PreparedFace {
 
 /** The answer for one pair. */
 export interface Verdict {
-  readonly decision: 'same' | 'different' | 'uncertain' | 'no-face';
+  readonly decision: 'same' | 'different' | 'uncertain' | 'no-face' | 'not-a-face';
   /** The distance (or score) between the two faces; absent for `no-face`. */
   readonly value?: number;
   readonly threshold: number;
@@ -68,6 +76,16 @@ export interface Verdict {
   readonly ms: number;
   /** Both photos' warnings (each names its file); empty when nothing is in doubt. */
   readonly warnings: readonly string[];
+}
+
+/** The face check's threshold for a `faceCheck` option: the committed one by default, none for `false`. */
+export function faceCheckThreshold(option: boolean | number | undefined): number | undefined {
+  if (option === false) return undefined;
+  if (typeof option === 'number') {
+    if (!(option > 0)) throw new RangeError(`faceCheck threshold must be a positive number, got ${option}`);
+    return option;
+  }
+  return readFaceCheck().threshold;
 }
 
 /** Decides from a value: `uncertain` within the band, else which side of the threshold it is on. */
@@ -90,7 +108,9 @@ export class Verifier {
   private readonly cache = new Map<string, EmbeddedFace>();
 
   private constructor(readonly embedder: FaceEmbedder, readonly settings: VerifyModelSettings, readonly aligned: boolean,
-    readonly detect: DetectConfig, private readonly load: LoadFaceApiOptions, readonly crop: FaceCrop = DEFAULT_FACE_CROP) {}
+    readonly detect: DetectConfig, private readonly load: LoadFaceApiOptions, readonly crop: FaceCrop = DEFAULT_FACE_CROP,
+    /** The face check's threshold (undefined: no check). */
+    readonly faceCheck?: number) {}
 
   /** Loads the model and its settings (and warms the networks up unless `warmUp: false`). */
   static async create(options: VerifierOptions = {}): Promise<Verifier> {
@@ -109,7 +129,7 @@ export class Verifier {
     // detect as the threshold was fitted (detector, input size, minimum score), but a photo stands for its largest face
     const fitted = (settings.detect ?? {}) as Partial<DetectConfig>;
     const detect = resolveDetect({ detector: fitted.detector, tinyInputSize: fitted.tinyInputSize, minScore: fitted.minScore, ...options.detect, choose: options.detect?.choose ?? 'largest' });
-    const v = new Verifier(embedder, settings, options.aligned ?? false, detect, options.load ?? {}, crop);
+    const v = new Verifier(embedder, settings, options.aligned ?? false, detect, options.load ?? {}, crop, faceCheckThreshold(options.faceCheck));
     if (options.warmUp ?? true) await v.warmUp();
     return v;
   }
@@ -122,7 +142,7 @@ export class Verifier {
     if (embedder.higherIsCloser !== settings.higherIsCloser) {
       throw new Error(`settings for ${embedder.name} say higherIsCloser=${settings.higherIsCloser} but the embedder says ${embedder.higherIsCloser}`);
     }
-    const v = new Verifier(embedder, settings, options.aligned ?? false, resolveDetect({ ...options.detect, choose: options.detect?.choose ?? 'largest' }), options.load ?? {}, options.crop ?? DEFAULT_FACE_CROP);
+    const v = new Verifier(embedder, settings, options.aligned ?? false, resolveDetect({ ...options.detect, choose: options.detect?.choose ?? 'largest' }), options.load ?? {}, options.crop ?? DEFAULT_FACE_CROP, faceCheckThreshold(options.faceCheck));
     if (options.warmUp ?? true) await v.warmUp();
     return v;
   }
@@ -134,8 +154,10 @@ export class Verifier {
    */
   private async warmUp(): Promise<void> {
     const blank = { data: new Uint8Array(this.detect.tinyInputSize * this.detect.tinyInputSize * 3).fill(128), width: this.detect.tinyInputSize, height: this.detect.tinyInputSize, channels: 3 as const };
-    if (!this.aligned) {
-      await detectFaces(blank, this.detect, this.load);
+    if (!this.aligned || this.faceCheck !== undefined) {
+      // each detector once (the padded passes run the same networks): the whole cascade on a blank image would
+      // run every pass, three times the work, before the first pair
+      await detectFaces(blank, { ...this.detect, pads: [] }, this.load);
       const face = tf.fill([LANDMARK_INPUT, LANDMARK_INPUT, 3], 128, 'int32') as tf.Tensor3D;
       try {
         await (await loadFaceApi(['landmarks'], this.load)).nets.faceLandmark68Net.detectLandmarks(face);
@@ -187,7 +209,7 @@ export class Verifier {
     for (const [i, d] of decoded.entries()) {
       try {
         if (d.status === 'rejected') throw d.reason;
-        prepared.push(await prepareDecoded(todo[i], d.value, { size: this.embedder.inputSize, aligned: this.aligned, detect: this.detect, load: this.load, crop: this.crop }));
+        prepared.push(await prepareDecoded(todo[i], d.value, { size: this.embedder.inputSize, aligned: this.aligned, detect: this.detect, load: this.load, crop: this.crop, check: this.faceCheck }));
       } catch (err) {
         failures.set(todo[i], err);
       }
@@ -218,6 +240,7 @@ export class Verifier {
     const [a, b] = await this.embedFiles([fileA, fileB]);
     const warnings = [...new Set([...a.warnings, ...b.warnings])];
     const base = { threshold: this.settings.threshold, uncertainBand: this.settings.uncertainBand, model: this.embedder.name, a, b, warnings };
+    if (a.status === 'not-a-face' || b.status === 'not-a-face') return { ...base, decision: 'not-a-face', ms: performance.now() - t };
     if (!a.embedding || !b.embedding) return { ...base, decision: 'no-face', ms: performance.now() - t };
     const value = this.embedder.compare(a.embedding, b.embedding);
     return { ...base, decision: decide(value, this.settings), value, ms: performance.now() - t };

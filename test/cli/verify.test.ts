@@ -23,14 +23,14 @@ describe('siamese verify', () => {
 
   it('prints the verdict, distance, threshold and model for two crops (--aligned)', () => {
     const a = path.join(dir, 'people', 'ann', '1.jpg');
-    const r = run(a, a, '--aligned');
+    const r = run(a, a, '--aligned', '--no-face-check');
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /--aligned: no face detection/);
     assert.match(r.stdout, /model: face-api/);
     assert.match(r.stdout, /verdict: SAME person/);
     assert.match(r.stdout, /distance 0\.000, threshold \d\.\d{3}/);
     assert.doesNotMatch(r.stdout, /time:| ms/);
-    const timed = run(a, a, '--aligned', '--timing');
+    const timed = run(a, a, '--aligned', '--no-face-check', '--timing');
     assert.equal(timed.status, 0, timed.stderr);
     assert.match(timed.stdout, /loaded face-api in \d+ ms \(networks read and warmed up\)/);
     assert.match(timed.stdout, /time: \d+ ms for this pair/);
@@ -51,13 +51,13 @@ describe('siamese verify', () => {
     const half = path.join(dir, 'half.png');
     await sharp(rgba, { raw: { width: info.width, height: info.height, channels: 4 } }).png().toFile(half);
     const warning = `${half}: 50 % of the pixels are transparent (mean opacity 50 %); flattened onto white before the crop — the verdict may be unreliable`;
-    const r = run(a, half, '--aligned');
+    const r = run(a, half, '--aligned', '--no-face-check');
     assert.equal(r.status, 0, r.stderr);
     assert.ok(r.stdout.includes(`\nwarning: ${warning}\n`), r.stdout);
-    const json = run(a, half, '--aligned', '--json');
+    const json = run(a, half, '--aligned', '--no-face-check', '--json');
     assert.equal(json.status, 0, json.stderr);
     assert.deepEqual(JSON.parse(json.stdout).warnings, [warning]);
-    const opaque = run(a, a, '--aligned', '--json');
+    const opaque = run(a, a, '--aligned', '--no-face-check', '--json');
     assert.deepEqual(JSON.parse(opaque.stdout).warnings, []);
   });
 
@@ -68,7 +68,7 @@ describe('siamese verify', () => {
     fs.writeFileSync(p6, Buffer.concat([Buffer.from(`P6\n${info.width} ${info.height}\n255\n`), data]));
     const p3 = path.join(dir, 'ann16.ppm');
     fs.writeFileSync(p3, `P3\n# 16-bit ASCII\n${info.width} ${info.height}\n65535\n${[...data].map((v) => v * 257).join(' ')}\n`);
-    const r = run(p6, p3, '--aligned');
+    const r = run(p6, p3, '--aligned', '--no-face-check');
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /verdict: SAME person\ndistance 0\.000/);
     const grey = path.join(dir, 'grey.pgm');
@@ -84,7 +84,7 @@ describe('siamese verify', () => {
   });
 
   it('folder mode prints a table, and bad usage is explained', () => {
-    const r = run('--dir', path.join(dir, 'people'), '--aligned');
+    const r = run('--dir', path.join(dir, 'people'), '--aligned', '--no-face-check');
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /ann\/1\.jpg\s+bob\/1\.jpg\s+different/);
     assert.match(r.stdout, /1 pairs: /);

@@ -34,9 +34,9 @@ describe('Verifier: photos prepared together, faces described in one batch', () 
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it('gives the same descriptors batched as one photo at a time', async () => {
-    const batched = await Verifier.create({ settingsFile: settings, aligned: true, warmUp: false });
+    const batched = await Verifier.create({ settingsFile: settings, aligned: true, warmUp: false, faceCheck: false });
     const [ea, eb] = await batched.embedFiles([a, b]);
-    const single = await Verifier.create({ settingsFile: settings, aligned: true, warmUp: false });
+    const single = await Verifier.create({ settingsFile: settings, aligned: true, warmUp: false, faceCheck: false });
     const sa = await single.embedFile(a);
     const sb = await single.embedFile(b);
     for (const [x, y] of [[ea, sa], [eb, sb]]) {
@@ -48,12 +48,12 @@ describe('Verifier: photos prepared together, faces described in one batch', () 
   });
 
   it('leaks no tensors across pairs, and answers the same pair the same way', async () => {
-    const v = await Verifier.create({ settingsFile: settings, aligned: true, warmUp: false });
+    const v = await Verifier.create({ settingsFile: settings, aligned: true, warmUp: false, faceCheck: false });
     await v.verify(a, c);
     const tensors = tf.memory().numTensors;
     const first = await v.verify(b, c);
     assert.equal(tf.memory().numTensors, tensors);
-    const fresh = await Verifier.create({ settingsFile: settings, aligned: true, warmUp: false });
+    const fresh = await Verifier.create({ settingsFile: settings, aligned: true, warmUp: false, faceCheck: false });
     assert.equal((await fresh.verify(b, c)).value, first.value);
   });
 
@@ -65,7 +65,7 @@ describe('Verifier: photos prepared together, faces described in one batch', () 
     const half = path.join(dir, 'half.png');
     await sharp(rgba, { raw: { width: 120, height: 120, channels: 4 } }).png().toFile(half);
     try {
-      const v = await Verifier.create({ settingsFile: settings, aligned: true, warmUp: false });
+      const v = await Verifier.create({ settingsFile: settings, aligned: true, warmUp: false, faceCheck: false });
       const opaque = await v.verify(a, a);
       assert.equal(opaque.decision, 'same');
       assert.deepEqual(opaque.warnings, []);
@@ -87,7 +87,7 @@ describe('Verifier: photos prepared together, faces described in one batch', () 
     const broken = path.join(dir, 'bob', 'broken.jpg');
     fs.writeFileSync(broken, 'not a photo');
     try {
-      const v = await Verifier.create({ settingsFile: settings, aligned: true, warmUp: false });
+      const v = await Verifier.create({ settingsFile: settings, aligned: true, warmUp: false, faceCheck: false });
       await assert.rejects(v.verify(a, broken), /broken\.jpg: not an image: it starts with text "not a photo"/);
       const { rows, problems } = await v.verifyFolder(dir);
       assert.equal(rows.length, 3);

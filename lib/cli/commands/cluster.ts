@@ -7,7 +7,7 @@ import { initBackend } from '../../backend';
 import { DEFAULT_VERIFY_MODEL, parseFaceCrop } from '../../faces';
 import { clusterGrid } from '../../viz';
 
-interface ClusterOptions { threshold?: string; linkage: string; out?: string; model?: string; aligned?: boolean; crop?: string; detector?: string; json?: boolean }
+interface ClusterOptions { threshold?: string; linkage: string; out?: string; model?: string; aligned?: boolean; faceCheck?: boolean; crop?: string; detector?: string; json?: boolean }
 
 export function register(program: Command): void {
   program
@@ -19,6 +19,7 @@ export function register(program: Command): void {
     .option('--out <file.png>', 'write an image grid, one row per cluster')
     .option('--model <name>', `embedding model: ${DEFAULT_VERIFY_MODEL} (default, photos), or a trained preset such as default (needs --aligned)`)
     .option('--aligned', 'the images are already face crops: skip face detection')
+    .option('--no-face-check', 'skip the "is this a face?" check (e.g. for the synthetic faces, which no detector finds)')
     .option('--crop <kind>', "how a detected face is cropped: chip (default, dlib's face chip) or box (the squared aligned box); each has its own fitted threshold")
     .option('--detector <name>', 'face detector: tiny (default, fast) or ssd (slower, finds smaller faces)')
     .option('--json', 'print JSON instead of text')
@@ -29,7 +30,7 @@ export function register(program: Command): void {
       const log = opts.json ? (s: string) => console.error(s) : (s: string) => console.log(s);
       const { faces, problems } = await readFaceFolder(dir);
       await initBackend({ quiet: true });
-      const verifier = await openFaceModel(opts.model ?? DEFAULT_VERIFY_MODEL, { aligned: opts.aligned, crop: opts.crop ? parseFaceCrop(opts.crop, '--crop') : undefined, detect: opts.detector ? { detector: opts.detector as 'tiny' | 'ssd' } : {} });
+      const verifier = await openFaceModel(opts.model ?? DEFAULT_VERIFY_MODEL, { aligned: opts.aligned, faceCheck: opts.faceCheck, crop: opts.crop ? parseFaceCrop(opts.crop, '--crop') : undefined, detect: opts.detector ? { detector: opts.detector as 'tiny' | 'ssd' } : {} });
       const t = threshold ?? verifier.settings.threshold;
       log(`model ${verifier.embedder.name}; threshold ${t.toFixed(3)} (${threshold === undefined ? `verification threshold, fitted on ${verifier.settings.fittedOn}` : '--threshold'}), ${opts.linkage} linkage${opts.aligned ? '; --aligned: no face detection, images used as crops' : ''}`);
       const { embedded, skipped, warnings } = await embedFaces(verifier, faces);

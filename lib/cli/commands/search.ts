@@ -4,7 +4,7 @@ import { indexGalleryFolder, openFaceModel, searchRows } from '../../apps';
 import { initBackend } from '../../backend';
 import { DEFAULT_VERIFY_MODEL, textTable, parseFaceCrop } from '../../faces';
 
-interface SearchOptions { gallery?: string; k: string; model?: string; aligned?: boolean; crop?: string; detector?: string; json?: boolean }
+interface SearchOptions { gallery?: string; k: string; model?: string; aligned?: boolean; faceCheck?: boolean; crop?: string; detector?: string; json?: boolean }
 
 export function register(program: Command): void {
   program
@@ -15,6 +15,7 @@ export function register(program: Command): void {
     .option('--k <n>', 'how many faces to return', '5')
     .option('--model <name>', `embedding model: ${DEFAULT_VERIFY_MODEL} (default, photos), or a trained preset such as default (needs --aligned)`)
     .option('--aligned', 'the images are already face crops: skip face detection')
+    .option('--no-face-check', 'skip the "is this a face?" check (e.g. for the synthetic faces, which no detector finds)')
     .option('--crop <kind>', "how a detected face is cropped: chip (default, dlib's face chip) or box (the squared aligned box); each has its own fitted threshold")
     .option('--detector <name>', 'face detector: tiny (default, fast) or ssd (slower, finds smaller faces)')
     .option('--json', 'print JSON instead of text')
@@ -24,13 +25,13 @@ export function register(program: Command): void {
       const log = opts.json ? (s: string) => console.error(s) : (s: string) => console.log(s);
       await initBackend({ quiet: true });
       const t = performance.now();
-      const verifier = await openFaceModel(opts.model ?? DEFAULT_VERIFY_MODEL, { aligned: opts.aligned, crop: opts.crop ? parseFaceCrop(opts.crop, '--crop') : undefined, detect: opts.detector ? { detector: opts.detector as 'tiny' | 'ssd' } : {} });
+      const verifier = await openFaceModel(opts.model ?? DEFAULT_VERIFY_MODEL, { aligned: opts.aligned, faceCheck: opts.faceCheck, crop: opts.crop ? parseFaceCrop(opts.crop, '--crop') : undefined, detect: opts.detector ? { detector: opts.detector as 'tiny' | 'ssd' } : {} });
       const s = verifier.settings;
       log(`loaded ${verifier.embedder.name} in ${(performance.now() - t).toFixed(0)} ms; threshold ${s.threshold.toFixed(3)} fitted on ${s.fittedOn}${opts.aligned ? '; --aligned: no face detection, images used as crops' : ''}`);
       // the query first: an unreadable photo or one without a face fails before the gallery is embedded
       const q = await verifier.embedFile(query);
       if (!q.embedding) {
-        log(`query ${query}: NO ANSWER: no face found${opts.aligned ? '' : ' (use --aligned if the images are already face crops)'}`);
+        log(q.status === 'not-a-face' ? `query ${query}: NO ANSWER: ${q.note}` : `query ${query}: NO ANSWER: no face found${opts.aligned ? '' : ' (use --aligned if the images are already face crops)'}`);
         process.exitCode = 2;
         return;
       }

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { initBackend } from '../../backend';
 import { DEFAULT_VERIFY_MODEL, Verifier, folderSummary, folderTableRows, formatVerdict, textTable, parseFaceCrop } from '../../faces';
 
-interface VerifyOptions { model?: string; aligned?: boolean; crop?: string; dir?: string; detector?: string; json?: boolean; timing?: boolean }
+interface VerifyOptions { model?: string; aligned?: boolean; faceCheck?: boolean; crop?: string; dir?: string; detector?: string; json?: boolean; timing?: boolean }
 
 export function register(program: Command): void {
   program
@@ -14,6 +14,7 @@ export function register(program: Command): void {
     .option('--model <name>', `embedding model (default ${DEFAULT_VERIFY_MODEL})`)
     .option('--aligned', 'the images are already face crops: skip face detection')
     .option('--crop <kind>', "how a detected face is cropped: chip (default, dlib's face chip) or box (the squared aligned box); each has its own fitted threshold")
+    .option('--no-face-check', 'skip the "is this a face?" check (e.g. for the synthetic faces, which no detector finds)')
     .option('--dir <dir>', 'folder mode: verify every pair of images in <dir>/<person>/*')
     .option('--detector <name>', 'face detector: tiny (default, fast) or ssd (slower, finds smaller faces)')
     .option('--timing', 'also print how long loading the networks and each pair took (ms)')
@@ -24,7 +25,7 @@ export function register(program: Command): void {
       const log = opts.json ? (s: string) => console.error(s) : (s: string) => console.log(s);
       await initBackend({ quiet: true });
       const t = performance.now();
-      const verifier = await Verifier.create({ model: opts.model, aligned: opts.aligned, crop: opts.crop ? parseFaceCrop(opts.crop, '--crop') : undefined, detect: opts.detector ? { detector: opts.detector as 'tiny' | 'ssd' } : {} });
+      const verifier = await Verifier.create({ model: opts.model, aligned: opts.aligned, faceCheck: opts.faceCheck, crop: opts.crop ? parseFaceCrop(opts.crop, '--crop') : undefined, detect: opts.detector ? { detector: opts.detector as 'tiny' | 'ssd' } : {} });
       const loadMs = performance.now() - t;
       log(`loaded ${verifier.embedder.name}${opts.timing ? ` in ${loadMs.toFixed(0)} ms (networks read and warmed up)` : ''}; threshold ${verifier.settings.threshold.toFixed(3)} fitted on ${verifier.settings.fittedOn}${opts.aligned ? "" : ` (${verifier.crop} crop)`}${opts.aligned ? '; --aligned: no face detection, images used as crops' : ''}`);
       if (opts.dir) {
@@ -37,7 +38,7 @@ export function register(program: Command): void {
           console.log(JSON.stringify({ rows: folderTableRows(rows, opts.dir), summary, problems, warnings }, null, 2));
         } else {
           console.log(textTable(folderTableRows(rows, opts.dir)));
-          console.log(`${summary.pairs} pairs: ${summary.decided} decided (${summary.right} right${summary.decided ? `, ${(100 * summary.accuracy).toFixed(1)} %` : ''}), ${summary.uncertain} uncertain, ${summary.noFace} without a face`);
+          console.log(`${summary.pairs} pairs: ${summary.decided} decided (${summary.right} right${summary.decided ? `, ${(100 * summary.accuracy).toFixed(1)} %` : ''}), ${summary.uncertain} uncertain, ${summary.noFace} without a face, ${summary.notAFace} not a face`);
           for (const p of problems) console.log(`skipped ${p}`);
           for (const w of warnings) console.log(`warning: ${w}`);
           if (opts.timing) console.log(`time: ${folderMs.toFixed(0)} ms for the folder (each photo prepared and described once, ${summary.pairs ? (folderMs / summary.pairs).toFixed(1) : '-'} ms per pair)`);
@@ -45,8 +46,8 @@ export function register(program: Command): void {
         return;
       }
       const v = await verifier.verify(a!, b!);
-      if (opts.json) console.log(JSON.stringify({ decision: v.decision, value: v.value, threshold: v.threshold, uncertainBand: v.uncertainBand, model: v.model, a: v.a.note, b: v.b.note, warnings: v.warnings, ms: v.ms }, null, 2));
+      if (opts.json) console.log(JSON.stringify({ decision: v.decision, value: v.value, threshold: v.threshold, uncertainBand: v.uncertainBand, model: v.model, a: v.a.note, b: v.b.note, found: { a: v.a.found ?? null, b: v.b.found ?? null }, faceCheck: { a: v.a.faceCheck ?? null, b: v.b.faceCheck ?? null }, warnings: v.warnings, ms: v.ms }, null, 2));
       else console.log(formatVerdict(v, verifier.embedder.description, opts.timing).join('\n'));
-      if (v.decision === 'no-face') process.exitCode = 2;
+      if (v.decision === 'no-face' || v.decision === 'not-a-face') process.exitCode = 2;
     });
 }
