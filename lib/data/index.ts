@@ -25,7 +25,7 @@ export {
 export type { PairIssue, ReadPairsOptions, OfficialPairFile } from './pairs';
 export {
   makeSplit, makeView1Split, makeView2FoldSplit, view2PairList, view2ValidationFold, samplePairs, resolveSplitConfig, checkLeakage, assertNoLeakage, splitPairList,
-  formatSplit, saveSplit, loadSplit, DEFAULT_SPLIT, SPLIT_PRESETS, SPLIT_NAMES, splitRng, datasetFingerprint, pairFileHashes, splitInputs, staleInputs,
+  formatSplit, saveSplit, loadSplit, DEFAULT_SPLIT, SPLIT_PRESETS, SPLIT_PRESET_ALIASES, canonicalSplitPreset, legacySplitPreset, SPLIT_NAMES, splitRng, datasetFingerprint, pairFileHashes, splitInputs, staleInputs,
 } from './split';
 export type { Split, SplitConfig, SplitConfigInput, SplitName, LeakageReport, SplitInputs, SplitProtocol } from './split';
 export { resolveData, openData, findDownloadedLfw, looksLikeDataset, existingSynthetic, setDefaultSyntheticStep } from './resolve';
