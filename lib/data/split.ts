@@ -49,6 +49,9 @@ export const DEFAULT_SPLIT: Readonly<SplitConfig> = Object.freeze({
   sameFraction: 0.5,
 });
 
+/** Old split preset names → new ones (configs, `--preset` and saved split.json files may use either). */
+export const SPLIT_PRESET_ALIASES: Readonly<Record<string, string>> = Object.freeze({ seed1: 'mnv3-notebook' });
+
 /**
  * Named split configs; `mnv3-notebook` is the MobileNetV3 notebook's protocol (300 / 75 / 100 pairs,
  * person-disjoint). `seed1`, its old name, still works (a non-enumerable alias; see {@link SPLIT_PRESET_ALIASES}).
@@ -62,10 +65,7 @@ export const SPLIT_PRESETS: Readonly<Record<string, Readonly<SplitConfig>>> = wi
     numPairs: { train: 300, val: 75, test: 100 },
     sameFraction: 0.5,
   }),
-}, { seed1: 'mnv3-notebook' });
-
-/** Old split preset names → new ones (configs, `--preset` and saved split.json files may use either). */
-export const SPLIT_PRESET_ALIASES: Readonly<Record<string, string>> = Object.freeze({ seed1: 'mnv3-notebook' });
+}, SPLIT_PRESET_ALIASES);
 
 /** The current name of split preset `name` (an old name, also with `+custom`, becomes the new one). */
 export function canonicalSplitPreset(name: string): string {
@@ -87,10 +87,15 @@ export type SplitConfigInput = Partial<Omit<SplitConfig, 'peopleFractions' | 'nu
   readonly numPairs?: Partial<Record<SplitName, number>>;
 };
 
-/** Merges `partial` over its preset and checks it; errors name the bad value. */
+/**
+ * Merges `partial` over its preset and checks it; errors name the bad value. An old preset name (`seed1`) gives
+ * its new preset's values but keeps the name as given in `preset`: that label names random streams elsewhere
+ * (face tuning's `split-<preset>-<seed>`), which must not change under a caller that still passes the old name.
+ * Experiments rename it before it gets here (see `canonicalConfig` in lib/train/experiment.ts).
+ */
 export function resolveSplitConfig(partial: SplitConfigInput = {}): SplitConfig {
-  const presetName = canonicalSplitPreset(partial.preset ?? 'default');
-  const base = SPLIT_PRESETS[presetName];
+  const presetName = partial.preset ?? 'default';
+  const base = Object.prototype.hasOwnProperty.call(SPLIT_PRESETS, presetName) ? SPLIT_PRESETS[presetName] : undefined;
   if (!base && (partial.peopleFractions === undefined || partial.numPairs === undefined)) {
     throw new RangeError(`unknown split preset ${JSON.stringify(presetName)}; known: ${Object.keys(SPLIT_PRESETS).join(', ')}`);
   }
@@ -463,7 +468,7 @@ export async function loadSplit(file: string, dataset?: Dataset): Promise<Split>
   const ds = o.dataset as Split['dataset'];
   const inputs = o.inputs;
   if (inputs !== undefined && (typeof inputs !== 'object' || inputs === null || Array.isArray(inputs))) throw new Error(`${file}: inputs must be an object, got ${JSON.stringify(inputs)}`);
-  const split: Split = { format: 'siamese-split/1', seed: String(o.seed), config, dataset: ds, ...(inputs ? { inputs: canonicalInputs(inputs as SplitInputs) } : {}), people, pairs };
+  const split: Split = { format: 'siamese-split/1', seed: String(o.seed), config, dataset: ds, ...(inputs ? { inputs: inputs as SplitInputs } : {}), people, pairs };
   assertNoLeakage(split);
   if (dataset) {
     const lines = pairLines(text, split);
