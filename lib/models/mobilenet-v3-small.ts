@@ -29,7 +29,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../util/rng';
-import { canonicalName, legacyName } from '../util/aliases';
+import { canonicalName } from '../util/aliases';
 import { stream } from '../util/streams';
 import { isBackboneLayer } from './backbone';
 import { loadImagenetWeights, WEIGHTS_OPTIONS, type WeightsOption } from './imagenet-weights';
@@ -287,8 +287,8 @@ export function mobileNetV3Small(partial: Partial<MobileNetV3SmallConfig> = {}):
   x = ap(hardSwish({ name: 'Conv_1_hard_swish' }), x);
   x = ap(tf.layers.globalAveragePooling2d({ name: 'avg_pool' }), x);
   x = head(ctx, x);
-  // the network's name keeps the head's old identifier (`mobileNetV3Small_seed1`), as models saved before the rename have it
-  const model = tf.model({ inputs: input, outputs: x, name: `mobileNetV3Small_${legacyName(cfg.head, MOBILENET_HEAD_ALIASES)}` });
+  // (a model saved before the rename is named `mobileNetV3Small_seed1`: names are labels only, weights and checkpoints go by weight names)
+  const model = tf.model({ inputs: input, outputs: x, name: `mobileNetV3Small_${cfg.head}` });
   if (cfg.weights === 'imagenet') {
     try {
       loadImagenetWeights(model);

@@ -1,6 +1,6 @@
 /**
  * Named experiments: the project's default and the setups of the MobileNetV3 notebook and the Siamese CNN
- * reference (the two documents the project started from; see docs/solutions.md), as JSON data over the defaults.
+ * reference (the two documents the project started from; see README, "Where the names come from"), as JSON data over the defaults.
  *
  * - `default`: the workshop CNN (64 px) on the built-in data, contrastive loss over every pair of images in each
  *   batch on L2-normalised embeddings, Adam with cosine annealing, the project's augmentation, 10 epochs of 3,000

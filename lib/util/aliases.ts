@@ -1,7 +1,7 @@
 /**
  * Old names that keep working. Presets, model kinds and heads were once named after the two documents the
- * project started from ("seed 1", "seed 2"); they now say what they are (see docs/solutions.md, "Where the
- * names come from"). A table of aliases maps each old name to its new one: configs, flags and saved files
+ * project started from ("seed 1", "seed 2"); they now say what they are (README, "Where the names come
+ * from"). A table of aliases maps each old name to its new one: configs, flags and saved files
  * written with an old name resolve to exactly what the new name gives (and run keys hash the old identifiers,
  * so runs cached before the rename are found again).
  */
