@@ -66,9 +66,9 @@ describe('siamese search and siamese cluster', () => {
     assert.match(noFace.stdout, /NO ANSWER: no face found \(use --aligned if the images are already face crops\)/);
     const unknown = siamese('search', '--gallery', path.join(dir, 'gallery'), '--model', 'nope', q);
     assert.match(unknown.stderr, /unknown model "nope"; available: face-api, default/);
-    const mismatch = siamese('search', '--gallery', path.join(dir, 'gallery'), '--model', 'siamese-cnn-bce', '--aligned', q);
+    const mismatch = siamese('search', '--gallery', path.join(dir, 'gallery'), '--model', 'seed2-bce', '--aligned', q);
     assert.equal(mismatch.status, 1);
-    assert.match(mismatch.stderr, /model mismatch: siamese-cnn-bce compares pairs with a bceConcat head/);
+    assert.match(mismatch.stderr, /model mismatch: seed2-bce compares pairs with a bceConcat head/);
   });
 
   it('search and cluster read PGM/PPM photos with the project\'s reader and warn about transparent ones', async () => {
