@@ -1,5 +1,5 @@
 /**
- * Augmentation: transforms as typed configs, policies (the `seed2` preset, the project's `default`,
+ * Augmentation: transforms as typed configs, policies (the `siamese-cnn` preset, the project's `default`,
  * `none`), sampling per-image params from an rng, and applying them as batched tensor ops on any backend.
  *
  * @see notebooks/03-augmentation-previews.ipynb
@@ -15,7 +15,7 @@ export { projectiveMatrix } from './matrix';
 export { applyAugment, DEFAULT_APPLY } from './apply';
 export type { ApplyOptions, FillMode, Interpolation } from './apply';
 export {
-  DEFAULT_POLICY, SEED2_POLICY, NO_AUGMENT, POLICY_PRESETS, resolvePolicy, singleTransformPolicy, applyOptions, samplePolicy,
+  DEFAULT_POLICY, SIAMESE_CNN_POLICY, SEED2_POLICY, NO_AUGMENT, POLICY_PRESETS, POLICY_PRESET_ALIASES, resolvePolicy, singleTransformPolicy, applyOptions, samplePolicy,
 } from './policy';
 export type { AugmentPolicy, AugmentPolicyInput, Selection } from './policy';
 export { augmentBatch } from './augment';

@@ -2,20 +2,22 @@
  * Augmentation policies: which transforms, how they are chosen per image, and how the geometry fills
  * the border. A policy is typed JSON data, saved with every run that used it.
  *
- * - `seed2` reproduces seed2's README ("during the training loop, as images are read in, with some
+ * - `siamese-cnn` reproduces the Siamese CNN reference's README ("during the training loop, as images are read in, with some
  *   probability apply a random transform ... some random combination of: mirror flipping, rotation,
  *   translation and scaling"): with probability 0.7 an image gets a random non-empty subset of rotation
- *   (±30°), horizontal flip, translation (±10 px on seed2's 250 px images, i.e. ±4 % of the size) and
+ *   (±30°), horizontal flip, translation (±10 px on the reference's 250 px images, i.e. ±4 % of the size) and
  *   scaling (0.7–1.3), each subset equally likely; the border is filled with black, as torchvision's
  *   RandomAffine does. The README gives no numbers; these are the issue's reading of it.
  * - `default` (the project's policy) draws each transform independently with its own probability:
  *   random resized crop, flip, small rotation, brightness, contrast, saturation, rare grayscale and
- *   light noise, repeating the edge at the border. Milder geometry than seed2's, plus colour, because
+ *   light noise, repeating the edge at the border. Milder geometry than `siamese-cnn`'s, plus colour, because
  *   the synthetic faces and LFW's crops vary in lighting more than in pose.
  * - `none` leaves images untouched (evaluation).
+ * `seed2`, the old name of `siamese-cnn`, still works (an alias, see {@link POLICY_PRESET_ALIASES}).
  *
  * @see notebooks/03-augmentation-previews.ipynb
  */
+import { withAliases } from '../util/aliases';
 import type { Rng } from '../util/rng';
 import { DEFAULT_APPLY, type ApplyOptions, type FillMode, type Interpolation } from './apply';
 import { IDENTITY_PARAMS, TRANSFORM_KINDS, type AugmentParams } from './params';
@@ -31,7 +33,7 @@ export interface AugmentPolicy {
   /** Probability that an image is augmented at all. */
   readonly p: number;
   /**
-   * `'subset'`: an augmented image gets a uniformly random non-empty subset of `transforms` (seed2);
+   * `'subset'`: an augmented image gets a uniformly random non-empty subset of `transforms` (`siamese-cnn`);
    * `'independent'`: each transform is applied with its own probability `p`.
    */
   readonly select: Selection;
@@ -46,9 +48,9 @@ export interface AugmentPolicy {
 /** A policy as written by hand: any field may be left out, transforms need only their `kind`. */
 export type AugmentPolicyInput = Partial<Omit<AugmentPolicy, 'transforms'>> & { readonly transforms?: readonly TransformInput[] };
 
-/** seed2's augmentation (see the module comment). */
-export const SEED2_POLICY: Readonly<AugmentPolicy> = Object.freeze({
-  name: 'seed2',
+/** The Siamese CNN reference's augmentation (see the module comment). */
+export const SIAMESE_CNN_POLICY: Readonly<AugmentPolicy> = Object.freeze({
+  name: 'siamese-cnn',
   p: 0.7,
   select: 'subset',
   transforms: Object.freeze([
@@ -61,6 +63,9 @@ export const SEED2_POLICY: Readonly<AugmentPolicy> = Object.freeze({
   fillValue: 0,
   interpolation: 'bilinear',
 });
+
+/** The old name of {@link SIAMESE_CNN_POLICY}. */
+export const SEED2_POLICY = SIAMESE_CNN_POLICY;
 
 /** The project's default policy (see the module comment). */
 export const DEFAULT_POLICY: Readonly<AugmentPolicy> = Object.freeze({
@@ -85,12 +90,15 @@ export const DEFAULT_POLICY: Readonly<AugmentPolicy> = Object.freeze({
 /** No augmentation. */
 export const NO_AUGMENT: Readonly<AugmentPolicy> = Object.freeze({ ...DEFAULT_POLICY, name: 'none', p: 0, transforms: Object.freeze([]) });
 
-/** The named presets. */
-export const POLICY_PRESETS: Readonly<Record<string, Readonly<AugmentPolicy>>> = Object.freeze({
+/** Old policy preset names → new ones (configs, `--augment` and saved runs may use either). */
+export const POLICY_PRESET_ALIASES: Readonly<Record<string, string>> = Object.freeze({ seed2: 'siamese-cnn' });
+
+/** The named presets (an old name, e.g. `POLICY_PRESETS.seed2`, finds its new entry but is not listed). */
+export const POLICY_PRESETS: Readonly<Record<string, Readonly<AugmentPolicy>>> = withAliases({
   default: DEFAULT_POLICY,
-  seed2: SEED2_POLICY,
+  'siamese-cnn': SIAMESE_CNN_POLICY,
   none: NO_AUGMENT,
-});
+}, POLICY_PRESET_ALIASES);
 
 const FILL_MODES: readonly string[] = ['constant', 'nearest', 'wrap'];
 const POLICY_FIELDS = ['name', 'p', 'select', 'transforms', 'fillMode', 'fillValue', 'interpolation'];

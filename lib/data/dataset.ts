@@ -78,7 +78,7 @@ export function lfwRef(person: string, n: number): ImageRef {
   return { person, file: lfwFileName(person, n) };
 }
 
-/** `person/file`, the form used in seed2's pair lists and in messages. */
+/** `person/file`, the form used in the Siamese CNN reference's pair lists and in messages. */
 export function refKey(ref: ImageRef): string {
   return `${ref.person}/${ref.file}`;
 }

@@ -22,10 +22,14 @@ export {
   parseSeed2Pairs, readSeed2Pairs, formatSeed2Pairs, writeSeed2Pairs,
   validatePairs, findMissing, makePairList, pairKey, pairFilesFor, PairFileError, OFFICIAL_PAIR_FILES,
 } from './pairs';
+// the Siamese CNN reference's pair-list format under its current name (the `Seed2` names are the old ones, kept)
+export {
+  parseSeed2Pairs as parseSiameseCnnPairs, readSeed2Pairs as readSiameseCnnPairs, formatSeed2Pairs as formatSiameseCnnPairs, writeSeed2Pairs as writeSiameseCnnPairs,
+} from './pairs';
 export type { PairIssue, ReadPairsOptions, OfficialPairFile } from './pairs';
 export {
   makeSplit, makeView1Split, makeView2FoldSplit, view2PairList, view2ValidationFold, samplePairs, resolveSplitConfig, checkLeakage, assertNoLeakage, splitPairList,
-  formatSplit, saveSplit, loadSplit, DEFAULT_SPLIT, SPLIT_PRESETS, SPLIT_NAMES, splitRng, datasetFingerprint, pairFileHashes, splitInputs, staleInputs,
+  formatSplit, saveSplit, loadSplit, DEFAULT_SPLIT, SPLIT_PRESETS, SPLIT_PRESET_ALIASES, canonicalSplitPreset, legacySplitPreset, SPLIT_NAMES, splitRng, datasetFingerprint, pairFileHashes, splitInputs, staleInputs,
 } from './split';
 export type { Split, SplitConfig, SplitConfigInput, SplitName, LeakageReport, SplitInputs, SplitProtocol } from './split';
 export { resolveData, openData, findDownloadedLfw, looksLikeDataset, existingSynthetic, setDefaultSyntheticStep } from './resolve';

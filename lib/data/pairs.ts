@@ -1,11 +1,12 @@
 /**
- * Pair files: LFW's official View 1 / View 2 files and seed2's `a.jpg b.jpg label` lists, read into
+ * Pair files: LFW's official View 1 / View 2 files and the Siamese CNN reference's `a.jpg b.jpg label` lists (its
+ * train.txt / test.txt; the functions keep the old `Seed2` in their names), read into
  * {@link PairList}s that remember each pair's file, line and fold, and written back byte for byte.
  *
  * Official format (tab-separated): a header `N` (View 1: N matched then N mismatched pairs) or
  * `folds<TAB>N` (View 2: each fold N matched then N mismatched); matched lines `Name n1 n2`, mismatched
  * lines `Name1 n1 Name2 n2`, n the 1-based image number (`Name/Name_%04d.jpg`).
- * Seed2's format: `Name/Name_0001.jpg Other/Other_0002.jpg 1` per line, 1 = same person.
+ * The reference's format: `Name/Name_0001.jpg Other/Other_0002.jpg 1` per line, 1 = same person.
  *
  * Every reader collects all bad lines and throws one {@link PairFileError} listing them with `file:line`;
  * {@link validatePairs} does the same for pairs whose person or image is missing from a dataset.
@@ -226,7 +227,7 @@ function escapes(ref: ImageRef): boolean {
   return [ref.person, ref.file].some((part) => part === '.' || part === '..' || part.includes('\\'));
 }
 
-/** Parses seed2's `Person/file.jpg Person2/file.jpg label` format (1 = same person). */
+/** Parses the Siamese CNN reference's `Person/file.jpg Person2/file.jpg label` format (1 = same person). */
 export function parseSeed2Pairs(text: string, file: string, options: ReadPairsOptions = {}): PairList {
   const name = options.name ?? path.basename(file).replace(/\.[^.]*$/, '');
   const issues: PairIssue[] = [];
@@ -264,20 +265,20 @@ export function parseSeed2Pairs(text: string, file: string, options: ReadPairsOp
   return { name, pairs, sources, folds: pairs.map(() => 0), numFolds: 1 };
 }
 
-/** Reads a seed2-format pair list. */
+/** Reads a pair list in the Siamese CNN reference's format. */
 export async function readSeed2Pairs(file: string, options: ReadPairsOptions = {}): Promise<PairList> {
   return parseSeed2Pairs(await fs.readFile(file, 'utf8'), file, options);
 }
 
-/** Formats pairs in seed2's format, in list order. Names containing whitespace cannot be written (listed in the error). */
+/** Formats pairs in the Siamese CNN reference's format, in list order. Names containing whitespace cannot be written (listed in the error). */
 export function formatSeed2Pairs(list: PairList | readonly Pair[]): string {
   const pairs = 'pairs' in list ? list.pairs : list;
   const bad = pairs.flatMap((p, i) => [p.a, p.b].filter((r) => /\s/.test(refKey(r))).map((r) => `pair ${i + 1}: ${JSON.stringify(refKey(r))}`));
-  if (bad.length) throw new RangeError(`seed2's format is space-separated, so these names cannot be written (rename them or use the official format):\n  ${bad.join('\n  ')}`);
+  if (bad.length) throw new RangeError(`the Siamese CNN reference's pair format is space-separated, so these names cannot be written (rename them or use the official format):\n  ${bad.join('\n  ')}`);
   return pairs.map((p) => `${refKey(p.a)} ${refKey(p.b)} ${p.isSame}\n`).join('');
 }
 
-/** Writes pairs in seed2's format. */
+/** Writes pairs in the Siamese CNN reference's format. */
 export async function writeSeed2Pairs(list: PairList | readonly Pair[], file: string): Promise<void> {
   await fs.writeFile(file, formatSeed2Pairs(list));
 }

@@ -19,6 +19,7 @@ import * as path from 'node:path';
 import type { Rng } from '../util/rng';
 import { settleEach } from '../util/concurrency';
 import { writeFileAtomicSafe } from '../util/files';
+import { canonicalName, legacyName, withAliases } from '../util/aliases';
 import { stream } from '../util/streams';
 import { refKey, type Dataset } from './dataset';
 import { findMissing, makePairList, pairFilesFor, pairKey, PairFileError, validatePairs } from './pairs';
@@ -48,17 +49,37 @@ export const DEFAULT_SPLIT: Readonly<SplitConfig> = Object.freeze({
   sameFraction: 0.5,
 });
 
-/** Named split configs; `seed1` is seed 1's protocol (300 / 75 / 100 pairs, person-disjoint). */
-export const SPLIT_PRESETS: Readonly<Record<string, Readonly<SplitConfig>>> = Object.freeze({
+/** Old split preset names → new ones (configs, `--preset` and saved split.json files may use either). */
+export const SPLIT_PRESET_ALIASES: Readonly<Record<string, string>> = Object.freeze({ seed1: 'mnv3-notebook' });
+
+/**
+ * Named split configs; `mnv3-notebook` is the MobileNetV3 notebook's protocol (300 / 75 / 100 pairs,
+ * person-disjoint). `seed1`, its old name, still works (a non-enumerable alias; see {@link SPLIT_PRESET_ALIASES}).
+ */
+export const SPLIT_PRESETS: Readonly<Record<string, Readonly<SplitConfig>>> = withAliases({
   default: DEFAULT_SPLIT,
-  seed1: Object.freeze({
-    preset: 'seed1',
+  'mnv3-notebook': Object.freeze({
+    preset: 'mnv3-notebook',
     // People in proportion to the pair counts (300 : 75 : 100).
     peopleFractions: { train: 0.64, val: 0.16, test: 0.2 },
     numPairs: { train: 300, val: 75, test: 100 },
     sameFraction: 0.5,
   }),
-});
+}, SPLIT_PRESET_ALIASES);
+
+/** The current name of split preset `name` (an old name, also with `+custom`, becomes the new one). */
+export function canonicalSplitPreset(name: string): string {
+  const custom = name.endsWith('+custom');
+  const base = custom ? name.slice(0, -'+custom'.length) : name;
+  return `${canonicalName(base, SPLIT_PRESET_ALIASES)}${custom ? '+custom' : ''}`;
+}
+
+/** The old name of split preset `name` (with `+custom` kept), as run keys hash it; `name` when it has none. */
+export function legacySplitPreset(name: string): string {
+  const custom = name.endsWith('+custom');
+  const base = custom ? name.slice(0, -'+custom'.length) : name;
+  return `${legacyName(canonicalName(base, SPLIT_PRESET_ALIASES), SPLIT_PRESET_ALIASES)}${custom ? '+custom' : ''}`;
+}
 
 /** A partial config: fields override the preset's (default: 'default'). */
 export type SplitConfigInput = Partial<Omit<SplitConfig, 'peopleFractions' | 'numPairs'>> & {
@@ -66,10 +87,15 @@ export type SplitConfigInput = Partial<Omit<SplitConfig, 'peopleFractions' | 'nu
   readonly numPairs?: Partial<Record<SplitName, number>>;
 };
 
-/** Merges `partial` over its preset and checks it; errors name the bad value. */
+/**
+ * Merges `partial` over its preset and checks it; errors name the bad value. An old preset name (`seed1`) gives
+ * its new preset's values but keeps the name as given in `preset`: that label names random streams elsewhere
+ * (face tuning's `split-<preset>-<seed>`), which must not change under a caller that still passes the old name.
+ * Experiments rename it before it gets here (see `canonicalConfig` in lib/train/experiment.ts).
+ */
 export function resolveSplitConfig(partial: SplitConfigInput = {}): SplitConfig {
   const presetName = partial.preset ?? 'default';
-  const base = SPLIT_PRESETS[presetName];
+  const base = Object.prototype.hasOwnProperty.call(SPLIT_PRESETS, presetName) ? SPLIT_PRESETS[presetName] : undefined;
   if (!base && (partial.peopleFractions === undefined || partial.numPairs === undefined)) {
     throw new RangeError(`unknown split preset ${JSON.stringify(presetName)}; known: ${Object.keys(SPLIT_PRESETS).join(', ')}`);
   }
@@ -194,7 +220,16 @@ export async function splitInputs(dataset: Dataset, protocol: SplitProtocol, see
 export function staleInputs(recorded: SplitInputs | undefined, current: SplitInputs): string[] {
   const keys = Object.keys(current) as (keyof SplitInputs)[];
   if (!recorded) return ['none recorded'];
-  return keys.filter((k) => JSON.stringify(recorded[k]) !== JSON.stringify(current[k]));
+  // a split saved under a preset's old name was made from the same inputs as under its new one
+  const [r, c] = [canonicalInputs(recorded), canonicalInputs(current)];
+  return keys.filter((k) => JSON.stringify(r[k]) !== JSON.stringify(c[k]));
+}
+
+/** `inputs` with its split preset under its current name (old split.json files may record an old one). */
+function canonicalInputs(inputs: SplitInputs): SplitInputs {
+  const config = inputs.config;
+  if (!config || typeof config.preset !== 'string') return inputs;
+  return { ...inputs, config: { ...config, preset: canonicalSplitPreset(config.preset) } };
 }
 
 /** Divides `count` items by `fractions` (largest remainder; train takes the rest). */
@@ -445,7 +480,7 @@ export async function loadSplit(file: string, dataset?: Dataset): Promise<Split>
 }
 
 /**
- * LFW's View 1 as a split (seed 2's setup): the pairs of `pairsDevTrain` train, those of `pairsDevTest` test,
+ * LFW's View 1 as a split (the Siamese CNN reference's setup): the pairs of `pairsDevTrain` train, those of `pairsDevTest` test,
  * and a `valFraction` of the dev-train *people* (drawn with `rng`) is held out for validation, with the
  * dev-train pairs among them (pairs joining a validation and a training person are dropped). Works on any
  * dataset with View 1 files (LFW's shipped ones, or the synthetic set's own).

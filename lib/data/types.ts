@@ -40,7 +40,7 @@ export interface PairSource {
 
 /**
  * Pairs plus their provenance. `sources[i]` and `folds[i]` describe `pairs[i]`. View 2 (`pairs.txt`) has
- * ten folds numbered 0..9; View 1 files, seed2 lists and sampled pairs have a single fold 0.
+ * ten folds numbered 0..9; View 1 files, the Siamese CNN reference's lists and sampled pairs have a single fold 0.
  */
 export interface PairList {
   /** A short name, e.g. `pairsDevTrain` or `split/train`. */

@@ -1,5 +1,5 @@
 /**
- * Percentile bootstrap confidence intervals for metrics on small test sets (seed1's test has 100 pairs:
+ * Percentile bootstrap confidence intervals for metrics on small test sets (the MobileNetV3 notebook's test has 100 pairs:
  * one pair more or less right moves accuracy by a whole point). Pairs are resampled with replacement,
  * `resamples` times, from a seeded {@link Rng}; the interval is the (1 − level)/2 and (1 + level)/2
  * quantiles (linear interpolation) of the metric over the resamples. Resamples where the metric is

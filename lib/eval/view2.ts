@@ -4,7 +4,7 @@
  * to fold k; the result is the mean accuracy over the folds and its standard error
  * σ / √k, σ the sample standard deviation of the fold accuracies (LFW's reporting rule).
  *
- * Fixed decisions (seed2: a sigmoid at 0.5, a distance below the contrastive margin) are compared with the
+ * Fixed decisions (the Siamese CNN reference's: a sigmoid at 0.5, a distance below the contrastive margin) are compared with the
  * calibrated threshold on the same folds by {@link fixedVsCalibrated}. {@link foldLeakage} checks that no
  * person or image of a test fold is in that fold's training data (the other folds plus anything else a
  * model was trained on, e.g. View 1, whose people overlap View 2's).

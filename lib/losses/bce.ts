@@ -1,5 +1,5 @@
 /**
- * Binary cross-entropy on same-person probabilities (seed2's BCE head: features → dense → sigmoid).
+ * Binary cross-entropy on same-person probabilities (the Siamese CNN reference's BCE head: features → dense → sigmoid).
  *
  *     L = −[ y · log(p) + (1 − y) · log(1 − p) ],   p clipped to [ε, 1 − ε]
  *

@@ -10,8 +10,8 @@
  *     L = y · max(m⁺ − s, 0)^p + (1 − y) · max(s − m, 0)^p        (default m⁺ = 1)
  *
  * Same-person pairs are pulled together; different people are pushed apart until they are past the
- * margin m, after which they cost nothing. seed2 uses m = 1 (the default), seed1 m = 2. Beware seed1's
- * code: it computes `(1−y)·d² + y·max(m−d,0)²` with y = 1 meaning same person, i.e. Hadsell's formula
+ * margin m, after which they cost nothing. The Siamese CNN reference uses m = 1 (the default), the MobileNetV3
+ * notebook m = 2. Beware the MobileNetV3 notebook's code: it computes `(1−y)·d² + y·max(m−d,0)²` with y = 1 meaning same person, i.e. Hadsell's formula
  * with the label inverted, which pushes same-person pairs apart. This implementation does not repeat it.
  *
  * @see notebooks/04-model-construction.ipynb

@@ -5,7 +5,7 @@
  * mobilenet-v3-small`).
  *
  * The weights are Keras's `MobileNetV3Small(weights='imagenet')` (68.1 % ImageNet top-1, Keras's table),
- * trained with TensorFlow, not torchvision's `mobilenet_v3_small(weights=IMAGENET1K_V1)` that seed 1's
+ * trained with TensorFlow, not torchvision's `mobilenet_v3_small(weights=IMAGENET1K_V1)` that the MobileNetV3 notebook's
  * PyTorch notebook loaded (67.7 %): no npm package ships torchvision's, Keras's are one pinned file. The
  * network is the same, two details differ, and a model built with `weights: 'imagenet'` takes Keras's:
  * - preprocessing: Keras maps pixels to [−1, 1] (`Rescaling(1/127.5, −1)` on 0–255; here `inputScaling:

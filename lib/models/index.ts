@@ -1,15 +1,18 @@
 /**
- * Models: embedding networks (seed2's CNN, the workshop CNN, MobileNetV3-Small), the Siamese wrapper,
+ * Models: embedding networks (the Siamese CNN reference's CNN, the workshop CNN, MobileNetV3-Small), the Siamese wrapper,
  * custom layers, saving/loading and pretrained weights (Keras HDF5 files, MobileNetV3-Small's ImageNet weights).
  *
  * @see notebooks/04-model-construction.ipynb
  */
 export { seed2Cnn, seed2CnnParamCount, resolveSeed2Cnn, DEFAULT_SEED2_CNN } from './seed2-cnn';
 export type { Seed2CnnConfig } from './seed2-cnn';
+// the Siamese CNN reference's network under its current name (`seed2Cnn` & co. are the old names, kept)
+export { seed2Cnn as siameseCnn, seed2CnnParamCount as siameseCnnParamCount, resolveSeed2Cnn as resolveSiameseCnn, DEFAULT_SEED2_CNN as DEFAULT_SIAMESE_CNN } from './seed2-cnn';
+export type { Seed2CnnConfig as SiameseCnnConfig } from './seed2-cnn';
 export { workshopCnn, resolveWorkshopCnn, DEFAULT_WORKSHOP_CNN } from './workshop-cnn';
 export type { WorkshopCnnConfig } from './workshop-cnn';
 export {
-  mobileNetV3Small, resolveMobileNetV3Small, DEFAULT_MOBILENET_V3_SMALL, setBackboneTrainable, isBackboneLayer, makeDivisible,
+  mobileNetV3Small, resolveMobileNetV3Small, DEFAULT_MOBILENET_V3_SMALL, MOBILENET_HEAD_ALIASES, setBackboneTrainable, isBackboneLayer, makeDivisible,
 } from './mobilenet-v3-small';
 export type { MobileNetV3SmallConfig, MobileNetHead, PaddingStyle, InputScaling } from './mobilenet-v3-small';
 export { HardSwish, hardSwish } from './layers/hard-swish';
@@ -29,7 +32,7 @@ export { countParams, summaryRows } from './summary';
 export type { ParamCounts, SummaryRow } from './summary';
 export { measureForwardSpeed } from './forward-speed';
 export type { ForwardSpeed, ForwardSpeedOptions } from './forward-speed';
-export { buildEmbedding, preprocessingFor, MODEL_KINDS } from './build';
+export { buildEmbedding, preprocessingFor, MODEL_KINDS, MODEL_KIND_ALIASES, canonicalModelKind, canonicalModelSpec } from './build';
 export type { ModelSpec } from './build';
 export { L2Normalize, l2Normalize, l2NormalizeRows } from './layers/l2-normalize';
 export type { L2NormalizeArgs } from './layers/l2-normalize';

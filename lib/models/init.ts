@@ -1,6 +1,6 @@
 /**
- * Seeded weight initialisers that follow PyTorch's defaults, so the seeds' networks start from the same
- * distributions as in the seeds' code. Every initialiser takes its seed from an `Rng`.
+ * Seeded weight initialisers that follow PyTorch's defaults, so the networks of the MobileNetV3 notebook and the
+ * Siamese CNN reference start from the same distributions as in their PyTorch code. Every initialiser takes its seed from an `Rng`.
  *
  * - `torchDefault(fanIn, rng)`: `nn.Linear` / `nn.Conv2d` defaults, weights and bias both
  *   U(-1/√fanIn, 1/√fanIn) (kaiming_uniform with a = √5).

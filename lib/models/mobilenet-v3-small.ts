@@ -1,5 +1,5 @@
 /**
- * MobileNetV3-Small (Howard et al. 2019) in torchvision's layout, with seed1's embedding head.
+ * MobileNetV3-Small (Howard et al. 2019) in torchvision's layout, with the MobileNetV3 notebook's embedding head.
  *
  * Backbone (torchvision `mobilenet_v3_small().features` + `avgpool`, Keras `MobileNetV3Small` without
  * top): a 3×3/2 stem conv with 16 filters and hard swish, eleven inverted-residual blocks (1×1 expand →
@@ -9,8 +9,9 @@
  * the backbone has 927 008 trainable parameters, torchvision's count for `features`.
  *
  * Heads (`head`):
- * - `'seed1'`: seed1's (assignment_2_parta.ipynb) `Linear(576,256) → Dropout(0.5) → ReLU →
- *   Linear(256,256) → ReLU → Linear(256,128) → Dropout(0.2) → ReLU → Linear(128,64)`; 64-d output.
+ * - `'mnv3-notebook'`: the MobileNetV3 notebook's (assignment_2_parta.ipynb) `Linear(576,256) → Dropout(0.5) →
+ *   ReLU → Linear(256,256) → ReLU → Linear(256,128) → Dropout(0.2) → ReLU → Linear(128,64)`; 64-d output.
+ *   Its old name `'seed1'` still works (an alias: it resolves to `'mnv3-notebook'`).
  * - `'simple'`: `576 → 256 → ReLU → 64`, the training benchmark's head.
  * - `'none'`: the pooled 576-d feature itself.
  * Dropout is {@link SeededDropout}: a fresh mask every step, reproducible from `seed`.
@@ -28,6 +29,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../util/rng';
+import { canonicalName } from '../util/aliases';
 import { stream } from '../util/streams';
 import { isBackboneLayer } from './backbone';
 import { loadImagenetWeights, WEIGHTS_OPTIONS, type WeightsOption } from './imagenet-weights';
@@ -39,8 +41,11 @@ import { seededDropout } from './layers/seeded-dropout';
 
 export { isBackboneLayer } from './backbone';
 
-/** Which embedding head sits on the 576-d pooled feature. */
-export type MobileNetHead = 'seed1' | 'simple' | 'none';
+/** Which embedding head sits on the 576-d pooled feature (`'seed1'`: the old name of `'mnv3-notebook'`, still accepted). */
+export type MobileNetHead = 'mnv3-notebook' | 'simple' | 'none' | 'seed1';
+
+/** Old head names → new ones (configs, saved runs and checkpoints may use either). */
+export const MOBILENET_HEAD_ALIASES: Readonly<Record<string, string>> = Object.freeze({ seed1: 'mnv3-notebook' });
 /** How stride-2 convolutions are padded. */
 export type PaddingStyle = 'torchvision' | 'keras';
 /** How the `[0, 1]` input is rescaled before the stem: not at all, or to `[-1, 1]` (Keras ImageNet weights). */
@@ -48,7 +53,7 @@ export type InputScaling = 'none' | 'minusOneToOne';
 
 /** Configuration of {@link mobileNetV3Small}. */
 export interface MobileNetV3SmallConfig {
-  /** Side of the square RGB input (224 as in seed1; 112, 96 ... train faster). At least 32. */
+  /** Side of the square RGB input (224 as in the MobileNetV3 notebook; 112, 96 ... train faster). At least 32. */
   readonly inputSize: number;
   /** Width multiplier (torchvision `width_mult`, Keras `alpha`); channels are rounded to multiples of 8. */
   readonly alpha: number;
@@ -71,7 +76,7 @@ export interface MobileNetV3SmallConfig {
 export const DEFAULT_MOBILENET_V3_SMALL: Readonly<MobileNetV3SmallConfig> = Object.freeze({
   inputSize: 224,
   alpha: 1,
-  head: 'seed1',
+  head: 'mnv3-notebook',
   trainableBackbone: true,
   padding: 'torchvision',
   inputScaling: 'none',
@@ -116,14 +121,15 @@ export function makeDivisible(v: number, divisor = 8): number {
   return rounded < 0.9 * v ? rounded + divisor : rounded;
 }
 
-const HEADS: readonly MobileNetHead[] = ['seed1', 'simple', 'none'];
+const HEADS: readonly MobileNetHead[] = ['mnv3-notebook', 'simple', 'none'];
 
 /**
  * Merges `partial` over the defaults and validates; errors name the bad value.
  * @see notebooks/04-model-construction.ipynb
  */
 export function resolveMobileNetV3Small(partial: Partial<MobileNetV3SmallConfig> = {}): MobileNetV3SmallConfig {
-  const cfg = { ...DEFAULT_MOBILENET_V3_SMALL, ...(partial.weights === 'imagenet' ? IMAGENET_BUILD : {}), ...partial };
+  const merged = { ...DEFAULT_MOBILENET_V3_SMALL, ...(partial.weights === 'imagenet' ? IMAGENET_BUILD : {}), ...partial };
+  const cfg = { ...merged, head: (typeof merged.head === 'string' ? canonicalName(merged.head, MOBILENET_HEAD_ALIASES) : merged.head) as MobileNetHead };
   if (!Number.isInteger(cfg.inputSize) || cfg.inputSize < 32) {
     throw new RangeError(`mobileNetV3Small inputSize must be an integer >= 32, got ${cfg.inputSize}`);
   }
@@ -224,7 +230,7 @@ function invertedResidual(ctx: Ctx, x: tf.SymbolicTensor, index: number, spec: B
   return x;
 }
 
-/** Appends seed1's, the simple or no head to the pooled feature. */
+/** Appends the MobileNetV3 notebook's, the simple or no head to the pooled feature. */
 function head(ctx: Ctx, x: tf.SymbolicTensor): tf.SymbolicTensor {
   const rng = ctx.rng.fork('head');
   let dense = 0;
@@ -242,7 +248,7 @@ function head(ctx: Ctx, x: tf.SymbolicTensor): tf.SymbolicTensor {
     x = ap(seededDropout({ rate, seed: rng.fork(`dropout_${drop}`).seed(), name: `head_dropout_${drop}` }), x);
   };
   switch (ctx.cfg.head) {
-    case 'seed1':
+    case 'mnv3-notebook':
       linear(256), dropout(0.5), relu();
       linear(256), relu();
       linear(128), dropout(0.2), relu();
@@ -281,6 +287,7 @@ export function mobileNetV3Small(partial: Partial<MobileNetV3SmallConfig> = {}):
   x = ap(hardSwish({ name: 'Conv_1_hard_swish' }), x);
   x = ap(tf.layers.globalAveragePooling2d({ name: 'avg_pool' }), x);
   x = head(ctx, x);
+  // (a model saved before the rename is named `mobileNetV3Small_seed1`: names are labels only, weights and checkpoints go by weight names)
   const model = tf.model({ inputs: input, outputs: x, name: `mobileNetV3Small_${cfg.head}` });
   if (cfg.weights === 'imagenet') {
     try {

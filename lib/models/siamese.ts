@@ -5,7 +5,7 @@
  * model summary lists it as one layer with two inbound nodes (and counts its parameters once). Heads:
  * - `'euclidean'` / `'cosine'`: the pair's distance or similarity, `[n, 1]` (for contrastive training,
  *   evaluation by threshold); the Distance's `higherIsCloser` says which way is "same".
- * - `'bceConcat'` (seed2): `concat(ea, eb) → dense(1) → sigmoid`, the probability of "same person";
+ * - `'bceConcat'` (the Siamese CNN reference's): `concat(ea, eb) → dense(1) → sigmoid`, the probability of "same person";
  * - `'bceAbsDiff'`: `|ea − eb| → dense(1) → sigmoid`, the same but symmetric in a and b.
  *
  * @see notebooks/04-model-construction.ipynb

@@ -51,7 +51,7 @@ export interface PipelineConfig {
   readonly batchSize: number;
   /** What the model wants: size, channels, normalisation. */
   readonly preprocessing: Preprocessing;
-  /** The augmentation policy (a preset name such as `'seed2'`, `'default'`, `'none'`, or a policy). */
+  /** The augmentation policy (a preset name such as `'siamese-cnn'`, `'default'`, `'none'`, or a policy). */
   readonly augment: AugmentPolicy;
   /** Seed of the shuffles and the augmentation. */
   readonly seed: number;

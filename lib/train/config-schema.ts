@@ -6,7 +6,9 @@
  *
  * @see lib/train/experiment.ts (resolveExperiment) and lib/cli/commands/train.ts (--config files)
  */
-import { POLICY_PRESETS } from '../augment/policy';
+import { POLICY_PRESET_ALIASES, POLICY_PRESETS } from '../augment/policy';
+import { MODEL_KIND_ALIASES } from '../models/build';
+import { canonicalName, type Aliases } from '../util/aliases';
 import { WEIGHTS_OPTIONS } from '../models/imagenet-weights';
 import { DEFAULT_MOBILENET_V3_SMALL } from '../models/mobilenet-v3-small';
 import { DEFAULT_SEED2_CNN } from '../models/seed2-cnn';
@@ -15,20 +17,23 @@ import { DEFAULT_WORKSHOP_CNN } from '../models/workshop-cnn';
 import { DEFAULT_OPTIMIZER, OPTIMIZERS } from './optimizer';
 import { DEFAULT_SCHEDULE, SCHEDULES } from './schedule';
 
-/** The shape of one value. `variant`: an object whose `tag` field (required) picks which other fields it takes. */
+/**
+ * The shape of one value. `variant`: an object whose `tag` field (required) picks which other fields it takes.
+ * `aliases` (of an enum or a variant): old names accepted for a value (old name → current name), not listed in errors.
+ */
 export type Shape =
   | { readonly kind: 'number' | 'integer' | 'boolean' | 'string' }
-  | { readonly kind: 'enum'; readonly values: readonly string[] }
+  | { readonly kind: 'enum'; readonly values: readonly string[]; readonly aliases?: Aliases }
   | { readonly kind: 'list'; readonly of: Shape }
   | { readonly kind: 'nullable'; readonly of: Shape }
   | { readonly kind: 'object'; readonly fields: Readonly<Record<string, Shape>>; readonly takes?: string }
-  | { readonly kind: 'variant'; readonly tag: string; readonly label: string; readonly variants: Readonly<Record<string, Readonly<Record<string, Shape>>>> };
+  | { readonly kind: 'variant'; readonly tag: string; readonly label: string; readonly variants: Readonly<Record<string, Readonly<Record<string, Shape>>>>; readonly aliases?: Aliases };
 
 const NUMBER: Shape = { kind: 'number' };
 const INTEGER: Shape = { kind: 'integer' };
 const BOOLEAN: Shape = { kind: 'boolean' };
 const STRING: Shape = { kind: 'string' };
-const oneOf = (values: readonly string[]): Shape => ({ kind: 'enum', values });
+const oneOf = (values: readonly string[], aliases?: Aliases): Shape => ({ kind: 'enum', values, ...(aliases ? { aliases } : {}) });
 const object = (fields: Record<string, Shape>, takes?: string): Shape => ({ kind: 'object', fields, ...(takes ? { takes } : {}) });
 
 /** The shape of an object from its defaults: each field's type is its default's (numbers, booleans, strings, lists of numbers). */
@@ -53,8 +58,9 @@ export const EXPERIMENT_SHAPE: Shape = object({
     kind: 'variant', tag: 'kind', label: 'model kind', variants: {
       workshopCnn: { options: object(fromDefaults(DEFAULT_WORKSHOP_CNN), 'model kind workshopCnn takes') },
       mobileNetV3Small: { options: object(fromDefaults(DEFAULT_MOBILENET_V3_SMALL, { weights: oneOf(WEIGHTS_OPTIONS) }), 'model kind mobileNetV3Small takes') },
-      seed2Cnn: { options: object(fromDefaults(DEFAULT_SEED2_CNN), 'model kind seed2Cnn takes') },
+      siameseCnn: { options: object(fromDefaults(DEFAULT_SEED2_CNN), 'model kind siameseCnn takes') },
     },
+    aliases: MODEL_KIND_ALIASES,
   },
   head: oneOf(SIAMESE_HEADS),
   normalize: BOOLEAN,
@@ -70,7 +76,7 @@ export const EXPERIMENT_SHAPE: Shape = object({
   },
   optimizer: object(fromDefaults(DEFAULT_OPTIMIZER, { name: oneOf(OPTIMIZERS) })),
   schedule: object(fromDefaults(DEFAULT_SCHEDULE, { name: oneOf(SCHEDULES) })),
-  augment: oneOf(Object.keys(POLICY_PRESETS)),
+  augment: oneOf(Object.keys(POLICY_PRESETS), POLICY_PRESET_ALIASES),
   epochs: INTEGER,
   batchSize: INTEGER,
   seed: INTEGER,
@@ -155,7 +161,7 @@ export function checkShape(value: unknown, shape: Shape, at: string, source: str
       if (typeof value !== 'string') throw bad('a string');
       return;
     case 'enum': {
-      if (typeof value === 'string' && shape.values.includes(value)) return;
+      if (typeof value === 'string' && (shape.values.includes(value) || Object.prototype.hasOwnProperty.call(shape.aliases ?? {}, value))) return;
       const near = typeof value === 'string' ? nearest(value, shape.values) : null;
       const one = `one of ${shape.values.join(', ')}`;
       if (typeof value !== 'string') throw bad(one);
@@ -175,11 +181,12 @@ export function checkShape(value: unknown, shape: Shape, at: string, source: str
     case 'variant': {
       if (!isObject(value)) throw bad('an object');
       const names = Object.keys(shape.variants);
-      const tag = value[shape.tag];
+      const given = value[shape.tag];
       const tagAt = dotted(at, shape.tag);
-      if (tag === undefined) throw new RangeError(`${source}: "${tagAt}" is required (one of ${names.join(', ')})`);
-      checkShape(tag, oneOf(names), tagAt, source);
-      const fields = { [shape.tag]: oneOf(names), ...shape.variants[tag as string] };
+      if (given === undefined) throw new RangeError(`${source}: "${tagAt}" is required (one of ${names.join(', ')})`);
+      checkShape(given, oneOf(names, shape.aliases), tagAt, source);
+      const tag = canonicalName(given as string, shape.aliases ?? {}); // an old name takes its new name's fields
+      const fields = { [shape.tag]: oneOf(names, shape.aliases), ...shape.variants[tag] };
       checkFields(value, fields, at, source, `${shape.label} ${String(tag)} takes`);
       return;
     }

@@ -17,15 +17,17 @@ import { createIdentityPipeline, createPairPipeline, type PipelineConfigInput } 
 import { checkIdentitySampling, IdentitySampler, type IdentitySampling } from '../pipeline/identity-sampler';
 import { openData, type ResolvedData } from '../data/resolve';
 import {
-  assertNoLeakage, datasetFingerprint, loadSplit, makeSplit, makeView1Split, makeView2FoldSplit, pairFileHashes, resolveSplitConfig, saveSplit, splitInputs,
+  assertNoLeakage, canonicalSplitPreset, datasetFingerprint, legacySplitPreset, loadSplit, makeSplit, makeView1Split, makeView2FoldSplit, pairFileHashes, resolveSplitConfig, saveSplit, splitInputs,
   splitRng, staleInputs, type Split, type SplitConfigInput, type SplitInputs,
 } from '../data/split';
 import type { Dataset } from '../data/dataset';
 import type { Pair, IsSame, LabelledValues, Preprocessing, ThresholdedValues } from '../data/types';
 import { auc, bestThreshold, accuracyAt, bootstrapCi } from '../eval';
-import { buildEmbedding, preprocessingFor, type ModelSpec } from '../models/build';
+import { buildEmbedding, canonicalModelKind, MODEL_KIND_ALIASES, preprocessingFor, type ModelSpec } from '../models/build';
 import { requireConvertedWeights } from '../models/imagenet-weights';
-import { resolveMobileNetV3Small } from '../models/mobilenet-v3-small';
+import { MOBILENET_HEAD_ALIASES, resolveMobileNetV3Small } from '../models/mobilenet-v3-small';
+import { POLICY_PRESET_ALIASES } from '../augment/policy';
+import { canonicalName, legacyName } from '../util/aliases';
 import { loadModel, saveModel } from '../models/save-load';
 import { siamese, siameseOutput, type SiameseHead, type SiameseOutput } from '../models/siamese';
 import { artifactsDir } from '../util/paths';
@@ -47,7 +49,7 @@ export interface ExperimentConfig {
     readonly dir: string | null;
     /**
      * `split`: a person-disjoint split of the dataset's people (`split` below); `view1`: LFW's View 1
-     * (pairsDevTrain to train, 15 % of its people to validate, pairsDevTest to test), seed 2's setup; `view2`:
+     * (pairsDevTrain to train, 15 % of its people to validate, pairsDevTest to test), the Siamese CNN reference's setup; `view2`:
      * one fold of View 2 (`fold` tests, the next fold validates, the other eight train; see `makeView2FoldSplit`).
      */
     readonly protocol: 'split' | 'view1' | 'view2';
@@ -59,7 +61,7 @@ export interface ExperimentConfig {
   };
   readonly model: ModelSpec;
   readonly head: SiameseHead;
-  /** L2-normalise embeddings before the head (distances in [0, 2]; seeds: false). */
+  /** L2-normalise embeddings before the head (distances in [0, 2]; the MobileNetV3 notebook and the Siamese CNN reference: false). */
   readonly normalize: boolean;
   readonly loss: LossConfig;
   /**
@@ -71,7 +73,7 @@ export interface ExperimentConfig {
   readonly sampling?: ExperimentSampling;
   readonly optimizer: Partial<OptimizerConfig>;
   readonly schedule: Partial<ScheduleConfig>;
-  /** Augmentation policy preset for training pairs ('none', 'seed2', 'default'). */
+  /** Augmentation policy preset for training pairs ('none', 'siamese-cnn', 'default'). */
   readonly augment: string;
   readonly epochs: number;
   /** Pairs per step. */
@@ -139,7 +141,7 @@ export interface ResolvedExperiment {
  */
 export function resolveExperiment(input: ExperimentInput = {}, source = 'experiment config'): ResolvedExperiment {
   checkExperimentInput(input, source);
-  const merged: ExperimentConfig = mergeExperiment(DEFAULT_EXPERIMENT, input);
+  const merged: ExperimentConfig = canonicalConfig(mergeExperiment(DEFAULT_EXPERIMENT, input));
   // the given pairs are the default: written out or left out, the config (and the run key) is the same
   const { sampling: givenSampling, ...withoutSampling } = merged;
   const cfg: ExperimentConfig = givenSampling === undefined || givenSampling.name === 'given' ? withoutSampling : merged;
@@ -164,6 +166,50 @@ export function resolveExperiment(input: ExperimentInput = {}, source = 'experim
   }
   const splitSeed = cfg.data.splitSeed;
   return { config: cfg, preprocessing, splitRng: () => splitRng(splitSeed) };
+}
+
+/**
+ * `config` with every name that has an old alias under its current name: model kind `seed2Cnn` → `siameseCnn`,
+ * MobileNetV3 head `seed1` → `mnv3-notebook`, split preset `seed1` → `mnv3-notebook`, augmentation `seed2` →
+ * `siamese-cnn`. Configs written with old names (flags, `--config` files, saved runs) resolve to the same config
+ * as with the new ones. Only fields present are touched, so nothing is added to the config.
+ */
+export function canonicalConfig<T extends ExperimentInput>(config: T): T {
+  return renameConfig(config, {
+    kind: canonicalModelKind, head: (h) => canonicalName(h, MOBILENET_HEAD_ALIASES),
+    splitPreset: canonicalSplitPreset, augment: (a) => canonicalName(a, POLICY_PRESET_ALIASES),
+  });
+}
+
+/**
+ * `config` with the old identifiers the run keys of runs made before the rename were computed with (the inverse of
+ * {@link canonicalConfig}): what {@link runKey} hashes, so a config gives the same key under either vocabulary.
+ */
+export function legacyKeyConfig<T extends ExperimentInput>(config: T): T {
+  return renameConfig(config, {
+    kind: (k) => legacyName(canonicalModelKind(k), MODEL_KIND_ALIASES), head: (h) => legacyName(canonicalName(h, MOBILENET_HEAD_ALIASES), MOBILENET_HEAD_ALIASES),
+    splitPreset: legacySplitPreset, augment: (a) => legacyName(canonicalName(a, POLICY_PRESET_ALIASES), POLICY_PRESET_ALIASES),
+  });
+}
+
+/** `config` with the names `rename` maps replaced, each where present (and a string); other fields as they are. */
+function renameConfig<T extends ExperimentInput>(config: T, rename: Record<'kind' | 'head' | 'splitPreset' | 'augment', (name: string) => string>): T {
+  let out: ExperimentInput = config;
+  const model = config.model;
+  if (model && typeof model.kind === 'string') {
+    const kind = rename.kind(model.kind);
+    const options = model.options as { head?: unknown } | undefined;
+    const head = kind === rename.kind('mobileNetV3Small') && typeof options?.head === 'string' ? rename.head(options.head) : undefined;
+    if (kind !== model.kind || (head !== undefined && head !== options?.head)) {
+      out = { ...out, model: { ...model, kind, ...(head !== undefined ? { options: { ...options, head } } : {}) } as ModelSpec };
+    }
+  }
+  const preset = config.data?.split?.preset;
+  if (typeof preset === 'string' && rename.splitPreset(preset) !== preset) {
+    out = { ...out, data: { ...config.data, split: { ...config.data!.split, preset: rename.splitPreset(preset) } } };
+  }
+  if (typeof config.augment === 'string' && rename.augment(config.augment) !== config.augment) out = { ...out, augment: rename.augment(config.augment) };
+  return out as T;
 }
 
 /** Whether the loss and the sampling go together; errors name the fields and say what would work. */
@@ -235,9 +281,10 @@ export interface RunOptions {
  * Nothing trains from the key: it only says where the run is stored.
  */
 export async function runKey(config: ExperimentConfig, dataset: Dataset): Promise<string> {
-  const { name: _name, ...rest } = config;
+  // the old identifiers (`seed2Cnn`, `seed1`, ...) are the key's canonical form: runs cached before the rename are found again
+  const { name: _name, ...rest } = legacyKeyConfig(config);
   const data = { dataset: await datasetFingerprint(dataset), crop: dataset.crop, pairFiles: await pairFileHashes(dataset, config.data.protocol) };
-  return configHash({ config: { ...rest, data: { ...config.data, dir: undefined } }, data });
+  return configHash({ config: { ...rest, data: { ...rest.data, dir: undefined } }, data });
 }
 
 /** The folder of a config's run on `dataset`: `<runsDir>/<run key>` (the display name is kept in its config.json and result.json). */
@@ -286,7 +333,8 @@ export function readRunPredictions(dir: string): { model: TestPredictions; rawPi
 export function readRunResult(dir: string): ExperimentResult | null {
   const result = readRunJson<ExperimentResult>(path.join(dir, RESULT),
     (v) => isObject(v) && isObject(v.test) && typeof v.test.accuracy === 'number' && isObject(v.config) && typeof v.hash === 'string');
-  return result && { ...result, cached: true };
+  // a run saved before the rename has the old names in its config: it reads as the same config under the new ones
+  return result && { ...result, config: canonicalConfig(result.config), cached: true };
 }
 
 /** Evaluates values on test pairs at the validation threshold. */

@@ -14,9 +14,9 @@ export { trainSiamese, predictPairs, lossOf, isEmbeddingLoss, NonFiniteLossError
 export type { TrainOptions, TrainResult, EpochRecord, LossConfig, EarlyStopping } from './trainer';
 export { readModelWeights, restoreModelWeights, readMaskSteps, restoreMaskSteps } from './state';
 export { ProgressBar } from './progress';
-export { runExperiment, runResolvedExperiment, loadOrTrain, resolveExperiment, mergeExperiment, readRunResult, readRunPredictions, runPredictions, experimentSplit, runDir, runKey, trainingSampler, DEFAULT_EXPERIMENT } from './experiment';
+export { runExperiment, runResolvedExperiment, loadOrTrain, resolveExperiment, mergeExperiment, readRunResult, readRunPredictions, runPredictions, experimentSplit, runDir, runKey, trainingSampler, canonicalConfig, legacyKeyConfig, DEFAULT_EXPERIMENT } from './experiment';
 export type { ExperimentConfig, ExperimentInput, ExperimentSampling, ExperimentResult, ResolvedExperiment, RunOptions, TestResult, TestPredictions } from './experiment';
-export { EXPERIMENT_PRESETS, experimentPreset, presetBudget, trainingSteps, PRESET_SPEEDS } from './presets';
+export { EXPERIMENT_PRESETS, EXPERIMENT_PRESET_ALIASES, canonicalPresetName, experimentPreset, presetBudget, trainingSteps, PRESET_SPEEDS } from './presets';
 export type { PresetSpeed } from './presets';
 export { gridRuns, runGrid } from './grid';
 export { experimentReport } from './report';

@@ -22,6 +22,7 @@ export const STREAMS = Object.freeze({
   bootstrap: 'bootstrap',
   /** Initial weights of each embedding network, and of the Siamese head. */
   workshopCnn: 'workshopCnn',
+  /** (the Siamese CNN reference's network, model kind `siameseCnn`: the stream keeps its old name, as runs on disk were drawn with it) */
   seed2Cnn: 'seed2Cnn',
   mobileNetV3Small: 'mobileNetV3Small',
   siamese: 'siamese',

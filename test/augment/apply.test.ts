@@ -141,9 +141,9 @@ for (const backend of ['wasm', 'cpu'] as const) {
       sameBits(a.images, b.images, 'same seed');
       assert.deepEqual(a.params, b.params);
       assert.ok(tf.max(tf.abs(tf.sub(a.images, c.images))).dataSync()[0] > 0.01, 'another seed differs');
-      const s2 = augmentBatch(x, 'seed2', new Rng(3));
-      const s2again = augmentBatch(x, resolvePolicy('seed2'), new Rng(3));
-      sameBits(s2.images, s2again.images, 'seed2, same seed');
+      const s2 = augmentBatch(x, 'siamese-cnn', new Rng(3));
+      const s2again = augmentBatch(x, resolvePolicy('siamese-cnn'), new Rng(3));
+      sameBits(s2.images, s2again.images, 'siamese-cnn, same seed');
       tf.dispose([x, a.images, b.images, c.images, s2.images, s2again.images]);
     });
 
@@ -152,7 +152,7 @@ for (const backend of ['wasm', 'cpu'] as const) {
       const params = samplePolicy(resolvePolicy('default'), 4, new Rng(1));
       assertNoLeak(() => applyAugment(x, [EVERYTHING, EVERYTHING, IDENTITY_PARAMS, P({ grayscale: true, noiseStd: 0.1 })]));
       assertNoLeak(() => applyAugment(x, params));
-      assertNoLeak(() => augmentBatch(x, 'seed2', new Rng(2)).images);
+      assertNoLeak(() => augmentBatch(x, 'siamese-cnn', new Rng(2)).images);
       assert.equal(x.isDisposed, false);
       x.dispose();
     });

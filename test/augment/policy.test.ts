@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  DEFAULT_POLICY, SEED2_POLICY, POLICY_PRESETS, resolvePolicy, resolveTransform, samplePolicy, singleTransformPolicy,
+  DEFAULT_POLICY, SIAMESE_CNN_POLICY, SEED2_POLICY, POLICY_PRESETS, resolvePolicy, resolveTransform, samplePolicy, singleTransformPolicy,
   describeParams, isIdentity, IDENTITY_PARAMS, TRANSFORM_KINDS,
 } from '../../lib/augment';
 import { Rng } from '../../lib/util/rng';
@@ -22,17 +22,22 @@ describe('transform configs', () => {
 });
 
 describe('policies', () => {
-  it('seed2 is the issue\'s reading of seed2: p 0.7, a subset of ±30°, flip, ±4 %, 0.7–1.3, black border', () => {
-    assert.equal(SEED2_POLICY.p, 0.7);
-    assert.equal(SEED2_POLICY.select, 'subset');
-    assert.deepEqual(SEED2_POLICY.transforms.map((t) => t.kind), ['rotate', 'flip', 'translate', 'scale']);
-    const byKind = Object.fromEntries(SEED2_POLICY.transforms.map((t) => [t.kind, t]));
+  it('siamese-cnn is the issue\'s reading of the Siamese CNN reference: p 0.7, a subset of ±30°, flip, ±4 %, 0.7–1.3, black border', () => {
+    assert.equal(SIAMESE_CNN_POLICY.p, 0.7);
+    assert.equal(SIAMESE_CNN_POLICY.select, 'subset');
+    assert.deepEqual(SIAMESE_CNN_POLICY.transforms.map((t) => t.kind), ['rotate', 'flip', 'translate', 'scale']);
+    const byKind = Object.fromEntries(SIAMESE_CNN_POLICY.transforms.map((t) => [t.kind, t]));
     assert.equal((byKind.rotate as { degrees: number }).degrees, 30);
     assert.equal((byKind.translate as { fraction: number }).fraction, 0.04);
     assert.deepEqual([(byKind.scale as { min: number }).min, (byKind.scale as { max: number }).max], [0.7, 1.3]);
-    assert.deepEqual([SEED2_POLICY.fillMode, SEED2_POLICY.fillValue], ['constant', 0]);
-    assert.equal(resolvePolicy('seed2'), SEED2_POLICY);
-    assert.deepEqual(Object.keys(POLICY_PRESETS).sort(), ['default', 'none', 'seed2']);
+    assert.deepEqual([SIAMESE_CNN_POLICY.fillMode, SIAMESE_CNN_POLICY.fillValue], ['constant', 0]);
+    assert.equal(resolvePolicy('siamese-cnn'), SIAMESE_CNN_POLICY);
+    assert.equal(SIAMESE_CNN_POLICY.name, 'siamese-cnn');
+    assert.deepEqual(Object.keys(POLICY_PRESETS).sort(), ['default', 'none', 'siamese-cnn']);
+    // the old name: an alias of the same policy, not listed
+    assert.equal(resolvePolicy('seed2'), SIAMESE_CNN_POLICY);
+    assert.equal(POLICY_PRESETS.seed2, SIAMESE_CNN_POLICY);
+    assert.equal(SEED2_POLICY, SIAMESE_CNN_POLICY);
   });
 
   it('resolve partial policies and reject bad ones, naming the value', () => {
@@ -40,7 +45,7 @@ describe('policies', () => {
     assert.equal(p.name, 'mine');
     assert.equal(p.select, DEFAULT_POLICY.select);
     assert.deepEqual(p.transforms, [{ kind: 'flip', p: 1 }]);
-    assert.throws(() => resolvePolicy('seed3'), /augment policy "seed3" is not a preset; use one of default, seed2, none/);
+    assert.throws(() => resolvePolicy('seed3'), /augment policy "seed3" is not a preset; use one of default, siamese-cnn, none/);
     assert.throws(() => resolvePolicy({ fillMode: 'reflect' as never }), /fillMode must be one of constant, nearest, wrap, got "reflect" \(reflect is refused/);
     assert.throws(() => resolvePolicy({ p: 1.5 }), /policy p must be a number in \[0, 1\], got 1.5/);
     assert.throws(() => resolvePolicy({ seed: 1 } as never), /unknown option "seed"/);
@@ -57,8 +62,8 @@ describe('policies', () => {
     assert.notDeepEqual(a, c);
   });
 
-  it('seed2 augments ~70 % of images with a non-empty subset, every subset possible, values in range', () => {
-    const params = samplePolicy(SEED2_POLICY, 3000, new Rng(5));
+  it('siamese-cnn augments ~70 % of images with a non-empty subset, every subset possible, values in range', () => {
+    const params = samplePolicy(SIAMESE_CNN_POLICY, 3000, new Rng(5));
     const augmented = params.filter((p) => !isIdentity(p));
     const frac = augmented.length / params.length;
     assert.ok(Math.abs(frac - 0.7) < 0.03, `augmented fraction ${frac}`);

@@ -10,12 +10,12 @@ import { hostile } from '../hostile';
 test('train flags: preset, then --config JSON, then single flags', () => {
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'siamese-cli-')), 'c.json');
   fs.writeFileSync(file, JSON.stringify({ epochs: 7, data: { protocol: 'view1' } }));
-  const cfg = resolveExperiment(experimentFromFlags({ preset: 'seed1-adam-step', config: file, lr: '0.01', splitSeed: '4', name: 'x' })).config;
+  const cfg = resolveExperiment(experimentFromFlags({ preset: 'mnv3-adam-step', config: file, lr: '0.01', splitSeed: '4', name: 'x' })).config;
   assert.equal(cfg.name, 'x');
   assert.equal(cfg.epochs, 7);
   assert.equal(cfg.model.kind, 'mobileNetV3Small');
   assert.deepEqual([cfg.optimizer.name, cfg.optimizer.lr, cfg.schedule.name], ['adam', 0.01, 'step']);
-  assert.deepEqual([cfg.data.protocol, cfg.data.splitSeed, cfg.data.split.preset], ['view1', 4, 'seed1']);
+  assert.deepEqual([cfg.data.protocol, cfg.data.splitSeed, cfg.data.split.preset], ['view1', 4, 'mnv3-notebook']);
 });
 
 test('bad flags name the flag and the value', () => {
@@ -28,7 +28,7 @@ test('bad flags name the flag and the value', () => {
 hostile('configs', 'train flags with a bad choice name the flag and suggest the nearest value', () => {
   assert.throws(() => experimentFromFlags({ preset: 'default', optimizer: 'adma' }), /^Error: --optimizer must be one of adam, sgd, rmsprop, got "adma": did you mean "adam"\?$/);
   assert.throws(() => experimentFromFlags({ preset: 'default', schedule: 'cosin' }), /^Error: --schedule must be one of constant, step, cosine, got "cosin": did you mean "cosine"\?$/);
-  assert.throws(() => experimentFromFlags({ preset: 'default', augment: 'heavy' }), /^Error: --augment must be one of default, seed2, none, got "heavy"$/);
+  assert.throws(() => experimentFromFlags({ preset: 'default', augment: 'heavy' }), /^Error: --augment must be one of default, siamese-cnn, none, got "heavy"$/);
 });
 hostile('configs', 'train --seed and --split-seed take integers only', () => {
   assert.throws(() => experimentFromFlags({ preset: 'default', seed: '0x10' }), /--seed must be an integer, got "0x10"/);

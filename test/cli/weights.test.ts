@@ -56,15 +56,15 @@ test('siamese weights fetch --file: a file that is not Keras\'s is refused, nami
 });
 
 test('siamese train --weights imagenet sets the MobileNetV3-small option; none keeps the run key; other models are refused', () => {
-  const withImagenet = resolveExperiment(experimentFromFlags({ preset: 'seed1-adam-cosine', weights: 'imagenet' })).config;
-  assert.deepEqual(withImagenet.model, { kind: 'mobileNetV3Small', options: { inputSize: 112, head: 'seed1', weights: 'imagenet' } });
-  const plain = resolveExperiment(experimentFromFlags({ preset: 'seed1-adam-cosine' })).config;
-  assert.deepEqual(resolveExperiment(experimentFromFlags({ preset: 'seed1-adam-cosine', weights: 'none' })).config, plain);
+  const withImagenet = resolveExperiment(experimentFromFlags({ preset: 'mnv3-adam-cosine', weights: 'imagenet' })).config;
+  assert.deepEqual(withImagenet.model, { kind: 'mobileNetV3Small', options: { inputSize: 112, head: 'mnv3-notebook', weights: 'imagenet' } });
+  const plain = resolveExperiment(experimentFromFlags({ preset: 'mnv3-adam-cosine' })).config;
+  assert.deepEqual(resolveExperiment(experimentFromFlags({ preset: 'mnv3-adam-cosine', weights: 'none' })).config, plain);
   const file = path.join(tmp, 'c.json');
   fs.writeFileSync(file, JSON.stringify({ model: { kind: 'mobileNetV3Small', options: { inputSize: 64, weights: 'imagenet' } } }));
   assert.equal(resolveExperiment(experimentFromFlags({ preset: 'default', config: file })).config.model.options?.weights, 'imagenet');
   assert.throws(() => experimentFromFlags({ preset: 'default', weights: 'imagenet' }), /--weights imagenet is for MobileNetV3-small models; preset default trains the default workshopCnn/);
-  assert.throws(() => experimentFromFlags({ preset: 'seed1-adam-cosine', weights: 'imagenet1k' }), /--weights must be one of none, imagenet, got "imagenet1k": did you mean "imagenet"\?/);
+  assert.throws(() => experimentFromFlags({ preset: 'mnv3-adam-cosine', weights: 'imagenet1k' }), /--weights must be one of none, imagenet, got "imagenet1k": did you mean "imagenet"\?/);
 });
 
 test('a run with weights imagenet: refused before anything is written when the converted file is absent; trains once it is there', async () => {

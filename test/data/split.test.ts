@@ -74,15 +74,21 @@ test('the leakage check throws on a shared person, a shared image, or a foreign 
   });
 });
 
-test('the seed1 preset gives 300 / 75 / 100 pairs', async () => {
+test('the mnv3-notebook preset (the MobileNetV3 notebook\'s protocol) gives 300 / 75 / 100 pairs; its old name seed1 the same split', async () => {
   const t = tempDir();
   try {
     await makeLfwFolder(t.dir, Array.from({ length: 80 }, (_, p) => 2 + (p % 4)), 4);
     const ds = await Dataset.open(t.dir, { cache: null });
-    const split = makeSplit(ds, new Rng(42), { preset: 'seed1' });
+    const split = makeSplit(ds, new Rng(42), { preset: 'mnv3-notebook' });
     assert.deepEqual(SPLIT_NAMES.map((s) => split.pairs[s].length), [300, 75, 100]);
-    assert.equal(split.config.preset, 'seed1');
-    assert.deepEqual(split.config, SPLIT_PRESETS.seed1);
+    assert.equal(split.config.preset, 'mnv3-notebook');
+    assert.deepEqual(split.config, SPLIT_PRESETS['mnv3-notebook']);
+    // the old name: the same values and the same split (its label stays as given: face tuning names streams after it)
+    const old = makeSplit(ds, new Rng(42), { preset: 'seed1' });
+    assert.deepEqual({ ...old.config, preset: 'mnv3-notebook' }, split.config);
+    assert.equal(old.config.preset, 'seed1');
+    assert.deepEqual([old.people, old.pairs], [split.people, split.pairs]);
+    assert.equal(SPLIT_PRESETS.seed1, SPLIT_PRESETS['mnv3-notebook']);
   } finally {
     t.cleanup();
   }
@@ -103,9 +109,10 @@ test('samplePairs can exhaust every same pair exactly', async () => {
 });
 
 test('config errors name the bad value', () => {
-  assert.throws(() => resolveSplitConfig({ preset: 'seed9' }), /unknown split preset "seed9"; known: default, seed1/);
+  assert.throws(() => resolveSplitConfig({ preset: 'seed9' }), /unknown split preset "seed9"; known: default, mnv3-notebook$/);
   assert.throws(() => resolveSplitConfig({ peopleFractions: { train: 0.5 } }), /must sum to 1/);
   assert.throws(() => resolveSplitConfig({ numPairs: { val: -1 } }), /numPairs\.val must be a non-negative integer, got -1/);
+  assert.equal(resolveSplitConfig({ preset: 'mnv3-notebook', numPairs: { train: 10 } }).preset, 'mnv3-notebook+custom');
   assert.equal(resolveSplitConfig({ preset: 'seed1', numPairs: { train: 10 } }).preset, 'seed1+custom');
 });
 

@@ -9,9 +9,9 @@ describe('mobileNetV3Small', () => {
     await tf.setBackend('cpu');
   });
 
-  it("has torchvision's parameter counts: backbone 927 008, seed1 head 254 656, simple head 164 160", () => {
+  it("has torchvision's parameter counts: backbone 927 008, the MobileNetV3 notebook's head 254 656, simple head 164 160", () => {
     assert.equal(countParams(mobileNetV3Small({ head: 'none', inputSize: 96 })).trainable, 927_008);
-    assert.equal(countParams(mobileNetV3Small({ head: 'seed1', inputSize: 96 })).trainable, 927_008 + 254_656);
+    assert.equal(countParams(mobileNetV3Small({ head: 'mnv3-notebook', inputSize: 96 })).trainable, 927_008 + 254_656);
     assert.equal(countParams(mobileNetV3Small({ head: 'simple', inputSize: 96 })).trainable, 927_008 + 164_160);
   });
 
@@ -19,7 +19,7 @@ describe('mobileNetV3Small', () => {
     const m = mobileNetV3Small({ head: 'none', inputSize: 64 });
     assert.deepEqual(m.outputs[0].shape, [null, 576]);
     assert.deepEqual(m.getLayer('Conv_1').outputShape, [null, 2, 2, 576]);
-    assert.deepEqual(mobileNetV3Small({ head: 'seed1', inputSize: 64 }).outputs[0].shape, [null, 64]);
+    assert.deepEqual(mobileNetV3Small({ head: 'mnv3-notebook', inputSize: 64 }).outputs[0].shape, [null, 64]);
     assert.ok(m.layers.some((l) => l.getClassName() === 'DepthwiseConv2D'));
     assert.ok(m.layers.some((l) => l.name === 'expanded_conv_3_squeeze_excite_Mul'));
     assert.equal(m.layers.filter((l) => l.getClassName() === 'HardSwish').length, 18);
@@ -52,23 +52,23 @@ describe('mobileNetV3Small', () => {
   });
 
   it('freezes the backbone: only the head trains, and frozen batch norms keep their statistics', () => {
-    const m = mobileNetV3Small({ head: 'seed1', inputSize: 32, alpha: 0.25, trainableBackbone: false, seed: 1 });
+    const m = mobileNetV3Small({ head: 'mnv3-notebook', inputSize: 32, alpha: 0.25, trainableBackbone: false, seed: 1 });
     assert.ok(m.trainableWeights.every((w) => w.originalName.startsWith('head_')));
     const headParams = m.layers.filter((l) => l.name.startsWith('head_')).reduce((s, l) => s + l.countParams(), 0);
     assert.equal(countParams(m).trainable, headParams);
-    assert.equal(countParams(mobileNetV3Small({ head: 'seed1', trainableBackbone: false })).trainable, 254_656);
+    assert.equal(countParams(mobileNetV3Small({ head: 'mnv3-notebook', trainableBackbone: false })).trainable, 254_656);
     const bn = m.getLayer('Conv_BatchNorm');
     const before = bn.getWeights().map((w) => Array.from(w.dataSync()));
     const x = tf.randomUniform([2, 32, 32, 3], 0, 1, 'float32', 2);
     const yTrain = m.apply(x, { training: true }) as tf.Tensor;
     const after = bn.getWeights().map((w) => Array.from(w.dataSync()));
     assert.deepEqual(after, before);
-    // With no dropout in play (seed1's dropout is in the head), backbone features equal inference ones.
+    // With no dropout in play (the MobileNetV3 notebook's dropout is in the head), backbone features equal inference ones.
     const f = mobileNetV3Small({ head: 'none', inputSize: 32, alpha: 0.25, trainableBackbone: false, seed: 1 });
     assertTensorsClose(f.apply(x, { training: true }) as tf.Tensor, f.predict(x) as tf.Tensor, 0);
     assert.deepEqual(yTrain.shape, [2, 64]);
     assert.ok(setBackboneTrainable(m, true) > 0);
-    const unfrozen = mobileNetV3Small({ head: 'seed1', inputSize: 32, alpha: 0.25, seed: 1 });
+    const unfrozen = mobileNetV3Small({ head: 'mnv3-notebook', inputSize: 32, alpha: 0.25, seed: 1 });
     assert.deepEqual(countParams(m), countParams(unfrozen));
   });
 
@@ -84,12 +84,12 @@ describe('mobileNetV3Small', () => {
 
   it('rejects bad configs with the bad value named', () => {
     assert.throws(() => mobileNetV3Small({ inputSize: 16 }), /inputSize must be an integer >= 32, got 16/);
-    assert.throws(() => mobileNetV3Small({ head: 'big' as never }), /head must be one of seed1, simple, none, got "big"/);
+    assert.throws(() => mobileNetV3Small({ head: 'big' as never }), /head must be one of mnv3-notebook, simple, none, got "big"/);
     assert.throws(() => mobileNetV3Small({ alpha: 0 }), /alpha must be in \(0, 4\], got 0/);
   });
 
   it('predict does not leak tensors', () => {
-    const m = mobileNetV3Small({ head: 'seed1', inputSize: 32, alpha: 0.25 });
+    const m = mobileNetV3Small({ head: 'mnv3-notebook', inputSize: 32, alpha: 0.25 });
     const x = tf.zeros([1, 32, 32, 3]);
     assertNoLeak(() => m.predict(x) as tf.Tensor);
     assertNoLeak(() => m.apply(x, { training: true }) as tf.Tensor);

@@ -46,11 +46,11 @@ describe('saveModel / loadModel', () => {
     await roundTrip(workshopCnn({ inputSize: 32, seed: 1 }), x32(), 'workshop');
   });
 
-  it("round-trips seed2's CNN (at 32 px) bit-exactly", async () => {
+  it("round-trips the Siamese CNN reference's CNN (at 32 px) bit-exactly", async () => {
     await roundTrip(seed2Cnn({ inputSize: 32, seed: 1 }), x32(), 'seed2');
   });
 
-  for (const head of ['seed1', 'simple', 'none'] as const) {
+  for (const head of ['mnv3-notebook', 'simple', 'none'] as const) {
     it(`round-trips MobileNetV3-Small with the ${head} head (custom layers registered)`, async () => {
       const copy = await roundTrip(mobileNetV3Small({ head, inputSize: 32, alpha: 0.25, seed: 1 }), x32(), `mnv3-${head}`);
       assert.ok(copy.layers.some((l) => l.getClassName() === 'HardSwish'));
@@ -58,7 +58,7 @@ describe('saveModel / loadModel', () => {
   }
 
   it('keeps a frozen backbone frozen, and the dropout seeds', async () => {
-    const m = mobileNetV3Small({ head: 'seed1', inputSize: 32, alpha: 0.25, trainableBackbone: false, seed: 2 });
+    const m = mobileNetV3Small({ head: 'mnv3-notebook', inputSize: 32, alpha: 0.25, trainableBackbone: false, seed: 2 });
     const copy = await roundTrip(m, x32(), 'mnv3-frozen');
     assert.equal(countParams(copy).trainable, countParams(m).trainable);
     assert.equal((copy.getLayer('head_dropout_1').getConfig() as { seed: number }).seed, (m.getLayer('head_dropout_1').getConfig() as { seed: number }).seed);

@@ -88,8 +88,9 @@ describe('pair pipeline', () => {
   after(() => tmp.cleanup());
 
   it('resolves its config and names bad values', () => {
-    const c = resolvePipelineConfig({ augment: 'seed2', preprocessing: { size: 112, normalization: 'imagenet' } });
-    assert.equal(c.augment.name, 'seed2');
+    const c = resolvePipelineConfig({ augment: 'siamese-cnn', preprocessing: { size: 112, normalization: 'imagenet' } });
+    assert.equal(c.augment.name, 'siamese-cnn');
+    assert.deepEqual(resolvePipelineConfig({ augment: 'seed2' }).augment, c.augment, 'the old name: the same policy');
     assert.deepEqual(c.preprocessing, { size: 112, channels: 3, normalization: 'imagenet' });
     assert.deepEqual(JSON.parse(JSON.stringify(c)), c, 'the config is JSON data');
     assert.throws(() => resolvePipelineConfig({ batchSize: 0 }), /batchSize must be a positive integer, got 0/);
@@ -164,7 +165,7 @@ describe('pair pipeline', () => {
 
   it('a worker thread gives exactly the pixels the calling thread gives (through a decode cache)', async () => {
     const cached = await Dataset.open(dataset.root, { cache: new DecodeCache(path.join(tmp.dir, 'cache')) });
-    const cfg = { batchSize: 4, augment: 'seed2', seed: 2, preprocessing: { size: SIZE } };
+    const cfg = { batchSize: 4, augment: 'siamese-cnn', seed: 2, preprocessing: { size: SIZE } };
     const inWorker = await createPairPipeline(pairs, cached, { ...cfg, worker: true });
     const inThread = await createPairPipeline(pairs, cached, { ...cfg, worker: false });
     const [x, y] = [await take(inWorker, 4), await take(inThread, 4)];
@@ -195,7 +196,7 @@ describe('pair pipeline', () => {
   it('the worker makes the next batch while the calling thread is busy; the same thread cannot', async () => {
     // prefetch 0: the next batch is requested as `next()` returns; then this thread spins without yielding.
     const finishedDuringBlock = async (worker: boolean): Promise<{ finished: number; blockStart: number; blockEnd: number }> => {
-      const p = await createPairPipeline(pairs, dataset, { batchSize: 4, augment: 'seed2', prefetch: 0, worker, preprocessing: { size: SIZE } });
+      const p = await createPairPipeline(pairs, dataset, { batchSize: 4, augment: 'siamese-cnn', prefetch: 0, worker, preprocessing: { size: SIZE } });
       (await p.next()).dispose();
       const blockStart = Date.now();
       while (Date.now() - blockStart < 1000) { /* busy: a training step would be here */ }

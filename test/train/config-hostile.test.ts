@@ -64,7 +64,7 @@ hostile('configs', 'a typo inside loss', () => {
 hostile('configs', 'a typo inside model.options (per model kind)', () => {
   assert.throws(() => resolve({ model: { kind: 'workshopCnn', options: { inputsize: 32 } } }), /unknown key "model\.options\.inputsize" in experiment config: did you mean "model\.options\.inputSize"\?/);
   // a key of another kind's options is unknown for this kind
-  assert.throws(() => resolve({ model: { kind: 'seed2Cnn', options: { filters: [4] } } }), /unknown key "model\.options\.filters" in experiment config; model kind seed2Cnn takes: inputSize, seed/);
+  assert.throws(() => resolve({ model: { kind: 'siameseCnn', options: { filters: [4] } } }), /unknown key "model\.options\.filters" in experiment config; model kind siameseCnn takes: inputSize, seed/);
 });
 hostile('configs', 'a typo inside earlyStopping', () => {
   assert.throws(() => resolve({ earlyStopping: { patiance: 2, minDelta: 0 } }), /unknown key "earlyStopping\.patiance" in experiment config: did you mean "earlyStopping\.patience"\?/);
@@ -88,10 +88,10 @@ hostile('configs', 'data as a list must be an object', () => {
   assert.throws(() => resolve({ data: [] }), /experiment config: "data" must be an object, got \[\] \(a list\)/);
 });
 hostile('configs', 'an unknown model kind lists the kinds and suggests the nearest', () => {
-  assert.throws(() => resolve({ model: { kind: 'workshopCNN' } }), /experiment config: "model\.kind" must be one of workshopCnn, mobileNetV3Small, seed2Cnn, got "workshopCNN": did you mean "workshopCnn"\?/);
+  assert.throws(() => resolve({ model: { kind: 'workshopCNN' } }), /experiment config: "model\.kind" must be one of workshopCnn, mobileNetV3Small, siameseCnn, got "workshopCNN": did you mean "workshopCnn"\?/);
 });
 hostile('configs', 'an unknown augment policy suggests the nearest', () => {
-  assert.throws(() => resolve({ augment: 'defualt' }), /experiment config: "augment" must be one of default, seed2, none, got "defualt": did you mean "default"\?/);
+  assert.throws(() => resolve({ augment: 'defualt' }), /experiment config: "augment" must be one of default, siamese-cnn, none, got "defualt": did you mean "default"\?/);
 });
 hostile('configs', 'a fractional split seed is refused (the split stream is seeded by an integer)', () => {
   assert.throws(() => resolve({ data: { splitSeed: 1.5 } }), /experiment config: "data\.splitSeed" must be an integer, got 1\.5/);
@@ -300,9 +300,9 @@ hostile('splits', 'a split.json made from other inputs, in a run with no checkpo
 hostile('splits', '`data split --seed 1` and `train --split-seed 1` draw the same split (issue item 10)', async () => {
   const faces = await tinyFaces();
   const out = path.join(temp(), 'split.json');
-  const { split: fromData } = await splitFromFlags({ dir: faces, seed: '1', preset: 'seed1', train: '24', val: '8', test: '8', out });
-  const file = configFile(JSON.stringify({ data: { split: { preset: 'seed1', numPairs: { train: 24, val: 8, test: 8 } } } }));
-  const input = experimentFromFlags({ preset: 'seed1-adam-cosine', config: file, splitSeed: '1', dir: faces });
+  const { split: fromData } = await splitFromFlags({ dir: faces, seed: '1', preset: 'mnv3-notebook', train: '24', val: '8', test: '8', out });
+  const file = configFile(JSON.stringify({ data: { split: { preset: 'mnv3-notebook', numPairs: { train: 24, val: 8, test: 8 } } } }));
+  const input = experimentFromFlags({ preset: 'mnv3-adam-cosine', config: file, splitSeed: '1', dir: faces });
   const fromTrain = await experimentSplit(input, await Dataset.open(faces, { cache: null }), temp());
   assert.equal(fromData.seed, fromTrain.seed);
   assert.deepEqual(fromData.people, fromTrain.people);

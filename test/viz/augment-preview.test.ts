@@ -20,8 +20,8 @@ describe('augmentPreview', () => {
   });
 
   it('has one row per transform and one for the full policy, each the original beside n labelled copies', async () => {
-    const rows = await augmentPreviewRows(image(), 'seed2', new Rng(1), { n: 3 });
-    assert.deepEqual(rows.map((r) => r.title), ['rotate', 'flip', 'translate', 'scale', 'policy seed2']);
+    const rows = await augmentPreviewRows(image(), 'siamese-cnn', new Rng(1), { n: 3 });
+    assert.deepEqual(rows.map((r) => r.title), ['rotate', 'flip', 'translate', 'scale', 'policy siamese-cnn']);
     for (const r of rows) {
       assert.equal(r.cells.length, 4);
       assert.equal(r.cells[0].label, 'original');

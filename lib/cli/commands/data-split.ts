@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { SPLIT_NAMES, SPLIT_PRESETS, checkLeakage, makeSplit, openData, saveSplit, splitsDir, type Split, type SplitConfigInput } from '../../data';
-import { splitInputs, splitRng } from '../../data/split';
+import { canonicalSplitPreset, splitInputs, splitRng } from '../../data/split';
 import { display } from '../../viz';
 
 function intOption(flag: string, value: string | undefined): number | undefined {
@@ -27,7 +27,8 @@ export async function splitFromFlags(opts: SplitFlags): Promise<{ split: Split; 
     sameFraction = Number(opts.sameFraction);
     if (opts.sameFraction.trim() === '' || !Number.isFinite(sameFraction)) throw new Error(`--same-fraction must be a number, got ${JSON.stringify(opts.sameFraction)}`);
   }
-  const config: SplitConfigInput = { preset: opts.preset, numPairs, ...(sameFraction !== undefined ? { sameFraction } : {}) };
+  // an old preset name (`seed1`) makes the split its new name makes, recorded under the new name
+  const config: SplitConfigInput = { preset: opts.preset === undefined ? undefined : canonicalSplitPreset(opts.preset), numPairs, ...(sameFraction !== undefined ? { sameFraction } : {}) };
   const { dataset } = await openData({ dir: opts.dir, cache: null });
   const rng = splitRng(Number(seed));
   const split: Split = { ...makeSplit(dataset, rng, config), inputs: await splitInputs(dataset, 'split', rng.key, config) };
@@ -42,13 +43,16 @@ export function register(data: Command): void {
     .description('make a person-disjoint train/val/test split with balanced same/different pairs, check it for leakage and save it as JSON')
     .option('--dir <dir>', 'a dataset folder (<dir>/<Person>/<image>); default: the resolver\'s choice')
     .option('--seed <n>', 'integer seed of the split stream, the same as `siamese train --split-seed` (default 0)')
-    .option('--preset <name>', `split preset: ${Object.keys(SPLIT_PRESETS).join(', ')} (default "default"; seed1 = 300/75/100 pairs)`)
+    .option('--preset <name>', `split preset: ${Object.keys(SPLIT_PRESETS).join(', ')} (default "default"; mnv3-notebook = the MobileNetV3 notebook's 300/75/100 pairs)`)
     .option('--train <n>', 'training pairs (overrides the preset)')
     .option('--val <n>', 'validation pairs')
     .option('--test <n>', 'test pairs')
     .option('--same-fraction <f>', 'share of same-person pairs (default 0.5)')
     .option('--out <file>', 'where to save (default <data home>/splits/<preset>-seed<s>.json)')
     .action(async (opts: SplitFlags) => {
+      if (opts.preset !== undefined && canonicalSplitPreset(opts.preset) !== opts.preset) {
+        console.log(`note: split preset ${opts.preset} is the old name of ${canonicalSplitPreset(opts.preset)} (both work)`);
+      }
       const { split, out } = await splitFromFlags(opts);
       const report = checkLeakage(split); // makeSplit already threw if it leaked; this is the record
       display.table(SPLIT_NAMES.map((s) => ({

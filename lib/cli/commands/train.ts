@@ -1,8 +1,8 @@
 /** `siamese train`: run an experiment (a preset, adjusted by flags); cached when it already finished. */
 import * as fs from 'node:fs';
 import type { Command } from 'commander';
-import { POLICY_PRESETS } from '../../augment/policy';
-import { experimentPreset, mergeExperiment, presetBudget, resolveExperiment, runResolvedExperiment, EXPERIMENT_PRESETS, OPTIMIZERS, SCHEDULES, type ExperimentInput, type ExperimentResult } from '../../train';
+import { POLICY_PRESET_ALIASES, POLICY_PRESETS } from '../../augment/policy';
+import { canonicalPresetName, experimentPreset, mergeExperiment, presetBudget, resolveExperiment, runResolvedExperiment, EXPERIMENT_PRESETS, OPTIMIZERS, SCHEDULES, type ExperimentInput, type ExperimentResult } from '../../train';
 import { checkExperimentInput, nearest } from '../../train/config-schema';
 import { WEIGHTS_OPTIONS } from '../../models';
 import type { ModelSpec } from '../../models';
@@ -25,9 +25,9 @@ function integer(value: string | undefined, flag: string): number | undefined {
   return Number(value);
 }
 
-/** A flag naming one of `values`; the error names the flag and suggests the nearest value. */
-function choice<T extends string>(value: string | undefined, flag: string, values: readonly T[]): T | undefined {
-  if (value === undefined || (values as readonly string[]).includes(value)) return value as T | undefined;
+/** A flag naming one of `values` (or an old name in `aliases`, kept as given); the error names the flag and suggests the nearest value. */
+function choice<T extends string>(value: string | undefined, flag: string, values: readonly T[], aliases: Readonly<Record<string, string>> = {}): T | undefined {
+  if (value === undefined || (values as readonly string[]).includes(value) || Object.prototype.hasOwnProperty.call(aliases, value)) return value as T | undefined;
   const near = nearest(value, values);
   throw new Error(`${flag} must be one of ${values.join(', ')}, got ${JSON.stringify(value)}${near ? `: did you mean "${near}"?` : ''}`);
 }
@@ -83,7 +83,7 @@ export function experimentFromFlags(flags: TrainFlags): ExperimentInput {
   const splitSeed = integer(flags.splitSeed, '--split-seed');
   const optimizer = choice(flags.optimizer, '--optimizer', OPTIMIZERS);
   const schedule = choice(flags.schedule, '--schedule', SCHEDULES);
-  const augment = choice(flags.augment, '--augment', Object.keys(POLICY_PRESETS));
+  const augment = choice(flags.augment, '--augment', Object.keys(POLICY_PRESETS), POLICY_PRESET_ALIASES);
   const model = withWeights(merged.model, choice(flags.weights, '--weights', WEIGHTS_OPTIONS), flags.preset);
   return mergeExperiment(merged, {
     ...(model ? { model } : {}),
@@ -108,10 +108,23 @@ function withWeights(model: ModelSpec | undefined, weights: (typeof WEIGHTS_OPTI
   if (model?.kind !== 'mobileNetV3Small') {
     if (weights === 'none') return undefined;
     throw new Error(`--weights ${weights} is for MobileNetV3-small models; preset ${preset} trains ${model?.kind ?? 'the default workshopCnn'} ` +
-      '(use a seed1-* or view2-mnv3-* preset, or a --config with {"model": {"kind": "mobileNetV3Small"}})');
+      '(use an mnv3-* or view2-mnv3-* preset, or a --config with {"model": {"kind": "mobileNetV3Small"}})');
   }
   const { weights: _old, ...rest } = model.options ?? {};
   return { kind: 'mobileNetV3Small', options: weights === 'none' ? rest : { ...rest, weights } };
+}
+
+/**
+ * The one note `siamese train` prints when the flags use old names (`--preset seed1-adam-cosine`, `--augment seed2`):
+ * what they are called now (both work; the run and its cache are the same). Null when nothing is an old name.
+ */
+export function aliasNote(flags: Pick<TrainFlags, 'preset' | 'augment'>): string | null {
+  const renamed: string[] = [];
+  if (canonicalPresetName(flags.preset) !== flags.preset) renamed.push(`preset ${flags.preset} is now ${canonicalPresetName(flags.preset)}`);
+  if (flags.augment !== undefined && Object.prototype.hasOwnProperty.call(POLICY_PRESET_ALIASES, flags.augment)) {
+    renamed.push(`augmentation ${flags.augment} is now ${POLICY_PRESET_ALIASES[flags.augment]}`);
+  }
+  return renamed.length ? `note: ${renamed.join('; ')} (the old name still works and trains the same run)` : null;
 }
 
 /** One line per number that matters. */
@@ -135,16 +148,18 @@ export function register(program: Command): void {
     .option('--name <name>', 'run name')
     .option('--epochs <n>').option('--batch-size <n>', 'pairs per step').option('--lr <x>', 'base learning rate')
     .option('--optimizer <name>', 'adam, sgd or rmsprop').option('--schedule <name>', 'constant, step or cosine')
-    .option('--margin <m>', 'contrastive loss with this margin (a triplet preset keeps triplet loss, with this margin)').option('--augment <policy>', 'none, default or seed2')
+    .option('--margin <m>', 'contrastive loss with this margin (a triplet preset keeps triplet loss, with this margin)').option('--augment <policy>', 'none, default or siamese-cnn')
     .option('--seed <n>', 'seed of initialisation, shuffles, augmentation and dropout')
     .option('--weights <name>', 'initial backbone weights of a MobileNetV3-small preset: none (seeded random) or imagenet (after `siamese weights fetch mobilenet-v3-small`)')
     .option('--split-seed <n>', 'seed of the person split and pair sampling').option('--dir <folder>', 'dataset folder (default: LFW_DIR, a downloaded LFW, else the synthetic set)')
     .option('--resume', 'continue an interrupted run of this config from its last checkpoint (also what happens without the flag)')
     .option('--force', 'train again from scratch even if this config already finished or was interrupted')
     .action(async (flags: TrainFlags) => {
+      const note = aliasNote(flags);
+      if (note) console.log(note);
       const experiment = resolveExperiment(experimentFromFlags(flags));
       const budget = presetBudget(flags.preset, experiment.config);
-      if (budget) console.log(`${flags.preset}: ${budget}`);
+      if (budget) console.log(`${canonicalPresetName(flags.preset)}: ${budget}`);
       const result = await runResolvedExperiment(experiment, { force: flags.force });
       console.log(formatResult(result));
     });

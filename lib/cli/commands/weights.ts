@@ -42,6 +42,6 @@ export function register(program: Command): void {
         console.log(`${model}: ${d.downloaded ? `downloaded ${d.path}` : `read ${d.path}`} (MD5 ${d.md5} verified, SHA-256 ${d.sha256})`);
         console.log(`  converted ${r.metadata.tensors} tensors into ${r.dir}${r.ignored.length ? ` (left out ${r.ignored.length} of Keras's classifier: ${r.ignored.join(', ')})` : ''}`);
       }
-      console.log('  use them with `siamese train --preset seed1-adam-cosine --weights imagenet`, or {"model": {"kind": "mobileNetV3Small", "options": {"weights": "imagenet"}}} in a --config file');
+      console.log('  use them with `siamese train --preset mnv3-adam-cosine --weights imagenet`, or {"model": {"kind": "mobileNetV3Small", "options": {"weights": "imagenet"}}} in a --config file');
     });
 }
