@@ -50,10 +50,10 @@ export class TrunkCache {
 
   private constructor(readonly dir: string) {}
 
-  /** Opens (creating) a cache folder and reads every shard's index. Errors name the file and line. */
+  /** Opens a cache folder (a missing one is an empty cache) and reads every shard's index. Errors name the file and line. */
   static open(dir: string): TrunkCache {
-    fs.mkdirSync(dir, { recursive: true });
     const cache = new TrunkCache(dir);
+    if (!fs.existsSync(dir)) return cache;
     for (const name of fs.readdirSync(dir).filter((n) => /^index-\d+\.jsonl$/.test(n)).sort()) {
       const shard = Number(name.slice(6, -6));
       const file = path.join(dir, name);
@@ -109,6 +109,7 @@ export interface FillResult {
  */
 export async function fillTrunkCache(net: RecognitionNet, root: string, refs: readonly string[], dir: string, shard = 0,
   onProgress?: (done: number, total: number) => void): Promise<FillResult> {
+  fs.mkdirSync(dir, { recursive: true });
   const cache = TrunkCache.open(dir);
   const todo = refs.filter((r) => !cache.records.has(r));
   const indexFile = path.join(dir, `index-${shard}.jsonl`);

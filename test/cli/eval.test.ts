@@ -61,7 +61,7 @@ describe('siamese eval', () => {
   it('names bad models, bad folds, and missing descriptors', () => {
     const bad = run('--model', 'resnet-9000', '--out', dir);
     assert.equal(bad.status, 1);
-    assert.match(bad.stderr, /unknown model "resnet-9000": use raw-pixels, face-api, face-api\+head, an experiment preset \(default, quick/);
+    assert.match(bad.stderr, /unknown model "resnet-9000": use raw-pixels, face-api, face-api:chip, face-api\+head, face-api-tuned, an experiment preset \(default, quick/);
     const noLfw = run('--folds', '1');
     assert.equal(noLfw.status, 1);
     assert.match(noLfw.stderr, /--folds is for LFW View 2: give --lfw <dir> or set LFW_DIR/);
@@ -71,5 +71,13 @@ describe('siamese eval', () => {
     const fa = run('--model', 'face-api', '--lfw', faces, '--out', dir);
     assert.equal(fa.status, 1);
     assert.match(fa.stderr, /bench\/lfw-face-api\.ts --variants square/);
+    // the chip and the tuned top are scored on real faces only (View 2), never on the synthetic held-out split
+    const chip = run('--model', 'face-api:chip', '--out', dir);
+    assert.equal(chip.status, 1);
+    assert.match(chip.stderr, /face-api:chip is scored on LFW View 2 only .*give --lfw <dir> or set LFW_DIR/);
+    // with --no-train and an empty trunk cache, nothing is computed and the error says what is missing
+    const tuned = run('--model', 'face-api-tuned', '--lfw', faces, '--no-train', '--out', dir);
+    assert.equal(tuned.status, 1);
+    assert.match(tuned.stderr, /lacks \d+ of the \d+ images face-api-tuned needs \(first: .*\), and --no-train was given/);
   });
 });
