@@ -5,24 +5,20 @@ import type { Command } from 'commander';
 import { clusterEmbeddings, clusterLines, clusterScores, embedFaces, metricOf, openFaceModel, readFaceFolder, type Linkage } from '../../apps';
 import { initBackend } from '../../backend';
 import { DEFAULT_VERIFY_MODEL, parseFaceCrop } from '../../faces';
+import { faceInputOptions, type FaceInputOptions } from './face-options';
 import { clusterGrid } from '../../viz';
 
-interface ClusterOptions { threshold?: string; linkage: string; out?: string; model?: string; aligned?: boolean; faceCheck?: boolean; crop?: string; detector?: string; json?: boolean }
+interface ClusterOptions extends FaceInputOptions { threshold?: string; linkage: string; out?: string }
 
 export function register(program: Command): void {
-  program
+  const command = program
     .command('cluster')
     .description('group the faces in a folder by person (photos in <dir> or in <dir>/<person>/; with person folders it also scores the grouping)')
     .argument('<dir>', 'folder of photos')
     .option('--threshold <t>', 'merge groups closer than this (default: the model\'s verification threshold)')
     .option('--linkage <name>', 'complete (default: every pair in a cluster passes the threshold) or average', 'complete')
-    .option('--out <file.png>', 'write an image grid, one row per cluster')
-    .option('--model <name>', `embedding model: ${DEFAULT_VERIFY_MODEL} (default, photos), or a trained preset such as default (needs --aligned)`)
-    .option('--aligned', 'the images are already face crops: skip face detection')
-    .option('--no-face-check', 'skip the "is this a face?" check (e.g. for the synthetic faces, which no detector finds)')
-    .option('--crop <kind>', "how a detected face is cropped: chip (default, dlib's face chip) or box (the squared aligned box); each has its own fitted threshold")
-    .option('--detector <name>', 'face detector: tiny (default, fast) or ssd (slower, finds smaller faces)')
-    .option('--json', 'print JSON instead of text')
+    .option('--out <file.png>', 'write an image grid, one row per cluster');
+  faceInputOptions(command, `embedding model: ${DEFAULT_VERIFY_MODEL} (default, photos), or a trained preset such as default (needs --aligned)`)
     .action(async (dir: string, opts: ClusterOptions) => {
       const threshold = opts.threshold === undefined ? undefined : Number(opts.threshold);
       if (threshold !== undefined && !Number.isFinite(threshold)) throw new Error(`--threshold must be a number, got ${JSON.stringify(opts.threshold)}`);

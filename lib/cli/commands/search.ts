@@ -3,22 +3,18 @@ import type { Command } from 'commander';
 import { indexGalleryFolder, openFaceModel, searchRows } from '../../apps';
 import { initBackend } from '../../backend';
 import { DEFAULT_VERIFY_MODEL, textTable, parseFaceCrop } from '../../faces';
+import { faceInputOptions, type FaceInputOptions } from './face-options';
 
-interface SearchOptions { gallery?: string; k: string; model?: string; aligned?: boolean; faceCheck?: boolean; crop?: string; detector?: string; json?: boolean }
+interface SearchOptions extends FaceInputOptions { gallery?: string; k: string }
 
 export function register(program: Command): void {
-  program
+  const command = program
     .command('search')
     .description('find the gallery faces closest to the face in a photo (exact search with the model\'s verification distance; the gallery is <dir>/<person>/*)')
     .argument('<query>', 'photo of the person to look for')
     .requiredOption('--gallery <dir>', 'gallery folder: one subfolder of photos per person')
-    .option('--k <n>', 'how many faces to return', '5')
-    .option('--model <name>', `embedding model: ${DEFAULT_VERIFY_MODEL} (default, photos), or a trained preset such as default (needs --aligned)`)
-    .option('--aligned', 'the images are already face crops: skip face detection')
-    .option('--no-face-check', 'skip the "is this a face?" check (e.g. for the synthetic faces, which no detector finds)')
-    .option('--crop <kind>', "how a detected face is cropped: chip (default, dlib's face chip) or box (the squared aligned box); each has its own fitted threshold")
-    .option('--detector <name>', 'face detector: tiny (default, fast) or ssd (slower, finds smaller faces)')
-    .option('--json', 'print JSON instead of text')
+    .option('--k <n>', 'how many faces to return', '5');
+  faceInputOptions(command, `embedding model: ${DEFAULT_VERIFY_MODEL} (default, photos), or a trained preset such as default (needs --aligned)`)
     .action(async (query: string, opts: SearchOptions) => {
       const k = Number(opts.k);
       if (!Number.isInteger(k) || k < 1) throw new Error(`--k must be a positive integer, got ${JSON.stringify(opts.k)}`);

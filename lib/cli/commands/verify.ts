@@ -2,23 +2,19 @@
 import type { Command } from 'commander';
 import { initBackend } from '../../backend';
 import { DEFAULT_VERIFY_MODEL, Verifier, folderSummary, folderTableRows, formatVerdict, textTable, parseFaceCrop } from '../../faces';
+import { faceInputOptions, type FaceInputOptions } from './face-options';
 
-interface VerifyOptions { model?: string; aligned?: boolean; faceCheck?: boolean; crop?: string; dir?: string; detector?: string; json?: boolean; timing?: boolean }
+interface VerifyOptions extends FaceInputOptions { dir?: string; timing?: boolean }
 
 export function register(program: Command): void {
-  program
+  const command = program
     .command('verify')
     .description('say whether two photos show the same person (face detection, alignment, a face-pretrained model and a threshold fitted on LFW View 1)')
     .argument('[a]', 'first photo')
     .argument('[b]', 'second photo')
-    .option('--model <name>', `embedding model (default ${DEFAULT_VERIFY_MODEL})`)
-    .option('--aligned', 'the images are already face crops: skip face detection')
-    .option('--crop <kind>', "how a detected face is cropped: chip (default, dlib's face chip) or box (the squared aligned box); each has its own fitted threshold")
-    .option('--no-face-check', 'skip the "is this a face?" check (e.g. for the synthetic faces, which no detector finds)')
     .option('--dir <dir>', 'folder mode: verify every pair of images in <dir>/<person>/*')
-    .option('--detector <name>', 'face detector: tiny (default, fast) or ssd (slower, finds smaller faces)')
-    .option('--timing', 'also print how long loading the networks and each pair took (ms)')
-    .option('--json', 'print JSON instead of text')
+    .option('--timing', 'also print how long loading the networks and each pair took (ms)');
+  faceInputOptions(command, `embedding model (default ${DEFAULT_VERIFY_MODEL})`)
     .action(async (a: string | undefined, b: string | undefined, opts: VerifyOptions) => {
       if (!opts.dir && (!a || !b)) throw new Error('give two photos (siamese verify a.jpg b.jpg) or a folder (siamese verify --dir <dir>)');
       if (opts.dir && (a || b)) throw new Error('give either two photos or --dir, not both');
