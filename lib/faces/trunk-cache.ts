@@ -23,13 +23,13 @@ import { RECOGNITION_INPUT, TRUNK_SIZE, trunkActivations, type RecognitionNet } 
 export const TRUNK_RECORD = 2 * TRUNK_SIZE;
 
 /** How an image's face was found. */
-export type FoundBy = 'tiny' | 'ssd' | 'fixed';
+export type TrunkFoundBy = 'tiny' | 'ssd' | 'fixed';
 
 /** One cached image. */
 export interface TrunkRecord {
   /** `Name/Name_0001.jpg`. */
   readonly ref: string;
-  readonly found: FoundBy;
+  readonly found: TrunkFoundBy;
   /** Faces the successful detector returned (0 for `fixed`). */
   readonly faces: number;
   readonly shard: number;
@@ -98,7 +98,7 @@ export class TrunkCache {
 /** What {@link fillTrunkCache} did. */
 export interface FillResult {
   readonly added: number;
-  readonly found: Record<FoundBy, number>;
+  readonly found: Record<TrunkFoundBy, number>;
   readonly errors: readonly string[];
 }
 
@@ -117,7 +117,7 @@ export async function fillTrunkCache(net: RecognitionNet, root: string, refs: re
   let next = [...cache.records.values()].filter((r) => r.shard === shard).reduce((m, r) => Math.max(m, r.index + 1), 0);
   // floats written after the last indexed record belong to an interrupted image: cut them off
   if (fs.existsSync(floatFile) && fs.statSync(floatFile).size > next * TRUNK_RECORD * 4) fs.truncateSync(floatFile, next * TRUNK_RECORD * 4);
-  const found: Record<FoundBy, number> = { tiny: 0, ssd: 0, fixed: 0 };
+  const found: Record<TrunkFoundBy, number> = { tiny: 0, ssd: 0, fixed: 0 };
   const errors: string[] = [];
   const floatsFd = fs.openSync(floatFile, 'a');
   const indexFd = fs.openSync(indexFile, 'a');
@@ -131,7 +131,7 @@ export async function fillTrunkCache(net: RecognitionNet, root: string, refs: re
         errors.push(`${path.join(root, ref)}: ${(err as Error).message}`);
         continue;
       }
-      let by: FoundBy = 'fixed';
+      let by: TrunkFoundBy = 'fixed';
       let faces = 0;
       let toPhoto;
       for (const d of TRUNK_DETECT) {
