@@ -209,8 +209,11 @@ export function groupTableRows(pairs: readonly GroupPair[]): Record<string, stri
   }));
 }
 
-/** The face-by-face distance matrix (no mirrors; null on the diagonal and for rejected faces), labelled `<photo>#<n>`. */
-export function groupMatrix(photos: readonly GroupPhoto[], pairs: readonly GroupPair[]): { labels: string[]; matrix: (number | null)[][] } {
+/**
+ * The face-by-face distance matrix (no mirrors; null on the diagonal and for rejected faces), labelled `<photo>#<n>`,
+ * with `blocks`, the number of faces of each photo (the known-different squares on the diagonal).
+ */
+export function groupMatrix(photos: readonly GroupPhoto[], pairs: readonly GroupPair[]): { labels: string[]; matrix: (number | null)[][]; blocks: number[] } {
   const labels = photos.flatMap((p) => p.faces.map((f) => f.label));
   const index = new Map(labels.map((l, i) => [l, i]));
   const matrix = labels.map(() => labels.map((): number | null => null));
@@ -221,7 +224,7 @@ export function groupMatrix(photos: readonly GroupPhoto[], pairs: readonly Group
     matrix[i][j] = p.value;
     matrix[j][i] = p.value;
   }
-  return { labels, matrix };
+  return { labels, matrix, blocks: photos.map((p) => p.faces.length) };
 }
 
 /** A face's marks on its photo: the detector's box, the 68 landmarks, its number, and whether the face check passed. */
@@ -241,4 +244,14 @@ export function groupMarks(photo: GroupPhoto): FaceMark[] {
 export function closestPairs(pairs: readonly GroupPair[], truth: PairTruth, n: number, higherIsCloser = false): GroupPair[] {
   return pairs.filter((p) => p.truth === truth && p.value !== undefined)
     .sort((x, y) => (higherIsCloser ? y.value! - x.value! : x.value! - y.value!)).slice(0, n);
+}
+
+/** {@link groupSummary} in words (a markdown list): the known pairs with their verdict counts, the unknown ones only counted. */
+export function describeGroupSummary(s: { same: KnownCounts; different: KnownCounts; unknown: number }, settings: Pick<VerifyModelSettings, 'threshold' | 'uncertainBand'>): string {
+  const counts = (k: KnownCounts, word: string): string => `**${k.right} right** ("${word}"), ${k.wrong} wrong, ${k.uncertain} uncertain, ${k.notAFace} without an answer (a face the face check rejected)`;
+  const lines = [`- **Known different** (two faces in one photo): ${s.different.pairs} pairs: ${counts(s.different, 'DIFFERENT')}.`];
+  if (s.same.pairs > 0) lines.push(`- **Known same, a weak positive** (a face and its own mirror image): ${s.same.pairs} pairs: ${counts(s.same, 'SAME')}.`);
+  lines.push(`- **Truth unknown** (faces from different photos): ${s.unknown} pairs: distances only, no verdict scored.`);
+  lines.push(`- Threshold ${settings.threshold.toFixed(3)}, uncertain within ±${settings.uncertainBand.toFixed(3)} (committed in lib/faces/verify-threshold.json).`);
+  return lines.join('\n');
 }

@@ -29,6 +29,6 @@ export { Verifier, decide, faceCheckThreshold, VERIFY_MODELS, DEFAULT_VERIFY_MOD
 export type { VerifierOptions, EmbeddedFace, Verdict, FolderRow } from './verify';
 export { readLfwResults, writeLfwResults, lfwResultsFile } from './lfw-results';
 export type { LfwResults, ResultRow } from './lfw-results';
-export { faceApiDemoPhotos, mirrorImage, groupPhotoFaces, groupPairs, groupSummary, groupTableRows, groupMatrix, groupMarks, closestPairs, TRUTH_WHY } from './group-photos';
+export { faceApiDemoPhotos, mirrorImage, groupPhotoFaces, groupPairs, groupSummary, groupTableRows, groupMatrix, groupMarks, closestPairs, describeGroupSummary, TRUTH_WHY } from './group-photos';
 export type { GroupFace, GroupPhoto, GroupVerifier, GroupPair, PairTruth, KnownCounts, FaceMark } from './group-photos';
 export { formatVerdict, folderTableRows, folderSummary, textTable, pairMatrix } from './verify-report';

@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { initBackend } from '../../lib/backend';
 import {
-  closestPairs, faceApiDemoPhotos, groupMarks, groupMatrix, groupPairs, groupPhotoFaces, groupSummary, groupTableRows, mirrorImage, Verifier,
+  closestPairs, describeGroupSummary, faceApiDemoPhotos, groupMarks, groupMatrix, groupPairs, groupPhotoFaces, groupSummary, groupTableRows, mirrorImage, Verifier,
   type DetectedFace, type GroupFace, type GroupPhoto,
 } from '../../lib/faces';
 import { euclideanDistance } from '../../lib/distances/arrays';
@@ -49,6 +49,11 @@ test('groupPairs: same photo = known different, a mirror = known same, other pho
   assert.deepEqual(s.different, { pairs: 3, right: 1, wrong: 0, uncertain: 0, notAFace: 2 });
   assert.deepEqual(s.same, { pairs: 4, right: 3, wrong: 0, uncertain: 0, notAFace: 1 });
   assert.equal(s.unknown, 3);
+  const words = describeGroupSummary(s, settings);
+  assert.match(words, /Known different.*3 pairs: \*\*1 right\*\* \("DIFFERENT"\), 0 wrong, 0 uncertain, 2 without an answer/);
+  assert.match(words, /Known same, a weak positive.*mirror.*4 pairs: \*\*3 right\*\*/);
+  assert.match(words, /Truth unknown.*3 pairs: distances only, no verdict scored/);
+  assert.doesNotMatch(describeGroupSummary({ ...s, same: { pairs: 0, right: 0, wrong: 0, uncertain: 0, notAFace: 0 } }, settings), /mirror/);
 
   const rows = groupTableRows(pairs);
   assert.ok(rows.filter((r) => r.truth === 'unknown').every((r) => r.right === '-' && /not scored/.test(r.verdict)));
@@ -58,6 +63,7 @@ test('groupPairs: same photo = known different, a mirror = known same, other pho
   assert.deepEqual(m.labels, ['p1#1', 'p1#2', 'p1#3', 'p2#1']);
   assert.deepEqual(m.matrix[0], [null, 1, null, 0.3], 'no mirror on the diagonal, none for a rejected face');
   assert.equal(m.matrix[3][0], 0.3);
+  assert.deepEqual(m.blocks, [3, 1]);
   assert.deepEqual(closestPairs(pairs, 'unknown', 1).map((p) => p.b.label), ['p2#1']);
   assert.deepEqual(groupMarks(photos[0]).map((k) => [k.label, k.ok]), [['1', true], ['2', true], ['3', false]]);
 });
