@@ -58,3 +58,19 @@ export async function faceApiEmbedder(options: LoadFaceApiOptions = {}): Promise
     compare: euclideanDistance,
   };
 }
+
+/** Embeds crops of the embedder's input size (RGB, 0-255) in one call. */
+export async function embedCrops(embedder: FaceEmbedder, crops: readonly { readonly data: ArrayLike<number>; readonly width: number; readonly height: number }[]): Promise<number[][]> {
+  if (crops.length === 0) return [];
+  const size = embedder.inputSize;
+  const bad = crops.find((c) => c.width !== size || c.height !== size || c.data.length !== size * size * 3);
+  if (bad) throw new RangeError(`${embedder.name} embeds ${size}x${size} RGB crops, got ${bad.width}x${bad.height} with ${bad.data.length} values`);
+  const buf = new Int32Array(crops.length * size * size * 3);
+  crops.forEach((c, i) => buf.set(c.data, i * size * size * 3));
+  const x = tf.tensor4d(buf, [crops.length, size, size, 3], 'int32');
+  try {
+    return await embedder.embed(x);
+  } finally {
+    x.dispose();
+  }
+}

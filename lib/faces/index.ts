@@ -16,7 +16,7 @@ export { NON_FACE_FAMILIES, nonFace, nonFaces, parseNonFaceFamily, tightCrop, ti
 export type { NonFaceFamily, TightCropSpec } from './probe-images';
 export { prepareFace, prepareDecoded, cropDetectedFace, cropFoundFace, parseFaceCrop, MIN_PHOTO_SIDE, FACE_CROPS, DEFAULT_FACE_CROP } from './prepare-face';
 export type { PrepareOptions, PreparedFace, FaceCrop } from './prepare-face';
-export { faceApiEmbedder } from './face-embedder';
+export { faceApiEmbedder, embedCrops } from './face-embedder';
 export type { FaceEmbedder } from './face-embedder';
 export { rawPixelsEmbedder } from './raw-pixels';
 export { trainedEmbedder, embeddingNetOf } from './trained-embedder';
@@ -33,4 +33,6 @@ export { TrunkCache, fillTrunkCache, TRUNK_RECORD, TRUNK_DETECT } from './trunk-
 export type { TrunkRecord, TrunkFoundBy, FillResult } from './trunk-cache';
 export { readLfwResults, writeLfwResults, lfwResultsFile } from './lfw-results';
 export type { LfwResults, ResultRow } from './lfw-results';
+export { faceApiDemoPhotos, mirrorImage, groupPhotoFaces, groupPairs, groupSummary, groupTableRows, groupMatrix, groupMarks, closestPairs, describeGroupSummary, TRUTH_WHY } from './group-photos';
+export type { GroupFace, GroupPhoto, GroupVerifier, GroupPair, PairTruth, KnownCounts, FaceMark } from './group-photos';
 export { formatVerdict, folderTableRows, folderSummary, textTable, pairMatrix } from './verify-report';

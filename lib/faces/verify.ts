@@ -15,7 +15,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Dataset } from '../data/dataset';
 import type { DecodedImage, IsSame } from '../data/types';
 import { loadFaceApi, type LoadFaceApiOptions } from './face-api';
-import { faceApiEmbedder, type FaceEmbedder } from './face-embedder';
+import { embedCrops, faceApiEmbedder, type FaceEmbedder } from './face-embedder';
 import { detectFaces, readPhoto, resolveDetect, type DetectConfig } from './detect';
 import { DEFAULT_FACE_CROP, prepareDecoded, type FaceCrop, type PreparedFace } from './prepare-face';
 import { accepts } from '../eval/scored';
@@ -222,16 +222,7 @@ export class Verifier {
 
   /** Embeds crops of the embedder's input size in one call. */
   private async embedCrops(crops: readonly DecodedImage[]): Promise<number[][]> {
-    if (crops.length === 0) return [];
-    const size = this.embedder.inputSize;
-    const buf = new Int32Array(crops.length * size * size * 3);
-    crops.forEach((c, i) => buf.set(c.data, i * size * size * 3));
-    const x = tf.tensor4d(buf, [crops.length, size, size, 3], 'int32');
-    try {
-      return await this.embedder.embed(x);
-    } finally {
-      x.dispose();
-    }
+    return embedCrops(this.embedder, crops);
   }
 
   /** Verifies one pair of photos (both prepared together, both faces embedded in one batch). */

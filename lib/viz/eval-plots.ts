@@ -43,11 +43,23 @@ export function thresholdSweepPlot(thresholds: readonly number[], accuracies: Re
   return { data, layout: { ...LAYOUT, title: { text: title }, shapes, xaxis: { title: { text: 'threshold' } }, yaxis: { title: { text: 'accuracy' } } } };
 }
 
-/** A square matrix of pair values as a heatmap, labelled on both axes. */
-export function pairMatrixPlot(labels: readonly string[], matrix: readonly (readonly (number | null)[])[], title: string, valueName = 'distance'): PlotSpec {
+/**
+ * A square matrix of pair values as a heatmap, labelled on both axes; `blocks` (sizes of consecutive groups, e.g.
+ * the faces of each photo) outlines each group's square on the diagonal.
+ */
+export function pairMatrixPlot(labels: readonly string[], matrix: readonly (readonly (number | null)[])[], title: string, valueName = 'distance', blocks: readonly number[] = []): PlotSpec {
   if (matrix.length !== labels.length || matrix.some((r) => r.length !== labels.length)) throw new RangeError(`pairMatrixPlot: need a ${labels.length}x${labels.length} matrix`);
+  if (blocks.length > 0 && (blocks.some((b) => !Number.isInteger(b) || b < 0) || blocks.reduce((a, b) => a + b, 0) !== labels.length)) {
+    throw new RangeError(`pairMatrixPlot: blocks must be whole sizes adding up to the ${labels.length} labels, got [${blocks.join(', ')}]`);
+  }
+  const shapes: Record<string, unknown>[] = [];
+  let start = 0;
+  for (const b of blocks) {
+    if (b > 0) shapes.push({ type: 'rect', xref: 'x', yref: 'y', x0: start - 0.5, x1: start + b - 0.5, y0: start - 0.5, y1: start + b - 0.5, line: { color: '#e0262b', width: 2 } });
+    start += b;
+  }
   return {
     data: [{ type: 'heatmap', x: [...labels], y: [...labels], z: matrix.map((r) => [...r]), colorscale: 'Viridis', reversescale: true, colorbar: { title: { text: valueName } } }],
-    layout: { ...LAYOUT, height: 120 + 28 * labels.length, title: { text: title }, yaxis: { autorange: 'reversed' }, margin: { t: 50, l: 160, r: 20, b: 140 } },
+    layout: { ...LAYOUT, height: 120 + 28 * labels.length, title: { text: title }, yaxis: { autorange: 'reversed' }, margin: { t: 50, l: 160, r: 20, b: 140 }, ...(shapes.length ? { shapes } : {}) },
   };
 }

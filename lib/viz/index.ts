@@ -14,6 +14,8 @@ export type { GalleryError } from './error-gallery';
 export { rocPlot, valueHistogram, thresholdSweepPlot, pairMatrixPlot } from './eval-plots';
 export { experimentReportHtml, trainingCurves, examplePairsPng } from './report';
 export type { ExperimentReport, ReportRun, ReportEpoch, ReportScores, ReportValues, ReportPredictions, RocPoints } from './report';
+export { markedPhoto, marksSvg, MARK_COLOURS } from './marked-photo';
+export type { PhotoMark } from './marked-photo';
 export { gridCurves } from './grid-curves';
 export type { GridCurve } from './grid-curves';
 export { plotDiv, plotlyBundleScript } from './plotly-html';

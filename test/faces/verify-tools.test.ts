@@ -76,7 +76,7 @@ describe('sweeps, folder summaries and plots', () => {
       { a: '/r/x/1.jpg', b: '/r/y/1.jpg', isSame: 0, verdict: verdict('same', 0.4) },
       { a: '/r/x/2.jpg', b: '/r/y/1.jpg', isSame: 0, verdict: verdict('uncertain', 0.52) },
     ];
-    assert.deepEqual(folderSummary(rows), { pairs: 3, decided: 2, right: 1, uncertain: 1, noFace: 0, accuracy: 0.5 });
+    assert.deepEqual(folderSummary(rows), { pairs: 3, decided: 2, right: 1, uncertain: 1, noFace: 0, notAFace: 0, accuracy: 0.5 });
     const m = pairMatrix(rows, '/r');
     assert.deepEqual(m.labels, ['x/1.jpg', 'x/2.jpg', 'y/1.jpg']);
     assert.deepEqual(m.matrix, [[null, 0.3, 0.4], [0.3, null, 0.52], [0.4, 0.52, null]]);
@@ -92,6 +92,10 @@ describe('sweeps, folder summaries and plots', () => {
     assert.throws(() => valueHistogram([1], [], 'h'), /1 values but 0 labels/);
     assert.throws(() => thresholdSweepPlot([1, 2], { a: [1] }, 't'), /"a" has 1 points, thresholds has 2/);
     assert.throws(() => pairMatrixPlot(['a'], [[1, 2]], 't'), /need a 1x1 matrix/);
+    const blocked = pairMatrixPlot(['a', 'b', 'c'], [[null, 1, 2], [1, null, 3], [2, 3, null]], 't', 'distance', [2, 1]);
+    assert.deepEqual((blocked.layout.shapes as { x0: number; x1: number; y0: number; y1: number }[]).map((r) => [r.x0, r.x1, r.y0, r.y1]), [[-0.5, 1.5, -0.5, 1.5], [1.5, 2.5, 1.5, 2.5]]);
+    assert.equal(pairMatrixPlot(['a'], [[null]], 't').layout.shapes, undefined, 'no blocks, no shapes');
+    assert.throws(() => pairMatrixPlot(['a', 'b'], [[null, 1], [1, null]], 't', 'distance', [1]), /blocks must be whole sizes adding up to the 2 labels, got \[1\]/);
   });
 
   it('draws an error gallery PNG with one row per error', async () => {

@@ -50,3 +50,23 @@ test('bad grid input is refused clearly', async () => {
   await assert.rejects(imageGrid([{ cells: [{ image: { data: new Uint8Array(5), width: 2, height: 2, channels: 3 } }] }]), /5 values do not fill 2x2x3/);
   await assert.rejects(pairGrid([], { perRow: 0 }), /perRow must be a positive integer, got 0/);
 });
+
+test('imageGrid cellHeight makes landscape cells: the image is fitted inside, the rest is background', async () => {
+  const png = await imageGrid([{ cells: [{ image: solid([255, 0, 0], 40, 20) }, { image: solid([0, 0, 255], 40, 20) }] }], { cellSize: 40, cellHeight: 20, gap: 2 });
+  const meta = await sharp(png).metadata();
+  assert.deepEqual([meta.width, meta.height], [2 + 2 * 42, 2 + 22]);
+  assert.deepEqual(await pixel(png, 2 + 20, 2 + 10), [255, 0, 0]);
+  assert.deepEqual(await pixel(png, 2 + 42 + 20, 2 + 10), [0, 0, 255]);
+  await assert.rejects(imageGrid([{ cells: [{ image: solid([0, 0, 0]) }] }], { cellHeight: 4 }), /cellHeight must be an integer in \[8, 1024\], got 4/);
+});
+
+test('imageGrid palette: a palette PNG, smaller for a noisy photo-like image, the same layout', async () => {
+  let seed = 1;
+  const noise = { data: Uint8Array.from({ length: 64 * 64 * 3 }, () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) >> 16) & 255), width: 64, height: 64, channels: 3 as const };
+  const plain = await imageGrid([{ cells: [{ image: noise }] }], { cellSize: 64 });
+  const small = await imageGrid([{ cells: [{ image: noise }] }], { cellSize: 64, palette: true });
+  const [a, b] = [await sharp(plain).metadata(), await sharp(small).metadata()];
+  assert.deepEqual([b.width, b.height, b.format], [a.width, a.height, 'png']);
+  assert.equal(b.paletteBitDepth !== undefined || b.isPalette === true, true, 'palette-encoded');
+  assert.ok(small.length < plain.length, `${small.length} < ${plain.length}`);
+});
