@@ -24,7 +24,7 @@ import { auc, crossValidate, accuracyAt, bestThreshold, fitUncertainBand, tarAtF
 import { verifySettingsKey, writeVerifyModel } from '../lib/faces';
 import { cropBox, detectFaces, readPhoto, squareAround } from '../lib/faces/detect';
 import { loadFaceApi } from '../lib/faces/face-api';
-import { chipTransform, extractChip, LFW_FIXED_CHIP } from '../lib/faces/chip';
+import { chipTransform, extractChip, lfwFixedChipFor } from '../lib/faces/chip';
 import { euclideanDistance } from '../lib/distances';
 import { artifactsDir } from '../lib/util';
 
@@ -95,10 +95,7 @@ async function main(): Promise<void> {
         desc = (await api.nets.faceRecognitionNet.computeFaceDescriptor(t)) as Float32Array;
         t.dispose();
       } else if (v === 'chip') {
-        // LFW_FIXED_CHIP is fitted to LFW's 250 x 250 frame: scale it to this image's size for a no-face fallback
-        const k = image.width / 250;
-        const toPhoto = face ? chipTransform(face.landmarks).toPhoto
-          : { a: LFW_FIXED_CHIP.a * k, b: LFW_FIXED_CHIP.b * k, tx: LFW_FIXED_CHIP.tx * k, ty: LFW_FIXED_CHIP.ty * k };
+        const toPhoto = face ? chipTransform(face.landmarks).toPhoto : lfwFixedChipFor(image.width);
         const chip = extractChip(image, toPhoto, 150);
         const t = tf.tensor4d(chip.data, [1, 150, 150, 3], 'int32');
         desc = (await api.nets.faceRecognitionNet.computeFaceDescriptor(t)) as Float32Array;

@@ -190,3 +190,9 @@ export function extractChip(image: PixelImage, toPhoto: Similarity, size: number
  * chips over LFW, ../shared/FACES.md), used only when the detector misses and the caller asked for it.
  */
 export const LFW_FIXED_CHIP: Readonly<Similarity> = Object.freeze({ a: 0.7722, b: -0.0110, tx: 66.79, ty: 77.39 });
+
+/** {@link LFW_FIXED_CHIP} for an LFW-framed image `width` pixels wide (it is fitted to LFW's 250 x 250 frame). */
+export function lfwFixedChipFor(width: number): Similarity {
+  const k = width / 250;
+  return { a: LFW_FIXED_CHIP.a * k, b: LFW_FIXED_CHIP.b * k, tx: LFW_FIXED_CHIP.tx * k, ty: LFW_FIXED_CHIP.ty * k };
+}

@@ -15,7 +15,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { DecodedImage } from '../data/types';
-import { chipTransform, extractChip, LFW_FIXED_CHIP } from './chip';
+import { chipTransform, extractChip, lfwFixedChipFor } from './chip';
 import { detectFaces, readPhoto, type DetectConfig } from './detect';
 import { RECOGNITION_INPUT, TRUNK_SIZE, trunkActivations, type RecognitionNet } from './recognition-net';
 
@@ -143,12 +143,7 @@ export async function fillTrunkCache(net: RecognitionNet, root: string, refs: re
           break;
         }
       }
-      if (!toPhoto) {
-        // LFW_FIXED_CHIP is fitted to LFW's 250 x 250 frame: scale it to this image
-        const k = image.width / 250;
-        toPhoto = { a: LFW_FIXED_CHIP.a * k, b: LFW_FIXED_CHIP.b * k, tx: LFW_FIXED_CHIP.tx * k, ty: LFW_FIXED_CHIP.ty * k };
-      }
-      const chip = extractChip(image, toPhoto, RECOGNITION_INPUT);
+      const chip = extractChip(image, toPhoto ?? lfwFixedChipFor(image.width), RECOGNITION_INPUT);
       const values = tf.tidy(() => {
         const t = tf.tensor4d(chip.data, [1, RECOGNITION_INPUT, RECOGNITION_INPUT, 3], 'int32');
         return trunkActivations(net, tf.concat([t, tf.reverse(t, 2)]));
