@@ -27,6 +27,7 @@ import { loadFaceApi } from '../lib/faces/face-api';
 import { chipTransform, extractChip, lfwFixedChipFor } from '../lib/faces/chip';
 import { euclideanDistance } from '../lib/distances';
 import { artifactsDir } from '../lib/util';
+import { readJsonLines } from '../lib/util/files';
 
 const args = process.argv.slice(2);
 const opt = (name: string): string | undefined => { const i = args.indexOf(`--${name}`); return i >= 0 ? args[i + 1] : undefined; };
@@ -52,17 +53,8 @@ async function main(): Promise<void> {
   fs.mkdirSync(path.dirname(outFile), { recursive: true });
   const done = new Map<string, Row>();
   if (fs.existsSync(outFile)) {
-    const lines = fs.readFileSync(outFile, 'utf8').split('\n');
-    lines.forEach((line, i) => {
-      if (!line.trim()) return;
-      try {
-        const r = JSON.parse(line) as Row;
-        done.set(r.ref, { ...(done.get(r.ref) ?? {}), ...r });
-      } catch (err) {
-        // only the last line may be half-written (another run appending); anything else is an error
-        if (i < lines.length - 2) throw new Error(`${outFile}:${i + 1}: not JSON (${(err as Error).message})`);
-      }
-    });
+    // only the last line may be half-written (another run appending); anything else is an error
+    for (const { value: r } of readJsonLines<Row>(outFile, { partialLast: true })) done.set(r.ref, { ...(done.get(r.ref) ?? {}), ...r });
   }
   const embed = !args.includes('--no-embed');
   const todo = embed ? [...refs.keys()].filter((k) => !done.has(k) || VARIANTS.some((v) => !(v in done.get(k)!))).slice(0, LIMIT) : [];

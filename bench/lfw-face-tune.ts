@@ -16,7 +16,7 @@
  */
 import * as fs from 'node:fs';
 import { initBackend } from '../lib/backend';
-import { Dataset } from '../lib/data/dataset';
+import { Dataset, refKey } from '../lib/data/dataset';
 import { loadRecognitionNet } from '../lib/faces/recognition-net';
 import { fillTrunkCache, TrunkCache } from '../lib/faces/trunk-cache';
 import { evaluateModel, faceApiDescriptorFile } from '../lib/train';
@@ -89,7 +89,7 @@ async function main(): Promise<void> {
     const dataset = await Dataset.open(lfw);
     const net = loadRecognitionNet();
     const cacheDir = artifactsDir('faces', 'lfw-trunk');
-    const all = dataset.people.flatMap((p) => dataset.images(p).map((f) => `${p}/${f}`));
+    const all = dataset.refs().map(refKey);
     let cache = TrunkCache.open(cacheDir);
     const todo = all.filter((r) => !cache.records.has(r));
     if (todo.length) {

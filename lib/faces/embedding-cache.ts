@@ -5,7 +5,7 @@
  *
  * @see notebooks/06-test-evaluation.ipynb
  */
-import * as fs from 'node:fs';
+import { readJsonLines } from '../util/files';
 import { refKey } from '../data/dataset';
 import type { IsSame, PairList } from '../data/types';
 
@@ -19,17 +19,10 @@ export interface EmbeddingRecord {
 /** Reads a JSON-lines embedding file into records by `Person/file` (errors name the file and line). */
 export function readEmbeddingCache(file: string): Map<string, EmbeddingRecord> {
   const out = new Map<string, EmbeddingRecord>();
-  fs.readFileSync(file, 'utf8').split('\n').forEach((line, i) => {
-    if (!line.trim()) return;
-    let r: EmbeddingRecord;
-    try {
-      r = JSON.parse(line) as EmbeddingRecord;
-    } catch (err) {
-      throw new Error(`${file}:${i + 1}: not JSON (${(err as Error).message})`);
-    }
-    if (typeof r.ref !== 'string') throw new Error(`${file}:${i + 1}: record has no "ref"`);
+  for (const { value: r, line } of readJsonLines<EmbeddingRecord>(file)) {
+    if (typeof r.ref !== 'string') throw new Error(`${file}:${line}: record has no "ref"`);
     out.set(r.ref, { ...(out.get(r.ref) ?? {}), ...r });
-  });
+  }
   return out;
 }
 

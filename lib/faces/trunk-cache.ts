@@ -15,6 +15,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { DecodedImage } from '../data/types';
+import { readJsonLines } from '../util/files';
 import { chipTransform, extractChip, lfwFixedChipFor } from './chip';
 import { detectFaces, readPhoto, type DetectConfig } from './detect';
 import { RECOGNITION_INPUT, TRUNK_SIZE, trunkActivations, type RecognitionNet } from './recognition-net';
@@ -57,19 +58,11 @@ export class TrunkCache {
     for (const name of fs.readdirSync(dir).filter((n) => /^index-\d+\.jsonl$/.test(n)).sort()) {
       const shard = Number(name.slice(6, -6));
       const file = path.join(dir, name);
-      const lines = fs.readFileSync(file, 'utf8').split('\n');
-      lines.forEach((line, i) => {
-        if (!line.trim()) return;
-        let r: TrunkRecord;
-        try {
-          r = JSON.parse(line) as TrunkRecord;
-        } catch (err) {
-          if (i >= lines.length - 2) return; // a half-written last line from an interrupted fill
-          throw new Error(`${file}:${i + 1}: not JSON (${(err as Error).message})`);
-        }
-        if (typeof r.ref !== 'string' || !Number.isInteger(r.index) || r.shard !== shard) throw new Error(`${file}:${i + 1}: not a trunk-cache record`);
+      // the last line may be half-written by an interrupted fill
+      for (const { value: r, line } of readJsonLines<TrunkRecord>(file, { partialLast: true })) {
+        if (typeof r.ref !== 'string' || !Number.isInteger(r.index) || r.shard !== shard) throw new Error(`${file}:${line}: not a trunk-cache record`);
         cache.records.set(r.ref, r);
-      });
+      }
     }
     return cache;
   }

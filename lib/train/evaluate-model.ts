@@ -19,7 +19,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { openData } from '../data/resolve';
-import { refKey } from '../data/dataset';
+import { refKey, type Dataset } from '../data/dataset';
 import { view2PairList } from '../data/split';
 import type { IsSame, Pair, PairList } from '../data/types';
 import { assertNoFoldLeakage, auc, crossValidate, crossValidateWith, fixedVsCalibrated, summarizeFolds, summarizeModel, type CrossValidation } from '../eval';
@@ -195,7 +195,7 @@ async function view2(kind: Kind, options: EvaluateOptions, lfw: string, runsDir:
   const row = (model: string, accuracy: string, aucText: string, fixed: string, folds: number, outside: boolean): Record<string, string | number> =>
     ({ model, folds, 'accuracy % (mean ± s.e.)': accuracy, 'AUC (mean ± s.e.)': aucText, 'fixed rule %': fixed, 'outside training data': outside ? 'yes' : 'no' });
   if (kind.kind === 'baseline' && (kind.name === 'face-api:chip' || kind.name === 'face-api-tuned')) {
-    return chipModels(kind.name, list, dataset.root, options, leakage, row, log);
+    return chipModels(kind.name, list, dataset, options, leakage, row, log);
   }
   if (kind.kind === 'baseline') {
     let values: number[], isSame: IsSame[], folds: number[];
@@ -265,7 +265,7 @@ async function view2(kind: Kind, options: EvaluateOptions, lfw: string, runsDir:
  * `face-api:chip` and `face-api-tuned` on View 2, from the trunk-activation cache (filled first where it
  * lacks an image: detection, chip and trunk once per photo, resumable).
  */
-async function chipModels(name: 'face-api:chip' | 'face-api-tuned', list: PairList, root: string, options: EvaluateOptions, leakage: string,
+async function chipModels(name: 'face-api:chip' | 'face-api-tuned', list: PairList, dataset: Dataset, options: EvaluateOptions, leakage: string,
   row: (model: string, accuracy: string, aucText: string, fixed: string, folds: number, outside: boolean) => Record<string, string | number>,
   log: (l: string) => void): Promise<Omit<EvaluationReport, 'file'>> {
   const net = loadRecognitionNet();
@@ -275,14 +275,14 @@ async function chipModels(name: 'face-api:chip' | 'face-api-tuned', list: PairLi
     // fine-tuning uses every image of the pairs' people (View 2's unrestricted setting)
     const people = new Set(list.pairs.flatMap((p) => [p.a.person, p.b.person]));
     const refs = name === 'face-api:chip' ? pairRefs
-      : [...people].sort().flatMap((person) => (fs.existsSync(path.join(root, person)) ? fs.readdirSync(path.join(root, person)).filter((f) => /\.(jpe?g|png)$/i.test(f)).sort().map((f) => `${person}/${f}`) : []));
+      : [...people].sort().flatMap((person) => dataset.refs(person).map(refKey));
     let cache = TrunkCache.open(cacheDir);
     const todo = refs.filter((r) => !cache.records.has(r));
     if (todo.length) {
       if (options.train === false) throw new Error(`${cacheDir} lacks ${todo.length} of the ${refs.length} images ${name} needs (first: ${todo[0]}), and --no-train was given`);
       log(`${name}: describing ${todo.length} of ${refs.length} images into ${cacheDir} (detect, chip, trunk: about 0.15 s an image; resumable)`);
       const started = Date.now();
-      const filled = await fillTrunkCache(net, root, todo, cacheDir, 0, (d, n) => {
+      const filled = await fillTrunkCache(net, dataset.root, todo, cacheDir, 0, (d, n) => {
         if (d % 500 === 0) log(`  ${d}/${n} (${((Date.now() - started) / d).toFixed(0)} ms an image)`);
       });
       for (const e of filled.errors) log(`  skipped ${e}`);
@@ -295,7 +295,7 @@ async function chipModels(name: 'face-api:chip' | 'face-api-tuned', list: PairLi
     if (name === 'face-api:chip') {
       const desc = new Map(pairRefs.map((r, i) => [r, i]));
       const d = describeCached(net.top, cache, pairRefs, false);
-      const values = list.pairs.map((p) => euclideanDistance(Array.from(d[desc.get(refKey(p.a))!]), Array.from(d[desc.get(refKey(p.b))!])));
+      const values = list.pairs.map((p) => euclideanDistance(d[desc.get(refKey(p.a))!], d[desc.get(refKey(p.b))!]));
       const isSame = list.pairs.map((p) => p.isSame);
       const fixedAll = fixedVsCalibrated(values, isSame, list.folds, dir, 0.6);
       const cv = onlyFolds(fixedAll.calibrated, options.folds);

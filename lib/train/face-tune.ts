@@ -32,6 +32,7 @@ import type { Dataset } from '../data/dataset';
 import { accuracyAt, auc, bestThreshold, bootstrapCi, summarizeFolds, type ConfidenceInterval } from '../eval';
 import { TRUNK_SIZE, topDescriptors, type ConvScale, type RecognitionNet, type RecognitionTop } from '../faces/recognition-net';
 import type { TrunkCache } from '../faces/trunk-cache';
+import { euclideanDistance } from '../distances/arrays';
 import { batchContrastiveLoss } from '../losses/batch-contrastive';
 import { tripletLoss } from '../losses/triplet';
 import { writeFileAtomicSafe } from '../util/files';
@@ -142,15 +143,9 @@ export function describeCached(top: RecognitionTop, cache: TrunkCache, refs: rea
   return out;
 }
 
-function euclid(a: Float32Array, b: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) { const d = a[i] - b[i]; s += d * d; }
-  return Math.sqrt(s);
-}
-
 /** Distances of `pairs` from descriptors by ref. */
 function pairDistances(pairs: PairList['pairs'], desc: Map<string, Float32Array>): number[] {
-  return pairs.map((p) => euclid(desc.get(refKey(p.a))!, desc.get(refKey(p.b))!));
+  return pairs.map((p) => euclideanDistance(desc.get(refKey(p.a))!, desc.get(refKey(p.b))!));
 }
 
 /** Scores of one fold: accuracy at the validation threshold, and AUC, on the test pairs. */

@@ -126,3 +126,23 @@ export function ensureDir(dir: string, ops: FileOps = nodeFileOps): void {
     throw new Error(`cannot create folder ${dir}: ${describeFsError(err)}`, { cause: err });
   }
 }
+
+/**
+ * The records of a JSON-lines file, each with its 1-based line number (blank lines skipped). A line that is
+ * not JSON is an error naming `file:line`, except, with `partialLast`, the last line: a file another
+ * process appends to (or an interrupted writer) may end half-written, and that line is skipped.
+ */
+export function readJsonLines<T>(file: string, options: { partialLast?: boolean } = {}): { value: T; line: number }[] {
+  const lines = fs.readFileSync(file, 'utf8').split('\n');
+  const out: { value: T; line: number }[] = [];
+  lines.forEach((text, i) => {
+    if (!text.trim()) return;
+    try {
+      out.push({ value: JSON.parse(text) as T, line: i + 1 });
+    } catch (err) {
+      if (options.partialLast && i >= lines.length - 2) return;
+      throw new Error(`${file}:${i + 1}: not JSON (${(err as Error).message})`);
+    }
+  });
+  return out;
+}
