@@ -22,7 +22,7 @@ export type { SeededDropoutArgs } from './layers/seeded-dropout';
 export { FreezableBatchNorm, freezableBatchNorm } from './layers/freezable-batch-norm';
 export { torchDefault, torchvisionConv, torchvisionDepthwise } from './init';
 export { AbsoluteDifference, absoluteDifference } from './layers/absolute-difference';
-export { siamese, siameseOutput, resolveSiamese, DEFAULT_SIAMESE, SIAMESE_HEADS } from './siamese';
+export { siamese, siameseOutput, resolveSiamese, DEFAULT_SIAMESE, SIAMESE_HEADS, siameseHead } from './siamese';
 export type { SiameseConfig, SiameseHead, SiameseOutput } from './siamese';
 export { saveModel, loadModel, fileHandler, readModelArtifacts, readModelMetadata, readWeights, MODEL_JSON, WEIGHTS_BIN } from './save-load';
 export type { NamedWeight } from './save-load';

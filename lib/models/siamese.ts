@@ -94,3 +94,24 @@ export function siamese(embedNet: tf.LayersModel, partial: Partial<SiameseConfig
   }
   return tf.model({ inputs: [a, b], outputs: out, name: `siamese_${cfg.head}` });
 }
+
+/**
+ * The part of a {@link siamese} model after its embedding network, as a function of the two embeddings: the
+ * model's own layers (L2 normalisation when it has it, then the head), so the same weights.
+ * `siameseHead(model)(net(a), net(b))` equals `model.apply([a, b])`; a data-parallel step uses it to score
+ * pairs from embeddings made on two threads.
+ * @see notebooks/05-training-runs.ipynb
+ */
+export function siameseHead(model: tf.LayersModel): (ea: tf.Tensor, eb: tf.Tensor) => tf.Tensor {
+  const names = new Set(model.layers.map((l) => l.name));
+  const head = SIAMESE_HEADS.find((h) => model.name === `siamese_${h}`);
+  if (head === undefined) throw new RangeError(`siameseHead: ${model.name} is not a model made by siamese()`);
+  const layer = (name: string) => model.getLayer(name);
+  const norm = names.has('l2_normalize') ? layer('l2_normalize') : null;
+  return (ea, eb) => {
+    const [a, b] = norm ? [norm.apply(ea) as tf.Tensor, norm.apply(eb) as tf.Tensor] : [ea, eb];
+    if (head === 'euclidean' || head === 'cosine') return layer(head).apply([a, b]) as tf.Tensor;
+    const merged = layer(head === 'bceConcat' ? 'concat' : 'abs_diff').apply([a, b]) as tf.Tensor;
+    return layer('head_bce_dense').apply(merged) as tf.Tensor;
+  };
+}

@@ -79,6 +79,7 @@ export const EXPERIMENT_SHAPE: Shape = object({
   augment: oneOf(Object.keys(POLICY_PRESETS), POLICY_PRESET_ALIASES),
   epochs: INTEGER,
   batchSize: INTEGER,
+  workers: INTEGER,
   seed: INTEGER,
   earlyStopping: { kind: 'nullable', of: object({ patience: INTEGER, minDelta: NUMBER }) },
 });

@@ -39,7 +39,8 @@ import { describeFsError, writeFileAtomicSafe } from '../util/files';
 import { acquireRunLock, LOCK_FILE } from './lock';
 import { resolveOptimizer, type OptimizerConfig } from './optimizer';
 import { resolveSchedule, type ScheduleConfig } from './schedule';
-import { isEmbeddingLoss, predictPairs, trainSiamese, type EarlyStopping, type EpochRecord, type LossConfig } from './trainer';
+import { isEmbeddingLoss, predictPairs, trainSiamese, type EarlyStopping, type EpochRecord, type LossConfig, type TrainOptions } from './trainer';
+import { REPLICA_MODULE, type TrainReplicaOptions } from './replica';
 
 /** Everything that defines a run. JSON data; its hash names the run folder. */
 export interface ExperimentConfig {
@@ -78,6 +79,14 @@ export interface ExperimentConfig {
   readonly epochs: number;
   /** Pairs per step. */
   readonly batchSize: number;
+  /**
+   * Threads a training step runs on (lib/train/trainer.ts `parallel`): 2 (the default) = this thread embeds each
+   * pair's first image and a helper thread the second, the loss is taken over both; 1 = one thread (resolved to
+   * absent, so the keys of runs trained before there was a choice do not change). Part of the result (batch-norm
+   * statistics are per thread's images), the same on any machine; on a backend that already uses every core
+   * (tfjs-node) the step runs on one thread and says so.
+   */
+  readonly workers?: 1 | 2;
   /** Seed of initialisation, shuffles, augmentation and dropout. */
   readonly seed: number;
   readonly earlyStopping: EarlyStopping | null;
@@ -95,6 +104,7 @@ export const DEFAULT_EXPERIMENT: Readonly<ExperimentConfig> = Object.freeze({
   augment: 'default',
   epochs: 10,
   batchSize: 32,
+  workers: 2,
   seed: 0,
   earlyStopping: null,
 } as ExperimentConfig);
@@ -144,7 +154,11 @@ export function resolveExperiment(input: ExperimentInput = {}, source = 'experim
   const merged: ExperimentConfig = canonicalConfig(mergeExperiment(DEFAULT_EXPERIMENT, input));
   // the given pairs are the default: written out or left out, the config (and the run key) is the same
   const { sampling: givenSampling, ...withoutSampling } = merged;
-  const cfg: ExperimentConfig = givenSampling === undefined || givenSampling.name === 'given' ? withoutSampling : merged;
+  const sampled: ExperimentConfig = givenSampling === undefined || givenSampling.name === 'given' ? withoutSampling : merged;
+  // one thread is the default: written out or left out, the config (and the run key) is the same
+  const { workers, ...withoutWorkers } = sampled;
+  const cfg: ExperimentConfig = workers === undefined || workers === 1 ? withoutWorkers : sampled;
+  if (!(workers === undefined || workers === 1 || workers === 2)) throw new RangeError(`${source}: "workers" must be 1 or 2, got ${JSON.stringify(workers)}`);
   if (!/^[a-z0-9][a-z0-9._-]*$/i.test(cfg.name)) throw new RangeError(`experiment name must be letters, digits, '.', '_' or '-', got ${JSON.stringify(cfg.name)}`);
   if (!(Number.isInteger(cfg.epochs) && cfg.epochs >= 1)) throw new RangeError(`experiment epochs must be an integer >= 1, got ${cfg.epochs}`);
   if (!(Number.isInteger(cfg.batchSize) && cfg.batchSize >= 1)) throw new RangeError(`experiment batchSize must be an integer >= 1, got ${cfg.batchSize}`);
@@ -504,6 +518,15 @@ export function trainingSampler(config: ExperimentConfig, split: Pick<Split, 'pe
   });
 }
 
+/** The trainer's `parallel` option for `workers: 2`: the helper builds the same network on the same backend (wasm or cpu). */
+function parallelFor(config: ExperimentConfig, backend: { readonly tfjsName: string }, log: (line: string) => void): TrainOptions['parallel'] {
+  if (backend.tfjsName !== 'wasm' && backend.tfjsName !== 'cpu') {
+    log(`workers 2: the ${backend.tfjsName} backend already uses every core, so this run trains on one thread`);
+    return null;
+  }
+  return { module: REPLICA_MODULE, options: { model: config.model, seed: config.seed } satisfies TrainReplicaOptions, backend: backend.tfjsName };
+}
+
 /** Trains, evaluates and writes run `dir` (its lock held by the caller). */
 async function trainRun(experiment: ResolvedExperiment, hash: string, dir: string, opened: NonNullable<RunOptions['opened']>, options: RunOptions,
   log: (line: string) => void): Promise<ExperimentResult> {
@@ -520,11 +543,12 @@ async function trainRun(experiment: ResolvedExperiment, hash: string, dir: strin
   log(`experiment ${config.name}-${hash}: ${config.model.kind} (${config.head}, ${config.loss.name}), ${config.optimizer.name} lr ${config.optimizer.lr}, ` +
     `${config.schedule.name} schedule, ${config.epochs} epochs of ${sampler ? sampler.describe() : `${split.pairs.train.length} pairs`}, augment ${config.augment}`);
   try {
+    const parallel = (config.workers ?? 1) === 2 ? parallelFor(config, backend, log) : null;
     const trained = await trainSiamese({
       model, output, embedding: { net: embedNet, normalize: config.normalize }, loss: config.loss, optimizer: config.optimizer, schedule: config.schedule, epochs: config.epochs,
       train: (resume) => (sampler ? createIdentityPipeline(sampler, dataset, pipeline, { resume }) : createPairPipeline(split.pairs.train, dataset, pipeline, { resume })),
       val, earlyStopping: config.earlyStopping, dir, log, onEpoch: options.onEpoch, onStep: options.onStep,
-      progress: options.progress, checkpointEvery: options.checkpointEvery,
+      progress: options.progress, checkpointEvery: options.checkpointEvery, parallel,
     });
     await val.close();
     const { result: test, predictions } = await evaluate(model, output, split.pairs, dataset, pre, config.seed);

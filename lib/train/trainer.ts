@@ -11,6 +11,7 @@
  * @see notebooks/05-training-runs.ipynb
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { PairPipeline, PipelineState } from '../pipeline/pipeline';
@@ -18,7 +19,8 @@ import { auc, bestThreshold } from '../eval';
 import { batchContrastiveLoss, bceLoss, contrastiveFromValues, tripletLoss, type TripletMining } from '../losses';
 import type { Pair, IsSame } from '../data/types';
 import { l2NormalizeRows } from '../models/layers/l2-normalize';
-import type { SiameseOutput } from '../models';
+import { siameseHead, type SiameseOutput } from '../models/siamese';
+import { EmbeddingParallel } from '../backend/parallel';
 import { CheckpointError, readCheckpoint, writeCheckpoint, type ReadCheckpoint, type TensorRecord } from './checkpoint';
 import { TrainingInterruptedError, watchInterrupt } from './interrupt';
 import { ensureDir, FileWriteError, writeFileAtomicSafe } from '../util/files';
@@ -95,6 +97,14 @@ export interface TrainOptions {
   readonly onEpoch?: (record: EpochRecord, history: readonly EpochRecord[]) => void;
   /** Called after each step; throwing stops the run (tests use it to simulate a crash). */
   readonly onStep?: (step: number) => void;
+  /**
+   * Train on two threads: each step this thread embeds the batch's `a` images and a helper thread the `b` images
+   * (lib/backend/parallel EmbeddingParallel), and the loss is taken over all the embeddings here. The helper
+   * builds `embedding.net` again from `module` (exporting `createEmbeddingReplica(options)`, e.g.
+   * lib/train/replica.ts). Results depend on it (batch-norm statistics are per thread's images) but not on
+   * the machine. Null or absent: one thread.
+   */
+  readonly parallel?: { readonly module: string; readonly options: unknown; readonly backend?: 'wasm' | 'cpu' } | null;
   /** Progress output: 'bar' (default) or 'none'. */
   readonly progress?: 'bar' | 'none';
   readonly log?: (line: string) => void;
@@ -219,6 +229,54 @@ function loadState(file: string, model: tf.LayersModel, opt: Optimizer | null, r
   return ckpt.meta;
 }
 
+/** A training step on two threads; see {@link TrainOptions.parallel}. */
+interface ParallelStep {
+  step(batch: { a: tf.Tensor4D; b: tf.Tensor4D; isSame: tf.Tensor; pairs: readonly Pair[] }): Promise<{ value: tf.Scalar; grads: tf.NamedTensorMap }>;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the helper thread and returns the step: this thread embeds the a images, the helper the b images, and
+ * the loss (the pair head's, or the embedding loss) is taken on all embeddings here. Dropout masks: the a images
+ * get the mask counter this thread's network is at, the b images the next one, as on one thread (where the
+ * Siamese model calls the network on a, then on b).
+ */
+async function startParallel(options: TrainOptions, variables: readonly tf.Variable[],
+  embeddingLoss: (e: tf.Tensor2D, pairs: readonly Pair[]) => tf.Scalar, log: (line: string) => void): Promise<ParallelStep> {
+  const { net } = options.embedding!;
+  const dp = await EmbeddingParallel.start(options.parallel!);
+  const shared = net.trainableWeights.map((w) => w.read() as tf.Variable);
+  const sharedNames = new Set(shared.map((v) => v.name));
+  const own = variables.filter((v) => !sharedNames.has(v.name));
+  const dim = net.outputs[0].shape[1] as number;
+  const head = siameseHead(options.model);
+  const batchPairs = isEmbeddingLoss(options.loss);
+  const cores = os.availableParallelism();
+  log(`training on 2 threads: this one embeds each pair's first image, a helper thread the second` +
+    (cores < 2 ? ` (this machine has ${cores} core: they take turns; the result is the same as on any machine, and workers: 1 trains the one-thread config, another run)` : ''));
+  const bump = (steps: Record<string, number>, by: number) => Object.fromEntries(Object.entries(steps).map(([k, v]) => [k, v + by]));
+  return {
+    async step(batch) {
+      const counters = readMaskSteps(net);
+      const counted = Object.keys(counters).length > 0;
+      const result = await dp.variableGrads({
+        here: batch.a, there: batch.b, dim, shared, own,
+        embed: (x) => net.apply(x, { training: true }) as tf.Tensor2D,
+        loss: (e) => {
+          if (batchPairs) return embeddingLoss(e, batch.pairs);
+          const n = batch.pairs.length;
+          const out = head(e.slice([0, 0], [n, dim]), e.slice([n, 0], [n, dim]));
+          return lossOf(out, batch.isSame, options.loss, options.output);
+        },
+        helperState: counted ? bump(counters, 1) : undefined,
+      });
+      if (counted) restoreMaskSteps(net, bump(counters, 2));
+      return result;
+    },
+    close: () => dp.close(),
+  };
+}
+
 /**
  * Trains `options.model` in place. Resumes from `dir/checkpoints/last.ckpt` when present. At the end the
  * model holds the best epoch's weights (by validation AUC) when there is validation, else the last.
@@ -240,16 +298,18 @@ export async function trainSiamese(options: TrainOptions): Promise<TrainResult> 
   }
   const personIds = new Map<string, number>();
   // the embedding losses: every image of the batch (the a images, then the b images), labelled by person
-  const batchLoss = (a: tf.Tensor4D, b: tf.Tensor4D, pairs: readonly Pair[]): tf.Scalar => {
-    const { net, normalize } = options.embedding!;
-    let e = net.apply(tf.concat([a, b]), { training: true }) as tf.Tensor2D;
-    if (normalize) e = l2NormalizeRows(e);
+  const batchLoss = (a: tf.Tensor4D, b: tf.Tensor4D, pairs: readonly Pair[]): tf.Scalar =>
+    embeddingLoss(options.embedding!.net.apply(tf.concat([a, b]), { training: true }) as tf.Tensor2D, pairs);
+  /** The embedding loss of the batch's embeddings (the a images', then the b images'). */
+  const embeddingLoss = (raw: tf.Tensor2D, pairs: readonly Pair[]): tf.Scalar => {
+    const e = options.embedding!.normalize ? l2NormalizeRows(raw) : raw;
     const id = (p: string) => personIds.get(p) ?? (personIds.set(p, personIds.size), personIds.size - 1);
     const labels = [...pairs.map((p) => id(p.a.person)), ...pairs.map((p) => id(p.b.person))];
     const distance = output.higherIsCloser ? 'cosine' : 'euclidean';
     if (loss.name === 'triplet') return tripletLoss(e, labels, { margin: loss.margin, mining: loss.mining ?? 'batchHard', distance }) as tf.Scalar;
     return batchContrastiveLoss(e, labels, { margin: (loss as { margin: number }).margin, distance });
   };
+  if (options.parallel && !options.embedding) throw new Error('training on two threads (options.parallel) needs options.embedding (the embedding network)');
   const opt = new Optimizer(variables, options.optimizer);
   const started = performance.now();
 
@@ -278,7 +338,14 @@ export async function trainSiamese(options: TrainOptions): Promise<TrainResult> 
     writeFileAtomicSafe(metricsFile, []);
   }
 
-  const train = await options.train(resumeAt);
+  const parallel = options.parallel ? await startParallel(options, variables, embeddingLoss, log) : null;
+  let train: PairPipeline;
+  try {
+    train = await options.train(resumeAt);
+  } catch (err) {
+    await parallel?.close();
+    throw err;
+  }
   const meta = (): CheckpointMeta => ({
     version: 1, epoch, batchInEpoch, step, optimizerStep: opt.step, pipeline: train.state(), maskSteps: readMaskSteps(model),
     epochLossSum, epochPairs, epochSeconds: epochSecondsBefore + (performance.now() - epochStart) / 1000, history, best, sinceBest,
@@ -294,7 +361,7 @@ export async function trainSiamese(options: TrainOptions): Promise<TrainResult> 
       const bar = options.progress === 'none' ? null
         : new ProgressBar({ label: `epoch ${epoch + 1}/${epochs}`, total: train.batchesPerEpoch * train.config.batchSize, unit: 'pairs' });
       for await (const batch of train.epoch()) {
-        const { value, grads } = tf.variableGrads(() => {
+        const { value, grads } = parallel ? await parallel.step(batch) : tf.variableGrads(() => {
           if (batchPairs) return batchLoss(batch.a, batch.b, batch.pairs);
           const out = model.apply([batch.a, batch.b], { training: true }) as tf.Tensor;
           return lossOf(out, batch.isSame, loss, output);
@@ -368,5 +435,6 @@ export async function trainSiamese(options: TrainOptions): Promise<TrainResult> 
     interrupt.dispose();
     opt.dispose();
     await train.close();
+    await parallel?.close();
   }
 }

@@ -8,7 +8,7 @@ import { WEIGHTS_OPTIONS } from '../../models';
 import type { ModelSpec } from '../../models';
 
 interface TrainFlags {
-  preset: string; config?: string; name?: string; epochs?: string; batchSize?: string; lr?: string; optimizer?: string;
+  preset: string; config?: string; name?: string; epochs?: string; batchSize?: string; workers?: string; lr?: string; optimizer?: string;
   schedule?: string; augment?: string; seed?: string; splitSeed?: string; dir?: string; force?: boolean; margin?: string; weights?: string;
 }
 
@@ -77,6 +77,7 @@ export function experimentFromFlags(flags: TrainFlags): ExperimentInput {
   const merged = mergeExperiment(preset, fromFile);
   const epochs = num(flags.epochs, '--epochs');
   const batchSize = num(flags.batchSize, '--batch-size');
+  const workers = choice(flags.workers, '--workers', ['1', '2']);
   const lr = num(flags.lr, '--lr');
   const seed = integer(flags.seed, '--seed');
   const margin = num(flags.margin, '--margin');
@@ -90,6 +91,7 @@ export function experimentFromFlags(flags: TrainFlags): ExperimentInput {
     ...(flags.name ? { name: flags.name } : {}),
     ...(epochs !== undefined ? { epochs } : {}),
     ...(batchSize !== undefined ? { batchSize } : {}),
+    ...(workers !== undefined ? { workers: Number(workers) as 1 | 2 } : {}),
     ...(seed !== undefined ? { seed } : {}),
     ...(augment ? { augment } : {}),
     ...(margin !== undefined ? { loss: merged.loss?.name === 'triplet' ? { ...merged.loss, margin } : { name: 'contrastive', margin } } : {}),
@@ -146,7 +148,8 @@ export function register(program: Command): void {
     .option('--preset <name>', `one of ${Object.keys(EXPERIMENT_PRESETS).join(', ')}`, 'default')
     .option('--config <file.json>', 'experiment fields (JSON) over the preset; unknown keys and wrong types are errors')
     .option('--name <name>', 'run name')
-    .option('--epochs <n>').option('--batch-size <n>', 'pairs per step').option('--lr <x>', 'base learning rate')
+    .option('--epochs <n>').option('--batch-size <n>', 'pairs per step')
+    .option('--workers <n>', "threads a step trains on: 2 (this thread embeds each pair's first image, a helper thread the second) or 1").option('--lr <x>', 'base learning rate')
     .option('--optimizer <name>', 'adam, sgd or rmsprop').option('--schedule <name>', 'constant, step or cosine')
     .option('--margin <m>', 'contrastive loss with this margin (a triplet preset keeps triplet loss, with this margin)').option('--augment <policy>', 'none, default or siamese-cnn')
     .option('--seed <n>', 'seed of initialisation, shuffles, augmentation and dropout')

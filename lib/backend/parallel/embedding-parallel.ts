@@ -1,0 +1,246 @@
+/**
+ * Two cores for a training step whose loss is a function of the batch's embeddings: the calling thread embeds
+ * one part of the batch's images, a `worker_threads` helper (its own tfjs wasm backend, its own copy of the
+ * embedding network) embeds the other part, and the loss is computed here on all the embeddings together, so
+ * it is the same function of the batch as on one thread (pair losses, batch-hard triplet, contrastive over
+ * every pair of the batch alike). Only batch-norm statistics are per part.
+ *
+ * One step, with the gradient of the loss L(e), e = [e₁; e₂], split by the chain rule:
+ * 1. this thread posts the helper's images; both threads run their forward pass at once (taped);
+ * 2. the helper writes e₂ to shared memory; this thread, inside its own tape, takes ∂L/∂e₂ (a small gradient of
+ *    the loss alone) and writes it back;
+ * 3. both run their backward pass at once: this thread's tape gives ∂L/∂θ through e₁ (and the gradients of
+ *    any variables of its own, e.g. a BCE head), the helper's gives ∂(e₂·∂L/∂e₂)/∂θ, the part through e₂;
+ * 4. the two are added here in a fixed order, so a step is deterministic.
+ * The handshakes in the middle of a tape are synchronous (`Atomics.wait` on shared memory: a tape function
+ * cannot await), with a timeout and the helper's errors reported, never a hang.
+ *
+ * The helper's weights are refreshed from this thread's variables at every step, so this thread's optimizer
+ * is the only one; random state the network carries (dropout mask counters) is handed over per step.
+ *
+ * @see notebooks/05-training-runs.ipynb
+ */
+import * as tf from '@tensorflow/tfjs';
+import { Worker } from 'node:worker_threads';
+
+/** What an embedding replica module's `createEmbeddingReplica(options)` returns (the same network on every thread). */
+export interface EmbeddingReplica {
+  /** The network's trainable variables, in a fixed order. */
+  readonly variables: readonly tf.Variable[];
+  /** Embeddings `[n, d]` of images in training mode. */
+  embed(x: tf.Tensor): tf.Tensor2D;
+  /** Sets the network's random state before a step (what {@link EmbeddingStep.helperState} carries). */
+  setState?(state: unknown): void;
+}
+
+/** How to start the helper. */
+export interface EmbeddingParallelConfig {
+  /** Absolute path of the replica module (.ts under tsx, .js compiled) exporting `createEmbeddingReplica(options)`. */
+  readonly module: string;
+  /** JSON-serialisable options for `createEmbeddingReplica`. */
+  readonly options?: unknown;
+  /** Backend of the helper (default wasm, which registers the project's kernels). */
+  readonly backend?: 'wasm' | 'cpu';
+  /** Longest wait for the helper inside a step, in ms (default 10 minutes). */
+  readonly timeoutMs?: number;
+}
+
+/** One step's inputs. */
+export interface EmbeddingStep {
+  /** Images embedded on this thread (first rows of e). */
+  readonly here: tf.Tensor;
+  /** Images embedded on the helper (last rows of e); not disposed. */
+  readonly there: tf.Tensor;
+  /** This thread's embedding of `here` (its own network, training mode). */
+  readonly embed: (x: tf.Tensor) => tf.Tensor2D;
+  /** Width of an embedding (the network's output size). */
+  readonly dim: number;
+  /** The scalar loss of all embeddings `[here; there]`. Called twice per step: it must be deterministic. */
+  readonly loss: (e: tf.Tensor2D) => tf.Scalar;
+  /** The network's variables on this thread, in the replica's order. */
+  readonly shared: readonly tf.Variable[];
+  /** Other variables of this thread the loss uses (a head's), trained from this thread's tape alone. */
+  readonly own?: readonly tf.Variable[];
+  /** Passed to the helper replica's `setState` before its forward pass. */
+  readonly helperState?: unknown;
+}
+
+/** Control words in shared memory: the step number each event belongs to. */
+const EMBEDDED = 0, GRADIENT = 1, FAILED = 2, CANCELLED = 3;
+
+/** Messages to the helper. */
+export type ToEmbeddingHelper =
+  | { kind: 'step'; seq: number; there: { shape: number[]; values: Float32Array }; dim: number; exchange?: SharedArrayBuffer; state?: unknown }
+  | { kind: 'close' };
+
+/** Messages from the helper. */
+export type FromEmbeddingHelper = { seq: number; error?: string } | { sizes: number[]; control: SharedArrayBuffer; weights: SharedArrayBuffer; grads: SharedArrayBuffer } | { error: string };
+
+/** Waits (blocking) until control[slot] reaches `seq`; throws on the helper's failure, a cancel, or the timeout. */
+export function waitFor(control: Int32Array, slot: number, seq: number, timeoutMs: number, who: string): void {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const now = Atomics.load(control, slot);
+    if (now === seq) return;
+    if (Atomics.load(control, FAILED) === seq) throw new HelperFailedError(`${who}: the other thread failed in step ${seq}`);
+    if (Atomics.load(control, CANCELLED) === seq) throw new HelperFailedError(`${who}: step ${seq} was cancelled by the other thread`);
+    const left = until - Date.now();
+    if (left <= 0) throw new Error(`${who}: no answer in step ${seq} after ${Math.round(timeoutMs / 1000)} s`);
+    Atomics.wait(control, slot, now, Math.min(left, 1000));
+  }
+}
+
+/** The other side stopped the step (its own error is reported separately). */
+export class HelperFailedError extends Error {}
+
+export function signal(control: Int32Array, slot: number, seq: number): void {
+  Atomics.store(control, slot, seq);
+  Atomics.notify(control, slot);
+}
+
+export const CONTROL = { EMBEDDED, GRADIENT, FAILED, CANCELLED, WORDS: 4 } as const;
+
+/**
+ * After a tape function threw: tfjs ends the tape but keeps the tensors its nodes saved for the backward pass
+ * until the next gradient at depth 0 replaces the tape; released here, so a failed step leaks nothing.
+ */
+export function releaseAbandonedTape(): void {
+  const state = (tf.engine() as unknown as { state: { gradientDepth: number; activeTape: { saved?: tf.Tensor[] }[] | null } }).state;
+  if (state.gradientDepth !== 0 || !state.activeTape) return;
+  for (const node of state.activeTape) for (const t of node.saved ?? []) t.dispose();
+  state.activeTape = null;
+}
+
+/**
+ * A running helper thread; see the module doc.
+ * @see notebooks/05-training-runs.ipynb
+ */
+export class EmbeddingParallel {
+  private closed = false;
+  private seq = 0;
+  private exchange = new SharedArrayBuffer(0);
+
+  private constructor(private readonly worker: Worker, private readonly sizes: readonly number[], private readonly control: Int32Array,
+    private readonly weights: Float32Array, private readonly grads: Float32Array, private readonly timeoutMs: number) {}
+
+  /** Starts the helper and builds its replica; resolves once it is ready. */
+  static async start(config: EmbeddingParallelConfig): Promise<EmbeddingParallel> {
+    const entry = __filename.endsWith('.ts')
+      ? `require('tsx/cjs'); require(${JSON.stringify(require.resolve('./embedding-parallel-helper.ts'))});`
+      : `require(${JSON.stringify(require.resolve('./embedding-parallel-helper.js'))});`;
+    const worker = new Worker(entry, { eval: true, workerData: { module: config.module, options: config.options ?? null, backend: config.backend ?? 'wasm' } });
+    const ready = await new Promise<{ sizes: number[]; control: SharedArrayBuffer; weights: SharedArrayBuffer; grads: SharedArrayBuffer }>((resolve, reject) => {
+      worker.once('message', (m: FromEmbeddingHelper) => {
+        if ('error' in m && m.error !== undefined) {
+          void worker.terminate();
+          reject(new Error(`EmbeddingParallel: the helper failed to start: ${m.error}`));
+        } else resolve(m as { sizes: number[]; control: SharedArrayBuffer; weights: SharedArrayBuffer; grads: SharedArrayBuffer });
+      });
+      worker.once('error', reject);
+      worker.once('exit', (code) => reject(new Error(`EmbeddingParallel: the helper thread exited (code ${code}) before it was ready`)));
+    });
+    worker.removeAllListeners('exit');
+    worker.removeAllListeners('error');
+    return new EmbeddingParallel(worker, ready.sizes, new Int32Array(ready.control), new Float32Array(ready.weights), new Float32Array(ready.grads),
+      config.timeoutMs ?? 600_000);
+  }
+
+  /** Sizes of the helper's variables (the replica's order). */
+  get variableSizes(): readonly number[] {
+    return this.sizes;
+  }
+
+  /**
+   * Like `tf.variableGrads(() => step.loss(concat(embed(here), embed(there))), [...shared, ...own])` with `there`
+   * embedded on the helper: `value` is the loss, `grads` (keyed by variable name) its gradient. The caller
+   * owns the returned tensors; the inputs are not disposed.
+   */
+  async variableGrads(step: EmbeddingStep): Promise<{ value: tf.Scalar; grads: tf.NamedTensorMap }> {
+    if (this.closed) throw new Error('EmbeddingParallel: variableGrads after close()');
+    const { sizes, control } = this;
+    const shared = step.shared;
+    if (shared.length !== sizes.length || shared.some((v, i) => v.size !== sizes[i])) {
+      throw new Error(`EmbeddingParallel: ${shared.length} variables of sizes [${shared.map((v) => v.size)}] do not match the helper's replica [${sizes}]`);
+    }
+    const seq = ++this.seq;
+    // the helper starts from this thread's current weights
+    let off = 0;
+    shared.forEach((v, i) => {
+      this.weights.set(v.dataSync() as Float32Array, off);
+      off += sizes[i];
+    });
+    const rowsThere = step.there.shape[0];
+    const values = step.there.dataSync() as Float32Array;
+    const there = { shape: step.there.shape, values: tf.getBackend() === 'wasm' ? values : values.slice() };
+    const done = new Promise<{ seq: number; error?: string }>((resolve, reject) => {
+      const onError = (e: Error) => reject(e);
+      this.worker.once('message', (m: { seq: number; error?: string }) => {
+        this.worker.off('error', onError);
+        resolve(m);
+      });
+      this.worker.once('error', onError);
+    });
+    // the exchange buffer: the helper's embeddings, then the loss's gradient for them
+    const dim = step.dim;
+    const need = 2 * rowsThere * dim * 4;
+    let fresh: SharedArrayBuffer | undefined;
+    if (this.exchange.byteLength < need) this.exchange = fresh = new SharedArrayBuffer(need);
+    this.worker.postMessage({ kind: 'step', seq, there, dim, exchange: fresh, state: step.helperState } satisfies ToEmbeddingHelper,
+      [there.values.buffer as ArrayBuffer]);
+    let mine: { value: tf.Scalar; grads: tf.NamedTensorMap };
+    try {
+      mine = tf.variableGrads(() => {
+        const e1 = step.embed(step.here);
+        if (e1.shape[1] !== dim) throw new Error(`EmbeddingParallel: the network's embeddings are ${e1.shape[1]} wide, the step said ${dim}`);
+        waitFor(control, EMBEDDED, seq, this.timeoutMs, 'EmbeddingParallel');
+        const buf = new Float32Array(this.exchange, 0, 2 * rowsThere * dim);
+        const e2 = tf.tensor2d(buf.slice(0, rowsThere * dim), [rowsThere, dim]);
+        // ∂L/∂e₂ for the helper: a gradient of the loss alone, at this step's embeddings
+        const e1Data = tf.tensor2d(e1.dataSync() as Float32Array, e1.shape);
+        const g2 = tf.tidy(() => tf.grad((x: tf.Tensor) => step.loss(tf.concat([e1Data, x]) as tf.Tensor2D))(e2));
+        buf.set(g2.dataSync() as Float32Array, rowsThere * dim);
+        g2.dispose();
+        e1Data.dispose();
+        signal(control, GRADIENT, seq);
+        return step.loss(tf.concat([e1, e2]) as tf.Tensor2D);
+      }, [...shared, ...(step.own ?? [])] as tf.Variable[]);
+    } catch (err) {
+      releaseAbandonedTape();
+      signal(control, CANCELLED, seq);
+      const reply = await done;
+      if (reply?.error !== undefined && err instanceof HelperFailedError) throw new Error(`EmbeddingParallel helper: ${reply.error}`);
+      throw err;
+    }
+    const reply = await done;
+    if (reply.error !== undefined) {
+      tf.dispose([mine.value, ...Object.values(mine.grads)]);
+      throw new Error(`EmbeddingParallel helper: ${reply.error}`);
+    }
+    // the two parts of each shared variable's gradient, added in a fixed order (this thread's, then the helper's)
+    const grads: tf.NamedTensorMap = { ...mine.grads };
+    off = 0;
+    shared.forEach((v, i) => {
+      const own = mine.grads[v.name];
+      const other = this.grads.subarray(off, off + sizes[i]);
+      off += sizes[i];
+      if (own === undefined) {
+        grads[v.name] = tf.tensor(other.slice(), v.shape, 'float32');
+        return;
+      }
+      const sum = own.dataSync() as Float32Array;
+      const out = tf.getBackend() === 'wasm' ? sum : sum.slice();
+      for (let j = 0; j < out.length; j++) out[j] += other[j];
+      own.dispose();
+      grads[v.name] = tf.tensor(out, v.shape, 'float32');
+    });
+    return { value: mine.value, grads };
+  }
+
+  /** Stops the helper thread. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.worker.postMessage({ kind: 'close' } satisfies ToEmbeddingHelper);
+    await this.worker.terminate();
+  }
+}
