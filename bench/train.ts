@@ -1,24 +1,45 @@
 /**
- * Training benchmark on the wasm backend with the project's kernels (issue 4): `npm run bench:train`.
+ * Training benchmark on the wasm backend with the project's kernels (issues 4 and 18): `npm run bench:train`.
  *
  * Cases (16 pairs = 32 images per step, random inputs, contrastive loss, Adam):
  * - mnv3-224, mnv3-112: MobileNetV3-small (torchvision layout, width 1.0, last conv 576) with the
  *   576 -> 256 -> ReLU -> 64 head (lib/models mobileNetV3Small, head 'simple');
- * - seed2-128: seed2's CNN (lib/models seed2Cnn) at 128 px.
- * Each case runs in its own child process (so peak memory is per case), once with one worker (the
- * main thread) and once with two threads doing data parallelism through lib/backend/parallel
- * DataParallel (the main thread and one helper, half the pairs each, gradients averaged, in-place Adam
- * on the main thread; batch-norm statistics are then per half batch). When /usr/bin/python3 has torch, bench/pytorch_peer.py runs
- * the same case in the same run and the line carries our_pairs_per_s / pytorch_pairs_per_s.
- *
+ * - seed2-128: seed2's CNN (lib/models seed2Cnn) at 128 px;
  * - workshop-64: lib/models workshopCnn (the model `npm start` trains) at 64 px, 32 pairs per step.
- * Each case also runs once with SIAMESE_WASM_FUSED=off (`fused_off`: the kernels before the fused
- * batch-norm / hard-swish / max-pool-gradient / Identity work), so before and after are in the same
- * run; every measurement carries the 1-minute load average at its start and end (the machine is shared),
- * and step_cpu_ms (process CPU time per step, which waiting for a core does not inflate).
  *
- * Prints one JSON line per case. Options: --cases a,b --steps N --warmup N --workers 1,2 --no-peer --no-compare
- * --peer-threads 2,1
+ * What a measurement is: one child process running one case one way, printing the medians of its steps
+ * (step_ms, step_cpu_ms = process CPU time per step, forward_ms, pairs_per_s). The ways:
+ * - `ours_1w`: our trainer on one worker (the main thread);
+ * - `ours_2w`: two threads doing data parallelism through lib/backend/parallel DataParallel (the main
+ *   thread and one helper, half the pairs each, gradients averaged, in-place Adam on the main thread;
+ *   batch-norm statistics are then per half batch);
+ * - `pytorch_2t` (and `pytorch_1t` with --peer-threads 2,1): bench/pytorch_peer.py under /usr/bin/python3
+ *   (Debian python3-torch 1.13) with that many threads, when it has torch;
+ * - `ours_1w_fused_off` with --compare: SIAMESE_WASM_FUSED=off, the kernels before the fused work.
+ * Honest comparison: the ways are interleaved ABAB. Each repetition (--reps, default 3) runs every way
+ * once, in the order above, so a change in the machine's load hits all sides alike; the summary takes
+ * medians over repetitions per side. Before and after every single measurement the bench records the
+ * 1-minute load average, this bench's own modelled share of it (its children's CPU time / wall time as
+ * runnable threads, decayed with the kernel's 60 s time constant), the others' load (the difference),
+ * and the cores the rest of the machine kept busy during it (/proc/stat busy time less this process
+ * tree's CPU time). A ratio is marked `"reliable": false`, with the reasons, when for any measurement it
+ * uses (of both sides, all repetitions):
+ * - the others' load before it started exceeded cores - threads it uses + 0.25 (--load-slack), or the
+ *   others kept more than that many cores busy during it; or
+ * - the others' load moved by more than max(0.5, 25 % of its lowest value) over the case's repetitions.
+ *
+ * Output (JSON lines): an environment line; one raw line per measurement (case, rep, config, load
+ * figures, the child's own line under `result`); then per case a summary line with the medians per side
+ * and the ratios ours_1w/pytorch_2t, ours_2w/pytorch_2t, ours_2w/ours_1w (and ours_1w/pytorch_1t,
+ * ours_1w/ours_1w_fused_off when measured), each with its value, `reliable` and `reasons`.
+ *
+ * Options: --cases a,b --reps N (3) --steps N --warmup N (per case defaults below) --workers 1,2
+ * --peer-threads 2[,1] --no-peer --compare (fused off too; --no-compare, the default, is accepted)
+ * --load-slack 0.25.
+ * Length: about 9 minutes for the four cases at the defaults on an idle 2-vCPU machine (an estimate from the
+ * step times of the 2026-11-24 run in BENCHMARKS.md plus the 1-3 s each child took to start in the
+ * 2026-12-02 sample: workshop-64 ~0.9 min, mnv3-112 ~0.8, mnv3-224 ~1.4, seed2-128 ~6.3); longer under
+ * load. `--cases workshop-64 --reps 3 --steps 3` took 1 minute at a load average of 2-3.
  *
  * @see notebooks/05-training-runs.ipynb
  */
@@ -181,6 +202,90 @@ function torchAvailable(): boolean {
   return spawnSync('/usr/bin/python3', ['-c', 'import torch, torchvision'], { encoding: 'utf8' }).status === 0;
 }
 
+/** The machine's busy and steal CPU time so far (ms, all cores; /proc/stat), or null off Linux. */
+function machineCpuMs(): { busy: number; steal: number } | null {
+  try {
+    const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    const [user, nice, system, , , irq, softirq, steal] = f;
+    return { busy: ((user + nice + system + irq + softirq) * 1000) / TICKS_PER_S, steal: ((steal ?? 0) * 1000) / TICKS_PER_S };
+  } catch {
+    return null;
+  }
+}
+
+/** CPU time (ms) of this process's finished (reaped) children so far: cutime + cstime of /proc/self/stat. */
+function childrenCpuMs(): number | null {
+  try {
+    const f = fs.readFileSync('/proc/self/stat', 'utf8');
+    const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
+    return ((Number(rest[13]) + Number(rest[14])) * 1000) / TICKS_PER_S; // fields 16, 17 of the whole line
+  } catch {
+    return null;
+  }
+}
+const TICKS_PER_S = 100; // USER_HZ on Linux
+
+/**
+ * This bench's own share of the 1-minute load average at `t` (ms, performance.now()): the kernel's
+ * exponential average (time constant 60 s) of the runnable threads of each past measurement, taken as
+ * its CPU time / wall time (an underestimate when its threads waited for a core, so others' load is
+ * then overestimated and a ratio more easily marked unreliable, never less).
+ */
+function ownLoad(t: number, runs: readonly { start: number; end: number; threads: number }[]): number {
+  let load = 0;
+  for (const r of runs) {
+    if (r.start >= t) continue;
+    const end = Math.min(r.end, t);
+    load += r.threads * (Math.exp(-(t - end) / 60_000) - Math.exp(-(t - r.start) / 60_000));
+  }
+  return load;
+}
+
+/** What one measurement runs: our trainer (1 or more workers, kernels fused or not) or the PyTorch peer. */
+interface Config { key: string; side: 'ours' | 'pytorch'; threads: number; fused: 'on' | 'off' }
+
+/** One measurement's line: the child's JSON plus where the machine stood. */
+interface Measurement {
+  case: CaseName; rep: number; config: string; side: Config['side']; threads: number;
+  pairs_per_s: number | null; error?: string;
+  /** 1-minute load average just before the child started and just after it ended. */
+  load_1m: [number, number];
+  /** This bench's own modelled share of it (ownLoad) at the same two moments. */
+  own_load_1m: [number, number];
+  /** load_1m minus own_load_1m: the other users' load. */
+  others_load_1m: [number, number];
+  /** Cores the rest of the machine kept busy during the measurement (/proc/stat busy time less this process tree's). */
+  others_cpu_cores: number | null;
+  steal_cores: number | null;
+  wall_s: number;
+  result: Record<string, unknown>;
+}
+
+/** Limits beyond which a ratio is marked `reliable: false` (see the module doc). */
+interface Limits { slack: number; moveAbs: number; moveRel: number }
+
+function reliability(ms: readonly Measurement[], cores: number, lim: Limits): { reliable: boolean; reasons: string[] } {
+  const reasons: string[] = [];
+  for (const m of ms) {
+    const free = cores - m.threads;
+    if (m.others_load_1m[0] > free + lim.slack) {
+      reasons.push(`others' load ${m.others_load_1m[0].toFixed(2)} before ${m.config} rep ${m.rep} > ${cores} cores - ${m.threads} threads + ${lim.slack}`);
+    }
+    if (m.others_cpu_cores !== null && m.others_cpu_cores > free + lim.slack) {
+      reasons.push(`others kept ${m.others_cpu_cores.toFixed(2)} cores busy during ${m.config} rep ${m.rep} > ${cores} - ${m.threads} + ${lim.slack}`);
+    }
+  }
+  const loads = ms.flatMap((m) => m.others_load_1m);
+  if (loads.length > 0) {
+    const lo = Math.min(...loads), hi = Math.max(...loads);
+    const limit = Math.max(lim.moveAbs, lim.moveRel * lo);
+    if (hi - lo > limit) reasons.push(`others' load moved ${lo.toFixed(2)} -> ${hi.toFixed(2)} (> ${limit.toFixed(2)}) over these repetitions`);
+  }
+  return { reliable: reasons.length === 0, reasons };
+}
+
+const round = (v: number, digits = 3): number => Math.round(v * 10 ** digits) / 10 ** digits;
+
 async function main(): Promise<void> {
   const childCase = arg('--child') as CaseName | undefined;
   if (childCase !== undefined) {
@@ -191,58 +296,97 @@ async function main(): Promise<void> {
   for (const n of names) if (!(n in CASES)) throw new Error(`--cases: unknown case ${n}; use ${Object.keys(CASES).join(', ')}`);
   const workerCounts = (arg('--workers') ?? '1,2').split(',').map(Number);
   const peer = !process.argv.includes('--no-peer') && torchAvailable();
-  const compareFused = !process.argv.includes('--no-compare');
-  const peerThreads = (arg('--peer-threads') ?? '2,1').split(',').map(Number);
+  const compareFused = process.argv.includes('--compare') && !process.argv.includes('--no-compare');
+  const peerThreads = (arg('--peer-threads') ?? '2').split(',').map(Number);
+  const reps = Number(arg('--reps') ?? 3);
+  if (!(Number.isInteger(reps) && reps >= 1)) throw new Error(`--reps: ${arg('--reps')} is not a positive integer`);
+  const limits: Limits = { slack: Number(arg('--load-slack') ?? 0.25), moveAbs: 0.5, moveRel: 0.25 };
+  const cores = os.cpus().length;
   const env = {
-    date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model, cores: os.cpus().length,
+    date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model, cores,
     load_avg: os.loadavg(), tfjs: tf.version.tfjs, kernels: fs.readFileSync(path.join(__dirname, '..', 'lib', 'backend', 'kernels', 'COMPILER'), 'utf8').trim(),
     peer: peer ? spawnSync('/usr/bin/python3', ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' }).stdout.trim() : null,
+    reps, reliability_limits: { load_slack: limits.slack, moved_abs: limits.moveAbs, moved_rel: limits.moveRel },
   };
   console.log(JSON.stringify({ environment: env }));
-  const runChild = (name: CaseName, w: number, steps: number, warmup: number, fused: string) => {
-    const r = spawnSync(process.execPath, [...process.execArgv, __filename, '--child', name, '--workers', String(w),
-      '--steps', String(steps), '--warmup', String(warmup)], { encoding: 'utf8', maxBuffer: 1 << 26, env: { ...process.env, SIAMESE_WASM_FUSED: fused } });
-    return lastJson(r.stdout) ?? {
-      error: (r.stderr || r.stdout).split('\n').filter((l) => /Error|Abort/.test(l)).slice(0, 2).join(' | ') || `exit ${r.status}`,
-      load_avg_1m: os.loadavg()[0],
+  const configs: Config[] = [
+    ...workerCounts.map((w): Config => ({ key: `ours_${w}w`, side: 'ours', threads: w, fused: 'on' })),
+    ...(compareFused ? [{ key: 'ours_1w_fused_off', side: 'ours', threads: 1, fused: 'off' } as Config] : []),
+    ...(peer ? peerThreads.map((t): Config => ({ key: `pytorch_${t}t`, side: 'pytorch', threads: t, fused: 'on' })) : []),
+  ];
+  const runs: { start: number; end: number; threads: number }[] = [];
+  const measure = (name: CaseName, rep: number, cfg: Config, steps: number, warmup: number): Measurement => {
+    const c = CASES[name];
+    const load0 = os.loadavg()[0], own0 = ownLoad(performance.now(), runs), cpu0 = machineCpuMs(), kids0 = childrenCpuMs();
+    const self0 = process.cpuUsage();
+    const t0 = performance.now();
+    const p = cfg.side === 'ours'
+      ? spawnSync(process.execPath, [...process.execArgv, __filename, '--child', name, '--workers', String(cfg.threads),
+        '--steps', String(steps), '--warmup', String(warmup)], { encoding: 'utf8', maxBuffer: 1 << 26, env: { ...process.env, SIAMESE_WASM_FUSED: cfg.fused } })
+      : spawnSync('/usr/bin/python3', [path.join(__dirname, 'pytorch_peer.py'), '--case', name, '--steps', String(steps),
+        '--warmup', String(warmup), '--pairs', String(c.pairs), '--threads', String(cfg.threads)], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    const t1 = performance.now();
+    const self = process.cpuUsage(self0), cpu1 = machineCpuMs(), kids1 = childrenCpuMs();
+    const wallMs = t1 - t0;
+    const ownCpuMs = (kids0 !== null && kids1 !== null ? kids1 - kids0 : 0) + (self.user + self.system) / 1000;
+    runs.push({ start: t0, end: t1, threads: ownCpuMs / wallMs });
+    const load1 = os.loadavg()[0], own1 = ownLoad(t1, runs);
+    const res = lastJson(p.stdout);
+    const error = res === null
+      ? ((p.stderr || p.stdout).split('\n').filter((l) => /Error|Abort/.test(l)).slice(0, 2).join(' | ') || `exit ${p.status}`)
+      : undefined;
+    return {
+      case: name, rep, config: cfg.key, side: cfg.side, threads: cfg.threads,
+      pairs_per_s: typeof res?.pairs_per_s === 'number' ? res.pairs_per_s : null, ...(error ? { error } : {}),
+      load_1m: [load0, load1], own_load_1m: [round(own0, 2), round(own1, 2)],
+      others_load_1m: [round(Math.max(0, load0 - own0), 2), round(Math.max(0, load1 - own1), 2)],
+      others_cpu_cores: cpu0 && cpu1 && kids0 !== null ? round(Math.max(0, cpu1.busy - cpu0.busy - ownCpuMs) / wallMs, 2) : null,
+      steal_cores: cpu0 && cpu1 ? round((cpu1.steal - cpu0.steal) / wallMs, 2) : null,
+      wall_s: round(wallMs / 1000, 1), result: res ?? {},
     };
   };
   for (const name of names) {
     const c = CASES[name];
     const steps = Number(arg('--steps') ?? c.steps), warmup = Number(arg('--warmup') ?? c.warmup);
-    const row: Record<string, unknown> = { case: name, pairs_per_step: c.pairs };
-    // Before / after the fused kernels, in the same run (1 worker).
-    if (compareFused) row.fused_off = runChild(name, 1, steps, warmup, 'off');
-    for (const w of workerCounts) {
-      const res = runChild(name, w, steps, warmup, 'on');
-      if (w === 1 && !('error' in res)) Object.assign(row, res);
-      else row[`workers_${w}`] = res;
-    }
-    if (peer) {
-      // 2 threads as the issue's reference; 1 thread too, since OpenMP's 2 threads collapse when the
-      // machine is oversubscribed (then the 1-thread figure is the fairer peer).
-      for (const threads of peerThreads) {
-        const p = spawnSync('/usr/bin/python3', [path.join(__dirname, 'pytorch_peer.py'), '--case', name, '--steps', String(steps),
-          '--warmup', String(warmup), '--pairs', String(c.pairs), '--threads', String(threads)], { encoding: 'utf8', maxBuffer: 1 << 26 });
-        const res = lastJson(p.stdout);
-        const key = threads === 2 ? 'pytorch' : `pytorch_${threads}_thread${threads > 1 ? 's' : ''}`;
-        row[key] = res === null ? { error: p.stderr.split('\n').slice(-3).join(' ') } : { ...res, load_avg_1m: os.loadavg()[0] };
-        if (res !== null && typeof row.pairs_per_s === 'number') {
-          row[key.replace('pytorch', 'our_over_pytorch')] = row.pairs_per_s / (res.pairs_per_s as number);
-        }
-        // The same ratio for each multi-worker run (DataParallel), e.g. our_2_workers_over_pytorch.
-        for (const w of workerCounts.filter((n) => n > 1)) {
-          const ours = row[`workers_${w}`] as { pairs_per_s?: number } | undefined;
-          if (res !== null && typeof ours?.pairs_per_s === 'number') {
-            row[key.replace('pytorch', `our_${w}_workers_over_pytorch`)] = ours.pairs_per_s / (res.pairs_per_s as number);
-          }
-        }
+    const all: Measurement[] = [];
+    // ABAB: every repetition runs each configuration once, in the same order, so drift hits all sides alike.
+    for (let rep = 1; rep <= reps; rep++) {
+      for (const cfg of configs) {
+        const m = measure(name, rep, cfg, steps, warmup);
+        console.log(JSON.stringify(m));
+        all.push(m);
       }
-    } else {
-      row.pytorch = 'not measured (no /usr/bin/python3 with torch); reference (PyTorch 1.13, 2 threads, this machine kind): ' +
+    }
+    const medians: Record<string, Record<string, number | null>> = {};
+    for (const cfg of configs) {
+      const ok = all.filter((m) => m.config === cfg.key && m.pairs_per_s !== null);
+      const med = (k: string): number | null => {
+        const xs = ok.map((m) => m.result[k]).filter((v): v is number => typeof v === 'number');
+        return xs.length ? round(median(xs)) : null;
+      };
+      medians[cfg.key] = { n: ok.length, pairs_per_s: med('pairs_per_s'), step_ms: med('step_ms'),
+        step_cpu_ms: med('step_cpu_ms') ?? med('process_cpu_ms_per_step'), forward_ms: med('forward_ms') };
+    }
+    const ratios: Record<string, unknown> = {};
+    const ratio = (num: string, den: string): void => {
+      const a = medians[num]?.pairs_per_s, b = medians[den]?.pairs_per_s;
+      if (a === undefined || b === undefined) return;
+      const used = all.filter((m) => m.config === num || m.config === den);
+      ratios[`${num}/${den}`] = { value: a !== null && b !== null ? round(a / b) : null, ...reliability(used, cores, limits) };
+    };
+    ratio('ours_1w', 'pytorch_2t');
+    ratio('ours_2w', 'pytorch_2t');
+    ratio('ours_2w', 'ours_1w');
+    ratio('ours_1w', 'pytorch_1t');
+    ratio('ours_1w', 'ours_1w_fused_off');
+    const summary: Record<string, unknown> = { summary: name, pairs_per_step: c.pairs, reps, steps, warmup,
+      medians_pairs_per_s: Object.fromEntries(Object.entries(medians).map(([k, v]) => [k, v.pairs_per_s])), medians, ratios,
+      load_1m: [all[0].load_1m[0], all[all.length - 1].load_1m[1]] };
+    if (!peer) {
+      summary.pytorch = 'not measured (no /usr/bin/python3 with torch, or --no-peer); reference (PyTorch 1.13, 2 threads, this machine kind): ' +
         '35.8 pairs/s at mnv3-224, 114.8 at mnv3-112, 1.3 at seed2-128';
     }
-    console.log(JSON.stringify(row));
+    console.log(JSON.stringify(summary));
   }
 }
 
