@@ -1,12 +1,11 @@
 /**
- * The benchmark's model as a data-parallel replica (lib/backend/parallel DataParallel): one case of
- * bench/train.ts, inputs [a images, b images, isSame], contrastive loss over the pairs.
+ * The benchmark's model as an embedding replica (lib/backend/parallel EmbeddingParallel, what the trainer's
+ * `workers: 2` uses): one case of bench/train.ts.
  *
  * @see notebooks/05-training-runs.ipynb
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Replica } from '../lib/backend/parallel';
-import { contrastiveLoss } from '../lib/losses';
+import type { EmbeddingReplica } from '../lib/backend/parallel';
 import { mobileNetV3Small, seed2Cnn, workshopCnn } from '../lib/models';
 
 export interface BenchReplicaOptions {
@@ -21,16 +20,12 @@ export function buildBenchModel(o: BenchReplicaOptions): tf.LayersModel {
   return seed2Cnn({ inputSize: o.size, seed: 1 });
 }
 
-/** Model and loss of [xa, xb, isSame]. */
-export function createReplica(o: BenchReplicaOptions): Replica & { model: tf.LayersModel } {
+/** The case's network as an embedding replica (lib/backend/parallel EmbeddingParallel), what the trainer's `workers: 2` runs. */
+export function createEmbeddingReplica(o: BenchReplicaOptions): EmbeddingReplica & { model: tf.LayersModel } {
   const model = buildBenchModel(o);
   return {
     model,
-    variables: model.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val),
-    loss: ([xa, xb, isSame]) => tf.tidy(() => {
-      const e = model.apply(tf.concat([xa, xb]), { training: true }) as tf.Tensor2D;
-      const [ea, eb] = tf.split(e, 2) as [tf.Tensor2D, tf.Tensor2D];
-      return contrastiveLoss(ea, eb, isSame as tf.Tensor1D) as tf.Scalar;
-    }),
+    variables: model.trainableWeights.map((w) => w.read() as tf.Variable),
+    embed: (x) => model.apply(x, { training: true }) as tf.Tensor2D,
   };
 }

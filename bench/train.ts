@@ -10,9 +10,9 @@
  * What a measurement is: one child process running one case one way, printing the medians of its steps
  * (step_ms, step_cpu_ms = process CPU time per step, forward_ms, pairs_per_s). The ways:
  * - `ours_1w`: our trainer on one worker (the main thread);
- * - `ours_2w`: two threads doing data parallelism through lib/backend/parallel DataParallel (the main
- *   thread and one helper, half the pairs each, gradients averaged, in-place Adam on the main thread;
- *   batch-norm statistics are then per half batch);
+ * - `ours_2w`: two threads as the trainer's `workers: 2` runs them (lib/backend/parallel EmbeddingParallel:
+ *   the main thread embeds the a images, a helper the b images, the loss on all embeddings on the main thread,
+ *   its gradient split by the chain rule; in-place Adam on the main thread);
  * - `pytorch_2t` (and `pytorch_1t` with --peer-threads 2,1): bench/pytorch_peer.py under /usr/bin/python3
  *   (Debian python3-torch 1.13) with that many threads, when it has torch;
  * - `ours_1w_fused_off` with --compare: SIAMESE_WASM_FUSED=off, the kernels before the fused work.
@@ -48,8 +48,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend, inPlaceAdam, DataParallel } from '../lib/backend';
-import { createReplica, type BenchReplicaOptions } from './replica';
+import { initBackend, inPlaceAdam, EmbeddingParallel } from '../lib/backend';
+import { createEmbeddingReplica, type BenchReplicaOptions } from './replica';
 import { mobileNetV3Small, seed2Cnn, workshopCnn } from '../lib/models';
 import { contrastiveLoss } from '../lib/losses';
 
@@ -135,25 +135,30 @@ async function runOne(name: CaseName, steps: number, warmup: number) {
 }
 
 /**
- * Two threads, data parallel through lib/backend/parallel DataParallel (what lib/train would use): this
- * thread and one helper each take half the pairs; gradients averaged; in-place Adam on this thread only.
+ * Two threads as lib/train's `workers: 2` (lib/backend/parallel EmbeddingParallel): this thread embeds the a
+ * images, the helper the b images; the contrastive loss of all embeddings here; in-place Adam on this thread only.
  */
 async function runTwo(name: CaseName, steps: number, warmup: number) {
   const c = CASES[name];
   const options: BenchReplicaOptions = { model: c.model, size: c.size };
-  const dp = await DataParallel.start({ module: path.join(__dirname, 'replica.ts'), options });
-  const r = createReplica(options);
+  const dp = await EmbeddingParallel.start({ module: path.join(__dirname, 'replica.ts'), options });
+  const r = createEmbeddingReplica(options);
   const opt = inPlaceAdam(1e-3);
-  const half = c.pairs;
-  const xa = tf.randomUniform([half, c.size, c.size, 3], 0, 1, 'float32', 7);
-  const xb = tf.randomUniform([half, c.size, c.size, 3], 0, 1, 'float32', 8);
-  const isSame = tf.tensor1d(Array.from({ length: half }, (_, i) => i % 2), 'float32');
+  const n = c.pairs;
+  const xa = tf.randomUniform([n, c.size, c.size, 3], 0, 1, 'float32', 7);
+  const xb = tf.randomUniform([n, c.size, c.size, 3], 0, 1, 'float32', 8);
+  const isSame = tf.tensor1d(Array.from({ length: n }, (_, i) => i % 2), 'float32');
+  const dim = r.model.outputs[0].shape[1] as number;
+  const loss = (e: tf.Tensor2D) => {
+    const [ea, eb] = tf.split(e, 2) as [tf.Tensor2D, tf.Tensor2D];
+    return contrastiveLoss(ea, eb, isSame) as tf.Scalar;
+  };
   const times: number[] = [], cpus: number[] = [];
   try {
     for (let i = 0; i < warmup + steps; i++) {
       const t = performance.now();
       const cpu = process.cpuUsage();
-      const { value, grads } = await dp.variableGrads(r.loss, [xa, xb, isSame], r.variables);
+      const { value, grads } = await dp.variableGrads({ here: xa, there: xb, dim, embed: r.embed, loss, shared: r.variables });
       opt.applyGradients(grads);
       value.dataSync();
       tf.dispose([value, ...Object.values(grads)]);

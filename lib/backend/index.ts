@@ -7,5 +7,5 @@ export { timeOp, benchMatMul } from './timing';
 export type { Timing, TimeOptions } from './timing';
 export { registerWasmKernels, unregisterWasmKernels, activeWasmKernels, parseKernelChoice, relaxedSimdSupported, InPlaceAdam, inPlaceAdam } from './kernels';
 export type { KernelRegistration, KernelChoice, KernelVariant } from './kernels';
-export { DataParallel, EmbeddingParallel } from './parallel';
-export type { DataParallelConfig, Replica, EmbeddingParallelConfig, EmbeddingReplica, EmbeddingStep } from './parallel';
+export { EmbeddingParallel } from './parallel';
+export type { EmbeddingParallelConfig, EmbeddingReplica, EmbeddingStep } from './parallel';

@@ -1,5 +1,3 @@
-/** Two cores for training: data-parallel gradients with a worker_threads helper (see data-parallel.ts). */
-export { DataParallel } from './data-parallel';
-export type { DataParallelConfig, Replica } from './data-parallel';
+/** Two cores for training: a step's images embedded on two threads, the loss's gradient split by the chain rule (see embedding-parallel.ts). */
 export { EmbeddingParallel } from './embedding-parallel';
 export type { EmbeddingParallelConfig, EmbeddingReplica, EmbeddingStep } from './embedding-parallel';
