@@ -32,7 +32,7 @@ function perPersonOption(value: string | undefined): ImagesPerPerson | undefined
   throw new Error(`--per-person must be a number or lfw-like[:<max>], got ${JSON.stringify(value)}`);
 }
 
-/** What `perPerson` means in words, for `d`. */
+/** `perPerson` as `--per-person` spells it. */
 function describePerPerson(p: ImagesPerPerson): string {
   return typeof p === 'number' ? String(p) : `lfw-like:${p.max}`;
 }
