@@ -40,8 +40,8 @@ export {
   pairListSummary, pairSummaryFrame, frameRows,
 } from './analysis';
 export type { DatasetSummary, ImageStats, ImageStatsOptions, PairListSummary } from './analysis';
-export { ensureSynthetic, generateSynthetic, planSynthetic, resolveSynthConfig, readSynthManifest, manifestMatches, renderSyntheticImage, sampleIdentity, sampleVariation, faceSvg, renderFace, DEFAULT_SYNTH, SYNTH_VERSION, SYNTH_MANIFEST, SYNTH_CROP } from './synth/generate';
-export type { SynthConfig, SynthManifest, SynthPerson, SynthPlan, SynthResult, GenerateOptions, FaceIdentity, FaceVariation } from './synth/generate';
+export { ensureSynthetic, generateSynthetic, planSynthetic, resolveSynthConfig, readSynthManifest, manifestMatches, renderSyntheticImage, sampleIdentity, sampleVariation, faceSvg, renderFace, DEFAULT_SYNTH, SYNTH_VERSION, SYNTH_MANIFEST, SYNTH_CROP, DEFAULT_TAIL_EXPONENT, LFW_SINGLE_SHARE, imageCounts } from './synth/generate';
+export type { SynthConfig, SynthManifest, SynthPerson, SynthPlan, SynthResult, GenerateOptions, FaceIdentity, FaceVariation, ImagesPerPerson, LfwLikeImages } from './synth/generate';
 export { downloadLfw, fetchDataset, downloadFile, sha256File, hashFile, parseLfwVariant, LFW_ARCHIVES, LFW_VARIANTS, DownloadError, ChecksumError } from './download/download';
 export type { ArchiveSource, LfwVariant, DownloadOptions, FetchResult, ProgressMode, FileSource, FileDownloadOptions, FileFetchResult } from './download/download';
 export { extractTarGz, safeEntryPath, ArchiveError } from './download/tar';

@@ -1,7 +1,7 @@
 /** `siamese data synth`: generate (or reuse) the built-in synthetic face set. */
 import * as path from 'node:path';
 import type { Command } from 'commander';
-import { dataHome, DEFAULT_SYNTH, ensureSynthetic, type SynthConfig } from '../../data';
+import { dataHome, DEFAULT_SYNTH, ensureSynthetic, type ImagesPerPerson, type SynthConfig, type SynthManifest } from '../../data';
 import { measureSynthDifficulty } from '../../eval';
 
 function intOption(flag: string, value: string | undefined): number | undefined {
@@ -19,13 +19,42 @@ function numberOption(flag: string, value: string | undefined): number | undefin
 
 const pct = (x: number): string => `${(100 * x).toFixed(1)} %`;
 
+/** `--per-person`: a number (everyone that many), `lfw-like` or `lfw-like:<max>` (LFW's skew). */
+function perPersonOption(value: string | undefined): ImagesPerPerson | undefined {
+  if (value === undefined) return undefined;
+  const v = value.trim();
+  const skew = /^lfw-like(?::(\d+))?$/.exec(v);
+  if (skew) {
+    const d = DEFAULT_SYNTH.perPerson;
+    return { kind: 'lfw-like', max: skew[1] !== undefined ? Number(skew[1]) : typeof d === 'number' ? 40 : d.max };
+  }
+  if (/^\d+$/.test(v)) return Number(v);
+  throw new Error(`--per-person must be a number or lfw-like[:<max>], got ${JSON.stringify(value)}`);
+}
+
+/** `perPerson` as `--per-person` spells it. */
+function describePerPerson(p: ImagesPerPerson): string {
+  return typeof p === 'number' ? String(p) : `lfw-like:${p.max}`;
+}
+
+/** The set in one line: people and images, and how the images are spread. */
+function describeSet(m: SynthManifest): string {
+  const c = m.config;
+  const counts = m.people.map((p) => p.images);
+  const images = counts.reduce((a, b) => a + b, 0);
+  const spread = typeof c.perPerson === 'number'
+    ? `${c.people} people x ${c.perPerson} images`
+    : `${c.people} people, ${images} images (LFW-like: ${counts.filter((k) => k === 1).length} with one image, ${counts.filter((k) => k >= 2).length} with 2+, at most ${Math.max(...counts)})`;
+  return `${spread}, ${c.size} px, seed ${c.seed}, difficulty ${c.difficulty}`;
+}
+
 export function register(data: Command): void {
   const d = DEFAULT_SYNTH;
   data
     .command('synth')
     .description('generate the built-in synthetic face set (LFW layout + official-format pair files); reused when already there')
     .option('--people <n>', `number of people (default ${d.people})`)
-    .option('--per-person <m>', `images per person (default ${d.perPerson})`)
+    .option('--per-person <m>', `images per person: a number, or lfw-like[:<max>] for LFW's skew (most people one image, a few up to <max>) (default ${describePerPerson(d.perPerson)})`)
     .option('--size <px>', `image side in pixels (default ${d.size})`)
     .option('--seed <x>', `integer seed (default ${d.seed})`)
     .option('--difficulty <d>', `per-photo variation scale, 0..2 (default ${d.difficulty})`)
@@ -35,7 +64,7 @@ export function register(data: Command): void {
     .action(async (opts: { people?: string; perPerson?: string; size?: string; seed?: string; difficulty?: string; out?: string; force?: boolean; check?: boolean }) => {
       const config: Partial<SynthConfig> = {
         people: intOption('--people', opts.people),
-        perPerson: intOption('--per-person', opts.perPerson),
+        perPerson: perPersonOption(opts.perPerson),
         size: intOption('--size', opts.size),
         seed: intOption('--seed', opts.seed),
         difficulty: numberOption('--difficulty', opts.difficulty),
@@ -54,8 +83,7 @@ export function register(data: Command): void {
         },
       });
       const m = result.manifest;
-      const c = m.config;
-      const what = `${c.people} people x ${c.perPerson} images, ${c.size} px, seed ${c.seed}, difficulty ${c.difficulty}`;
+      const what = describeSet(m);
       console.log(result.generated
         ? `synthetic set generated in ${(result.ms / 1000).toFixed(1)} s: ${what}\n  ${result.root}`
         : `synthetic set already up to date (${path.join(result.root, 'synth.json')} matches): ${what}\n  ${result.root}\n  (use --force to regenerate)`);

@@ -9,14 +9,24 @@
  * raw-pixel distance is a poor verifier on held-out people, while the traits stay clearly visible, so
  * telling people apart has to be learned.
  *
+ * Images per person follow LFW's skew by default (`perPerson: { kind: 'lfw-like', max }`: most people have one
+ * image, a long tail to a few with dozens; see ./images-per-person.ts), or are the same number for everyone
+ * (`perPerson: 10`). One-image people are in the set as in LFW: they never form a matched pair, but they are
+ * the other side of mismatched ones.
+ *
  * Everything is a pure function of the config: the same config gives byte-identical files (on the same
- * sharp build), and person i's traits and image j's variation come from their own rng forks, so a
- * bigger set (more people or more images each) contains the smaller one's people and images unchanged.
+ * sharp build), and person i's traits, image count and image j's variation come from their own rng forks
+ * (the count from the seed, i and the distribution only), so a bigger set contains the smaller one's people
+ * and images unchanged: more people; a larger fixed `perPerson`; a larger `lfw-like` `max` (same exponent),
+ * which never lowers anyone's count. The pair files are not kept: they are drawn anew for each set.
  *
  * Pair files: View 1 uses person-disjoint dev-train and dev-test people (`testFraction` of the people
- * are test people); View 2 (`pairs.txt`) splits all people into person-disjoint folds. Each file has the
- * same number of matched and mismatched pairs, no pair twice; the counts asked for are upper limits,
- * lowered (and recorded in the manifest) when a small set cannot supply them.
+ * are test people); View 2 (`pairs.txt`) splits all people into person-disjoint folds. Both are
+ * stratified by image count (strata 1, 2–3, 4–7, 8–15, ... images), so every file gets its share of the
+ * people with many images; with a fixed `perPerson` there is one stratum and they are plain random draws.
+ * Each file has the same number of matched and mismatched pairs, no pair twice; the counts asked for are
+ * upper limits, lowered (and recorded in the manifest) when a small set cannot supply them. A set whose
+ * people with two or more images are too few to give every file a matched pair is refused.
  *
  * @see notebooks/01-lfw-analysis.ipynb
  */
@@ -30,6 +40,7 @@ import { formatOfficialPairs, makePairList } from '../pairs';
 import { setDefaultSyntheticStep } from '../resolve';
 import type { CenterCrop } from '../crop';
 import { sampleIdentity, sampleVariation, type FaceIdentity, type FaceVariation } from './identity';
+import { byStratum, imageCounts, resolveImagesPerPerson, sameImagesPerPerson, stratifiedSample, type ImagesPerPerson } from './images-per-person';
 import { MAX_SYNTHETIC_NAMES, syntheticNames } from './names';
 import { matchedAvailable, mismatchedAvailable, sampleMatched, sampleMismatched, type PersonImages } from './pair-sampling';
 import { renderFace } from './render';
@@ -38,9 +49,11 @@ import type { Pair } from '../types';
 export type { FaceIdentity, FaceVariation } from './identity';
 export { sampleIdentity, sampleVariation } from './identity';
 export { faceSvg, renderFace } from './render';
+export type { ImagesPerPerson, LfwLikeImages } from './images-per-person';
+export { DEFAULT_TAIL_EXPONENT, LFW_SINGLE_SHARE, imageCounts } from './images-per-person';
 
 /** Bump when the renderer or sampling changes, so that cached sets are regenerated. */
-export const SYNTH_VERSION = 2;
+export const SYNTH_VERSION = 3;
 
 /** The manifest's file name in the set's root. */
 export const SYNTH_MANIFEST = 'synth.json';
@@ -49,8 +62,11 @@ export const SYNTH_MANIFEST = 'synth.json';
 export interface SynthConfig {
   /** Number of people (at least 4). */
   people: number;
-  /** Images per person (at least 2). */
-  perPerson: number;
+  /**
+   * Images per person: the same number for everyone (2..9999), or `{ kind: 'lfw-like', max, exponent? }`, LFW's
+   * skew (most people one image, a long tail up to `max`; see ./images-per-person.ts).
+   */
+  perPerson: ImagesPerPerson;
   /** Image side in pixels (square images, 32..1024). */
   size: number;
   /** The seed every trait, photo and pair derives from (an integer). */
@@ -65,23 +81,26 @@ export interface SynthConfig {
   devTrainPairs: number;
   /** Matched pairs (and as many mismatched) in pairsDevTest.txt, at most. */
   devTestPairs: number;
-  /** Person-disjoint folds in pairs.txt, at most (fewer when there are fewer than 2 people per fold). */
+  /** Person-disjoint folds in pairs.txt, at most (fewer when there are fewer than 2 people, or than 1 person with 2+ images, per fold). */
   folds: number;
   /** Matched pairs (and as many mismatched) per fold of pairs.txt, at most. */
   foldPairs: number;
 }
 
 /**
- * The default set: 100 people x 10 images at 128 px (1,000 JPEGs, about 5 MB). 100 identities give a
- * small net enough different people to learn identity features rather than memorise a few; 10 photos
- * each give 45 matched pairs per person; 128 px keeps eyes, brows and mouth several pixels wide while a
- * whole set generates in a few seconds on two cores. 70 dev-train / 30 dev-test people.
+ * The default set: 340 people at 128 px with LFW's skew, 1,428 JPEGs (about 7 MB). 241 people (71 %, LFW's
+ * share) have one image, 99 have two or more, 44 ten or more, the most 40 (`lfw-like`, max 40, a Zipf 1/k
+ * tail). Its size is set by the default training run: its person-disjoint split (70/15/15 % of the people)
+ * asks 200 same-person pairs from the 15 people or so with 2+ images in each held-out split, and this set
+ * gives them for every split seed tried (3,000); with this shape, 300 people (1,252 images) fail about one split
+ * seed in 300, and a set of 1,000 images with LFW's own tail (k^-2.3) fails most. 128 px keeps eyes, brows and mouth several pixels wide while a
+ * whole set generates in seconds on two cores. 30 % of the people (stratified by image count) are dev-test people.
  *
  * @see notebooks/01-lfw-analysis.ipynb
  */
 export const DEFAULT_SYNTH: Readonly<SynthConfig> = Object.freeze({
-  people: 100,
-  perPerson: 10,
+  people: 340,
+  perPerson: Object.freeze({ kind: 'lfw-like', max: 40, exponent: 1 }),
   size: 128,
   seed: 1,
   difficulty: 1,
@@ -120,7 +139,7 @@ export function resolveSynthConfig(partial: Partial<SynthConfig> = {}): SynthCon
   const c = { ...DEFAULT_SYNTH, ...Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined)) } as SynthConfig;
   const cfg: SynthConfig = {
     people: intIn('people', c.people, 4, MAX_SYNTHETIC_NAMES),
-    perPerson: intIn('perPerson', c.perPerson, 2, 9999),
+    perPerson: resolveImagesPerPerson(c.perPerson),
     size: intIn('size', c.size, 32, 1024),
     seed: intIn('seed', c.seed, -(2 ** 31), 2 ** 31 - 1),
     difficulty: numIn('difficulty', c.difficulty, 0, 2),
@@ -175,15 +194,19 @@ export function planSynthetic(config: Partial<SynthConfig> = {}): SynthPlan {
   const cfg = resolveSynthConfig(config);
   const rng = stream(cfg.seed, 'synth');
   const names = syntheticNames(rng.fork('names'), cfg.people);
+  const counts = imageCounts(cfg.perPerson, cfg.people, rng.fork('images'));
+  const indices = names.map((_, i) => i);
+  const multi = counts.filter((k) => k >= 2).length;
   const nTest = Math.min(cfg.people - 2, Math.max(2, Math.round(cfg.people * cfg.testFraction)));
-  const testSet = new Set(rng.fork('dev').sample(names.map((_, i) => i), nTest));
-  const folds = Math.max(1, Math.min(cfg.folds, Math.floor(cfg.people / 2)));
+  // a random order of everyone (its first nTest are a plain random sample), then stratified by image count
+  const testSet = new Set(stratifiedSample(rng.fork('dev').sample(indices, cfg.people), counts, nTest));
+  const folds = Math.max(1, Math.min(cfg.folds, Math.floor(cfg.people / 2), multi));
   const foldOf = new Map<number, number>();
-  rng.fork('folds').shuffled(names.map((_, i) => i)).forEach((p, k) => foldOf.set(p, k % folds));
+  byStratum(rng.fork('folds').shuffled(indices), counts).forEach((p, k) => foldOf.set(p, k % folds));
   const people: SynthPerson[] = names.map((name, i) => ({
     name,
     index: i,
-    images: cfg.perPerson,
+    images: counts[i],
     dev: testSet.has(i) ? 'test' : 'train',
     fold: foldOf.get(i) ?? 0,
     traits: sampleIdentity(rng.fork('person').fork(String(i))),
@@ -197,6 +220,10 @@ export function planSynthetic(config: Partial<SynthConfig> = {}): SynthPlan {
   const nTestPairs = balanced(testPeople, cfg.devTestPairs);
   const foldGroups = Array.from({ length: folds }, (_, k) => people.filter((p) => p.fold === k));
   const perFold = Math.min(...foldGroups.map((g) => balanced(g, cfg.foldPairs)));
+  if (nTrain === 0 || nTestPairs === 0 || perFold === 0) {
+    const what = nTrain === 0 ? 'pairsDevTrain.txt' : nTestPairs === 0 ? 'pairsDevTest.txt' : 'every fold of pairs.txt';
+    throw new RangeError(`synthetic set: only ${multi} of its ${cfg.people} people ${multi === 1 ? 'has' : 'have'} 2+ images, too few to give ${what} a matched pair; ask for more people`);
+  }
   const view2Pairs: Pair[] = [];
   const view2Folds: number[] = [];
   foldGroups.forEach((g, k) => {
@@ -325,7 +352,7 @@ export async function readSynthManifest(dir: string): Promise<SynthManifest | nu
 
 function sameConfig(a: SynthConfig, b: SynthConfig): boolean {
   const keys = Object.keys(DEFAULT_SYNTH) as Array<keyof SynthConfig>;
-  return keys.every((k) => a[k] === b[k]);
+  return keys.every((k) => (k === 'perPerson' ? sameImagesPerPerson(a.perPerson, b.perPerson) : a[k] === b[k]));
 }
 
 /** Whether `manifest` describes exactly the set `config` asks for, made by this generator version. */

@@ -4,10 +4,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import {
-  DEFAULT_SYNTH, ensureSynthetic, generateSynthetic, parseOfficialPairs, planSynthetic,
-  readSynthManifest, renderSyntheticImage, resolveSynthConfig, SYNTH_MANIFEST, type Pair,
+  Dataset, DEFAULT_SYNTH, ensureSynthetic, generateSynthetic, makeSplit, makeView1Split, makeView2FoldSplit, parseOfficialPairs,
+  planSynthetic, readSynthManifest, renderSyntheticImage, resolveSynthConfig, SPLIT_NAMES, splitRng, SYNTH_MANIFEST, type Pair,
 } from '../../../lib/data';
 import { measureSynthDifficulty } from '../../../lib/eval';
+import { DEFAULT_EXPERIMENT } from '../../../lib/train';
+import { Rng } from '../../../lib/util';
 import { tempDir } from '../fixtures';
 
 const SMALL = { people: 8, perPerson: 3, size: 48, devTrainPairs: 6, devTestPairs: 3, folds: 4, foldPairs: 2 };
@@ -139,18 +141,44 @@ test('ensureSynthetic reuses a matching set, replaces one made with another conf
 
 test('resolveSynthConfig fills defaults and names bad values', () => {
   assert.deepEqual(resolveSynthConfig(), { ...DEFAULT_SYNTH });
+  assert.deepEqual(DEFAULT_SYNTH.perPerson, { kind: 'lfw-like', max: 40, exponent: 1 });
   assert.equal(resolveSynthConfig({ people: 12 }).people, 12);
+  assert.equal(resolveSynthConfig({ perPerson: 10 }).perPerson, 10);
+  assert.deepEqual(resolveSynthConfig({ perPerson: { kind: 'lfw-like', max: 20 } }).perPerson, { kind: 'lfw-like', max: 20, exponent: 1 });
+  assert.throws(() => resolveSynthConfig({ perPerson: 1 }), /perPerson must be an integer in \[2, 9999\] or \{ kind: 'lfw-like', max \}, got 1/);
+  assert.throws(() => resolveSynthConfig({ perPerson: { kind: 'zipf', max: 9 } as never }), /perPerson kind must be 'lfw-like'/);
+  assert.throws(() => resolveSynthConfig({ perPerson: { kind: 'lfw-like', max: 1 } }), /perPerson max must be an integer in \[2, 9999\]/);
+  assert.throws(() => resolveSynthConfig({ perPerson: { kind: 'lfw-like', max: 9, exponent: -1 } }), /perPerson exponent must be a number in \[0, 5\]/);
+  assert.throws(() => resolveSynthConfig({ perPerson: { kind: 'lfw-like', max: 9, maximum: 3 } as never }), /perPerson has unknown key "maximum"/);
   assert.throws(() => resolveSynthConfig({ people: 3 }), /people must be an integer in \[4, \d+\], got 3/);
   assert.throws(() => resolveSynthConfig({ size: 64.5 }), /size must be an integer .* got 64\.5/);
   assert.throws(() => resolveSynthConfig({ difficulty: -1 }), /difficulty must be a number in \[0, 2\], got -1/);
   assert.throws(() => resolveSynthConfig({ colour: 1 } as never), /unknown option "colour"/);
 });
 
-test('default set: raw-pixel Euclidean distance scores at most 65 % on held-out people', async () => {
+test('default set: the default training run\'s split and View 1 / View 2 find their pairs; raw-pixel distance scores at most 65 % on held-out people', async () => {
   const { dir, cleanup } = tempDir('siamese-synth-');
   try {
     const r = await generateSynthetic(dir, DEFAULT_SYNTH);
-    assert.equal(r.manifest.people.length * r.manifest.config.perPerson, 1000);
+    assert.equal(r.manifest.people.reduce((a, p) => a + p.images, 0), 1428);
+    const ds = await Dataset.open(dir, { cache: null });
+    assert.equal(ds.numImages, 1428);
+    // The default training run's person-disjoint split (`npm start`), and the protocols on the set's own pair files.
+    const { split: splitConfig, splitSeed } = DEFAULT_EXPERIMENT.data;
+    const split = makeSplit(ds, splitRng(splitSeed), splitConfig);
+    for (const s of SPLIT_NAMES) assert.equal(split.pairs[s].length, splitConfig.numPairs?.[s]);
+    assert.ok(split.people.test.some((p) => ds.images(p).length === 1), 'one-image people are in the held-out splits too');
+    assert.ok(split.pairs.test.some((p) => p.isSame === 0 && [p.a, p.b].some((x) => ds.images(x.person).length === 1)), 'one-image people are used as negatives');
+    // ... and for other split seeds: every split's people can form the same-person pairs the default run asks for.
+    const sameAsked = Object.fromEntries(SPLIT_NAMES.map((s) => [s, (splitConfig.numPairs?.[s] ?? 0) / 2]));
+    const capacity = (people: readonly string[]): number => people.reduce((a, p) => a + (ds.images(p).length * (ds.images(p).length - 1)) / 2, 0);
+    for (let seed = 1; seed <= 200; seed++) {
+      const people = makeSplit(ds, splitRng(seed), { ...splitConfig, numPairs: { train: 0, val: 0, test: 0 } }).people;
+      for (const s of SPLIT_NAMES) assert.ok(capacity(people[s]) >= sameAsked[s], `split seed ${seed}: ${s} allows only ${capacity(people[s])} same-person pairs`);
+    }
+    const view1 = await makeView1Split(ds, new Rng(1));
+    assert.equal(view1.pairs.test.length, 500);
+    assert.equal((await makeView2FoldSplit(ds, 0)).pairs.test.length, 100);
     // Whole image, and LFW's default central crop (what training sees), 32x32 RGB and 64x64 grey.
     for (const [crop, size, grey] of [[1, 32, false], [0.6, 32, false], [0.6, 64, true]] as const) {
       const d = await measureSynthDifficulty(dir, { size, crop, grey, identity: false });
