@@ -19,7 +19,7 @@ export type { ExperimentConfig, ExperimentInput, ExperimentSampling, ExperimentR
 export { EXPERIMENT_PRESETS, EXPERIMENT_PRESET_ALIASES, canonicalPresetName, experimentPreset, presetBudget, trainingSteps, PRESET_SPEEDS } from './presets';
 export type { PresetSpeed } from './presets';
 export { gridRuns, runGrid } from './grid';
-export { experimentReport } from './report';
+export { dataNote, experimentReport, SYNTHETIC_MEANING } from './report';
 export type { GridAxes, GridResult } from './grid';
 export { trainHead, resolveHead, DEFAULT_HEAD } from './head';
 export type { HeadConfig, HeadPairs, HeadLayer, TrainedHead } from './head';

@@ -14,3 +14,17 @@ export function experimentReport(result: ExperimentResult, predictions: { model:
   const rawRoc = roc(predictions.rawPixels.values, predictions.rawPixels.isSame, predictions.rawPixels);
   return { run: result, model: predictions.model, rawPixels: predictions.rawPixels, rocs: { model: modelRoc, rawPixels: rawRoc } };
 }
+
+/** What a score on the built-in synthetic faces says about real faces (printed under such results). */
+export const SYNTHETIC_MEANING = 'the score shows the network learned, from pairs, to tell apart people it never saw (the Siamese idea) on ' +
+  'cartoon faces; it says nothing about photos (a network trained on cartoons scored below raw pixels on real face crops). To learn ' +
+  "real faces: LFW_DIR=<lfw> siamese train --preset lfw-scratch (README, 'Real faces').";
+
+/**
+ * Which data a result is on, and on the built-in synthetic faces what the score means for real ones (notebooks 05
+ * and 06; the CLI prints the same under its result).
+ */
+export function dataNote(data: { readonly root: string; readonly source: string }): string {
+  const line = `Data: ${data.root} (${data.source === 'synthetic' ? 'the built-in synthetic faces' : data.source}).`;
+  return data.source === 'synthetic' ? `${line} What it means: ${SYNTHETIC_MEANING}` : line;
+}

@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import type { Command } from 'commander';
 import { POLICY_PRESET_ALIASES, POLICY_PRESETS } from '../../augment/policy';
-import { canonicalPresetName, experimentPreset, mergeExperiment, presetBudget, resolveExperiment, runResolvedExperiment, EXPERIMENT_PRESETS, OPTIMIZERS, SCHEDULES, type ExperimentInput, type ExperimentResult } from '../../train';
+import { canonicalPresetName, experimentPreset, SYNTHETIC_MEANING, mergeExperiment, presetBudget, resolveExperiment, runResolvedExperiment, EXPERIMENT_PRESETS, OPTIMIZERS, SCHEDULES, type ExperimentInput, type ExperimentResult } from '../../train';
 import { checkExperimentInput, nearest } from '../../train/config-schema';
 import { WEIGHTS_OPTIONS } from '../../models';
 import type { ModelSpec } from '../../models';
@@ -130,11 +130,6 @@ export function aliasNote(flags: Pick<TrainFlags, 'preset' | 'augment'>): string
 }
 
 /** One line per number that matters. */
-/** What a result on the built-in synthetic faces says, and what it does not. */
-export const SYNTHETIC_MEANING = 'meaning      these are the built-in synthetic faces: the score shows the network learned, from pairs, to tell ' +
-  "people it never saw apart, which is the Siamese idea; it says nothing about photos (a network trained on cartoons scored below " +
-  "raw pixels on real face crops; to learn real faces: LFW_DIR=<lfw> siamese train --preset lfw-scratch, README 'Real faces')";
-
 export function formatResult(r: ExperimentResult): string {
   const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
   return [
@@ -143,7 +138,7 @@ export function formatResult(r: ExperimentResult): string {
     `held-out     ${pct(r.test.accuracy)} accuracy [95 % CI ${pct(r.test.accuracyCi[0])} – ${pct(r.test.accuracyCi[1])}], AUC ${r.test.auc.toFixed(3)}, ${r.test.n} pairs of unseen people`,
     `raw pixels   ${pct(r.rawPixels.accuracy)} accuracy, AUC ${r.rawPixels.auc.toFixed(3)} (chance: 50.0 %)`,
     `training     ${r.history.length} epochs in ${(r.trainSeconds / 60).toFixed(1)} min on ${r.backend}, ${r.config.workers === 2 ? '2 threads' : '1 thread'}; best epoch ${r.bestEpoch}`,
-    ...(r.data.source === 'synthetic' ? [SYNTHETIC_MEANING] : []),
+    ...(r.data.source === 'synthetic' ? [`meaning      ${SYNTHETIC_MEANING}`] : []),
   ].join('\n');
 }
 
