@@ -243,6 +243,62 @@ test('depthwise conv2d forward (multiplier 1: the project kernel; 2: built-in) m
   }
 });
 
+/** max |ours - ref| / max |ref| (the issue-18 measure for the depthwise row kernels). */
+function maxRelError(ours: Float32Array, ref: Float32Array): number {
+  let num = 0, den = 0;
+  for (let i = 0; i < ref.length; i++) {
+    num = Math.max(num, Math.abs(ours[i] - ref[i]));
+    den = Math.max(den, Math.abs(ref[i]));
+  }
+  return num / (den + 1e-30);
+}
+
+test('depthwise multiplier 1 row kernels (issue 18): forward, input and filter gradients within 1e-5 of cpu, no leak', async () => {
+  // Strides 1 and 2, 3x3 and 5x5, odd spatial sizes, same / valid, channel counts with every tail (C = 3, 5, 17:
+  // the 16-, 8-, 4-wide and scalar paths), batch 1, images narrower than the kernel's reach (border columns
+  // only), and MobileNetV3's own shapes, small.
+  const cases: { x: number[]; k: number; s: 1 | 2; pad: 'same' | 'valid' }[] = [];
+  for (const c of [3, 5, 17, 24]) {
+    for (const k of [3, 5]) {
+      for (const s of [1, 2] as const) {
+        for (const pad of ['same', 'valid'] as const) cases.push({ x: [1, 11, 9, c], k, s, pad });
+      }
+    }
+  }
+  cases.push({ x: [2, 7, 7, 40], k: 5, s: 1, pad: 'same' }, { x: [1, 3, 4, 8], k: 5, s: 1, pad: 'same' },
+    { x: [2, 15, 15, 16], k: 3, s: 2, pad: 'valid' }, { x: [1, 9, 9, 96], k: 5, s: 2, pad: 'valid' },
+    { x: [1, 13, 12, 33], k: 3, s: 1, pad: 'same' }, { x: [1, 2, 2, 4], k: 3, s: 2, pad: 'same' });
+  const before = tf.memory().numTensors;
+  let worstRel = 0;
+  for (const cs of cases) {
+    const label = `depthwise rows ${JSON.stringify(cs)}`;
+    const rng = new Rng(label);
+    const wShape = [cs.k, cs.k, cs.x[3], 1];
+    const x = { values: randomArray(rng, sizeOf(cs.x)), shape: cs.x };
+    const w = { values: randomArray(rng, sizeOf(wShape)), shape: wShape };
+    const outShape = tf.tidy(() => tf.depthwiseConv2d(tf.zeros(cs.x) as tf.Tensor4D, tf.zeros(wShape) as tf.Tensor4D, cs.s, cs.pad).shape);
+    const dy = { values: randomArray(rng, sizeOf(outShape)), shape: outShape };
+    const attrs = { strides: cs.s, pad: cs.pad, dilations: 1 };
+    const run = (xt: tf.Tensor, wt: tf.Tensor, dyt: tf.Tensor) => [
+      tf.depthwiseConv2d(xt as tf.Tensor4D, wt as tf.Tensor4D, cs.s, cs.pad),
+      tf.engine().runKernel('DepthwiseConv2dNativeBackpropInput', { dy: dyt, filter: wt }, { ...attrs, inputShape: cs.x }) as tf.Tensor,
+      tf.engine().runKernel('DepthwiseConv2dNativeBackpropFilter', { x: xt, dy: dyt }, { ...attrs, filterShape: wShape }) as tf.Tensor,
+    ];
+    const ours = await onBackend('wasm', [x, w, dy], run);
+    const again = await onBackend('wasm', [x, w, dy], run);
+    const ref = await onBackend('cpu', [x, w, dy], run);
+    ['forward', 'input gradient', 'filter gradient'].forEach((what, i) => {
+      const rel = maxRelError(ours[i], ref[i]);
+      if (verbose) console.log(`${label} ${what}: max relative error ${rel.toExponential(2)}`);
+      worstRel = Math.max(worstRel, rel);
+      assert.ok(rel <= 1e-5, `${label} ${what}: max relative error ${rel} > 1e-5`);
+      assert.deepEqual(again[i], ours[i], `${label} ${what}: not bit-identical between runs`);
+    });
+  }
+  assert.equal(tf.memory().numTensors, before, 'no tensor leaked');
+  if (verbose) console.log(`depthwise rows: worst max relative error ${worstRel.toExponential(2)} over ${cases.length} cases`);
+});
+
 test('PadV2 by block copies matches cpu: any axes, a constant value, ranks 1-4, an empty input', async () => {
   const rng = new Rng('pad');
   const x4 = { values: randomArray(rng, 2 * 5 * 6 * 3), shape: [2, 5, 6, 3] };

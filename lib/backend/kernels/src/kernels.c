@@ -485,9 +485,8 @@ static void dw_row(f32 *out, int ncols, int C, const f32 *g0, const f32 *w0, int
   }
 }
 
-/* y[N,OH,OW,C] = depthwise conv2d(x[N,H,W,C], w[KH,KW,C,1]). work: depthwise_work_floats(OW, KH, KW) ints. */
-EXPORT(depthwise_forward)
-void depthwise_forward(const f32 *x, const f32 *w, f32 *y, CONV_ARGS, int *work) {
+/* depthwise_forward with any dilation, on per-column tap tables. */
+static void depthwise_forward_taps(const f32 *x, const f32 *w, f32 *y, CONV_ARGS, int *work) {
   (void)CO;
   DW_WORK(OW);
   for (int ow = 0; ow < OW; ++ow) {
@@ -613,9 +612,352 @@ static void depthwise_backprop_filter_m1(const f32 *x, const f32 *dy, f32 *dwt, 
   }
 }
 
+/*
+ * Multiplier 1 with dilation 1 (every MobileNet depthwise layer) also runs on row kernels with no tap tables:
+ * for each output row the caller lists the valid kernel rows (input-row and filter-row offsets, in scratch);
+ * each output pixel then sums its taps in registers, 16 channels at a time (then 8, 4, and a scalar tail for
+ * C not a multiple of 4), with a row's taps unrolled for 3-tap rows and stride 1 or 2. Columns whose taps all
+ * fall inside the input take that path with no bounds checks; the few border columns ('same' padding) go
+ * through a per-pixel loop over their valid taps. Tried and dropped (slower under V8, which has 15 usable
+ * vector registers and pays an integer add per runtime-strided address): strips of 4 output pixels x 4 or 8
+ * channels sharing each filter load, with or without hiding the overlapping input loads from LLVM's CSE.
+ * Sums run in a fixed order (kernel rows, then taps), so results depend only on the inputs.
+ */
+
+/* The gather one output row does: for j in [0, nj), out[j*os + c] = sum over r < nr, t < T of
+ * in[ioff[r] + (j*is + t - pad)*C + c] * w[foff[r] + t*ft + c], taps whose pixel index is outside [0, win)
+ * skipped. os, ft in floats; ft may be negative (the input gradient walks the filter backwards). */
+static __attribute__((always_inline)) inline void dwr_interior(f32 *out, int os, int j0, int j1, const f32 *in,
+                                                                 const int *ioff, const f32 *w, const int *foff, int nr,
+                                                                 const int T, const int IS, int pad, int ft, int C) {
+  for (int j = j0; j < j1; ++j) {
+    f32 *o = out + (long)j * os;
+    const long ib = ((long)j * IS - pad) * C;
+    int c = 0;
+    for (; c + 16 <= C; c += 16) {
+      v128_t a0 = zero4(), a1 = zero4(), a2 = zero4(), a3 = zero4();
+      for (int r = 0; r < nr; ++r) {
+        const f32 *x = in + ioff[r] + ib + c, *f = w + foff[r] + c;
+        for (int t = 0; t < T; ++t) {
+          const f32 *xp = x + (long)t * C, *fp = f + (long)t * ft;
+          a0 = MADD(wasm_v128_load(xp), wasm_v128_load(fp), a0);
+          a1 = MADD(wasm_v128_load(xp + 4), wasm_v128_load(fp + 4), a1);
+          a2 = MADD(wasm_v128_load(xp + 8), wasm_v128_load(fp + 8), a2);
+          a3 = MADD(wasm_v128_load(xp + 12), wasm_v128_load(fp + 12), a3);
+        }
+      }
+      wasm_v128_store(o + c, a0); wasm_v128_store(o + c + 4, a1);
+      wasm_v128_store(o + c + 8, a2); wasm_v128_store(o + c + 12, a3);
+    }
+    for (; c + 8 <= C; c += 8) {
+      v128_t a0 = zero4(), a1 = zero4();
+      for (int r = 0; r < nr; ++r) {
+        const f32 *x = in + ioff[r] + ib + c, *f = w + foff[r] + c;
+        for (int t = 0; t < T; ++t) {
+          const f32 *xp = x + (long)t * C, *fp = f + (long)t * ft;
+          a0 = MADD(wasm_v128_load(xp), wasm_v128_load(fp), a0);
+          a1 = MADD(wasm_v128_load(xp + 4), wasm_v128_load(fp + 4), a1);
+        }
+      }
+      wasm_v128_store(o + c, a0); wasm_v128_store(o + c + 4, a1);
+    }
+    for (; c + 4 <= C; c += 4) {
+      v128_t a0 = zero4();
+      for (int r = 0; r < nr; ++r) {
+        const f32 *x = in + ioff[r] + ib + c, *f = w + foff[r] + c;
+        for (int t = 0; t < T; ++t) a0 = MADD(wasm_v128_load(x + (long)t * C), wasm_v128_load(f + (long)t * ft), a0);
+      }
+      wasm_v128_store(o + c, a0);
+    }
+    for (; c < C; ++c) {
+      f32 s = 0.0f;
+      for (int r = 0; r < nr; ++r) {
+        const f32 *x = in + ioff[r] + ib + c, *f = w + foff[r] + c;
+        for (int t = 0; t < T; ++t) s += x[(long)t * C] * f[(long)t * ft];
+      }
+      o[c] = s;
+    }
+  }
+}
+
+/* One border column: taps t0 <= t < t1 only (the others fall outside the input row). */
+static void dwr_border(f32 *o, const f32 *in, const int *ioff, const f32 *w, const int *foff, int nr, int t0, int t1,
+                       long ib, int ft, int C) {
+  int c = 0;
+  for (; c + 16 <= C; c += 16) {
+    v128_t a0 = zero4(), a1 = zero4(), a2 = zero4(), a3 = zero4();
+    for (int r = 0; r < nr; ++r) {
+      const f32 *x = in + ioff[r] + ib + c, *f = w + foff[r] + c;
+      for (int t = t0; t < t1; ++t) {
+        const f32 *xp = x + (long)t * C, *fp = f + (long)t * ft;
+        a0 = MADD(wasm_v128_load(xp), wasm_v128_load(fp), a0);
+        a1 = MADD(wasm_v128_load(xp + 4), wasm_v128_load(fp + 4), a1);
+        a2 = MADD(wasm_v128_load(xp + 8), wasm_v128_load(fp + 8), a2);
+        a3 = MADD(wasm_v128_load(xp + 12), wasm_v128_load(fp + 12), a3);
+      }
+    }
+    wasm_v128_store(o + c, a0); wasm_v128_store(o + c + 4, a1);
+    wasm_v128_store(o + c + 8, a2); wasm_v128_store(o + c + 12, a3);
+  }
+  for (; c + 4 <= C; c += 4) {
+    v128_t a0 = zero4();
+    for (int r = 0; r < nr; ++r) {
+      const f32 *x = in + ioff[r] + ib + c, *f = w + foff[r] + c;
+      for (int t = t0; t < t1; ++t) a0 = MADD(wasm_v128_load(x + (long)t * C), wasm_v128_load(f + (long)t * ft), a0);
+    }
+    wasm_v128_store(o + c, a0);
+  }
+  for (; c < C; ++c) {
+    f32 s = 0.0f;
+    for (int r = 0; r < nr; ++r) {
+      const f32 *x = in + ioff[r] + ib + c, *f = w + foff[r] + c;
+      for (int t = t0; t < t1; ++t) s += x[(long)t * C] * f[(long)t * ft];
+    }
+    o[c] = s;
+  }
+}
+
+#define DWR_SPEC(T_, IS_)                                                                                           \
+  static __attribute__((noinline)) void dwr_interior_##T_##_##IS_(f32 *out, int os, int j0, int j1, const f32 *in,     \
+                                                                  const int *ioff, const f32 *w, const int *foff,      \
+                                                                  int nr, int pad, int ft, int C) {                    \
+    dwr_interior(out, os, j0, j1, in, ioff, w, foff, nr, T_, IS_, pad, ft, C);                                        \
+  }
+DWR_SPEC(3, 1)
+DWR_SPEC(3, 2)
+DWR_SPEC(2, 1)
+DWR_SPEC(1, 1)
+
+static __attribute__((noinline)) void dwr_interior_any(f32 *out, int os, int j0, int j1, const f32 *in, const int *ioff,
+                                                        const f32 *w, const int *foff, int nr, int T, int is, int pad,
+                                                        int ft, int C) {
+  dwr_interior(out, os, j0, j1, in, ioff, w, foff, nr, T, is, pad, ft, C);
+}
+
+/* The whole row: border columns one by one, the interior on the specialised strip kernel. */
+static void dw_row_gather(f32 *out, int os, int nj, const f32 *in, const int *ioff, const f32 *w, const int *foff, int nr,
+                          int T, int is, int pad, int win, int ft, int C) {
+  /* interior: j*is - pad >= 0 and j*is - pad + T - 1 <= win - 1 */
+  int ja = pad <= 0 ? 0 : (pad + is - 1) / is;
+  int jb = win - T + pad < 0 ? 0 : (win - T + pad) / is + 1;
+  if (ja > nj) ja = nj;
+  if (jb > nj) jb = nj;
+  if (jb < ja) jb = ja;
+  for (int j = 0; j < nj; ++j) {
+    if (j == ja) { j = jb; if (j >= nj) break; }
+    const int p = j * is - pad;
+    const int t0 = p < 0 ? -p : 0, t1 = MIN(T, win - p);
+    dwr_border(out + (long)j * os, in, ioff, w, foff, nr, t0, t1 < t0 ? t0 : t1, (long)p * C, ft, C);
+  }
+  if (jb <= ja) return;
+  /* Taps unrolled for 3 or fewer; longer rows (5x5) ran faster through the loop (measured on MobileNetV3's
+   * 5x5 layers: unrolled they lost ~20 % to V8's register allocation). */
+  if (is == 1 && T == 3) dwr_interior_3_1(out, os, ja, jb, in, ioff, w, foff, nr, pad, ft, C);
+  else if (is == 2 && T == 3) dwr_interior_3_2(out, os, ja, jb, in, ioff, w, foff, nr, pad, ft, C);
+  else if (is == 1 && T == 2) dwr_interior_2_1(out, os, ja, jb, in, ioff, w, foff, nr, pad, ft, C);
+  else if (is == 1 && T == 1) dwr_interior_1_1(out, os, ja, jb, in, ioff, w, foff, nr, pad, ft, C);
+  else dwr_interior_any(out, os, ja, jb, in, ioff, w, foff, nr, T, is, pad, ft, C);
+}
+
+/* Forward, multiplier 1, dilation 1. work: 2*KH ints. */
+static void depthwise_forward_rows(const f32 *x, const f32 *w, f32 *y, CONV_ARGS, int *work) {
+  (void)CO; (void)dh; (void)dw;
+  int *ioff = work, *foff = work + KH;
+  for (int n = 0; n < N; ++n) {
+    for (int oh = 0; oh < OH; ++oh) {
+      int nr = 0;
+      for (int kh = 0; kh < KH; ++kh) {
+        const int ih = oh * sh - pt + kh;
+        if (ih < 0 || ih >= H) continue;
+        ioff[nr] = ((n * H + ih) * W) * C;
+        foff[nr] = kh * KW * C;
+        ++nr;
+      }
+      dw_row_gather(y + ((long)n * OH + oh) * OW * C, C, OW, x, ioff, w, foff, nr, KW, sw, pl, W, C, C);
+    }
+  }
+}
+
+/* Input gradient, multiplier 1, dilation 1: each input pixel gathers the output gradients of the taps that
+ * read it. With stride s the columns of an input row fall into s classes (iw mod s) that each see a fixed
+ * subset of the kernel's columns (kw = kw0, kw0 + s, ...), read backwards: per class, a stride-1 gather over
+ * dy with output step s. work: 2*KH ints. */
+static void depthwise_backprop_input_rows(const f32 *dy, const f32 *w, f32 *dx, CONV_ARGS, int *work) {
+  (void)CO; (void)dh; (void)dw;
+  int *ioff = work, *foff = work + KH;
+  for (int n = 0; n < N; ++n) {
+    for (int ih = 0; ih < H; ++ih) {
+      int nr = 0;
+      for (int kh = 0; kh < KH; ++kh) {
+        const int th = ih + pt - kh;
+        if (th < 0 || th % sh) continue;
+        const int oh = th / sh;
+        if (oh >= OH) continue;
+        ioff[nr] = ((n * OH + oh) * OW) * C;
+        foff[nr] = kh * KW * C;
+        ++nr;
+      }
+      f32 *row = dx + ((long)n * H + ih) * W * C;
+      for (int ph = 0; ph < sw && ph < W; ++ph) {
+        const int kw0 = (ph + pl) % sw, q = (ph + pl) / sw;
+        const int U = kw0 < KW ? (KW - kw0 + sw - 1) / sw : 0;
+        const int nj = (W - ph + sw - 1) / sw;
+        if (U == 0) {
+          for (int j = 0; j < nj; ++j) fill_zero(row + ((long)ph + (long)j * sw) * C, C);
+          continue;
+        }
+        dw_row_gather(row + (long)ph * C, sw * C, nj, dy, ioff, w + (long)(kw0 + sw * (U - 1)) * C, foff, nr, U, 1,
+                      U - 1 - q, OW, -sw * C, C);
+      }
+    }
+  }
+}
+
+/* Filter gradient for one kernel row kh over nrows output rows: acc[kw][c] += sum over their pixels ow of
+ * x[ow*S - pl + kw, c] * dy[ow, c], KW unrolled, one register sum per tap: 8 channels at a time for 3 taps
+ * (6 sums; interior pixels without checks), 4 at a time for 5 taps (5 sums: 10 made V8 spill), border
+ * pixels with per-tap checks. */
+static __attribute__((always_inline)) inline void dwf_rows(f32 *acc, const f32 *x, const f32 *dy, int nrows, long xrs,
+                                                             long grs, int OW, int W, int pl, int ow_a, int ow_b,
+                                                             const int KW, const int S, int C) {
+  int c = 0;
+  for (; KW == 3 && c + 8 <= C; c += 8) {
+    v128_t s0[3], s1[3];
+    for (int k = 0; k < KW; ++k) { s0[k] = zero4(); s1[k] = zero4(); }
+    for (int r = 0; r < nrows; ++r) {
+      const f32 *xr = x + r * xrs + c, *gr = dy + r * grs + c;
+      for (int ow = 0; ow < OW; ++ow) {
+        if (ow == ow_a) {
+          for (; ow < ow_b; ++ow) {
+            const f32 *g = gr + (long)ow * C, *xp = xr + ((long)ow * S - pl) * C;
+            const v128_t g0 = wasm_v128_load(g), g1 = wasm_v128_load(g + 4);
+            for (int k = 0; k < KW; ++k) {
+              s0[k] = MADD(wasm_v128_load(xp + (long)k * C), g0, s0[k]);
+              s1[k] = MADD(wasm_v128_load(xp + (long)k * C + 4), g1, s1[k]);
+            }
+          }
+          if (ow >= OW) break;
+        }
+        const int iw0 = ow * S - pl;
+        const f32 *g = gr + (long)ow * C, *xp = xr + (long)iw0 * C;
+        const v128_t g0 = wasm_v128_load(g), g1 = wasm_v128_load(g + 4);
+        for (int k = 0; k < KW; ++k) {
+          if ((unsigned)(iw0 + k) >= (unsigned)W) continue;
+          s0[k] = MADD(wasm_v128_load(xp + (long)k * C), g0, s0[k]);
+          s1[k] = MADD(wasm_v128_load(xp + (long)k * C + 4), g1, s1[k]);
+        }
+      }
+    }
+    for (int k = 0; k < KW; ++k) {
+      f32 *a = acc + (long)k * C + c;
+      wasm_v128_store(a, wasm_f32x4_add(wasm_v128_load(a), s0[k]));
+      wasm_v128_store(a + 4, wasm_f32x4_add(wasm_v128_load(a + 4), s1[k]));
+    }
+  }
+  for (; c + 4 <= C; c += 4) {
+    v128_t s0[5];
+    for (int k = 0; k < KW; ++k) s0[k] = zero4();
+    for (int r = 0; r < nrows; ++r) {
+      const f32 *xr = x + r * xrs + c, *gr = dy + r * grs + c;
+      for (int ow = 0; ow < OW; ++ow) {
+        const int iw0 = ow * S - pl;
+        const f32 *xp = xr + (long)iw0 * C;
+        const v128_t g0 = wasm_v128_load(gr + (long)ow * C);
+        for (int k = 0; k < KW; ++k) {
+          if ((unsigned)(iw0 + k) >= (unsigned)W) continue;
+          s0[k] = MADD(wasm_v128_load(xp + (long)k * C), g0, s0[k]);
+        }
+      }
+    }
+    for (int k = 0; k < KW; ++k) {
+      f32 *a = acc + (long)k * C + c;
+      wasm_v128_store(a, wasm_f32x4_add(wasm_v128_load(a), s0[k]));
+    }
+  }
+  for (; c < C; ++c) {
+    for (int k = 0; k < KW; ++k) {
+      f32 s = 0.0f;
+      for (int r = 0; r < nrows; ++r) {
+        const f32 *xr = x + r * xrs + c, *gr = dy + r * grs + c;
+        for (int ow = 0; ow < OW; ++ow) {
+          const int iw = ow * S - pl + k;
+          if ((unsigned)iw < (unsigned)W) s += xr[(long)iw * C] * gr[(long)ow * C];
+        }
+      }
+      acc[(long)k * C + c] += s;
+    }
+  }
+}
+
+/* Each specialisation its own wasm function: V8 allocates registers per function, and one function holding
+ * all of them came out slower. */
+#define DWF_SPEC(KW_, S_)                                                                                      \
+  static __attribute__((noinline)) void dwf_rows_##KW_##_##S_(f32 *acc, const f32 *x, const f32 *dy, int nrows,  \
+                                                              long xrs, long grs, int OW, int W, int pl, int ow_a, \
+                                                              int ow_b, int C) {                                  \
+    dwf_rows(acc, x, dy, nrows, xrs, grs, OW, W, pl, ow_a, ow_b, KW_, S_, C);                                  \
+  }
+DWF_SPEC(3, 1)
+DWF_SPEC(3, 2)
+DWF_SPEC(5, 1)
+DWF_SPEC(5, 2)
+
+/* Output rows per band of the filter gradient: the band's input rows (about 48 K floats) stay in cache while
+ * every channel block and kernel row sweeps them. */
+enum { DWF_BAND_FLOATS = 48 * 1024 };
+
+/* Filter gradient, multiplier 1, dilation 1, KW 3 or 5: per band of output rows, channel block and kernel row,
+ * one register-held sum per tap over the band's pixels, added to dw once. */
+static void depthwise_backprop_filter_rows(const f32 *x, const f32 *dy, f32 *dwt, CONV_ARGS) {
+  (void)CO; (void)dh; (void)dw;
+  fill_zero(dwt, KH * KW * C);
+  /* interior output columns: every kw lands inside [0, W) */
+  int ow_a = first_at_least_zero(-pl, sw);
+  int ow_b = W - KW + pl < 0 ? 0 : (W - KW + pl) / sw + 1;
+  if (ow_a > OW) ow_a = OW;
+  if (ow_b > OW) ow_b = OW;
+  if (ow_b < ow_a) ow_b = ow_a;
+  const long rowf = (long)W * C;
+  int band = (int)(DWF_BAND_FLOATS / (rowf > 0 ? rowf : 1));
+  band = (band - KH + sh) / sh;
+  if (band < 1) band = 1;
+  for (int n = 0; n < N; ++n) {
+    for (int oh0 = 0; oh0 < OH; oh0 += band) {
+      const int oh1 = MIN(OH, oh0 + band);
+      for (int kh = 0; kh < KH; ++kh) {
+        /* output rows of the band whose input row oh*sh - pt + kh is inside [0, H) */
+        int r0 = oh0, r1 = oh1;
+        while (r0 < r1 && r0 * sh - pt + kh < 0) ++r0;
+        while (r1 > r0 && (r1 - 1) * sh - pt + kh >= H) --r1;
+        if (r1 <= r0) continue;
+        const f32 *xs = x + ((long)n * H + (r0 * sh - pt + kh)) * rowf;
+        const f32 *gs = dy + ((long)n * OH + r0) * OW * C;
+        f32 *acc = dwt + (long)kh * KW * C;
+        const long xrs = (long)sh * rowf, grs = (long)OW * C;
+        if (KW == 3 && sw == 1) dwf_rows_3_1(acc, xs, gs, r1 - r0, xrs, grs, OW, W, pl, ow_a, ow_b, C);
+        else if (KW == 3 && sw == 2) dwf_rows_3_2(acc, xs, gs, r1 - r0, xrs, grs, OW, W, pl, ow_a, ow_b, C);
+        else if (KW == 5 && sw == 1) dwf_rows_5_1(acc, xs, gs, r1 - r0, xrs, grs, OW, W, pl, ow_a, ow_b, C);
+        else dwf_rows_5_2(acc, xs, gs, r1 - r0, xrs, grs, OW, W, pl, ow_a, ow_b, C);
+      }
+    }
+  }
+}
+
 /* dx[N,H,W,C] = gradient of depthwise conv2d (multiplier M, CO = C*M) with respect to its input. */
+/* y[N,OH,OW,C] = depthwise conv2d(x[N,H,W,C], w[KH,KW,C,1]). work: depthwise_work_floats(OW, KH, KW) ints. */
+EXPORT(depthwise_forward)
+void depthwise_forward(const f32 *x, const f32 *w, f32 *y, CONV_ARGS, int *work) {
+  if (dh == 1 && dw == 1) depthwise_forward_rows(x, w, y, CONV_PASS, work);
+  else depthwise_forward_taps(x, w, y, CONV_PASS, work);
+}
+
 EXPORT(depthwise_backprop_input)
 void depthwise_backprop_input(const f32 *dy, const f32 *w, f32 *dx, int M, CONV_ARGS, int *work) {
+  /* Stride 2 stays on the tap tables below: the row kernels' per-class gathers measured slower there. */
+  if (M == 1 && dh == 1 && dw == 1 && sh == 1 && sw == 1) {
+    depthwise_backprop_input_rows(dy, w, dx, CONV_PASS, work);
+    return;
+  }
   if (M == 1) {
     depthwise_backprop_input_m1(dy, w, dx, CONV_PASS, work);
     return;
@@ -670,6 +1012,10 @@ void depthwise_backprop_input(const f32 *dy, const f32 *w, f32 *dx, int M, CONV_
 /* dw[KH,KW,C,M] = gradient of depthwise conv2d (multiplier M) with respect to the filter. */
 EXPORT(depthwise_backprop_filter)
 void depthwise_backprop_filter(const f32 *x, const f32 *dy, f32 *dwt, int M, CONV_ARGS) {
+  if (M == 1 && dh == 1 && dw == 1 && (KW == 3 || KW == 5)) {
+    depthwise_backprop_filter_rows(x, dy, dwt, CONV_PASS);
+    return;
+  }
   if (M == 1) {
     depthwise_backprop_filter_m1(x, dy, dwt, CONV_PASS);
     return;
