@@ -70,8 +70,9 @@ test('two threads: same seed, same weights; a crash resumes bit-identical; no te
   assert.deepEqual(resumed.history.map((h) => h.trainLoss), whole.history.map((h) => h.trainLoss));
 });
 
-test('workers: 1 is the config without workers (same run key); 2 is another config; anything else is refused', () => {
-  assert.deepEqual(resolveExperiment({ workers: 1 }).config, resolveExperiment({}).config);
-  assert.equal(resolveExperiment({ workers: 2 }).config.workers, 2);
+test('workers: 1 resolves to a config without workers (the key of runs from before the choice); 2 is the default; anything else is refused', () => {
+  assert.equal('workers' in resolveExperiment({ workers: 1 }).config, false);
+  assert.equal(resolveExperiment({}).config.workers, 2);
+  assert.deepEqual(resolveExperiment({ workers: 2 }).config, resolveExperiment({}).config);
   assert.throws(() => resolveExperiment({ workers: 3 as 2 }), /"workers" must be 1 or 2, got 3/);
 });
