@@ -624,65 +624,10 @@ static void depthwise_backprop_filter_m1(const f32 *x, const f32 *dy, f32 *dwt, 
  * Sums run in a fixed order (kernel rows, then taps), so results depend only on the inputs.
  */
 
-/* The gather one output row does: for j in [0, nj), out[j*os + c] = sum over r < nr, t < T of
- * in[ioff[r] + (j*is + t - pad)*C + c] * w[foff[r] + t*ft + c], taps whose pixel index is outside [0, win)
- * skipped. os, ft in floats; ft may be negative (the input gradient walks the filter backwards). */
-static __attribute__((always_inline)) inline void dwr_interior(f32 *out, int os, int j0, int j1, const f32 *in,
-                                                                 const int *ioff, const f32 *w, const int *foff, int nr,
-                                                                 const int T, const int IS, int pad, int ft, int C) {
-  for (int j = j0; j < j1; ++j) {
-    f32 *o = out + (long)j * os;
-    const long ib = ((long)j * IS - pad) * C;
-    int c = 0;
-    for (; c + 16 <= C; c += 16) {
-      v128_t a0 = zero4(), a1 = zero4(), a2 = zero4(), a3 = zero4();
-      for (int r = 0; r < nr; ++r) {
-        const f32 *x = in + ioff[r] + ib + c, *f = w + foff[r] + c;
-        for (int t = 0; t < T; ++t) {
-          const f32 *xp = x + (long)t * C, *fp = f + (long)t * ft;
-          a0 = MADD(wasm_v128_load(xp), wasm_v128_load(fp), a0);
-          a1 = MADD(wasm_v128_load(xp + 4), wasm_v128_load(fp + 4), a1);
-          a2 = MADD(wasm_v128_load(xp + 8), wasm_v128_load(fp + 8), a2);
-          a3 = MADD(wasm_v128_load(xp + 12), wasm_v128_load(fp + 12), a3);
-        }
-      }
-      wasm_v128_store(o + c, a0); wasm_v128_store(o + c + 4, a1);
-      wasm_v128_store(o + c + 8, a2); wasm_v128_store(o + c + 12, a3);
-    }
-    for (; c + 8 <= C; c += 8) {
-      v128_t a0 = zero4(), a1 = zero4();
-      for (int r = 0; r < nr; ++r) {
-        const f32 *x = in + ioff[r] + ib + c, *f = w + foff[r] + c;
-        for (int t = 0; t < T; ++t) {
-          const f32 *xp = x + (long)t * C, *fp = f + (long)t * ft;
-          a0 = MADD(wasm_v128_load(xp), wasm_v128_load(fp), a0);
-          a1 = MADD(wasm_v128_load(xp + 4), wasm_v128_load(fp + 4), a1);
-        }
-      }
-      wasm_v128_store(o + c, a0); wasm_v128_store(o + c + 4, a1);
-    }
-    for (; c + 4 <= C; c += 4) {
-      v128_t a0 = zero4();
-      for (int r = 0; r < nr; ++r) {
-        const f32 *x = in + ioff[r] + ib + c, *f = w + foff[r] + c;
-        for (int t = 0; t < T; ++t) a0 = MADD(wasm_v128_load(x + (long)t * C), wasm_v128_load(f + (long)t * ft), a0);
-      }
-      wasm_v128_store(o + c, a0);
-    }
-    for (; c < C; ++c) {
-      f32 s = 0.0f;
-      for (int r = 0; r < nr; ++r) {
-        const f32 *x = in + ioff[r] + ib + c, *f = w + foff[r] + c;
-        for (int t = 0; t < T; ++t) s += x[(long)t * C] * f[(long)t * ft];
-      }
-      o[c] = s;
-    }
-  }
-}
-
-/* One border column: taps t0 <= t < t1 only (the others fall outside the input row). */
-static void dwr_border(f32 *o, const f32 *in, const int *ioff, const f32 *w, const int *foff, int nr, int t0, int t1,
-                       long ib, int ft, int C) {
+/* One output pixel: o[c] = sum over r < nr, t0 <= t < t1 of x[ioff[r] + ib + t*C + c] * w[foff[r] + t*ft + c],
+ * 16 channels at a time, then 8, 4 and a scalar tail; the same order of sums for every channel. */
+static __attribute__((always_inline)) inline void dwr_pixel(f32 *o, const f32 *in, const int *ioff, const f32 *w, const int *foff,
+                                                              int nr, const int t0, const int t1, long ib, int ft, int C) {
   int c = 0;
   for (; c + 16 <= C; c += 16) {
     v128_t a0 = zero4(), a1 = zero4(), a2 = zero4(), a3 = zero4();
@@ -698,6 +643,18 @@ static void dwr_border(f32 *o, const f32 *in, const int *ioff, const f32 *w, con
     }
     wasm_v128_store(o + c, a0); wasm_v128_store(o + c + 4, a1);
     wasm_v128_store(o + c + 8, a2); wasm_v128_store(o + c + 12, a3);
+  }
+  for (; c + 8 <= C; c += 8) {
+    v128_t a0 = zero4(), a1 = zero4();
+    for (int r = 0; r < nr; ++r) {
+      const f32 *x = in + ioff[r] + ib + c, *f = w + foff[r] + c;
+      for (int t = t0; t < t1; ++t) {
+        const f32 *xp = x + (long)t * C, *fp = f + (long)t * ft;
+        a0 = MADD(wasm_v128_load(xp), wasm_v128_load(fp), a0);
+        a1 = MADD(wasm_v128_load(xp + 4), wasm_v128_load(fp + 4), a1);
+      }
+    }
+    wasm_v128_store(o + c, a0); wasm_v128_store(o + c + 4, a1);
   }
   for (; c + 4 <= C; c += 4) {
     v128_t a0 = zero4();
@@ -715,6 +672,21 @@ static void dwr_border(f32 *o, const f32 *in, const int *ioff, const f32 *w, con
     }
     o[c] = s;
   }
+}
+
+/* The gather one output row does: for j in [0, nj), out[j*os + c] = sum over r < nr, t < T of
+ * in[ioff[r] + (j*is + t - pad)*C + c] * w[foff[r] + t*ft + c], taps whose pixel index is outside [0, win)
+ * skipped. os, ft in floats; ft may be negative (the input gradient walks the filter backwards). */
+static __attribute__((always_inline)) inline void dwr_interior(f32 *out, int os, int j0, int j1, const f32 *in,
+                                                                 const int *ioff, const f32 *w, const int *foff, int nr,
+                                                                 const int T, const int IS, int pad, int ft, int C) {
+  for (int j = j0; j < j1; ++j) dwr_pixel(out + (long)j * os, in, ioff, w, foff, nr, 0, T, ((long)j * IS - pad) * C, ft, C);
+}
+
+/* One border column: taps t0 <= t < t1 only (the others fall outside the input row). */
+static void dwr_border(f32 *o, const f32 *in, const int *ioff, const f32 *w, const int *foff, int nr, int t0, int t1,
+                       long ib, int ft, int C) {
+  dwr_pixel(o, in, ioff, w, foff, nr, t0, t1, ib, ft, C);
 }
 
 #define DWR_SPEC(T_, IS_)                                                                                           \
