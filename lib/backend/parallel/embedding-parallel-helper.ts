@@ -11,7 +11,7 @@ import { initBackend } from '../select';
 import { CONTROL, releaseAbandonedTape, signal, waitFor, type EmbeddingReplica, type ToEmbeddingHelper } from './embedding-parallel';
 
 async function main(): Promise<void> {
-  const { module, options, backend } = workerData as { module: string; options: unknown; backend: 'wasm' | 'cpu' };
+  const { module, options, backend, timeoutMs } = workerData as { module: string; options: unknown; backend: 'wasm' | 'cpu'; timeoutMs: number };
   await initBackend({ backend, quiet: true });
   // require, not import(): under tsx only the CommonJS hook is registered in this thread (tsx/cjs).
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -46,7 +46,7 @@ async function main(): Promise<void> {
         const buf = new Float32Array(exchange, 0, 2 * rows * dim);
         buf.set(e.dataSync() as Float32Array, 0);
         signal(control, CONTROL.EMBEDDED, seq);
-        waitFor(control, CONTROL.GRADIENT, seq, 600_000, 'EmbeddingParallel helper');
+        waitFor(control, CONTROL.GRADIENT, seq, timeoutMs, 'EmbeddingParallel helper');
         const upstream = tf.tensor2d(buf.slice(rows * dim, 2 * rows * dim), [rows, dim]);
         // e₂ · ∂L/∂e₂: its gradient is the loss's gradient through e₂
         return tf.sum(tf.mul(e, upstream)) as tf.Scalar;

@@ -41,7 +41,7 @@ export interface EmbeddingParallelConfig {
   readonly options?: unknown;
   /** Backend of the helper (default wasm, which registers the project's kernels). */
   readonly backend?: 'wasm' | 'cpu';
-  /** Longest wait for the helper inside a step, in ms (default 10 minutes). */
+  /** Longest wait for the other thread inside a step, in ms, on either side (default 10 minutes). */
   readonly timeoutMs?: number;
 }
 
@@ -128,7 +128,8 @@ export class EmbeddingParallel {
     const entry = __filename.endsWith('.ts')
       ? `require('tsx/cjs'); require(${JSON.stringify(require.resolve('./embedding-parallel-helper.ts'))});`
       : `require(${JSON.stringify(require.resolve('./embedding-parallel-helper.js'))});`;
-    const worker = new Worker(entry, { eval: true, workerData: { module: config.module, options: config.options ?? null, backend: config.backend ?? 'wasm' } });
+    const timeoutMs = config.timeoutMs ?? 600_000;
+    const worker = new Worker(entry, { eval: true, workerData: { module: config.module, options: config.options ?? null, backend: config.backend ?? 'wasm', timeoutMs } });
     const ready = await new Promise<{ sizes: number[]; control: SharedArrayBuffer; weights: SharedArrayBuffer; grads: SharedArrayBuffer }>((resolve, reject) => {
       worker.once('message', (m: FromEmbeddingHelper) => {
         if ('error' in m && m.error !== undefined) {
@@ -141,13 +142,7 @@ export class EmbeddingParallel {
     });
     worker.removeAllListeners('exit');
     worker.removeAllListeners('error');
-    return new EmbeddingParallel(worker, ready.sizes, new Int32Array(ready.control), new Float32Array(ready.weights), new Float32Array(ready.grads),
-      config.timeoutMs ?? 600_000);
-  }
-
-  /** Sizes of the helper's variables (the replica's order). */
-  get variableSizes(): readonly number[] {
-    return this.sizes;
+    return new EmbeddingParallel(worker, ready.sizes, new Int32Array(ready.control), new Float32Array(ready.weights), new Float32Array(ready.grads), timeoutMs);
   }
 
   /**
