@@ -10,13 +10,10 @@ import { normalizeImages, type Preprocessing } from '../pipeline/pipeline';
 import { l2NormalizeRows } from '../models/layers/l2-normalize';
 import { euclideanDistance } from '../distances/arrays';
 import type { FaceEmbedder } from './face-embedder';
+import { siameseEmbeddingNet } from '../models/siamese';
 
 /** The embedding network nested in a Siamese model (the one layer that is itself a model). */
-export function embeddingNetOf(siamese: tf.LayersModel): tf.LayersModel {
-  const nets = siamese.layers.filter((l): l is tf.LayersModel => l instanceof tf.LayersModel);
-  if (nets.length !== 1) throw new Error(`${siamese.name}: expected one embedding network inside, found ${nets.length}`);
-  return nets[0];
-}
+export const embeddingNetOf = siameseEmbeddingNet;
 
 /** Wraps a trained Siamese model (distance head) as an embedder named `name`. */
 export function trainedEmbedder(siamese: tf.LayersModel, preprocessing: Preprocessing, name: string): FaceEmbedder {

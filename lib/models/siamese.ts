@@ -115,3 +115,28 @@ export function siameseHead(model: tf.LayersModel): (ea: tf.Tensor, eb: tf.Tenso
     return layer('head_bce_dense').apply(merged) as tf.Tensor;
   };
 }
+
+/** The embedding network nested in a {@link siamese} model (the one layer that is itself a model). */
+export function siameseEmbeddingNet(model: tf.LayersModel): tf.LayersModel {
+  const nets = model.layers.filter((l): l is tf.LayersModel => l instanceof tf.LayersModel);
+  if (nets.length !== 1) throw new Error(`${model.name}: expected one embedding network inside, found ${nets.length}`);
+  return nets[0];
+}
+
+/**
+ * A {@link siamese} model scored with flip test-time augmentation: each image's embedding is the mean of the
+ * embeddings of the image and of its left-right mirror (one batch through the network, inference mode), then the
+ * model's own normalisation and head. Faces are roughly mirror-symmetric, so the mean is a steadier embedding than
+ * either view alone; it costs a second pass at evaluation time and nothing in training. Images are `[n, h, w, c]`.
+ * @see notebooks/05-training-runs.ipynb
+ */
+export function flipAveragedSiamese(model: tf.LayersModel): (a: tf.Tensor, b: tf.Tensor) => tf.Tensor {
+  const net = siameseEmbeddingNet(model);
+  const head = siameseHead(model);
+  const embed = (x: tf.Tensor): tf.Tensor => {
+    const n = x.shape[0];
+    const e = net.apply(tf.concat([x, tf.reverse(x, 2)], 0), { training: false }) as tf.Tensor;
+    return tf.add(e.slice([0, 0], [n, -1]), e.slice([n, 0], [n, -1])).div(2);
+  };
+  return (a, b) => tf.tidy(() => head(embed(a), embed(b)));
+}

@@ -80,6 +80,7 @@ export const EXPERIMENT_SHAPE: Shape = object({
   epochs: INTEGER,
   batchSize: INTEGER,
   workers: INTEGER,
+  flipTest: BOOLEAN,
   seed: INTEGER,
   earlyStopping: { kind: 'nullable', of: object({ patience: INTEGER, minDelta: NUMBER }) },
 });

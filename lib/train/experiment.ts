@@ -87,6 +87,12 @@ export interface ExperimentConfig {
    * (tfjs-node) the step runs on one thread and says so.
    */
   readonly workers?: 1 | 2;
+  /**
+   * Score validation and test pairs with flip test-time augmentation: each image's embedding is the mean of the
+   * image's and its left-right mirror's (`flipAveragedSiamese`; training is unchanged). A run with it also reports
+   * the test without it (`testWithoutFlip`), so the gain is on record. False resolves to absent (old run keys keep).
+   */
+  readonly flipTest?: boolean;
   /** Seed of initialisation, shuffles, augmentation and dropout. */
   readonly seed: number;
   readonly earlyStopping: EarlyStopping | null;
@@ -157,7 +163,11 @@ export function resolveExperiment(input: ExperimentInput = {}, source = 'experim
   const sampled: ExperimentConfig = givenSampling === undefined || givenSampling.name === 'given' ? withoutSampling : merged;
   // one thread is the default: written out or left out, the config (and the run key) is the same
   const { workers, ...withoutWorkers } = sampled;
-  const cfg: ExperimentConfig = workers === undefined || workers === 1 ? withoutWorkers : sampled;
+  const threaded: ExperimentConfig = workers === undefined || workers === 1 ? withoutWorkers : sampled;
+  // no flip at test time is the default: written out or left out, the same config and run key
+  const { flipTest, ...withoutFlip } = threaded;
+  const cfg: ExperimentConfig = flipTest === undefined || flipTest === false ? withoutFlip : threaded;
+  if (!(flipTest === undefined || typeof flipTest === 'boolean')) throw new RangeError(`${source}: "flipTest" must be true or false, got ${JSON.stringify(flipTest)}`);
   if (!(workers === undefined || workers === 1 || workers === 2)) throw new RangeError(`${source}: "workers" must be 1 or 2, got ${JSON.stringify(workers)}`);
   if (!/^[a-z0-9][a-z0-9._-]*$/i.test(cfg.name)) throw new RangeError(`experiment name must be letters, digits, '.', '_' or '-', got ${JSON.stringify(cfg.name)}`);
   if (!(Number.isInteger(cfg.epochs) && cfg.epochs >= 1)) throw new RangeError(`experiment epochs must be an integer >= 1, got ${cfg.epochs}`);
@@ -264,6 +274,8 @@ export interface ExperimentResult {
   readonly test: TestResult;
   /** The same evaluation with raw pixels as the "embedding": what learning has to beat. */
   readonly rawPixels: TestResult;
+  /** With `flipTest`: the same model scored without the flip (its own validation threshold), so the flip's gain is on record. */
+  readonly testWithoutFlip?: TestResult;
   readonly data: { readonly root: string; readonly source: string };
   readonly backend: string;
   readonly trainSeconds: number;
@@ -374,14 +386,17 @@ function evalPipeline(pairs: readonly Pair[], dataset: Dataset, preprocessing: P
   return createPairPipeline(pairs, dataset, { batchSize: 64, preprocessing, augment: 'none', shuffle: false, worker: false, prefetch: 0 });
 }
 
-/** Predicts the validation and test pairs (prepared as `pre`), fits the threshold on validation, scores test (bootstrap stream of `seed`). */
+/**
+ * Predicts the validation and test pairs (prepared as `pre`), fits the threshold on validation, scores test (bootstrap
+ * stream of `seed`); `flip`: with flip test-time augmentation (see {@link predictPairs}).
+ */
 async function evaluate(model: tf.LayersModel, output: SiameseOutput, pairs: { val: readonly Pair[]; test: readonly Pair[] }, dataset: Dataset,
-  pre: Preprocessing, seed: number): Promise<{ result: TestResult; predictions: TestPredictions }> {
+  pre: Preprocessing, seed: number, flip = false): Promise<{ result: TestResult; predictions: TestPredictions }> {
   const valPipe = await evalPipeline(pairs.val, dataset, pre);
   const testPipe = await evalPipeline(pairs.test, dataset, pre);
   try {
-    const val = await predictPairs(model, valPipe, null, output);
-    const test = await predictPairs(model, testPipe, null, output);
+    const val = await predictPairs(model, valPipe, null, output, flip);
+    const test = await predictPairs(model, testPipe, null, output, flip);
     const result = testResult(val, test, output, seed);
     return { result, predictions: { pairs: pairs.test, values: test.values, isSame: test.isSame, threshold: result.threshold, higherIsCloser: output.higherIsCloser, val: { values: val.values, isSame: val.isSame } } };
   } finally {
@@ -547,25 +562,26 @@ async function trainRun(experiment: ResolvedExperiment, hash: string, dir: strin
     const trained = await trainSiamese({
       model, output, embedding: { net: embedNet, normalize: config.normalize }, loss: config.loss, optimizer: config.optimizer, schedule: config.schedule, epochs: config.epochs,
       train: (resume) => (sampler ? createIdentityPipeline(sampler, dataset, pipeline, { resume }) : createPairPipeline(split.pairs.train, dataset, pipeline, { resume })),
-      val, earlyStopping: config.earlyStopping, dir, log, onEpoch: options.onEpoch, onStep: options.onStep,
+      val, flipTest: config.flipTest ?? false, earlyStopping: config.earlyStopping, dir, log, onEpoch: options.onEpoch, onStep: options.onStep,
       progress: options.progress, checkpointEvery: options.checkpointEvery, parallel,
     });
     await val.close();
-    const { result: test, predictions } = await evaluate(model, output, split.pairs, dataset, pre, config.seed);
+    const { result: test, predictions } = await evaluate(model, output, split.pairs, dataset, pre, config.seed, config.flipTest ?? false);
+    const testWithoutFlip = config.flipTest ? (await evaluate(model, output, split.pairs, dataset, pre, config.seed)).result : undefined;
     const raw = rawPixelModel(pre);
     const { result: rawPixels, predictions: rawPredictions } = await evaluate(raw, { kind: 'distance', higherIsCloser: false }, split.pairs, dataset, pre, config.seed);
     raw.dispose();
     writeFileAtomicSafe(path.join(dir, PREDICTIONS), [JSON.stringify({ model: predictions, rawPixels: { ...rawPredictions, pairs: undefined } })]);
     await saveModel(model, path.join(dir, 'model'), { config, hash, preprocessing: pre, crop: dataset.crop ?? null });
     const result: ExperimentResult = {
-      name: config.name, hash, dir, config, history: trained.history, bestEpoch: trained.bestEpoch, test, rawPixels,
+      name: config.name, hash, dir, config, history: trained.history, bestEpoch: trained.bestEpoch, test, rawPixels, ...(testWithoutFlip ? { testWithoutFlip } : {}),
       data: { root: data.root, source: data.source }, backend: backend.name, trainSeconds: trained.seconds,
       finishedAt: new Date().toISOString(), cached: false,
     };
     writeFileAtomicSafe(path.join(dir, RESULT), [`${JSON.stringify(result, null, 2)}\n`]);
     log(`experiment ${config.name}-${hash}: test accuracy ${(test.accuracy * 100).toFixed(1)} % ` +
       `[${(test.accuracyCi[0] * 100).toFixed(1)}, ${(test.accuracyCi[1] * 100).toFixed(1)}] (AUC ${test.auc.toFixed(3)}) on ${test.n} held-out pairs; ` +
-      `raw pixels ${(rawPixels.accuracy * 100).toFixed(1)} %`);
+      `${testWithoutFlip ? `without the flip ${(testWithoutFlip.accuracy * 100).toFixed(1)} %; ` : ''}raw pixels ${(rawPixels.accuracy * 100).toFixed(1)} %`);
     return result;
   } finally {
     await val.close();
@@ -603,7 +619,8 @@ export async function runPredictions(result: ExperimentResult, dataset: Dataset)
   const split = await loadSplit(path.join(result.dir, 'split.json'), dataset);
   const model = await loadModel(path.join(result.dir, 'model'));
   try {
-    const { predictions } = await evaluate(model, siameseOutput(result.config.head), split.pairs, dataset, preprocessingFor(result.config.model), result.config.seed);
+    const { predictions } = await evaluate(model, siameseOutput(result.config.head), split.pairs, dataset, preprocessingFor(result.config.model), result.config.seed,
+      result.config.flipTest ?? false);
     return predictions as TestPredictions & { val: NonNullable<TestPredictions['val']> };
   } finally {
     model.dispose();

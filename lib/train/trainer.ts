@@ -19,7 +19,7 @@ import { auc, bestThreshold } from '../eval';
 import { batchContrastiveLoss, bceLoss, contrastiveFromValues, tripletLoss, type TripletMining } from '../losses';
 import type { Pair, IsSame } from '../data/types';
 import { l2NormalizeRows } from '../models/layers/l2-normalize';
-import { siameseHead, type SiameseOutput } from '../models/siamese';
+import { flipAveragedSiamese, siameseHead, type SiameseOutput } from '../models/siamese';
 import { EmbeddingParallel } from '../backend/parallel';
 import { CheckpointError, readCheckpoint, writeCheckpoint, type ReadCheckpoint, type TensorRecord } from './checkpoint';
 import { TrainingInterruptedError, watchInterrupt } from './interrupt';
@@ -86,6 +86,8 @@ export interface TrainOptions {
   readonly train: (resume?: PipelineState) => Promise<PairPipeline>;
   /** Validation pairs (no augmentation, no shuffle); null: no validation. */
   readonly val: PairPipeline | null;
+  /** Score validation pairs with flip test-time augmentation (see {@link predictPairs}); default false. */
+  readonly flipTest?: boolean;
   readonly earlyStopping?: EarlyStopping | null;
   /** Where checkpoints (last.ckpt, best.ckpt) and metrics.jsonl go. */
   readonly dir: string;
@@ -165,14 +167,19 @@ export function lossOf(out: tf.Tensor, isSame: tf.Tensor, loss: LossConfig, outp
   });
 }
 
-/** Outputs (distances or probabilities) and loss over a whole pipeline epoch, in order; no gradients. */
-export async function predictPairs(model: tf.LayersModel, pipeline: PairPipeline, loss: LossConfig | null, output: SiameseOutput):
+/**
+ * Outputs (distances or probabilities) and loss over a whole pipeline epoch, in order; no gradients. `flip`:
+ * score with flip test-time augmentation (each embedding the mean of the image's and its mirror's;
+ * `flipAveragedSiamese`, for models made by `siamese()`).
+ */
+export async function predictPairs(model: tf.LayersModel, pipeline: PairPipeline, loss: LossConfig | null, output: SiameseOutput, flip = false):
   Promise<{ values: number[]; isSame: IsSame[]; loss: number | null }> {
   const values: number[] = [];
   const isSame: IsSame[] = [];
   let lossSum = 0;
+  const score = flip ? flipAveragedSiamese(model) : (a: tf.Tensor, b: tf.Tensor) => model.apply([a, b], { training: false }) as tf.Tensor;
   for await (const batch of pipeline.epoch()) {
-    const out = tf.tidy(() => model.apply([batch.a, batch.b], { training: false }) as tf.Tensor);
+    const out = tf.tidy(() => score(batch.a, batch.b));
     values.push(...(await out.data()));
     isSame.push(...batch.pairs.map((p) => p.isSame));
     if (loss) {
@@ -389,7 +396,7 @@ export async function trainSiamese(options: TrainOptions): Promise<TrainResult> 
         options.onStep?.(step);
       }
       const seconds = epochSecondsBefore + (performance.now() - epochStart) / 1000;
-      const v = val ? await predictPairs(model, val, loss, output) : null;
+      const v = val ? await predictPairs(model, val, loss, output, options.flipTest ?? false) : null;
       const bad = v?.values.find((x) => !Number.isFinite(x));
       if (bad !== undefined) throw new NonFiniteLossError(step, epoch, batchInEpoch - 1, lr, bad, 'validation outputs');
       const fit = v ? bestThreshold(v.values, v.isSame, output) : null;

@@ -3,6 +3,7 @@ import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { cosine, euclidean } from '../../lib/distances';
 import { countParams, siamese, siameseOutput, summaryRows, workshopCnn } from '../../lib/models';
+import { flipAveragedSiamese, siameseEmbeddingNet } from '../../lib/models/siamese';
 import { assertNoLeak, assertTensorsClose } from '../helpers';
 
 const tiny = { inputSize: 16, filters: [4, 8], kernelSizes: [3, 3], embeddingDim: 8, seed: 1 };
@@ -61,5 +62,29 @@ describe('siamese', () => {
     const x = tf.zeros([1, 16, 16, 3]);
     assertNoLeak(() => model.predict([x, x]) as tf.Tensor);
     x.dispose();
+  });
+  it('flip test-time augmentation scores the mean of each image\'s and its mirror\'s embeddings through the model\'s head', () => {
+    const net = workshopCnn(tiny);
+    const a = tf.randomUniform([3, 16, 16, 3], 0, 1, 'float32', 3);
+    const b = tf.randomUniform([3, 16, 16, 3], 0, 1, 'float32', 4);
+    const mean = (x: tf.Tensor) => tf.tidy(() => (net.predict(x) as tf.Tensor).add(net.predict(tf.reverse(x, 2)) as tf.Tensor).div(2));
+    for (const [head, normalize] of [['euclidean', true], ['cosine', false], ['bceAbsDiff', false]] as const) {
+      const model = siamese(net, { head, normalize });
+      assert.equal(siameseEmbeddingNet(model), net);
+      const score = flipAveragedSiamese(model);
+      const got = score(a, b);
+      let ea = mean(a);
+      let eb = mean(b);
+      if (normalize) [ea, eb] = [tf.div(ea, tf.norm(ea, 2, 1, true)), tf.div(eb, tf.norm(eb, 2, 1, true))];
+      const want = head === 'bceAbsDiff'
+        ? (model.getLayer('head_bce_dense').apply(tf.abs(tf.sub(ea, eb))) as tf.Tensor)
+        : (head === 'euclidean' ? euclidean : cosine).pairwise(ea as tf.Tensor2D, eb as tf.Tensor2D).reshape([3, 1]);
+      assertTensorsClose(got, want, 1e-4);
+      // the flip matters: a mirrored image's score differs from the plain model's, and mirroring both inputs changes nothing
+      const plain = model.predict([a, b]) as tf.Tensor;
+      assert.ok(tf.max(tf.abs(tf.sub(plain, got))).arraySync() as number > 1e-6, `${head}: the flip changed nothing`);
+      assertTensorsClose(score(tf.reverse(a, 2), tf.reverse(b, 2)), got, 1e-5);
+      assertNoLeak(() => score(a, b));
+    }
   });
 });

@@ -8,7 +8,7 @@ import { WEIGHTS_OPTIONS } from '../../models';
 import type { ModelSpec } from '../../models';
 
 interface TrainFlags {
-  preset: string; config?: string; name?: string; epochs?: string; batchSize?: string; workers?: string; lr?: string; optimizer?: string;
+  preset: string; config?: string; name?: string; epochs?: string; batchSize?: string; workers?: string; flipTest?: boolean; lr?: string; optimizer?: string;
   schedule?: string; augment?: string; seed?: string; splitSeed?: string; dir?: string; force?: boolean; margin?: string; weights?: string;
 }
 
@@ -92,6 +92,7 @@ export function experimentFromFlags(flags: TrainFlags): ExperimentInput {
     ...(epochs !== undefined ? { epochs } : {}),
     ...(batchSize !== undefined ? { batchSize } : {}),
     ...(workers !== undefined ? { workers: Number(workers) as 1 | 2 } : {}),
+    ...(flags.flipTest !== undefined ? { flipTest: flags.flipTest } : {}),
     ...(seed !== undefined ? { seed } : {}),
     ...(augment ? { augment } : {}),
     ...(margin !== undefined ? { loss: merged.loss?.name === 'triplet' ? { ...merged.loss, margin } : { name: 'contrastive', margin } } : {}),
@@ -135,7 +136,8 @@ export function formatResult(r: ExperimentResult): string {
   return [
     `run          ${r.dir}${r.cached ? ' (cached)' : ''}`,
     `data         ${r.data.root} (${r.data.source})`,
-    `held-out     ${pct(r.test.accuracy)} accuracy [95 % CI ${pct(r.test.accuracyCi[0])} – ${pct(r.test.accuracyCi[1])}], AUC ${r.test.auc.toFixed(3)}, ${r.test.n} pairs of unseen people`,
+    `held-out     ${pct(r.test.accuracy)} accuracy [95 % CI ${pct(r.test.accuracyCi[0])} – ${pct(r.test.accuracyCi[1])}], AUC ${r.test.auc.toFixed(3)}, ${r.test.n} pairs of unseen people` +
+      (r.testWithoutFlip ? ` (flip test-time augmentation; without it ${pct(r.testWithoutFlip.accuracy)}, AUC ${r.testWithoutFlip.auc.toFixed(3)})` : ''),
     `raw pixels   ${pct(r.rawPixels.accuracy)} accuracy, AUC ${r.rawPixels.auc.toFixed(3)} (chance: 50.0 %)`,
     `training     ${r.history.length} epochs in ${(r.trainSeconds / 60).toFixed(1)} min on ${r.backend}, ${r.config.workers === 2 ? '2 threads' : '1 thread'}; best epoch ${r.bestEpoch}`,
     ...(r.data.source === 'synthetic' ? [`meaning      ${SYNTHETIC_MEANING}`] : []),
@@ -151,6 +153,8 @@ export function register(program: Command): void {
     .option('--name <name>', 'run name')
     .option('--epochs <n>').option('--batch-size <n>', 'pairs per step')
     .option('--workers <n>', "threads a step trains on: 2 (this thread embeds each pair's first image, a helper thread the second) or 1").option('--lr <x>', 'base learning rate')
+    .option('--flip-test', "score validation and test pairs with flip test-time augmentation (each embedding the mean of the image's and its mirror's)")
+    .option('--no-flip-test', 'score without it (the default, except in presets that set flipTest)')
     .option('--optimizer <name>', 'adam, sgd or rmsprop').option('--schedule <name>', 'constant, step or cosine')
     .option('--margin <m>', 'contrastive loss with this margin (a triplet preset keeps triplet loss, with this margin)').option('--augment <policy>', 'none, default or siamese-cnn')
     .option('--seed <n>', 'seed of initialisation, shuffles, augmentation and dropout')
