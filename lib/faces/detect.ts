@@ -20,7 +20,7 @@ import sharp from 'sharp';
 import { MAX_INPUT_PIXELS, decodeFailure, flattenAlpha, openImage, readImageFile, transparencyOf, type Transparency } from '../data/image';
 import type { PixelBox } from '../data/crop';
 import type { DecodedImage } from '../data/types';
-import { loadFaceApi, type LoadFaceApiOptions, type Point2 } from './face-api';
+import { loadFaceApi, type FaceApiResult, type LoadFaceApiOptions, type Point2 } from './face-api';
 
 /** How to find faces. JSON-serialisable. */
 export interface DetectConfig {
@@ -241,32 +241,48 @@ export function dedupeFaces<F extends { box: PixelBox; score: number }>(faces: r
   return kept;
 }
 
-/** One detector pass on an image; coordinates are the image's. */
-async function detectPass(image: DecodedImage, detector: 'tiny' | 'ssd', c: DetectConfig, load: LoadFaceApiOptions): Promise<Omit<DetectedFace, 'found' | 'pad' | 'padMode' | 'upscaled'>[]> {
-  const api = await loadFaceApi([detector, 'landmarks'], load);
-  const input = tf.tensor3d(image.data, [image.height, image.width, 3], 'int32');
-  let raw;
+/** A face-api detection (`FaceDetection`): its box in the detector input's pixels and its score. */
+interface RawDetection {
+  readonly box: { readonly x: number; readonly y: number; readonly width: number; readonly height: number };
+  readonly score: number;
+}
+
+/** One detector pass on an image tensor: the detector's boxes, no landmarks yet (coordinates are the image's). */
+async function detectPass(input: tf.Tensor3D, detector: 'tiny' | 'ssd', c: DetectConfig, load: LoadFaceApiOptions): Promise<RawDetection[]> {
+  const api = await loadFaceApi([detector], load);
+  const [height, width] = input.shape;
+  const options = detector === 'ssd' ? new api.SsdMobilenetv1Options({ minConfidence: c.ssdMinScore })
+    : new api.TinyFaceDetectorOptions({ inputSize: tinyInputFor(c, width, height), scoreThreshold: c.minScore });
+  return await (api.detectAllFaces(input, options) as unknown as Promise<RawDetection[]>);
+}
+
+/**
+ * The 68 landmarks of one detection, as `detectAllFaces(...).withFaceLandmarks()` computes them for each
+ * face (the detection's box cut from the image, the landmark net on it, the points shifted back, face-api's
+ * aligned box): the same numbers, for the one face that is used. Undefined when the box lies outside the image.
+ */
+async function landmarksOf(input: tf.Tensor3D, det: RawDetection, load: LoadFaceApiOptions): Promise<Omit<DetectedFace, 'found' | 'pad' | 'padMode' | 'upscaled'> | undefined> {
+  const api = await loadFaceApi(['landmarks'], load);
+  const faces = await api.extractFaceTensors(input, [det]);
+  let r: FaceApiResult;
   try {
-    const options = detector === 'ssd' ? new api.SsdMobilenetv1Options({ minConfidence: c.ssdMinScore })
-      : new api.TinyFaceDetectorOptions({ inputSize: tinyInputFor(c, image.width, image.height), scoreThreshold: c.minScore });
-    raw = await api.detectAllFaces(input, options).withFaceLandmarks();
+    if (faces.length === 0) return undefined;
+    r = api.extendWithFaceLandmarks(api.extendWithFaceDetection({}, det), await api.nets.faceLandmark68Net.detectLandmarks(faces[0]));
   } finally {
-    input.dispose();
+    tf.dispose(faces);
   }
-  return raw.map((r) => {
-    const b = r.detection.box;
-    const a = r.landmarks.align();
-    const landmarks = r.landmarks.positions.map((p) => ({ x: p.x, y: p.y }));
-    const [l, rt] = eyeCentres(landmarks);
-    return {
-      box: { left: b.x, top: b.y, width: b.width, height: b.height },
-      score: r.detection.score,
-      landmarks,
-      alignedBox: { left: a.x, top: a.y, width: a.width, height: a.height },
-      cropBox: squareAround({ left: a.x, top: a.y, width: a.width, height: a.height }),
-      roll: Math.atan2(rt.y - l.y, rt.x - l.x),
-    };
-  });
+  const b = r.detection.box;
+  const a = r.landmarks.align();
+  const landmarks = r.landmarks.positions.map((p) => ({ x: p.x, y: p.y }));
+  const [l, rt] = eyeCentres(landmarks);
+  return {
+    box: { left: b.x, top: b.y, width: b.width, height: b.height },
+    score: r.detection.score,
+    landmarks,
+    alignedBox: { left: a.x, top: a.y, width: a.width, height: a.height },
+    cropBox: squareAround({ left: a.x, top: a.y, width: a.width, height: a.height }),
+    roll: Math.atan2(rt.y - l.y, rt.x - l.x),
+  };
 }
 
 /** The passes a config runs, in order: the detector, then each padding (tiny, then SSD with `ssdFallback`). */
@@ -288,16 +304,33 @@ export function detectPasses(c: Pick<DetectConfig, 'detector' | 'pads' | 'ssdFal
  * nothing was found, on the photo padded by each of `pads` (tight crops), then SSD MobileNet v1 the same two ways
  * (`ssdFallback`). In a padded photo only faces centred on the photo itself count; a mirrored pass that finds
  * only mirror copies is retried with a mean-coloured border (`padMode`). Each face says which pass found it
- * (`found`, `pad`, `padMode`); coordinates are always the photo's.
+ * (`found`, `pad`, `padMode`); coordinates are always the photo's. Each network is loaded when a pass first
+ * needs it (SSD only for a photo the tiny passes found nothing in), and the landmark net runs only on the
+ * faces returned (not on mirror copies or suppressed duplicates).
  */
 export async function detectFaces(image: DecodedImage, config: Partial<DetectConfig> = {}, load: LoadFaceApiOptions = {}): Promise<DetectedFace[]> {
+  return (await detectCascade(image, config, load, 'all')).faces;
+}
+
+/**
+ * The face a photo stands for: {@link detectFaces}' first face, found by the same cascade, with the landmark
+ * net run on that face only (the others are counted, `facesFound`, not located). `face` is undefined when no
+ * face was found. What `siamese verify` uses: the same face, landmarks, chip and verdict as `detectFaces(...)[0]`.
+ */
+export async function detectChosenFace(image: DecodedImage, config: Partial<DetectConfig> = {}, load: LoadFaceApiOptions = {}): Promise<{ face?: DetectedFace; facesFound: number }> {
+  const { faces, count } = await detectCascade(image, config, load, 'chosen');
+  return { ...(faces.length > 0 ? { face: faces[0] } : {}), facesFound: count };
+}
+
+/** The cascade behind {@link detectFaces} and {@link detectChosenFace}: landmarks for every face found, or for the chosen one only. */
+async function detectCascade(image: DecodedImage, config: Partial<DetectConfig>, load: LoadFaceApiOptions, landmarksFor: 'all' | 'chosen'): Promise<{ faces: DetectedFace[]; count: number }> {
   const c = resolveDetect(config);
   if (image.channels !== 3) throw new RangeError(`detectFaces needs an RGB image, got ${image.channels} channel(s)`);
   const short = Math.min(image.width, image.height);
   const k = short < c.upscaleTo ? c.upscaleTo / short : 1;
   const cx = image.width / 2;
   const cy = image.height / 2;
-  const rank = (f: DetectedFace): number => (c.choose === 'largest' ? -f.box.width * f.box.height
+  const rank = (f: { box: PixelBox }): number => (c.choose === 'largest' ? -f.box.width * f.box.height
     : Math.hypot(f.box.left + f.box.width / 2 - cx, f.box.top + f.box.height / 2 - cy));
   const inputs = new Map<string, { src: PaddedImage; scaled: DecodedImage }>();
   const input = async (pad: number, mode: 'mirror' | 'mean'): Promise<{ src: PaddedImage; scaled: DecodedImage }> => {
@@ -318,21 +351,35 @@ export async function detectFaces(image: DecodedImage, config: Partial<DetectCon
     const modes: ('mirror' | 'mean')[] = pad === 0 ? [c.padMode] : c.padMode === 'mirror' ? ['mirror', 'mean'] : ['mean'];
     for (const mode of modes) {
       const { src, scaled } = await input(pad, mode);
-      const raw = await detectPass(scaled, found.startsWith('ssd') ? 'ssd' : 'tiny', c, load);
-      const back = (p: Point2): Point2 => ({ x: p.x / k - src.dx, y: p.y / k - src.dy });
-      const box = (b: PixelBox): PixelBox => ({ left: b.left / k - src.dx, top: b.top / k - src.dy, width: b.width / k, height: b.height / k });
-      const all = raw.map((f) => ({
-        ...f, box: box(f.box), alignedBox: box(f.alignedBox), cropBox: box(f.cropBox), landmarks: f.landmarks.map(back), found, pad, ...(pad === 0 ? {} : { padMode: mode }), upscaled: k,
-      })).filter((f) => Math.min(f.box.width, f.box.height) * k >= c.minFaceSize);
-      // in a padded photo only faces centred on the photo itself count, and they are kept before duplicates are
-      // suppressed, so a mirrored copy in the border (often scored higher) cannot suppress the face itself
-      const faces: DetectedFace[] = dedupeFaces(pad === 0 ? all : all.filter((f) => onPhoto(f.box)));
-      if (faces.length > 0) return faces.sort((x, y) => rank(x) - rank(y));
-      // nothing at all was found in the mirrored photo: a mean-coloured border would not help
-      if (all.length === 0) break;
+      const tensor = tf.tensor3d(scaled.data, [scaled.height, scaled.width, 3], 'int32');
+      try {
+        const raw = await detectPass(tensor, found.startsWith('ssd') ? 'ssd' : 'tiny', c, load);
+        const back = (p: Point2): Point2 => ({ x: p.x / k - src.dx, y: p.y / k - src.dy });
+        const box = (b: PixelBox): PixelBox => ({ left: b.left / k - src.dx, top: b.top / k - src.dy, width: b.width / k, height: b.height / k });
+        const all = raw.map((det) => ({ det, box: box({ left: det.box.x, top: det.box.y, width: det.box.width, height: det.box.height }), score: det.score }))
+          .filter((f) => Math.min(f.box.width, f.box.height) * k >= c.minFaceSize);
+        // in a padded photo only faces centred on the photo itself count, and they are kept before duplicates are
+        // suppressed, so a mirrored copy in the border (often scored higher) cannot suppress the face itself
+        const kept = dedupeFaces(pad === 0 ? all : all.filter((f) => onPhoto(f.box))).sort((x, y) => rank(x) - rank(y));
+        // the landmark net on the faces returned only: every kept face, or the first (the chosen one)
+        const faces: DetectedFace[] = [];
+        for (const f of kept) {
+          if (landmarksFor === 'chosen' && faces.length > 0) break;
+          const lm = await landmarksOf(tensor, f.det, load);
+          if (!lm) continue;
+          faces.push({
+            ...lm, box: box(lm.box), alignedBox: box(lm.alignedBox), cropBox: box(lm.cropBox), landmarks: lm.landmarks.map(back), found, pad, ...(pad === 0 ? {} : { padMode: mode }), upscaled: k,
+          });
+        }
+        if (faces.length > 0) return { faces, count: landmarksFor === 'all' ? faces.length : kept.length };
+        // nothing at all was found in the mirrored photo: a mean-coloured border would not help
+        if (all.length === 0) break;
+      } finally {
+        tensor.dispose();
+      }
     }
   }
-  return [];
+  return { faces: [], count: 0 };
 }
 
 /**

@@ -58,6 +58,11 @@ export interface FaceApiModule {
   detectAllFaces(input: tf.Tensor3D, options: unknown): {
     withFaceLandmarks(): Promise<FaceApiResult[]>;
   } & Promise<{ box: FaceApiBox; score: number }[]>;
+  /** Each detection's box cut from the image (clipped to it; boxes left empty are dropped). */
+  extractFaceTensors(input: tf.Tensor3D, detections: readonly unknown[]): Promise<tf.Tensor3D[]>;
+  extendWithFaceDetection<T extends object>(obj: T, detection: unknown): T & { detection: unknown };
+  /** The landmarks (relative to the detection's box) shifted onto the image, and face-api's aligned box. */
+  extendWithFaceLandmarks(obj: { detection: unknown }, landmarks: unknown): FaceApiResult;
   readonly version?: string;
 }
 

@@ -8,7 +8,7 @@
  */
 export { loadFaceApi, disposeFaceApi, faceApi, faceApiModelDir, readWeightsManifest, FACE_API_PACKAGE, FACE_API_NETS } from './face-api';
 export type { FaceApiNetName, LoadFaceApiOptions, FaceApiModule, Point2 } from './face-api';
-export { readPhoto, detectFaces, detectPasses, padImage, dedupeFaces, boxIou, tinyInputFor, cropBox, cropFace, squareAround, eyeCentres, resolveDetect, DEFAULT_DETECT } from './detect';
+export { readPhoto, detectFaces, detectChosenFace, detectPasses, padImage, dedupeFaces, boxIou, tinyInputFor, cropBox, cropFace, squareAround, eyeCentres, resolveDetect, DEFAULT_DETECT } from './detect';
 export type { DetectConfig, DetectedFace, FoundBy, PaddedImage, Photo } from './detect';
 export { checkLandmarks, landmarksOfCrop, readFaceCheck, faceCheckFile } from './face-check';
 export type { FaceCheck, FaceCheckSettings } from './face-check';

@@ -14,7 +14,7 @@ import type { DecodedImage } from '../data/types';
 import type { LoadFaceApiOptions } from './face-api';
 import { chipTransform, extractChip } from './chip';
 import { checkLandmarks, type FaceCheck } from './face-check';
-import { cropBox, cropFace, detectFaces, padImage, readPhoto, resolveDetect, type DetectConfig, type DetectedFace, type FoundBy, type Photo } from './detect';
+import { cropBox, cropFace, detectChosenFace, padImage, readPhoto, resolveDetect, type DetectConfig, type DetectedFace, type FoundBy, type Photo } from './detect';
 
 /** How to turn a photo into a crop. */
 export interface PrepareOptions {
@@ -131,28 +131,28 @@ export async function prepareDecoded(file: string, photo: Photo | DecodedImage, 
       return { file, status: 'aligned', facesFound: 0, crop: cropBox(image, centralSquare(image), options.size), photo: image, note: 'used as an aligned crop (no detection)', warnings };
     }
     // the face check on a crop: the cascade must find a face in it, and that face must pass
-    const inCrop = await detectFaces(image, detect, options.load);
-    if (inCrop.length === 0) return { file, status: 'not-a-face', facesFound: 0, photo: image, note: 'not a face: no face found in the crop, padded or not', warnings };
-    const fc = checkLandmarks(inCrop[0].landmarks, options.check);
-    if (!fc.isFace) return { file, status: 'not-a-face', facesFound: inCrop.length, face: inCrop[0], found: inCrop[0].found, faceCheck: fc, photo: image, note: `not a face: ${checkWords(fc)}`, warnings };
-    return { file, status: 'aligned', facesFound: 0, found: inCrop[0].found, faceCheck: fc, crop: cropBox(image, centralSquare(image), options.size), photo: image, note: `used as an aligned crop (face check passed: found by ${inCrop[0].found}, ${checkWords(fc)})`, warnings };
+    const inCrop = await detectChosenFace(image, detect, options.load);
+    if (!inCrop.face) return { file, status: 'not-a-face', facesFound: 0, photo: image, note: 'not a face: no face found in the crop, padded or not', warnings };
+    const fc = checkLandmarks(inCrop.face.landmarks, options.check);
+    if (!fc.isFace) return { file, status: 'not-a-face', facesFound: inCrop.facesFound, face: inCrop.face, found: inCrop.face.found, faceCheck: fc, photo: image, note: `not a face: ${checkWords(fc)}`, warnings };
+    return { file, status: 'aligned', facesFound: 0, found: inCrop.face.found, faceCheck: fc, crop: cropBox(image, centralSquare(image), options.size), photo: image, note: `used as an aligned crop (face check passed: found by ${inCrop.face.found}, ${checkWords(fc)})`, warnings };
   }
-  const faces = await detectFaces(image, detect, options.load);
-  if (faces.length === 0) {
+  // the cascade's chosen face (the landmark net runs on it alone, not on every face in the photo)
+  const { face, facesFound } = await detectChosenFace(image, detect, options.load);
+  if (!face) {
     const fb = options.fallback ?? 'none';
     if (fb === 'none') return { file, status: 'no-face', facesFound: 0, photo: image, note: 'no face found', warnings };
     const box = { left: fb.left * image.width, top: fb.top * image.height, width: fb.width * image.width, height: fb.height * image.height };
     return { file, status: 'fallback', facesFound: 0, crop: cropBox(image, box, options.size), photo: image, note: 'no face found; cropped the fallback box', warnings };
   }
-  const face = faces[0];
   const fc = options.check === undefined ? undefined : checkLandmarks(face.landmarks, options.check);
   if (fc && !fc.isFace) {
-    return { file, status: 'not-a-face', facesFound: faces.length, face, found: face.found, faceCheck: fc, photo: image, note: `not a face: the detector (${face.found}) fired, but ${checkWords(fc)}`, warnings };
+    return { file, status: 'not-a-face', facesFound, face, found: face.found, faceCheck: fc, photo: image, note: `not a face: the detector (${face.found}) fired, but ${checkWords(fc)}`, warnings };
   }
   const how = `found by ${face.found}${face.upscaled > 1 ? `, upscaled x${face.upscaled.toFixed(1)}` : ''}`;
-  const note = faces.length === 1 ? `1 face found (${how})` : `${faces.length} faces found (${how}); used the ${detect.choose === 'largest' ? 'largest' : 'most central'}`;
+  const note = facesFound === 1 ? `1 face found (${how})` : `${facesFound} faces found (${how}); used the ${detect.choose === 'largest' ? 'largest' : 'most central'}`;
   const crop = await cropFoundFace(image, face, options.size, detect, options.crop ?? DEFAULT_FACE_CROP, detect.rotate);
-  return { file, status: 'face', facesFound: faces.length, face, found: face.found, ...(fc ? { faceCheck: fc } : {}), crop, photo: image, note, warnings };
+  return { file, status: 'face', facesFound, face, found: face.found, ...(fc ? { faceCheck: fc } : {}), crop, photo: image, note, warnings };
 }
 
 /** The face check's numbers in words. */

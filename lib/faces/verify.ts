@@ -148,16 +148,18 @@ export class Verifier {
   }
 
   /**
-   * Runs every network once at the shapes a pair uses (the backend prepares each operator on its first call):
-   * the detector on a blank photo, the landmark net on a blank face (the blank photo has none to find), the
-   * embedder on a batch of two crops.
+   * Runs the networks a usual pair needs once at the shapes it uses (the backend prepares each operator on its
+   * first call): the tiny detector on a blank photo, the landmark net on a blank face (the blank photo has none
+   * to find), the embedder on a batch of two crops. SSD (the cascade's fallback) is not loaded here: it is
+   * loaded the first time a photo needs it, so creating a verifier, and every photo the tiny detector finds a
+   * face in, never pays for it.
    */
   private async warmUp(): Promise<void> {
     const blank = { data: new Uint8Array(this.detect.tinyInputSize * this.detect.tinyInputSize * 3).fill(128), width: this.detect.tinyInputSize, height: this.detect.tinyInputSize, channels: 3 as const };
     if (!this.aligned || this.faceCheck !== undefined) {
-      // each detector once (the padded passes run the same networks): the whole cascade on a blank image would
-      // run every pass, three times the work, before the first pair
-      await detectFaces(blank, { ...this.detect, pads: [] }, this.load);
+      // the first detector only (the padded passes run the same network): the whole cascade on a blank image
+      // would run every pass, SSD's included, before the first pair
+      await detectFaces(blank, { ...this.detect, pads: [], ssdFallback: false }, this.load);
       const face = tf.fill([LANDMARK_INPUT, LANDMARK_INPUT, 3], 128, 'int32') as tf.Tensor3D;
       try {
         await (await loadFaceApi(['landmarks'], this.load)).nets.faceLandmark68Net.detectLandmarks(face);
