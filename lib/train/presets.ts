@@ -138,7 +138,7 @@ export const EXPERIMENT_PRESETS: Readonly<Record<string, ExperimentInput>> = wit
 
 /** A preset's measured training speed: what its printed budget is estimated from. */
 export interface PresetSpeed {
-  /** Seconds per training step on two cores (process CPU time per step: the main thread's step plus the worker's batch). */
+  /** Wall seconds per training step on two cores (the preset's default two threads, the input pipeline included). */
   readonly secondsPerStep: number;
   /** How, where and when it was measured. */
   readonly measured: string;
@@ -147,9 +147,9 @@ export interface PresetSpeed {
 /** Measured step times of the presets meant for long runs (`siamese train --preset <name>` prints the budget). */
 export const PRESET_SPEEDS: Readonly<Record<string, PresetSpeed>> = Object.freeze({
   'lfw-scratch': {
-    secondsPerStep: 0.95,
-    measured: 'medians of 8-10 steps after 2 warm-up steps in three runs, wasm backend, P×K batches of 64 images at 96 px with augmentation, ' +
-      'on 2 cores shared with other jobs (load 5-8: wall 0.8-1.7 s/step, process CPU 0.78-0.95 s/step; the budget takes the highest CPU time), 2026-12-02',
+    secondsPerStep: 0.6,
+    measured: 'wall time of a whole 30-epoch run on two threads (run 5f57708917: 1,446 s for 2,400 steps of P×K batches of 64 images at 96 px with ' +
+      'augmentation, wasm backend), on 2 cores shared with other jobs (load 1-7); 0.52-0.56 s/step when the machine was otherwise quiet, 2026-12-03',
   },
 });
 

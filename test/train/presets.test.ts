@@ -17,8 +17,9 @@ test('lfw-scratch trains from scratch on View 1 with identity sampling and tripl
   assert.ok(preprocessing.size >= 64 && preprocessing.size <= 112, `input ${preprocessing.size} px`);
   assert.equal(config.model.kind, 'workshopCnn', 'from scratch: no pretrained weights');
   assert.equal(trainingSteps(config), 2400);
+  assert.equal(config.flipTest, true, 'validated and tested with flip test-time augmentation');
   const line = presetBudget('lfw-scratch');
-  assert.match(line ?? '', /^budget: 30 epochs × 80 steps = 2400 steps × 0\.95 s\/step ≈ 38 min of training on 2 cores, about 45 min with validation and the test \(step time measured: .*2026-12-02\)$/);
+  assert.match(line ?? '', /^budget: 30 epochs × 80 steps = 2400 steps × 0\.6 s\/step ≈ 24 min of training on 2 cores, about 30 min with validation and the test \(step time measured: .*2026-12-03\)$/);
   // adjusted by flags, the budget follows the config
   const shorter = resolveExperiment(mergeExperiment(experimentPreset('lfw-scratch'), { epochs: 10 })).config;
   assert.match(presetBudget('lfw-scratch', shorter) ?? '', /10 epochs × 80 steps = 800 steps/);
