@@ -17,6 +17,7 @@ import type { EmbeddingRecord } from '../faces/embedding-cache';
 import { bestThreshold } from '../eval/threshold';
 import { trainedEmbedder } from '../faces/trained-embedder';
 import { VERIFY_MODELS, Verifier, type VerifierOptions } from '../faces/verify';
+import type { FaceCrop } from '../faces/prepare-face';
 import { buildEmbedding } from '../models/build';
 import { loadModel } from '../models/save-load';
 import type { FaceEmbedder } from '../faces/face-embedder';
@@ -189,8 +190,10 @@ export async function indexDataset(dataset: Dataset, refs: readonly ImageRef[], 
 
 /**
  * Embeddings of the images of `people` (persons with fewer than `minImages` embedded images are left out):
- * read from `cache` (records by `Person/file`, e.g. the JSON lines `bench/lfw-face-api.ts` writes, under
- * `variant`) when given, else embedded here by `verifier` (photos it finds no face in are left out).
+ * read from `cache` (records by `Person/file`, e.g. the JSON lines `bench/lfw-face-api.ts` writes) under
+ * `variant`, else embedded here by `verifier` (photos it finds no face in are left out). The variant defaults to
+ * the one made with the verifier's crop (`chip`, or `square` for the box crop), so cached descriptors and the
+ * verifier's threshold belong together; a cache without that variant is not used when a verifier is given.
  */
 export async function descriptorsOf(dataset: Dataset, people: readonly string[], options: {
   cache?: ReadonlyMap<string, EmbeddingRecord>; variant?: string; verifier?: Verifier; minImages?: number;
@@ -198,11 +201,12 @@ export async function descriptorsOf(dataset: Dataset, people: readonly string[],
   const minImages = options.minImages ?? 2;
   const found: { ref: ImageRef; embedding: number[] }[] = [];
   let source: string;
-  if (options.cache) {
-    const variant = options.variant ?? 'square';
+  const variant = options.variant ?? (options.verifier ? cacheVariantOf(options.verifier.crop) : 'square');
+  const cached = options.cache && (!options.verifier || [...options.cache.values()].some((r) => Array.isArray(r[variant]))) ? options.cache : undefined;
+  if (cached) {
     for (const person of people) {
       for (const file of dataset.images(person)) {
-        const v = options.cache.get(refKey({ person, file }))?.[variant];
+        const v = cached.get(refKey({ person, file }))?.[variant];
         if (Array.isArray(v)) found.push({ ref: { person, file }, embedding: v as number[] });
       }
     }
@@ -219,4 +223,9 @@ export async function descriptorsOf(dataset: Dataset, people: readonly string[],
   for (const f of found) count.set(f.ref.person, (count.get(f.ref.person) ?? 0) + 1);
   const kept = found.filter((f) => (count.get(f.ref.person) ?? 0) >= minImages);
   return { refs: kept.map((f) => f.ref), persons: kept.map((f) => f.ref.person), embeddings: kept.map((f) => f.embedding), source };
+}
+
+/** The name `bench/lfw-face-api.ts` caches a crop's descriptors under: `chip` for the chip, `square` for the box crop. */
+export function cacheVariantOf(crop: FaceCrop): string {
+  return crop === 'box' ? 'square' : 'chip';
 }

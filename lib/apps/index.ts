@@ -14,7 +14,7 @@ export type { RetrievalScores, GalleryEntry, SearchHit } from './retrieval';
 export { agglomerative, clusterEmbeddings, purity, pairwiseScores, clusterScores } from './clustering';
 export type { Linkage, ClusterOptions, Clustering, PairwiseScores } from './clustering';
 export {
-  faceModelNames, openFaceModel, readFaceFolder, embedFaces, runSplit, fitThresholdOnPairs, untrainedEmbedder, embedPeople, indexGalleryFolder, indexDataset, descriptorsOf,
+  faceModelNames, openFaceModel, readFaceFolder, embedFaces, runSplit, fitThresholdOnPairs, untrainedEmbedder, embedPeople, indexGalleryFolder, indexDataset, descriptorsOf, cacheVariantOf,
 } from './faces';
 export type { FolderFace, EmbeddedFolderFace } from './faces';
 export { searchRows, clusterLines } from './report';

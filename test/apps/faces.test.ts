@@ -1,7 +1,8 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { embedPeople, fitThresholdOnPairs, indexDataset, retrievalScores, untrainedEmbedder } from '../../lib/apps';
+import { cacheVariantOf, descriptorsOf, embedPeople, fitThresholdOnPairs, indexDataset, retrievalScores, untrainedEmbedder } from '../../lib/apps';
+import type { Verifier } from '../../lib/faces';
 import { Dataset } from '../../lib/data';
 import { resolveExperiment } from '../../lib/train';
 import { tinyConfig, tinyFaces } from '../train/fixtures';
@@ -29,5 +30,24 @@ describe('embeddings of people before training', () => {
     const t = await fitThresholdOnPairs(ds, [{ a: out.refs[0], b: out.refs[1], isSame: 1 }, { a: out.refs[0], b: out.refs[2], isSame: 0 }], a);
     assert.ok(Number.isFinite(t));
     await assert.rejects(fitThresholdOnPairs(ds, [], a), /no pairs to fit a's threshold on/);
+  });
+});
+
+describe('cached descriptors of people', () => {
+  it('descriptorsOf reads the variant made with the verifier\'s crop, so cached descriptors match its threshold', async () => {
+    const ds = await Dataset.open(await tinyFaces(), { cache: null });
+    const people = ds.people.slice(0, 2);
+    const cache = new Map(people.flatMap((p) => ds.images(p).map((f) => [`${p}/${f}`, { square: [1, 0], chip: [0, 1] }] as const)));
+    const chipVerifier = { crop: 'chip' } as unknown as Verifier;
+    const boxVerifier = { crop: 'box' } as unknown as Verifier;
+    assert.equal(cacheVariantOf('chip'), 'chip');
+    const chip = await descriptorsOf(ds, people, { cache, verifier: chipVerifier });
+    assert.equal(chip.source, 'cached chip descriptors');
+    assert.ok(chip.embeddings.length > 0 && chip.embeddings.every((e) => e[1] === 1));
+    const box = await descriptorsOf(ds, people, { cache, verifier: boxVerifier });
+    assert.equal(box.source, 'cached square descriptors');
+    assert.ok(box.embeddings.every((e) => e[0] === 1));
+    assert.equal((await descriptorsOf(ds, people, { cache })).source, 'cached square descriptors', 'without a verifier: the cache\'s square variant, as before');
+    assert.equal((await descriptorsOf(ds, people, { cache, variant: 'chip' })).source, 'cached chip descriptors');
   });
 });
