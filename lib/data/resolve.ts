@@ -139,7 +139,8 @@ export async function resolveData(options: ResolveDataOptions = {}): Promise<Res
   const lfwDir = env.LFW_DIR?.trim();
   if (lfwDir) {
     const root = await explicit(lfwDir, 'LFW_DIR');
-    return done({ source: 'LFW_DIR', root }, `from LFW_DIR${options.dir ? `; --dir ${options.dir} ignored because LFW_DIR is set` : ''}`);
+    const ignored = options.dir && path.resolve(options.dir) !== root ? `; --dir ${options.dir} ignored because LFW_DIR is set` : '';
+    return done({ source: 'LFW_DIR', root }, `from LFW_DIR${ignored}`);
   }
   if (options.dir) return done({ source: '--dir', root: await explicit(options.dir, '--dir') }, 'from --dir');
   const lfw = await findDownloadedLfw(home);

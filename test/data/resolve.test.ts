@@ -27,6 +27,9 @@ test('the resolver goes LFW_DIR, then --dir, then a downloaded LFW in the data h
     let r = await resolveData({ ...opts, dir: flag, env: { LFW_DIR: envLfw } });
     assert.deepEqual([r.source, r.root], ['LFW_DIR', envLfw]);
     assert.match(lines.at(-1)!, /^data: .*env-lfw \(from LFW_DIR; --dir .*flag ignored because LFW_DIR is set\)$/);
+    // the same folder both ways: nothing is ignored, so nothing is said about it
+    await resolveData({ ...opts, dir: `${envLfw}/`, env: { LFW_DIR: envLfw } });
+    assert.match(lines.at(-1)!, /^data: .*env-lfw \(from LFW_DIR\)$/);
 
     r = await resolveData({ ...opts, dir: flag, env: {} });
     assert.deepEqual([r.source, r.root], ['--dir', flag]);
