@@ -706,6 +706,90 @@ static __attribute__((noinline)) void dwr_interior_any(f32 *out, int os, int j0,
   dwr_interior(out, os, j0, j1, in, ioff, w, foff, nr, T, is, pad, ft, C);
 }
 
+/*
+ * Stride 2 (issue 18, 2026-12-03): 4 channels at a time with the filter's taps held in registers while one
+ * row of pixels streams past, instead of 16 channels per pixel with every tap's filter reloaded. The input
+ * gradient needs no tap tables: an input row's columns alternate between the even taps (kw = 0, 2, ...) and
+ * the odd ones (kw = 1, 3, ...), so pairs of columns run together and each dy value loaded is kept for the
+ * next pair. Kernel rows are summed in passes (all rows of a 3-wide kernel at once; 2 rows, or 1 for the input
+ * gradient, of a 5-wide one, so that V8 does not spill): a later pass adds to what the earlier one stored,
+ * which keeps the order of the sums (kernel rows, then taps) and the result bit for bit. Channels past the
+ * last multiple of 4 take a scalar loop.
+ */
+
+/* Forward interior: for j in [j0, j1) and c < C4 (step 4), out[j*C + c] (0 when first, else its value) +=
+ * sum over r < R, t < KW of in[ioff[r] + (2j - pad + t)*C + c] * w[foff[r] + t*C + c]. */
+static __attribute__((always_inline)) inline void dws2_fwd(f32 *out, int j0, int j1, const f32 *in, const int *ioff,
+                                                             const f32 *w, const int *foff, const int R, const int KW,
+                                                             int pad, int C, int C4, const int first) {
+  for (int c = 0; c < C4; c += 4) {
+    v128_t F[3][5];
+    const f32 *xr[3];
+    for (int r = 0; r < R; ++r) {
+      for (int t = 0; t < KW; ++t) F[r][t] = wasm_v128_load(w + foff[r] + (long)t * C + c);
+      xr[r] = in + ioff[r] + ((long)2 * j0 - pad) * C + c;
+    }
+    f32 *o = out + (long)j0 * C + c;
+    for (int j = j0; j < j1; ++j, o += C) {
+      v128_t acc = first ? zero4() : wasm_v128_load(o);
+      for (int r = 0; r < R; ++r) {
+        for (int t = 0; t < KW; ++t) acc = MADD(wasm_v128_load(xr[r] + (long)t * C), F[r][t], acc);
+        xr[r] += 2 * C;
+      }
+      wasm_v128_store(o, acc);
+    }
+  }
+}
+
+#define DWS2F_SPEC(R_, KW_, FIRST_)                                                                                  \
+  static __attribute__((noinline)) void dws2_fwd_##R_##_##KW_##_##FIRST_(f32 *out, int j0, int j1, const f32 *in,     \
+                                                                         const int *ioff, const f32 *w,               \
+                                                                         const int *foff, int pad, int C, int C4) {   \
+    dws2_fwd(out, j0, j1, in, ioff, w, foff, R_, KW_, pad, C, C4, FIRST_);                                          \
+  }
+DWS2F_SPEC(3, 3, 1)
+DWS2F_SPEC(3, 3, 0)
+DWS2F_SPEC(2, 3, 1)
+DWS2F_SPEC(2, 3, 0)
+DWS2F_SPEC(1, 3, 1)
+DWS2F_SPEC(1, 3, 0)
+DWS2F_SPEC(2, 5, 1)
+DWS2F_SPEC(2, 5, 0)
+DWS2F_SPEC(1, 5, 1)
+DWS2F_SPEC(1, 5, 0)
+
+/* The forward interior of one output row, stride 2, KW 3 or 5, nr >= 1 valid kernel rows: passes of up to 3
+ * kernel rows (KW 3) or 2 (KW 5). */
+static void dws2_fwd_row(f32 *out, int j0, int j1, const f32 *in, const int *ioff, const f32 *w, const int *foff,
+                         int nr, int KW, int pad, int C) {
+  const int C4 = C & ~3, P = KW == 3 ? 3 : 2;
+  for (int r0 = 0; C4 > 0 && r0 < nr; r0 += P) {
+    const int R = MIN(P, nr - r0), first = r0 == 0;
+    const int *io = ioff + r0, *fo = foff + r0;
+#define DWS2F_CALL(R_, KW_) \
+  (first ? dws2_fwd_##R_##_##KW_##_1 : dws2_fwd_##R_##_##KW_##_0)(out, j0, j1, in, io, w, fo, pad, C, C4)
+    if (KW == 3) {
+      if (R == 3) DWS2F_CALL(3, 3);
+      else if (R == 2) DWS2F_CALL(2, 3);
+      else DWS2F_CALL(1, 3);
+    } else {
+      if (R == 2) DWS2F_CALL(2, 5);
+      else DWS2F_CALL(1, 5);
+    }
+#undef DWS2F_CALL
+  }
+  for (int j = j0; j < j1; ++j) {
+    for (int c = C4; c < C; ++c) {
+      f32 s = 0.0f;
+      for (int r = 0; r < nr; ++r) {
+        const f32 *x = in + ioff[r] + ((long)2 * j - pad) * C + c, *f = w + foff[r] + c;
+        for (int t = 0; t < KW; ++t) s += x[(long)t * C] * f[(long)t * C];
+      }
+      out[(long)j * C + c] = s;
+    }
+  }
+}
+
 /* The whole row: border columns one by one, the interior on the specialised strip kernel. */
 static void dw_row_gather(f32 *out, int os, int nj, const f32 *in, const int *ioff, const f32 *w, const int *foff, int nr,
                           int T, int is, int pad, int win, int ft, int C) {
@@ -724,7 +808,8 @@ static void dw_row_gather(f32 *out, int os, int nj, const f32 *in, const int *io
   if (jb <= ja) return;
   /* Taps unrolled for 3 or fewer; longer rows (5x5) ran faster through the loop (measured on MobileNetV3's
    * 5x5 layers: unrolled they lost ~20 % to V8's register allocation). */
-  if (is == 1 && T == 3) dwr_interior_3_1(out, os, ja, jb, in, ioff, w, foff, nr, pad, ft, C);
+  if (is == 2 && ft == C && (T == 3 || T == 5) && nr > 0) dws2_fwd_row(out, ja, jb, in, ioff, w, foff, nr, T, pad, C);
+  else if (is == 1 && T == 3) dwr_interior_3_1(out, os, ja, jb, in, ioff, w, foff, nr, pad, ft, C);
   else if (is == 2 && T == 3) dwr_interior_3_2(out, os, ja, jb, in, ioff, w, foff, nr, pad, ft, C);
   else if (is == 1 && T == 2) dwr_interior_2_1(out, os, ja, jb, in, ioff, w, foff, nr, pad, ft, C);
   else if (is == 1 && T == 1) dwr_interior_1_1(out, os, ja, jb, in, ioff, w, foff, nr, pad, ft, C);
