@@ -719,10 +719,11 @@ static __attribute__((noinline)) void dwr_interior_any(f32 *out, int os, int j0,
 
 /* When the stride-2 kernels run (measured on MobileNetV3-small's layers, 2026-12-03): 3-wide kernels only (on
  * 5-wide ones they were no faster forwards and up to 2x slower backwards), and only on few channels (C <= 32) or
- * tensors of at most DWS2_FIT_FLOATS floats: at 72 channels and 224 px (a 31 MB input) the 4-channel sweeps,
- * which touch each cache line of a pixel in a different sweep, ran up to 1.4x slower than whole pixels, while
- * at 112 px (8 MB) they ran 1.5-1.8x faster. Splitting rows into cache-sized chunks made that worse. */
-enum { DWS2_FIT_FLOATS = 4 << 20 };
+ * inputs of at most DWS2_FIT_FLOATS floats (10 MB): at 72 channels and 224 px, batch 32 (31 MB) or 16 (16 MB),
+ * the 4-channel sweeps, which touch each cache line of a pixel in a different sweep, ran up to 1.4x slower than
+ * whole pixels from memory, while at 112 px (8 MB) they ran 1.4-2x faster. Splitting rows into cache-sized
+ * chunks made the large case worse. */
+enum { DWS2_FIT_FLOATS = (10 << 20) / 4 };
 static inline int dws2_fits(int KW, int C, long floats) { return KW == 3 && (C <= 32 || floats <= DWS2_FIT_FLOATS); }
 
 /* Forward interior: for j in [j0, j1) and c < C4 (step 4), out[j*C + c] (0 when first, else its value) +=
