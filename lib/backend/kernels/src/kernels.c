@@ -621,7 +621,8 @@ static void depthwise_backprop_filter_m1(const f32 *x, const f32 *dy, f32 *dwt, 
  * through a per-pixel loop over their valid taps. Tried and dropped (slower under V8, which has 15 usable
  * vector registers and pays an integer add per runtime-strided address): strips of 4 output pixels x 4 or 8
  * channels sharing each filter load, with or without hiding the overlapping input loads from LLVM's CSE.
- * Sums run in a fixed order (kernel rows, then taps), so results depend only on the inputs.
+ * Sums run in a fixed order (kernel rows, then taps), so results depend only on the inputs. Stride 2 across with
+ * 3-wide kernels has its own kernels where they measured faster (dws2_*, below).
  */
 
 /* One output pixel: o[c] = sum over r < nr, t0 <= t < t1 of x[ioff[r] + ib + t*C + c] * w[foff[r] + t*ft + c],
