@@ -718,14 +718,21 @@ static __attribute__((noinline)) void dwr_interior_any(f32 *out, int os, int j0,
  * they replace). Channels past the last multiple of 4 take a scalar loop.
  */
 
-/* When the stride-2 kernels run (measured on MobileNetV3-small's layers, 2026-12-03): 3-wide kernels only (on
- * 5-wide ones they were no faster forwards and up to 2x slower backwards), and only on few channels (C <= 32) or
- * inputs of at most DWS2_FIT_FLOATS floats (10 MB): at 72 channels and 224 px, batch 32 (31 MB) or 16 (16 MB),
- * the 4-channel sweeps, which touch each cache line of a pixel in a different sweep, ran up to 1.4x slower than
- * whole pixels from memory, while at 112 px (8 MB) they ran 1.4-2x faster. Splitting rows into cache-sized
- * chunks made the large case worse. */
-enum { DWS2_FIT_FLOATS = (10 << 20) / 4 };
-static inline int dws2_fits(int KW, int C, long floats) { return KW == 3 && (C <= 32 || floats <= DWS2_FIT_FLOATS); }
+/* The stride-2 kernels take 3-wide filters only: on 5-wide ones the same scheme (2 kernel rows per pass forwards,
+ * 1 for the input gradient) was no faster forwards and up to 2x slower backwards (measured on MobileNetV3-small's
+ * layers, 2026-12-03). On inputs over DWS2_TOUCH_FLOATS floats (10 MB) each row's cache lines are first read once
+ * in order (dws2_touch): without that, at 72 channels and 224 px (31 MB, or 16 MB at batch 16), the 4-channel
+ * sweeps ran up to 1.4x slower than the whole-pixel code; with it, up to 1.3x faster. On smaller inputs, which
+ * mostly sit in cache, the extra pass cost 5-20 %. Splitting rows into L1-sized chunks instead was slower still. */
+enum { DWS2_TOUCH_FLOATS = (10 << 20) / 4 };
+
+/* Reads one float4 per 64-byte line of p[0, n) in order and folds them into s: run before the 4-channel sweeps,
+ * which would otherwise each meet a row's cache lines with a stride, it lets the hardware stream them in from
+ * memory in order. */
+static v128_t dws2_touch(v128_t s, const f32 *p, long n) {
+  for (long i = 0; i + 4 <= n; i += 16) s = wasm_v128_or(s, wasm_v128_load(p + i));
+  return s;
+}
 
 /* Forward interior: for j in [j0, j1) and c < C4 (step 4), out[j*C + c] (0 when first, else its value) +=
  * sum over r < R, t < KW of in[ioff[r] + (2j - pad + t)*C + c] * w[foff[r] + t*C + c]. */
@@ -766,8 +773,13 @@ DWS2F_SPEC(1, 3, 0)
 
 /* The forward interior of one output row, stride 2, KW 3, nr >= 1 valid kernel rows, in passes of up to 3. */
 static void dws2_fwd_row(f32 *out, int j0, int j1, const f32 *in, const int *ioff, const f32 *w, const int *foff,
-                         int nr, int KW, int pad, int C) {
+                         int nr, int KW, int pad, int C, int touch) {
   const int C4 = C & ~3, P = 3;
+  if (touch && C4 > 0 && j1 > j0) {
+    v128_t s = zero4();
+    for (int r = 0; r < nr; ++r) s = dws2_touch(s, in + ioff[r] + ((long)2 * j0 - pad) * C, ((long)2 * (j1 - j0 - 1) + KW) * C);
+    wasm_v128_store(out + (long)j0 * C, s); /* overwritten below */
+  }
   for (int r0 = 0; C4 > 0 && r0 < nr; r0 += P) {
     const int R = MIN(P, nr - r0), first = r0 == 0;
     const int *io = ioff + r0, *fo = foff + r0;
@@ -808,7 +820,7 @@ static void dw_row_gather(f32 *out, int os, int nj, const f32 *in, const int *io
   if (jb <= ja) return;
   /* Taps unrolled for 3 or fewer; longer rows (5x5) ran faster through the loop (measured on MobileNetV3's
    * 5x5 layers: unrolled they lost ~20 % to V8's register allocation). */
-  if (s2 && nr > 0) dws2_fwd_row(out, ja, jb, in, ioff, w, foff, nr, T, pad, C);
+  if (s2 && nr > 0) dws2_fwd_row(out, ja, jb, in, ioff, w, foff, nr, T, pad, C, s2 == 2);
   else if (is == 1 && T == 3) dwr_interior_3_1(out, os, ja, jb, in, ioff, w, foff, nr, pad, ft, C);
   else if (is == 2 && T == 3) dwr_interior_3_2(out, os, ja, jb, in, ioff, w, foff, nr, pad, ft, C);
   else if (is == 1 && T == 2) dwr_interior_2_1(out, os, ja, jb, in, ioff, w, foff, nr, pad, ft, C);
@@ -820,7 +832,8 @@ static void dw_row_gather(f32 *out, int os, int nj, const f32 *in, const int *io
 static void depthwise_forward_rows(const f32 *x, const f32 *w, f32 *y, CONV_ARGS, int *work) {
   (void)CO; (void)dh; (void)dw;
   int *ioff = work, *foff = work + KH;
-  const int s2 = sw == 2 && dws2_fits(KW, C, (long)N * H * W * C);
+  /* 0: the row kernels; 1: the stride-2 kernels; 2: those with dws2_touch */
+  const int s2 = sw == 2 && KW == 3 ? 1 + ((long)N * H * W * C > DWS2_TOUCH_FLOATS) : 0;
   for (int n = 0; n < N; ++n) {
     for (int oh = 0; oh < OH; ++oh) {
       int nr = 0;
@@ -957,6 +970,7 @@ static void depthwise_backprop_input_s2(const f32 *dy, const f32 *w, f32 *dx, CO
   if (mb > OW) mb = OW;
   if (mb < ma) mb = ma;
   const int ia = 2 * ma - pl, ib = 2 * mb - pl; /* interior columns [ia, ib) */
+  const int touch = (long)N * H * W * C > DWS2_TOUCH_FLOATS;
   for (int n = 0; n < N; ++n) {
     for (int ih = 0; ih < H; ++ih) {
       int nr = 0;
@@ -976,6 +990,11 @@ static void depthwise_backprop_input_s2(const f32 *dy, const f32 *w, f32 *dx, CO
         dws2_bwd_pixel(row + (long)iw * C, dy, goff, w, foff, nr, iw + pl, KW, OW, C, 0);
       }
       if (ib <= ia) continue;
+      if (touch && C4 > 0) {
+        v128_t s = dws2_touch(zero4(), row + (long)ia * C, (long)(ib - ia) * C);
+        for (int r = 0; r < nr; ++r) s = dws2_touch(s, dy + goff[r] + (long)(ma - 1) * C, (long)(mb - ma + 1) * C);
+        wasm_v128_store(row + (long)ia * C, s); /* overwritten below */
+      }
       for (int r0 = 0; C4 > 0 && r0 < nr; r0 += P) {
         const int R = MIN(P, nr - r0), first = r0 == 0, m0 = ma, m1 = mb;
         const int *go = goff + r0, *fo = foff + r0;
@@ -1129,14 +1148,14 @@ void depthwise_forward(const f32 *x, const f32 *w, f32 *y, CONV_ARGS, int *work)
 
 EXPORT(depthwise_backprop_input)
 void depthwise_backprop_input(const f32 *dy, const f32 *w, f32 *dx, int M, CONV_ARGS, int *work) {
-  /* Stride 1: the row kernels' gathers; stride 2 across with 3-wide kernels where dws2_fits: the paired-column
-   * kernel; other strides and 5-wide kernels stay on the tap tables (the row kernels' per-class gathers, and the
-   * paired-column scheme in 5-wide form, measured slower there). */
+  /* Stride 1: the row kernels' gathers; stride 2 across with 3-wide kernels: the paired-column kernel; other
+   * strides and 5-wide kernels stay on the tap tables (the row kernels' per-class gathers, and the paired-column
+   * scheme in 5-wide form, measured slower there). */
   if (M == 1 && dh == 1 && dw == 1 && sh == 1 && sw == 1) {
     depthwise_backprop_input_rows(dy, w, dx, CONV_PASS, work);
     return;
   }
-  if (M == 1 && dh == 1 && dw == 1 && sw == 2 && dws2_fits(KW, C, (long)N * H * W * C)) {
+  if (M == 1 && dh == 1 && dw == 1 && sw == 2 && KW == 3) {
     depthwise_backprop_input_s2(dy, w, dx, CONV_PASS, work);
     return;
   }
