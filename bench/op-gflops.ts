@@ -1,6 +1,7 @@
 /**
  * Per-op GFLOP/s against the SGEMM ceiling (issue 18, part 1): `npm run bench:ops`
- * (`npx tsx bench/op-gflops.ts [--cases workshop-64,seed2-128,mnv3-112,mnv3-224] [--reps 5] [--min-sample-ms 5]`).
+ * (`npx tsx bench/op-gflops.ts [--cases workshop-64,seed2-128,mnv3-112,mnv3-224] [--reps 5] [--min-sample-ms 5]
+ * [--only conv2d|depthwise|dense] [--stride 1|2]`: --only and --stride keep only the layers of that kind / stride).
  *
  * For each case of bench/train.ts (workshop-64: workshopCnn at 64 px, 32 pairs = 64 images; seed2-128:
  * seed2Cnn at 128 px, 16 pairs; mnv3-112 / mnv3-224: mobileNetV3Small, head 'simple', 16 pairs) it times
@@ -239,15 +240,20 @@ async function main(): Promise<void> {
   const names = arg('--cases', Object.keys(CASES).join(',')).split(',') as CaseName[];
   for (const n of names) if (!(n in CASES)) throw new Error(`--cases: unknown case ${n}; use ${Object.keys(CASES).join(', ')}`);
   const reps = Number(arg('--reps', '5')), minSampleMs = Number(arg('--min-sample-ms', '5'));
+  const only = arg('--only', ''), stride = arg('--stride', '');
+  if (only !== '' && !['conv2d', 'depthwise', 'dense'].includes(only)) throw new Error(`--only: ${only}; use conv2d, depthwise or dense`);
   const started = performance.now();
   console.log(JSON.stringify({ environment: { date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model,
-    cores: os.cpus().length, tfjs: tf.version.tfjs, kernels: reg.note, reps, min_sample_ms: minSampleMs, load_avg: os.loadavg() } }));
+    cores: os.cpus().length, tfjs: tf.version.tfjs, kernels: reg.note, reps, min_sample_ms: minSampleMs, only: only || null,
+    stride: stride || null, load_avg: os.loadavg() } }));
   const all: Row[] = [];
   for (const name of names) {
     const load = os.loadavg()[0];
     const batch = 2 * CASES[name].pairs;
     const rows: Row[] = [];
     for (const op of weightedOps(name, batch)) {
+      if (only !== '' && op.kind !== only) continue;
+      if (stride !== '' && op.strides[0] !== Number(stride)) continue;
       for (const row of measureOp(name, op, reps, minSampleMs)) {
         console.log(JSON.stringify(row));
         rows.push(row);

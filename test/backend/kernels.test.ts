@@ -257,7 +257,7 @@ test('depthwise multiplier 1 row kernels (issue 18): forward, input and filter g
   // Strides 1 and 2, 3x3 and 5x5, odd spatial sizes, same / valid, channel counts with every tail (C = 3, 5, 17:
   // the 16-, 8-, 4-wide and scalar paths), batch 1, images narrower than the kernel's reach (border columns
   // only), and MobileNetV3's own shapes, small.
-  const cases: { x: number[]; k: number; s: 1 | 2; pad: 'same' | 'valid' }[] = [];
+  const cases: { x: number[]; k: number; kh?: number; s: 1 | 2 | [number, number]; pad: 'same' | 'valid' }[] = [];
   for (const c of [3, 5, 17, 24]) {
     for (const k of [3, 5]) {
       for (const s of [1, 2] as const) {
@@ -268,12 +268,25 @@ test('depthwise multiplier 1 row kernels (issue 18): forward, input and filter g
   cases.push({ x: [2, 7, 7, 40], k: 5, s: 1, pad: 'same' }, { x: [1, 3, 4, 8], k: 5, s: 1, pad: 'same' },
     { x: [2, 15, 15, 16], k: 3, s: 2, pad: 'valid' }, { x: [1, 9, 9, 96], k: 5, s: 2, pad: 'valid' },
     { x: [1, 13, 12, 33], k: 3, s: 1, pad: 'same' }, { x: [1, 2, 2, 4], k: 3, s: 2, pad: 'same' });
+  // The stride-2, 3-wide kernels (issue 18, 2026-12-03): MobileNetV3's channel counts (16, 72) on even and odd
+  // sizes, same and valid, more than 32 channels on a small tensor, every channel tail, images whose columns are
+  // all border, stride 2 across only or down only, taller kernels (5x3: more than one pass of kernel rows), and an
+  // input over 10 MB.
+  cases.push({ x: [1, 16, 16, 72], k: 3, s: 2, pad: 'same' }, { x: [1, 17, 17, 72], k: 3, s: 2, pad: 'valid' },
+    { x: [2, 12, 10, 36], k: 3, s: 2, pad: 'same' }, { x: [1, 10, 13, 22], k: 3, s: 2, pad: 'same' },
+    { x: [1, 6, 5, 7], k: 3, s: 2, pad: 'valid' }, { x: [1, 3, 3, 8], k: 3, s: 2, pad: 'same' },
+    { x: [1, 4, 4, 13], k: 3, s: 2, pad: 'same' }, { x: [1, 9, 11, 16], k: 3, s: [1, 2], pad: 'same' },
+    { x: [1, 9, 11, 16], k: 3, s: [2, 1], pad: 'same' }, { x: [1, 10, 9, 6], k: 3, s: [1, 2], pad: 'valid' },
+    { x: [1, 12, 11, 12], k: 3, kh: 5, s: 2, pad: 'same' }, { x: [2, 13, 9, 9], k: 3, kh: 5, s: [1, 2], pad: 'valid' },
+    { x: [1, 11, 12, 8], k: 3, kh: 7, s: 2, pad: 'same' },
+    // over 10 MB: the rows are read once in order first (dws2_touch), which parks what it read in the output
+    { x: [1, 201, 199, 68], k: 3, s: 2, pad: 'same' });
   const before = tf.memory().numTensors;
   let worstRel = 0;
   for (const cs of cases) {
     const label = `depthwise rows ${JSON.stringify(cs)}`;
     const rng = new Rng(label);
-    const wShape = [cs.k, cs.k, cs.x[3], 1];
+    const wShape = [cs.kh ?? cs.k, cs.k, cs.x[3], 1];
     const x = { values: randomArray(rng, sizeOf(cs.x)), shape: cs.x };
     const w = { values: randomArray(rng, sizeOf(wShape)), shape: wShape };
     const outShape = tf.tidy(() => tf.depthwiseConv2d(tf.zeros(cs.x) as tf.Tensor4D, tf.zeros(wShape) as tf.Tensor4D, cs.s, cs.pad).shape);

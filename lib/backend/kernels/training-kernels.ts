@@ -359,8 +359,9 @@ function slice(args: KernelArgs, { fallback }: KernelContext): tf.TensorInfo {
 
 /**
  * DepthwiseConv2dNative forward with channel multiplier 1 (MobileNet's), NHWC float32, any stride,
- * padding and dilation: register-held sums over the taps, 16 channels at a time (2-3x XNNPACK's speed
- * in tfjs-wasm on MobileNetV3's shapes); other multipliers go to the built-in.
+ * padding and dilation: register-held sums over the taps, 16 channels at a time (stride 2 with 3-wide
+ * filters: 4 at a time with the filter in registers; 2-3x XNNPACK's speed in tfjs-wasm on MobileNetV3's
+ * shapes, src/kernels.c); other multipliers go to the built-in.
  */
 function depthwiseForward(args: KernelArgs, ctx: KernelContext): tf.TensorInfo {
   const { x, filter } = args.inputs as { x: tf.TensorInfo; filter: tf.TensorInfo };

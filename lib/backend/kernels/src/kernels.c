@@ -621,7 +621,8 @@ static void depthwise_backprop_filter_m1(const f32 *x, const f32 *dy, f32 *dwt, 
  * through a per-pixel loop over their valid taps. Tried and dropped (slower under V8, which has 15 usable
  * vector registers and pays an integer add per runtime-strided address): strips of 4 output pixels x 4 or 8
  * channels sharing each filter load, with or without hiding the overlapping input loads from LLVM's CSE.
- * Sums run in a fixed order (kernel rows, then taps), so results depend only on the inputs.
+ * Sums run in a fixed order (kernel rows, then taps), so results depend only on the inputs. Stride 2 across with
+ * 3-wide kernels has its own kernels where they measured faster (dws2_*, below).
  */
 
 /* One output pixel: o[c] = sum over r < nr, t0 <= t < t1 of x[ioff[r] + ib + t*C + c] * w[foff[r] + t*ft + c],
@@ -706,9 +707,104 @@ static __attribute__((noinline)) void dwr_interior_any(f32 *out, int os, int j0,
   dwr_interior(out, os, j0, j1, in, ioff, w, foff, nr, T, is, pad, ft, C);
 }
 
+/*
+ * Stride 2 with 3-wide kernels (issue 18, 2026-12-03): 4 channels at a time with the filter's taps held in
+ * registers while one row of pixels streams past, instead of 16 channels per pixel with every tap's filter
+ * reloaded. The input gradient needs no tap tables: an input row's columns alternate between the even taps
+ * (kw = 0, 2) and the odd one (kw = 1), so pairs of columns run together and each dy value loaded is kept for
+ * the next pair. Kernel rows are summed in passes (3 rows forwards, 2 backwards; more only when KH is larger):
+ * a later pass adds to what the earlier one stored, which keeps the order of the sums (kernel rows, then taps,
+ * the same order as the 16-channel kernels and the tap tables, so results are bit for bit those of the code
+ * they replace). Channels past the last multiple of 4 take a scalar loop.
+ */
+
+/* The stride-2 kernels take 3-wide filters only: on 5-wide ones the same scheme (2 kernel rows per pass forwards,
+ * 1 for the input gradient) was no faster forwards and up to 2x slower backwards (measured on MobileNetV3-small's
+ * layers, 2026-12-03). On inputs over DWS2_TOUCH_FLOATS floats (10 MB) each row's cache lines are first read once
+ * in order (dws2_touch): without that, at 72 channels and 224 px (31 MB, or 16 MB at batch 16), the 4-channel
+ * sweeps ran up to 1.4x slower than the whole-pixel code; with it, up to 1.3x faster. On smaller inputs, which
+ * mostly sit in cache, the extra pass cost 5-20 %. Splitting rows into L1-sized chunks instead was slower still. */
+enum { DWS2_TOUCH_FLOATS = (10 << 20) / 4 };
+
+/* Reads one float4 per 64-byte line of p[0, n) in order and folds them into s: run before the 4-channel sweeps,
+ * which would otherwise each meet a row's cache lines with a stride, it lets the hardware stream them in from
+ * memory in order. */
+static v128_t dws2_touch(v128_t s, const f32 *p, long n) {
+  for (long i = 0; i + 4 <= n; i += 16) s = wasm_v128_or(s, wasm_v128_load(p + i));
+  return s;
+}
+
+/* Forward interior: for j in [j0, j1) and c < C4 (step 4), out[j*C + c] (0 when first, else its value) +=
+ * sum over r < R, t < KW of in[ioff[r] + (2j - pad + t)*C + c] * w[foff[r] + t*C + c]. */
+static __attribute__((always_inline)) inline void dws2_fwd(f32 *out, int j0, int j1, const f32 *in, const int *ioff,
+                                                             const f32 *w, const int *foff, const int R, const int KW,
+                                                             int pad, int C, int C4, const int first) {
+  for (int c = 0; c < C4; c += 4) {
+    v128_t F[3][3];
+    const f32 *xr[3];
+    for (int r = 0; r < R; ++r) {
+      for (int t = 0; t < KW; ++t) F[r][t] = wasm_v128_load(w + foff[r] + (long)t * C + c);
+      xr[r] = in + ioff[r] + ((long)2 * j0 - pad) * C + c;
+    }
+    f32 *o = out + (long)j0 * C + c;
+    for (int j = j0; j < j1; ++j, o += C) {
+      v128_t acc = first ? zero4() : wasm_v128_load(o);
+      for (int r = 0; r < R; ++r) {
+        for (int t = 0; t < KW; ++t) acc = MADD(wasm_v128_load(xr[r] + (long)t * C), F[r][t], acc);
+        xr[r] += 2 * C;
+      }
+      wasm_v128_store(o, acc);
+    }
+  }
+}
+
+#define DWS2F_SPEC(R_, KW_, FIRST_)                                                                                  \
+  static __attribute__((noinline)) void dws2_fwd_##R_##_##KW_##_##FIRST_(f32 *out, int j0, int j1, const f32 *in,     \
+                                                                         const int *ioff, const f32 *w,               \
+                                                                         const int *foff, int pad, int C, int C4) {   \
+    dws2_fwd(out, j0, j1, in, ioff, w, foff, R_, KW_, pad, C, C4, FIRST_);                                          \
+  }
+DWS2F_SPEC(3, 3, 1)
+DWS2F_SPEC(3, 3, 0)
+DWS2F_SPEC(2, 3, 1)
+DWS2F_SPEC(2, 3, 0)
+DWS2F_SPEC(1, 3, 1)
+DWS2F_SPEC(1, 3, 0)
+
+/* The forward interior of one output row, stride 2, KW 3, nr >= 1 valid kernel rows, in passes of up to 3. */
+static void dws2_fwd_row(f32 *out, int j0, int j1, const f32 *in, const int *ioff, const f32 *w, const int *foff,
+                         int nr, int KW, int pad, int C, int touch) {
+  const int C4 = C & ~3, P = 3;
+  if (touch && C4 > 0 && j1 > j0) {
+    v128_t s = zero4();
+    for (int r = 0; r < nr; ++r) s = dws2_touch(s, in + ioff[r] + ((long)2 * j0 - pad) * C, ((long)2 * (j1 - j0 - 1) + KW) * C);
+    wasm_v128_store(out + (long)j0 * C, s); /* overwritten below */
+  }
+  for (int r0 = 0; C4 > 0 && r0 < nr; r0 += P) {
+    const int R = MIN(P, nr - r0), first = r0 == 0;
+    const int *io = ioff + r0, *fo = foff + r0;
+#define DWS2F_CALL(R_, KW_) \
+  (first ? dws2_fwd_##R_##_##KW_##_1 : dws2_fwd_##R_##_##KW_##_0)(out, j0, j1, in, io, w, fo, pad, C, C4)
+    if (R == 3) DWS2F_CALL(3, 3);
+    else if (R == 2) DWS2F_CALL(2, 3);
+    else DWS2F_CALL(1, 3);
+#undef DWS2F_CALL
+  }
+  for (int j = j0; j < j1; ++j) {
+    for (int c = C4; c < C; ++c) {
+      f32 s = 0.0f;
+      for (int r = 0; r < nr; ++r) {
+        const f32 *x = in + ioff[r] + ((long)2 * j - pad) * C + c, *f = w + foff[r] + c;
+        for (int t = 0; t < KW; ++t) s += x[(long)t * C] * f[(long)t * C];
+      }
+      out[(long)j * C + c] = s;
+    }
+  }
+}
+
 /* The whole row: border columns one by one, the interior on the specialised strip kernel. */
 static void dw_row_gather(f32 *out, int os, int nj, const f32 *in, const int *ioff, const f32 *w, const int *foff, int nr,
-                          int T, int is, int pad, int win, int ft, int C) {
+                          int T, int is, int pad, int win, int ft, int C, int s2) {
   /* interior: j*is - pad >= 0 and j*is - pad + T - 1 <= win - 1 */
   int ja = pad <= 0 ? 0 : (pad + is - 1) / is;
   int jb = win - T + pad < 0 ? 0 : (win - T + pad) / is + 1;
@@ -724,7 +820,8 @@ static void dw_row_gather(f32 *out, int os, int nj, const f32 *in, const int *io
   if (jb <= ja) return;
   /* Taps unrolled for 3 or fewer; longer rows (5x5) ran faster through the loop (measured on MobileNetV3's
    * 5x5 layers: unrolled they lost ~20 % to V8's register allocation). */
-  if (is == 1 && T == 3) dwr_interior_3_1(out, os, ja, jb, in, ioff, w, foff, nr, pad, ft, C);
+  if (s2 && nr > 0) dws2_fwd_row(out, ja, jb, in, ioff, w, foff, nr, T, pad, C, s2 == 2);
+  else if (is == 1 && T == 3) dwr_interior_3_1(out, os, ja, jb, in, ioff, w, foff, nr, pad, ft, C);
   else if (is == 2 && T == 3) dwr_interior_3_2(out, os, ja, jb, in, ioff, w, foff, nr, pad, ft, C);
   else if (is == 1 && T == 2) dwr_interior_2_1(out, os, ja, jb, in, ioff, w, foff, nr, pad, ft, C);
   else if (is == 1 && T == 1) dwr_interior_1_1(out, os, ja, jb, in, ioff, w, foff, nr, pad, ft, C);
@@ -735,6 +832,8 @@ static void dw_row_gather(f32 *out, int os, int nj, const f32 *in, const int *io
 static void depthwise_forward_rows(const f32 *x, const f32 *w, f32 *y, CONV_ARGS, int *work) {
   (void)CO; (void)dh; (void)dw;
   int *ioff = work, *foff = work + KH;
+  /* 0: the row kernels; 1: the stride-2 kernels; 2: those with dws2_touch */
+  const int s2 = sw == 2 && KW == 3 ? 1 + ((long)N * H * W * C > DWS2_TOUCH_FLOATS) : 0;
   for (int n = 0; n < N; ++n) {
     for (int oh = 0; oh < OH; ++oh) {
       int nr = 0;
@@ -745,7 +844,7 @@ static void depthwise_forward_rows(const f32 *x, const f32 *w, f32 *y, CONV_ARGS
         foff[nr] = kh * KW * C;
         ++nr;
       }
-      dw_row_gather(y + ((long)n * OH + oh) * OW * C, C, OW, x, ioff, w, foff, nr, KW, sw, pl, W, C, C);
+      dw_row_gather(y + ((long)n * OH + oh) * OW * C, C, OW, x, ioff, w, foff, nr, KW, sw, pl, W, C, C, s2);
     }
   }
 }
@@ -779,8 +878,132 @@ static void depthwise_backprop_input_rows(const f32 *dy, const f32 *w, f32 *dx, 
           continue;
         }
         dw_row_gather(row + (long)ph * C, sw * C, nj, dy, ioff, w + (long)(kw0 + sw * (U - 1)) * C, foff, nr, U, 1,
-                      U - 1 - q, OW, -sw * C, C);
+                      U - 1 - q, OW, -sw * C, C, 0);
       }
+    }
+  }
+}
+
+/* Input gradient, stride 2 across (sw = 2): one input pixel t = iw + pl of an input row, channels
+ * [c0, C): dx = sum over the row's nr valid kernel rows r, then kw = t mod 2, t mod 2 + 2, ... < KW with
+ * ow = (t - kw) / 2 in [0, OW), of dy[goff[r] + ow*C + c] * w[foff[r] + kw*C + c]. */
+static void dws2_bwd_pixel(f32 *o, const f32 *dy, const int *goff, const f32 *w, const int *foff, int nr, int t, int KW,
+                           int OW, int C, int c0) {
+  int c = c0;
+  for (; c + 4 <= C; c += 4) {
+    v128_t acc = zero4();
+    for (int r = 0; r < nr; ++r) {
+      for (int kw = t & 1; kw < KW && kw <= t; kw += 2) {
+        const int ow = (t - kw) >> 1;
+        if (ow >= OW) continue;
+        acc = MADD(wasm_v128_load(dy + goff[r] + (long)ow * C + c), wasm_v128_load(w + foff[r] + (long)kw * C + c), acc);
+      }
+    }
+    wasm_v128_store(o + c, acc);
+  }
+  for (; c < C; ++c) {
+    f32 s = 0.0f;
+    for (int r = 0; r < nr; ++r) {
+      for (int kw = t & 1; kw < KW && kw <= t; kw += 2) {
+        const int ow = (t - kw) >> 1;
+        if (ow >= OW) continue;
+        s += dy[goff[r] + (long)ow * C + c] * w[foff[r] + (long)kw * C + c];
+      }
+    }
+    o[c] = s;
+  }
+}
+
+/* Input gradient interior, KW 3: pairs of input columns m in [ma, mb) (t = iw + pl = 2m, then 2m + 1), c < C4
+ * (step 4), kernel rows r < R: the even column takes kw = 0, 2 (ow = m, m - 1), the odd one kw = 1 (ow = m); each
+ * dy value loaded is carried to the next pair. o0: the even column of pair ma. */
+static __attribute__((always_inline)) inline void dws2_bwd(f32 *o0, int ma, int mb, const f32 *dy, const int *goff,
+                                                             const f32 *w, const int *foff, const int R, const int KW,
+                                                             int C, int C4, const int first) {
+  for (int c = 0; c < C4; c += 4) {
+    v128_t F[2][3], D1[2];
+    const f32 *g[2];
+    for (int r = 0; r < R; ++r) {
+      for (int k = 0; k < KW; ++k) F[r][k] = wasm_v128_load(w + foff[r] + (long)k * C + c);
+      g[r] = dy + goff[r] + (long)ma * C + c;
+      D1[r] = wasm_v128_load(g[r] - C);
+    }
+    f32 *o = o0 + c;
+    for (int m = ma; m < mb; ++m, o += 2 * C) {
+      v128_t ae = first ? zero4() : wasm_v128_load(o), ao = first ? zero4() : wasm_v128_load(o + C);
+      for (int r = 0; r < R; ++r) {
+        const v128_t d0 = wasm_v128_load(g[r]);
+        ae = MADD(d0, F[r][0], ae);
+        ae = MADD(D1[r], F[r][2], ae);
+        ao = MADD(d0, F[r][1], ao);
+        D1[r] = d0;
+        g[r] += C;
+      }
+      wasm_v128_store(o, ae);
+      wasm_v128_store(o + C, ao);
+    }
+  }
+}
+
+#define DWS2B_SPEC(R_, KW_, FIRST_)                                                                                  \
+  static __attribute__((noinline)) void dws2_bwd_##R_##_##KW_##_##FIRST_(f32 *o0, int ma, int mb, const f32 *dy,     \
+                                                                         const int *goff, const f32 *w,               \
+                                                                         const int *foff, int C, int C4) {            \
+    dws2_bwd(o0, ma, mb, dy, goff, w, foff, R_, KW_, C, C4, FIRST_);                                                \
+  }
+DWS2B_SPEC(2, 3, 1)
+DWS2B_SPEC(2, 3, 0)
+DWS2B_SPEC(1, 3, 1)
+DWS2B_SPEC(1, 3, 0)
+
+/* Input gradient, multiplier 1, dilation 1, sw = 2, KW 3 (any sh, KH): per input row its valid kernel rows,
+ * then the columns whose taps are all inside dy as pairs (passes of 2 kernel rows) and the
+ * rest one by one. work: 2*KH ints. */
+static void depthwise_backprop_input_s2(const f32 *dy, const f32 *w, f32 *dx, CONV_ARGS, int *work) {
+  (void)CO; (void)dh; (void)dw; (void)sw;
+  int *goff = work, *foff = work + KH;
+  const int h = (KW - 1) / 2, C4 = C & ~3, P = 2;
+  /* pairs m: columns 2m - pl and 2m + 1 - pl inside [0, W), every ow = m - k (k <= h) inside [0, OW) */
+  int ma = (pl + 1) / 2;
+  if (ma < h) ma = h;
+  int mb = W + pl - 2 < 0 ? 0 : (W + pl - 2) / 2 + 1;
+  if (mb > OW) mb = OW;
+  if (mb < ma) mb = ma;
+  const int ia = 2 * ma - pl, ib = 2 * mb - pl; /* interior columns [ia, ib) */
+  const int touch = (long)N * H * W * C > DWS2_TOUCH_FLOATS;
+  for (int n = 0; n < N; ++n) {
+    for (int ih = 0; ih < H; ++ih) {
+      int nr = 0;
+      for (int kh = 0; kh < KH; ++kh) {
+        const int th = ih + pt - kh;
+        if (th < 0 || th % sh) continue;
+        const int oh = th / sh;
+        if (oh >= OH) continue;
+        goff[nr] = ((n * OH + oh) * OW) * C;
+        foff[nr] = kh * KW * C;
+        ++nr;
+      }
+      f32 *row = dx + ((long)n * H + ih) * W * C;
+      if (nr == 0) { fill_zero(row, W * C); continue; }
+      for (int iw = 0; iw < W; ++iw) {
+        if (iw == ia && ib > ia) { iw = ib - 1; continue; }
+        dws2_bwd_pixel(row + (long)iw * C, dy, goff, w, foff, nr, iw + pl, KW, OW, C, 0);
+      }
+      if (ib <= ia) continue;
+      if (touch && C4 > 0) {
+        v128_t s = dws2_touch(zero4(), row + (long)ia * C, (long)(ib - ia) * C);
+        for (int r = 0; r < nr; ++r) s = dws2_touch(s, dy + goff[r] + (long)(ma - 1) * C, (long)(mb - ma + 1) * C);
+        wasm_v128_store(row + (long)ia * C, s); /* overwritten below */
+      }
+      for (int r0 = 0; C4 > 0 && r0 < nr; r0 += P) {
+        const int R = MIN(P, nr - r0), first = r0 == 0, m0 = ma, m1 = mb;
+        const int *go = goff + r0, *fo = foff + r0;
+        f32 *o0 = row + ((long)2 * m0 - pl) * C;
+        if (R == 2) (first ? dws2_bwd_2_3_1 : dws2_bwd_2_3_0)(o0, m0, m1, dy, go, w, fo, C, C4);
+        else (first ? dws2_bwd_1_3_1 : dws2_bwd_1_3_0)(o0, m0, m1, dy, go, w, fo, C, C4);
+      }
+      if (C4 < C)
+        for (int iw = ia; iw < ib; ++iw) dws2_bwd_pixel(row + (long)iw * C, dy, goff, w, foff, nr, iw + pl, KW, OW, C, C4);
     }
   }
 }
@@ -925,9 +1148,15 @@ void depthwise_forward(const f32 *x, const f32 *w, f32 *y, CONV_ARGS, int *work)
 
 EXPORT(depthwise_backprop_input)
 void depthwise_backprop_input(const f32 *dy, const f32 *w, f32 *dx, int M, CONV_ARGS, int *work) {
-  /* Stride 2 stays on the tap tables below: the row kernels' per-class gathers measured slower there. */
+  /* Stride 1: the row kernels' gathers; stride 2 across with 3-wide kernels: the paired-column kernel; other
+   * strides and 5-wide kernels stay on the tap tables (the row kernels' per-class gathers, and the paired-column
+   * scheme in 5-wide form, measured slower there). */
   if (M == 1 && dh == 1 && dw == 1 && sh == 1 && sw == 1) {
     depthwise_backprop_input_rows(dy, w, dx, CONV_PASS, work);
+    return;
+  }
+  if (M == 1 && dh == 1 && dw == 1 && sw == 2 && KW == 3) {
+    depthwise_backprop_input_s2(dy, w, dx, CONV_PASS, work);
     return;
   }
   if (M == 1) {
