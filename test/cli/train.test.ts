@@ -18,6 +18,13 @@ test('train flags: preset, then --config JSON, then single flags', () => {
   assert.deepEqual([cfg.data.protocol, cfg.data.splitSeed, cfg.data.split.preset], ['view1', 4, 'mnv3-notebook']);
 });
 
+test('train flags: --flip-test turns the flip at test time on, --no-flip-test off (lfw-scratch has it on)', () => {
+  assert.equal(resolveExperiment(experimentFromFlags({ preset: 'default', flipTest: true })).config.flipTest, true);
+  assert.equal('flipTest' in resolveExperiment(experimentFromFlags({ preset: 'default' })).config, false);
+  assert.equal(resolveExperiment(experimentFromFlags({ preset: 'lfw-scratch' })).config.flipTest, true);
+  assert.equal('flipTest' in resolveExperiment(experimentFromFlags({ preset: 'lfw-scratch', flipTest: false })).config, false);
+});
+
 test('bad flags name the flag and the value', () => {
   assert.throws(() => experimentFromFlags({ preset: 'default', epochs: 'many' }), /--epochs must be a number, got "many"/);
   assert.throws(() => experimentFromFlags({ preset: 'nope' }), /unknown experiment preset "nope"; known: default, quick/);
