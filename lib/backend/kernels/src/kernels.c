@@ -849,6 +849,22 @@ static void depthwise_forward_rows(const f32 *x, const f32 *w, f32 *y, CONV_ARGS
   }
 }
 
+/* The kernel rows that read input row ih of image n (th = ih + pt - kh on the output's stride grid): for each, the
+ * offset of its output-gradient row in dy (goff) and of its filter row (foff). Returns how many. */
+static inline int depthwise_grad_rows(int *goff, int *foff, int n, int ih, int KH, int KW, int C, int OH, int OW, int sh, int pt) {
+  int nr = 0;
+  for (int kh = 0; kh < KH; ++kh) {
+    const int th = ih + pt - kh;
+    if (th < 0 || th % sh) continue;
+    const int oh = th / sh;
+    if (oh >= OH) continue;
+    goff[nr] = ((n * OH + oh) * OW) * C;
+    foff[nr] = kh * KW * C;
+    ++nr;
+  }
+  return nr;
+}
+
 /* Input gradient, multiplier 1, dilation 1: each input pixel gathers the output gradients of the taps that
  * read it. With stride s the columns of an input row fall into s classes (iw mod s) that each see a fixed
  * subset of the kernel's columns (kw = kw0, kw0 + s, ...), read backwards: per class, a stride-1 gather over
@@ -858,16 +874,7 @@ static void depthwise_backprop_input_rows(const f32 *dy, const f32 *w, f32 *dx, 
   int *ioff = work, *foff = work + KH;
   for (int n = 0; n < N; ++n) {
     for (int ih = 0; ih < H; ++ih) {
-      int nr = 0;
-      for (int kh = 0; kh < KH; ++kh) {
-        const int th = ih + pt - kh;
-        if (th < 0 || th % sh) continue;
-        const int oh = th / sh;
-        if (oh >= OH) continue;
-        ioff[nr] = ((n * OH + oh) * OW) * C;
-        foff[nr] = kh * KW * C;
-        ++nr;
-      }
+      const int nr = depthwise_grad_rows(ioff, foff, n, ih, KH, KW, C, OH, OW, sh, pt);
       f32 *row = dx + ((long)n * H + ih) * W * C;
       for (int ph = 0; ph < sw && ph < W; ++ph) {
         const int kw0 = (ph + pl) % sw, q = (ph + pl) / sw;
@@ -973,16 +980,7 @@ static void depthwise_backprop_input_s2(const f32 *dy, const f32 *w, f32 *dx, CO
   const int touch = (long)N * H * W * C > DWS2_TOUCH_FLOATS;
   for (int n = 0; n < N; ++n) {
     for (int ih = 0; ih < H; ++ih) {
-      int nr = 0;
-      for (int kh = 0; kh < KH; ++kh) {
-        const int th = ih + pt - kh;
-        if (th < 0 || th % sh) continue;
-        const int oh = th / sh;
-        if (oh >= OH) continue;
-        goff[nr] = ((n * OH + oh) * OW) * C;
-        foff[nr] = kh * KW * C;
-        ++nr;
-      }
+      const int nr = depthwise_grad_rows(goff, foff, n, ih, KH, KW, C, OH, OW, sh, pt);
       f32 *row = dx + ((long)n * H + ih) * W * C;
       if (nr == 0) { fill_zero(row, W * C); continue; }
       for (int iw = 0; iw < W; ++iw) {
