@@ -1,7 +1,7 @@
 /**
  * Fine-tuning face-api's ResNet on real faces, measured (the numbers in BENCHMARKS.md):
  *
- *   LFW_DIR=/path/to/lfw npx tsx bench/lfw-face-tune.ts [--folds 1-10] [--split-seeds 1,2,3,4,5] [--config '{"loss":"triplet"}'] [--write]
+ *   LFW_DIR=/path/to/lfw npx tsx bench/lfw-face-tune.ts [--folds 1-10] [--split-seeds 1,2,3,4,5] [--config '{"loss":"triplet"}'] [--tight DIR] [--write]
  *   npx tsx bench/lfw-face-tune.ts --write-from artifacts/eval/lfw-face-tune.json
  *
  * 1. LFW View 2 (10 folds): zero-shot on the squared box (`face-api`, needs bench/lfw-face-api.ts's
@@ -10,6 +10,9 @@
  * 2. The MobileNetV3 notebook's protocol (split preset `seed1`: 300 / 75 / 100 pairs, person-disjoint) over
  *    several split seeds: the top fine-tuned on each split's training people against the same net at step 0,
  *    with a bootstrap interval on the 100 test pairs.
+ * 3. With `--tight DIR` (a folder of tight crops of View 2's pair images, bench/lfw-tight-crops.ts): the same
+ *    test pairs made of those crops, found by the detection cascade, each fold scored by its own fold's tuned
+ *    top (kept beside the fold's result), zero-shot beside it.
  * Everything resumes: the trunk cache (artifacts/faces/lfw-trunk) and each View 2 fold are kept. The report
  * goes to artifacts/eval/lfw-face-tune.json; `--write` (or `--write-from REPORT`) also commits its tables to
  * lib/faces/lfw-results.json, which notebook 06 shows where LFW is absent.
@@ -31,6 +34,17 @@ const opt = (name: string): string | undefined => { const i = args.indexOf(`--${
 
 const str = (row: Record<string, unknown>): ResultRow => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, String(v)]));
 
+/** One line on View 2's pairs made of tight crops: how their faces were found, and AUC per fold. */
+function tightSummary(t: Record<string, any>): string {
+  const f = t.found as Record<string, number>;
+  const images = Object.values(f).reduce((a, b) => a + b, 0);
+  const per = (x: { perFold: number[] }) => x.perFold.map((v) => v.toFixed(4)).join(', ');
+  return `tight crops (48-128 px, wide or tall, a third grey) of the test pairs' ${images} images over ${t.folds.length} folds: `
+    + `found by ${Object.entries(f).filter(([k, v]) => v > 0 && k !== 'fixed').map(([k, v]) => `${k} ${v}`).join(', ')} (+pad: on the padded crop, +eq: on the contrast-equalised crop), no face ${f.fixed} (LFW's fixed chip, counted); `
+    + `AUC tuned ${t.tunedAuc.mean.toFixed(4)} ± ${t.tunedAuc.stdError.toFixed(4)} (per fold: ${per(t.tunedAuc)}; lowest ${Math.min(...t.tunedAuc.perFold).toFixed(4)}), `
+    + `zero-shot ${t.zeroShotAuc.mean.toFixed(4)} ± ${t.zeroShotAuc.stdError.toFixed(4)}; accuracy tuned ${(100 * t.tunedAccuracy.mean).toFixed(2)} ± ${(100 * t.tunedAccuracy.stdError).toFixed(2)} %, zero-shot ${(100 * t.zeroShotAccuracy.mean).toFixed(2)} ± ${(100 * t.zeroShotAccuracy.stdError).toFixed(2)} %`;
+}
+
 /** The committed tables of a report (see lib/faces/lfw-results.ts). */
 function writeRecord(report: Record<string, any>): void {
   const pct = (x: number) => (100 * x).toFixed(1);
@@ -40,11 +54,11 @@ function writeRecord(report: Record<string, any>): void {
   if (!tuned || !chip || !s) throw new Error('the report lacks face-api:chip, face-api-tuned or the split runs: run the whole bench first');
   const file = writeLfwResults({
     measuredAt: String(report.date).slice(0, 10),
-    command: `LFW_DIR=<lfw> npx tsx bench/lfw-face-tune.ts${Object.keys(report.tune ?? {}).length ? ` --config '${JSON.stringify(report.tune)}'` : ''} --write`,
+    command: `LFW_DIR=<lfw> npx tsx bench/lfw-face-tune.ts${Object.keys(report.tune ?? {}).length ? ` --config '${JSON.stringify(report.tune)}'` : ''}${report.tight ? ' --tight <tight crops, bench/lfw-tight-crops.ts>' : ''} --write`,
     machine: report.machine ?? 'unknown',
     view2: [...(report['face-api'] ? [str(report['face-api'].row)] : []), str(chip.row), str(tuned.row)],
     detection: chip.details.detection,
-    gain: `tuned minus zero-shot chip, both with the threshold fitted on the fold's validation fold: ${(100 * tuned.details.gain.mean).toFixed(2)} ± ${(100 * tuned.details.gain.stdError).toFixed(2)} points (per fold: ${tuned.details.gain.perFold.map((g: number) => (100 * g).toFixed(2)).join(', ')})`,
+    gain: `tuned minus zero-shot chip, both with the threshold fitted on the fold's validation fold: ${(100 * tuned.details.gain.mean).toFixed(2)} ± ${(100 * tuned.details.gain.stdError).toFixed(2)} points (per fold: ${tuned.details.gain.perFold.map((g: number) => (100 * g).toFixed(2)).join(', ')})${tuned.config?.flip || tuned.details.config?.flip ? `; over zero-shot with the same mirror averaging: ${(100 * tuned.details.gainOverZeroShotFlip.mean).toFixed(2)} ± ${(100 * tuned.details.gainOverZeroShotFlip.stdError).toFixed(2)} points` : ''}`,
     splits: s.runs.map((r: any) => str({
       'split seed': r.splitSeed, 'train people': r.trainPeople, 'train images': r.trainImages,
       'step 0 % [95 % CI]': `${pct(r.zeroShot.accuracy)} [${pct(r.zeroShotCi.lo)}, ${pct(r.zeroShotCi.hi)}]`,
@@ -53,6 +67,7 @@ function writeRecord(report: Record<string, any>): void {
     })),
     splitsSummary: `mean over ${s.runs.length} split seeds: step 0 ${pct(s.zeroShot.mean)} ± ${pct(s.zeroShot.stdError)} %, tuned ${pct(s.tuned.mean)} ± ${pct(s.tuned.stdError)} % (the MobileNetV3 notebook's own result on this protocol: 69 %)`,
     reading: report.reading ?? '',
+    ...(tuned.details.also?.tight ? { tight: tightSummary(tuned.details.also.tight) } : {}),
   });
   console.log(`wrote ${file}`);
 }
@@ -69,12 +84,13 @@ async function main(): Promise<void> {
   const tune = opt('config') ? JSON.parse(opt('config')!) : {};
   const seeds = (opt('split-seeds') ?? '1,2,3,4,5').split(',').map(Number);
   const load = () => os.loadavg().map((x) => x.toFixed(1)).join(' ');
-  const report: Record<string, unknown> = { date: new Date().toISOString(), lfw, tune, loadBefore: load() };
+  const report: Record<string, unknown> = { date: new Date().toISOString(), lfw, tune, ...(opt('tight') ? { tight: opt('tight') } : {}), loadBefore: load() };
   const models = [...(fs.existsSync(faceApiDescriptorFile()) ? ['face-api'] : []), 'face-api:chip', 'face-api-tuned'];
   const rows = [];
   for (const model of models) {
     try {
-      const r = await evaluateModel({ model, lfw, folds, tune, log: (l) => console.log(l) });
+      const tight = model === 'face-api-tuned' && opt('tight') ? { alsoScoreFrom: { tight: opt('tight')! } } : {};
+      const r = await evaluateModel({ model, lfw, folds, tune, log: (l) => console.log(l), ...tight });
       rows.push(r.row);
       report[model] = r;
       console.log(`${model}: ${r.description}`);
@@ -84,6 +100,8 @@ async function main(): Promise<void> {
   }
   console.log(`\nLFW View 2${folds ? ` folds ${opt('folds')}` : ''}:`);
   console.log(textTable(rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, String(v)])))));
+  const tunedDetails = (report['face-api-tuned'] as { details?: Record<string, any> } | undefined)?.details;
+  if (tunedDetails?.also?.tight) console.log(tightSummary(tunedDetails.also.tight));
 
   if (seeds.length && !args.includes('--no-splits')) {
     const dataset = await Dataset.open(lfw);

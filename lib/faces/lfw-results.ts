@@ -29,6 +29,8 @@ export interface LfwResults {
   readonly splitsSummary: string;
   /** What the numbers mean, in a few sentences. */
   readonly reading: string;
+  /** View 2's pairs made of tight crops (bench/lfw-tight-crops.ts), each fold by its own tuned top: detection and AUC. */
+  readonly tight?: string;
 }
 
 /** The committed file. */
@@ -54,6 +56,7 @@ export function readLfwResults(file = lfwResultsFile()): LfwResults {
     const ok = k === 'view2' || k === 'splits' ? Array.isArray(v) && v.every((row) => row && typeof row === 'object') : typeof v === 'string';
     if (!ok) throw new Error(`${file}: field ${k} is missing or malformed (got ${JSON.stringify(v)?.slice(0, 60)})`);
   }
+  if (r.tight !== undefined && typeof r.tight !== 'string') throw new Error(`${file}: field tight is malformed (got ${JSON.stringify(r.tight)?.slice(0, 60)})`);
   return r as unknown as LfwResults;
 }
 

@@ -3,10 +3,10 @@
  * (lib/faces/recognition-net.ts) never runs detection or the 30-odd trunk convolutions again: a record
  * is 2 x 4,096 floats (the dlib chip and its mirror image), and an LFW fold then trains in minutes.
  *
- * Each image is found with the Tiny Face Detector, then SSD MobileNet v1 when tiny finds nothing, then (an
- * explicit, counted fallback) LFW's fixed chip: `found` says which. The cache is a folder of shards
- * (`index-<k>.jsonl` + `trunk-<k>.f32`), so several processes can fill it at once and an interrupted fill
- * resumes: a record's line is written after its floats, and a shard's float file is cut back to the
+ * Each image's face is found by the detection cascade `siamese verify` runs ({@link TRUNK_DETECT}); only
+ * when it finds nothing is LFW's fixed chip used (an explicit, counted fallback): `found` says which pass
+ * found it. The cache is a folder of shards (`index-<k>.jsonl` + `trunk-<k>.f32`), so several processes can
+ * fill it at once and an interrupted fill resumes: a record's line is written after its floats, and a shard's float file is cut back to the
  * records its index lists when it is reopened.
  *
  * @see notebooks/06-test-evaluation.ipynb
@@ -16,15 +16,21 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { DecodedImage } from '../data/types';
 import { readJsonLines } from '../util/files';
-import { chipTransform, extractChip, lfwFixedChipFor } from './chip';
-import { detectFaces, readPhoto, type DetectConfig } from './detect';
+import { extractChip, lfwFixedChipFor } from './chip';
+import { detectFaces, FOUND_BY, readPhoto, resolveDetect, type DetectConfig, type FoundBy } from './detect';
+import { cropFoundFace } from './prepare-face';
 import { RECOGNITION_INPUT, TRUNK_SIZE, trunkActivations, type RecognitionNet } from './recognition-net';
 
 /** Floats one record holds: the chip's trunk activations, then its mirror image's. */
 export const TRUNK_RECORD = 2 * TRUNK_SIZE;
 
-/** How an image's face was found. */
-export type TrunkFoundBy = 'tiny' | 'ssd' | 'fixed';
+/** How an image's face was found: by a pass of the detection cascade, or by none (`fixed`: LFW's fixed chip, counted). */
+export type TrunkFoundBy = FoundBy | 'fixed';
+
+/** A count per way of finding the face, every key present. */
+export function emptyFoundCounts(): Record<TrunkFoundBy, number> {
+  return Object.fromEntries([...FOUND_BY, 'fixed'].map((k) => [k, 0])) as Record<TrunkFoundBy, number>;
+}
 
 /** One cached image. */
 export interface TrunkRecord {
@@ -38,11 +44,14 @@ export interface TrunkRecord {
   readonly index: number;
 }
 
-/** The detectors tried, in order, before the fixed chip. */
-export const TRUNK_DETECT: readonly (Partial<DetectConfig> & { detector: 'tiny' | 'ssd' })[] = Object.freeze([
-  { detector: 'tiny', tinyInputSize: 320, minScore: 0.3, choose: 'central', minFaceSize: 20 },
-  { detector: 'ssd', minScore: 0.3, choose: 'central', minFaceSize: 20 },
-]);
+/**
+ * How each image's face is found: the detection cascade `siamese verify` runs (lib/faces/detect.ts: the tiny
+ * detector at 320 px, then on the photo padded by 0.6 and 1 of its longer side, then SSD the same ways), with a
+ * lower score floor and the contrast-equalised passes (`equalize`: LFW's photos all hold a face, so a non-face
+ * cannot be mistaken for one here), and the face nearest the centre (LFW centres its person). Only when the
+ * cascade finds nothing is LFW's fixed chip used, and counted.
+ */
+export const TRUNK_DETECT: Readonly<Partial<DetectConfig>> = Object.freeze({ detector: 'tiny', minScore: 0.3, ssdMinScore: 0.3, choose: 'central', minFaceSize: 20, equalize: true });
 
 /** A trunk cache folder, opened for reading (and filling). */
 export class TrunkCache {
@@ -110,7 +119,7 @@ export async function fillTrunkCache(net: RecognitionNet, root: string, refs: re
   let next = [...cache.records.values()].filter((r) => r.shard === shard).reduce((m, r) => Math.max(m, r.index + 1), 0);
   // floats written after the last indexed record belong to an interrupted image: cut them off
   if (fs.existsSync(floatFile) && fs.statSync(floatFile).size > next * TRUNK_RECORD * 4) fs.truncateSync(floatFile, next * TRUNK_RECORD * 4);
-  const found: Record<TrunkFoundBy, number> = { tiny: 0, ssd: 0, fixed: 0 };
+  const found = emptyFoundCounts();
   const errors: string[] = [];
   const floatsFd = fs.openSync(floatFile, 'a');
   const indexFd = fs.openSync(indexFile, 'a');
@@ -126,19 +135,17 @@ export async function fillTrunkCache(net: RecognitionNet, root: string, refs: re
       }
       let by: TrunkFoundBy = 'fixed';
       let faces = 0;
-      let toPhoto;
-      for (const d of TRUNK_DETECT) {
-        const list = await detectFaces(image, d);
-        if (list.length) {
-          by = d.detector;
-          faces = list.length;
-          toPhoto = chipTransform(list[0].landmarks, RECOGNITION_INPUT).toPhoto;
-          break;
-        }
+      let chip: { readonly data: DecodedImage['data'] } | undefined;
+      const list = await detectFaces(image, TRUNK_DETECT);
+      if (list.length) {
+        by = list[0].found;
+        faces = list.length;
+        // a face found only in the padded photo: its chip is cut from the photo padded the same way
+        chip = await cropFoundFace(image, list[0], RECOGNITION_INPUT, resolveDetect(TRUNK_DETECT), 'chip');
       }
-      const chip = extractChip(image, toPhoto ?? lfwFixedChipFor(image.width), RECOGNITION_INPUT);
+      const pixels = (chip ?? extractChip(image, lfwFixedChipFor(image.width), RECOGNITION_INPUT)).data;
       const values = tf.tidy(() => {
-        const t = tf.tensor4d(chip.data, [1, RECOGNITION_INPUT, RECOGNITION_INPUT, 3], 'int32');
+        const t = tf.tensor4d(pixels, [1, RECOGNITION_INPUT, RECOGNITION_INPUT, 3], 'int32');
         return trunkActivations(net, tf.concat([t, tf.reverse(t, 2)]));
       });
       const data = values.dataSync() as Float32Array;

@@ -30,9 +30,9 @@ import { artifactsDir } from '../util/paths';
 import { stream } from '../util/streams';
 import { experimentSplit, readRunResult, resolveExperiment, runDir, runExperiment, runPredictions, type ExperimentInput, type ExperimentResult, type RunOptions } from './experiment';
 import { trainHead, type HeadConfig } from './head';
-import { describeCached, tuneView2, type FaceTuneConfig } from './face-tune';
+import { describeCached, resolveFaceTune, tuneView2, type FaceTuneConfig, type FaceTuneFold } from './face-tune';
 import { loadRecognitionNet } from '../faces/recognition-net';
-import { fillTrunkCache, TrunkCache } from '../faces/trunk-cache';
+import { emptyFoundCounts, fillTrunkCache, TrunkCache, type TrunkFoundBy } from '../faces/trunk-cache';
 import { trainPerFold } from './per-fold';
 import { EXPERIMENT_PRESETS } from './presets';
 
@@ -60,6 +60,12 @@ export interface EvaluateOptions {
   readonly tune?: Partial<FaceTuneConfig>;
   /** The trunk-activation cache (default artifacts/faces/lfw-trunk). */
   readonly trunkCache?: string;
+  /**
+   * `face-api-tuned`: View 2's pairs also scored from other copies of their images, keyed by a name (e.g.
+   * `{ tight: '<folder of tight crops, LFW names>' }`, bench/lfw-tight-crops.ts), each fold by its own tuned
+   * top. Each copy is described into its own trunk cache, artifacts/faces/lfw-<name>-trunk.
+   */
+  readonly alsoScoreFrom?: Readonly<Record<string, string>>;
   /** Root of run folders (default artifacts/runs). */
   readonly runsDir?: string;
   /** Where the report's JSON goes (default artifacts/eval). */
@@ -288,9 +294,9 @@ async function chipModels(name: 'face-api:chip' | 'face-api-tuned', list: PairLi
       for (const e of filled.errors) log(`  skipped ${e}`);
       cache = TrunkCache.open(cacheDir);
     }
-    const found = { tiny: 0, ssd: 0, fixed: 0 };
+    const found = emptyFoundCounts();
     for (const r of pairRefs) { const rec = cache.records.get(r); if (rec) found[rec.found]++; }
-    const detection = `pair images: ${found.tiny} found by the tiny detector, ${found.ssd} by SSD, ${found.fixed} by neither (LFW's fixed chip used, counted)`;
+    const detection = `pair images, by the detection pass that found the face: ${Object.entries(found).filter(([k, v]) => v > 0 || k === 'fixed').map(([k, v]) => `${k === 'fixed' ? 'none (LFW\'s fixed chip used, counted)' : k} ${v}`).join(', ')}`;
     const dir = { higherIsCloser: false };
     if (name === 'face-api:chip') {
       const desc = new Map(pairRefs.map((r, i) => [r, i]));
@@ -310,7 +316,29 @@ async function chipModels(name: 'face-api:chip' | 'face-api-tuned', list: PairLi
         details: { leakage, detection, folds: cv.folds, aucs, fixed: { accuracies: fixedAcc, ...fixed } },
       };
     }
-    const r = tuneView2(net, cache, list, options.tune, { folds: options.folds, train: options.train, log });
+    const alsoScore: Record<string, TrunkCache> = {};
+    const augment = resolveFaceTune(options.tune).augment ?? [];
+    for (const copy of augment) {
+      if (!options.alsoScoreFrom?.[copy]) throw new Error(`face-tune augment names the copy "${copy}", but no folder of it is given (alsoScoreFrom; bench/lfw-face-tune.ts --tight DIR)`);
+    }
+    for (const [other, root] of Object.entries(options.alsoScoreFrom ?? {})) {
+      const dir = artifactsDir('faces', `lfw-${other}-trunk`);
+      // a copy trained on needs every image of the pairs' people, one only scored needs the pair images
+      const wanted = augment.includes(other) ? refs : pairRefs;
+      const have = TrunkCache.open(dir).records;
+      const missing = wanted.filter((ref) => !have.has(ref));
+      if (missing.length) {
+        if (options.train === false) throw new Error(`${dir} lacks ${missing.length} of the ${wanted.length} images of ${root} it needs (first: ${missing[0]}), and --no-train was given`);
+        log(`${name}: describing ${missing.length} images of ${root} into ${dir} (the ${other} copies)`);
+        const filled = await fillTrunkCache(net, root, missing, dir, 0, (d, n) => { if (d % 500 === 0) log(`  ${d}/${n}`); });
+        if (filled.errors.length) throw new Error(`${root}: ${filled.errors.length} images could not be read (first: ${filled.errors[0]})`);
+      }
+      alsoScore[other] = TrunkCache.open(dir);
+    }
+    const r = tuneView2(net, cache, list, options.tune, {
+      folds: options.folds, train: options.train, log, ...(options.alsoScoreFrom ? { alsoScore } : {}),
+      augment: Object.fromEntries(augment.map((copy) => [copy, alsoScore[copy]])),
+    });
     if (r.folds.length === 0) throw new Error(`face-api-tuned: no fold is tuned yet in ${r.dir}, and --no-train was given`);
     const acc = r.folds.map((f) => f.tuned.accuracy);
     const zs = r.folds.map((f) => f.zeroShot.accuracy);
@@ -318,11 +346,25 @@ async function chipModels(name: 'face-api:chip' | 'face-api-tuned', list: PairLi
     const s = summarizeFolds(acc);
     const a = summarizeFolds(r.folds.map((f) => f.tuned.auc));
     const g = summarizeFolds(gain);
+    // the same gain against zero-shot with the mirror image averaged in as well (test-time flip alone)
+    const gainFlip = r.folds.map((f, i) => acc[i] - f.zeroShotFlip.accuracy);
+    // per other copy: each fold's zero-shot and tuned test AUC and accuracy, and how its faces were found
+    const also = Object.fromEntries(Object.keys(alsoScore).map((other) => {
+      const done = r.folds.filter((f) => f.also?.[other]);
+      const found = emptyFoundCounts();
+      for (const f of done) for (const [k, v] of Object.entries(f.also![other].found)) found[k as TrunkFoundBy] += v;
+      const of = (pick: (f: FaceTuneFold) => number) => ({ perFold: done.map(pick), ...summarizeFolds(done.map(pick)) });
+      return [other, {
+        folds: done.map((f) => f.fold), found,
+        zeroShotAuc: of((f) => f.also![other].zeroShot.auc), tunedAuc: of((f) => f.also![other].tuned.auc),
+        zeroShotAccuracy: of((f) => f.also![other].zeroShot.accuracy), tunedAccuracy: of((f) => f.also![other].tuned.accuracy),
+      }];
+    }));
     return {
       protocol: 'LFW View 2', model: name, outsideData: true,
-      description: `face-api's ResNet, its top fine-tuned per fold (${r.config.loss}, all images of the training folds' people; early stopping and threshold on the validation fold); gain over zero-shot chip on the same folds and threshold rule: ${meanSe(g.mean, g.stdError)} points`,
+      description: `face-api's ResNet, its top fine-tuned per fold (${r.config.loss}, all images of the training folds' people; early stopping and threshold on the validation fold${r.config.flip ? '; trained on chips and their mirror images, each test image described as the mean of both' : ''}); gain over zero-shot chip on the same folds and threshold rule: ${meanSe(g.mean, g.stdError)} points${r.config.flip ? ` (over zero-shot with the same mirror averaging: ${meanSe(summarizeFolds(gainFlip).mean, summarizeFolds(gainFlip).stdError)})` : ''}`,
       row: row(name, meanSe(s.mean, s.stdError), `${a.mean.toFixed(4)} ± ${a.stdError.toFixed(4)}`, '–', r.folds.length, true),
-      details: { leakage: `${leakage}; per fold, no training person or image is in its test or validation pairs (checked)`, detection, config: r.config, resultsDir: r.dir, folds: r.folds, missingFolds: r.missing, gain: { perFold: gain, ...g } },
+      details: { leakage: `${leakage}; per fold, no training person or image is in its test or validation pairs (checked)`, detection, config: r.config, resultsDir: r.dir, folds: r.folds, missingFolds: r.missing, gain: { perFold: gain, ...g }, gainOverZeroShotFlip: { perFold: gainFlip, ...summarizeFolds(gainFlip) }, ...(Object.keys(also).length ? { also } : {}) },
     };
   } finally {
     net.dispose();

@@ -42,8 +42,13 @@ describe('detection cascade: pieces', () => {
 
   it('runs tiny, tiny padded, SSD, SSD padded in that order, and suppresses duplicate boxes', () => {
     assert.deepEqual(detectPasses(resolveDetect({})).map((p) => `${p.found}@${p.pad}`), ['tiny@0', 'tiny+pad@0.6', 'tiny+pad@1', 'ssd@0', 'ssd+pad@0.6', 'ssd+pad@1']);
+    assert.deepEqual(detectPasses(resolveDetect({ equalize: true })).map((p) => `${p.found}@${p.pad}`),
+      ['tiny@0', 'tiny+pad@0.6', 'tiny+pad@1', 'ssd@0', 'ssd+pad@0.6', 'ssd+pad@1', 'tiny+eq@0', 'tiny+eq+pad@0.6', 'tiny+eq+pad@1']);
+    assert.deepEqual(detectPasses(resolveDetect({ equalize: true })).map((p) => p.equalized), [false, false, false, false, false, false, true, true, true]);
     assert.deepEqual(detectPasses(resolveDetect({ detector: 'ssd', pads: [] })).map((p) => p.found), ['ssd']);
+    assert.deepEqual(detectPasses(resolveDetect({ detector: 'ssd', pads: [], equalize: true })).map((p) => p.found), ['ssd', 'ssd+eq']);
     assert.deepEqual(detectPasses(resolveDetect({ ssdFallback: false })).map((p) => p.found), ['tiny', 'tiny+pad', 'tiny+pad']);
+    assert.throws(() => resolveDetect({ equalize: 'yes' as never }), /detect equalize must be true or false, got "yes"/);
     const box = (left: number, top: number, side: number) => ({ left, top, width: side, height: side });
     const kept = dedupeFaces([{ box: box(0, 0, 100), score: 0.6 }, { box: box(30, 30, 100), score: 0.7 }, { box: box(300, 0, 100), score: 0.5 }]);
     assert.deepEqual(kept.map((k) => k.score), [0.7, 0.5]);
@@ -92,6 +97,24 @@ describe('detection and the face check on real and generated images', () => {
       }
     }
     assert.ok(found.some((f) => f.endsWith('+pad')), `some crops need the padded pass: ${found.join(', ')}`);
+  });
+
+  it('finds a faded grey face only on the contrast-equalised photo (equalize, off by default), and it passes the face check', async () => {
+    const photo = path.join(DEMO, 'sample2.jpg');
+    const f = (await detectFaces((await readPhoto(photo, 1920)).image, { detector: 'ssd' }))[1];
+    const side = Math.round(f.box.width);
+    // the face box itself (no margin), 64 px, grey, its contrast cut to 0.3
+    const faded = await sharp(photo).extract({ left: Math.round(f.box.left + f.box.width / 2 - side / 2), top: Math.round(f.box.top + f.box.height / 2 - side / 2), width: side, height: side })
+      .resize(64, 64).greyscale().linear(0.3, 80).png().toBuffer();
+    const file = path.join(dir, 'faded.png');
+    fs.writeFileSync(file, faded);
+    const p = await readPhoto(file);
+    assert.deepEqual(await detectFaces(p.image, VERIFY_DETECT), [], 'no pass on the photo itself finds it');
+    const found = await detectFaces(p.image, { ...VERIFY_DETECT, equalize: true });
+    assert.equal(found[0]?.found, 'tiny+eq+pad');
+    const prepared = await prepareDecoded(file, p, { size: 150, detect: { ...VERIFY_DETECT, equalize: true }, check: settings.threshold });
+    assert.equal(prepared.status, 'face', prepared.note);
+    assert.equal(prepared.found, 'tiny+eq+pad');
   });
 
   it(`rejects generated non-faces of the held-out families (${heldOut.join(', ')}; fitted on ${fitFamily}): never a crop, with or without --aligned`, async () => {

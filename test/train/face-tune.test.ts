@@ -126,6 +126,38 @@ describe('face-tune: the top of face-api ResNet trained per View 2 fold on cache
     assert.throws(() => tuneView2(net, cache, list, cfg, { folds: [2], root }), /fold-3\.json: not a readable fold result/);
   });
 
+  it('keeps each fold\'s tuned weights: another cache of the same images is scored from them later, without training again', () => {
+    const root = path.join(tmp, 'tune-also');
+    const cfg = { ...FAST, maxSteps: 40 };
+    const first = tuneView2(net, cache, list, cfg, { folds: [6], root });
+    assert.ok(fs.existsSync(path.join(first.dir, 'fold-7.top.f32')), 'the weights are kept beside the fold');
+    assert.equal(first.folds[0].also, undefined);
+    // the same cache under another name: its scores must be the fold's own, zero-shot and tuned
+    const lines: string[] = [];
+    const later = tuneView2(net, cache, list, cfg, { folds: [6], root, alsoScore: { same: cache }, log: (l) => lines.push(l) });
+    assert.ok(!lines.some((l) => /training fold/.test(l)), `scored from the kept weights, not trained again: ${lines.join(' | ')}`);
+    const f = later.folds[0];
+    assert.deepEqual(f.also?.same.tuned, f.tuned);
+    assert.deepEqual(f.also?.same.zeroShot, f.zeroShot);
+    assert.equal(f.also?.same.found.tiny, 24, 'the test pairs\' 24 distinct images, each counted once by how it was found');
+    // and the fold's file now holds them
+    const reread = tuneView2(net, cache, list, cfg, { folds: [6], root, train: false });
+    assert.deepEqual(reread.folds[0].also, f.also);
+    fs.writeFileSync(path.join(first.dir, 'fold-7.top.f32'), Buffer.alloc(12));
+    assert.throws(() => tuneView2(net, cache, list, cfg, { folds: [6], root, alsoScore: { other: cache } }), /fold-7\.top\.f32: 12 bytes, but the top's weights take \d+/);
+  });
+
+  it('trains on other copies of the images too (augment), and names a copy it was not given', () => {
+    assert.equal('augment' in resolveFaceTune({ augment: [] }), false, 'no copies: the config (and its result folder) is as before');
+    assert.throws(() => resolveFaceTune({ augment: [''] }), /augment must be a list of copy names/);
+    assert.throws(() => tuneFold(net, cache, list, 0, { ...FAST, augment: ['tight'] }), /augment names the copy "tight", but no trunk cache was given for it/);
+    const copy = TrunkCache.open(path.join(tmp, 'cache'));
+    const a = tuneFold(net, cache, list, 0, { ...FAST, augment: ['tight'] }, { augment: { tight: copy } });
+    const b = tuneFold(net, cache, list, 0, { ...FAST, augment: ['tight'] }, { augment: { tight: copy } });
+    assert.deepEqual({ ...a, seconds: 0 }, { ...b, seconds: 0 }, 'deterministic for a seed');
+    assert.ok(a.tuned.auc > a.zeroShotFlip.auc + 0.02, `tuned AUC ${a.tuned.auc} vs zero-shot ${a.zeroShotFlip.auc}`);
+  });
+
   it('trains with batch-hard triplet too', () => {
     const r = tuneFold(net, cache, list, 0, { ...FAST, loss: 'triplet', margin: 0.1 });
     assert.ok(r.tuned.auc > r.zeroShotFlip.auc, `triplet: tuned AUC ${r.tuned.auc} vs zero-shot ${r.zeroShotFlip.auc}`);
