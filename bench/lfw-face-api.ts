@@ -8,11 +8,11 @@
  * and describe it with each crop variant: `square` (the aligned box widened to a square, as `siamese
  * verify` does), `rotate` (the same, eyes levelled), `native` (face-api's own crop: the aligned box padded
  * black to a square), `chip` (dlib's face chip from all 68 landmarks, lib/faces/chip.ts; LFW's fixed chip when
- * no face is found). `--only view1` describes only the images View 1 uses. Descriptors are appended to artifacts/eval/lfw-face-api.jsonl, so an interrupted run
+ * no face is found), `chip+mirror` (the mean of the chip's and its mirror image's descriptors). `--only view1` describes only the images View 1 uses. Descriptors are appended to artifacts/eval/lfw-face-api.jsonl, so an interrupted run
  * resumes (`--no-embed`: only report from what is there). Then it reports, per variant: View 1 (threshold fitted on pairsDevTrain, tested on
  * pairsDevTest) and View 2 (10 folds, threshold fitted on 9). `--write` stores the View 1 threshold and uncertain
- * band of the `chip` variant (entry `face-api`, what `siamese verify` uses) and of `square` (`face-api:box`) in
- * lib/faces/verify-threshold.json.
+ * band of the `chip+mirror` variant (entry `face-api`, what `siamese verify` uses, with `mirror: true`) and of
+ * `square` (`face-api:box`) in lib/faces/verify-threshold.json.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -86,11 +86,18 @@ async function main(): Promise<void> {
         const t = tf.tidy(() => tf.tensor3d(image.data, [image.height, image.width, 3], 'int32').slice([y0, x0, 0], [y1 - y0, x1 - x0, 3]).expandDims(0) as tf.Tensor4D);
         desc = (await api.nets.faceRecognitionNet.computeFaceDescriptor(t)) as Float32Array;
         t.dispose();
-      } else if (v === 'chip') {
+      } else if (v === 'chip' || v === 'chip+mirror') {
         const toPhoto = face ? chipTransform(face.landmarks).toPhoto : lfwFixedChipFor(image.width);
         const chip = extractChip(image, toPhoto, 150);
         const t = tf.tensor4d(chip.data, [1, 150, 150, 3], 'int32');
         desc = (await api.nets.faceRecognitionNet.computeFaceDescriptor(t)) as Float32Array;
+        if (v === 'chip+mirror') {
+          // the mean of the chip's and its mirror image's descriptors, as faceApiEmbedder({ mirror: true }) makes it
+          const m = tf.reverse(t, 2) as tf.Tensor4D;
+          const md = (await api.nets.faceRecognitionNet.computeFaceDescriptor(m)) as Float32Array;
+          m.dispose();
+          desc = Float32Array.from(desc, (d, j) => (d + md[j]) / 2);
+        }
         t.dispose();
       } else {
         const crop = cropBox(image, squareAround(box), 150, v === 'rotate' && face ? face.roll : 0);
@@ -133,14 +140,14 @@ async function main(): Promise<void> {
         ...(te ? { testAccuracy: accuracyAt(te, y(lists.pairsDevTest), fit.threshold, dir), testAuc: auc(te, y(lists.pairsDevTest), dir) } : {}) };
       const writes: Record<string, { key: string; cropKind: 'chip' | 'box'; crop: string }> = {
         square: { key: verifySettingsKey('face-api', 'box'), cropKind: 'box', crop: 'landmark-aligned box widened to a square, 150 px' },
-        chip: { key: verifySettingsKey('face-api', 'chip'), cropKind: 'chip', crop: "dlib's face chip: similarity fit of 33 of the 68 landmarks to dlib's mean face, 150 px, padding 0.25" },
+        'chip+mirror': { key: verifySettingsKey('face-api', 'chip'), cropKind: 'chip', crop: "dlib's face chip: similarity fit of 33 of the 68 landmarks to dlib's mean face, 150 px, padding 0.25; the descriptor is the mean of the chip's and its mirror image's" },
       };
       if (writes[v] && args.includes('--write')) {
         const band = fitUncertainBand(tr, y(lists.pairsDevTrain), fit.threshold, dir);
         const file = writeVerifyModel(writes[v].key, {
-          cropKind: writes[v].cropKind, threshold: fit.threshold, uncertainBand: band.halfWidth, higherIsCloser: false,
+          cropKind: writes[v].cropKind, ...(v === 'chip+mirror' ? { mirror: true } : {}), threshold: fit.threshold, uncertainBand: band.halfWidth, higherIsCloser: false,
           fittedOn: `LFW View 1 pairsDevTrain (${tr.length} pairs), original LFW images`,
-          detect: DETECT, crop: writes[v].crop, noFaceFallback: v === 'chip' ? 'LFW fixed chip (lib/faces/chip.ts LFW_FIXED_CHIP)' : FALLBACK,
+          detect: DETECT, crop: writes[v].crop, noFaceFallback: v !== 'square' ? 'LFW fixed chip (lib/faces/chip.ts LFW_FIXED_CHIP)' : FALLBACK,
           view1: r.view1, band, command: `LFW_DIR=<lfw> npx tsx bench/lfw-face-api.ts --variants ${v} --only view1 --write`, fittedAt: new Date().toISOString().slice(0, 10),
         });
         console.log(`wrote ${writes[v].key} to ${file}`);

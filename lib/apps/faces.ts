@@ -201,7 +201,7 @@ export async function descriptorsOf(dataset: Dataset, people: readonly string[],
   const minImages = options.minImages ?? 2;
   const found: { ref: ImageRef; embedding: number[] }[] = [];
   let source: string;
-  const variant = options.variant ?? (options.verifier ? cacheVariantOf(options.verifier.crop) : 'square');
+  const variant = options.variant ?? (options.verifier ? cacheVariantOf(options.verifier.crop, options.verifier.settings?.mirror === true) : 'square');
   const cached = options.cache && (!options.verifier || [...options.cache.values()].some((r) => Array.isArray(r[variant]))) ? options.cache : undefined;
   if (cached) {
     for (const person of people) {
@@ -225,7 +225,10 @@ export async function descriptorsOf(dataset: Dataset, people: readonly string[],
   return { refs: kept.map((f) => f.ref), persons: kept.map((f) => f.ref.person), embeddings: kept.map((f) => f.embedding), source };
 }
 
-/** The name `bench/lfw-face-api.ts` caches a crop's descriptors under: `chip` for the chip, `square` for the box crop. */
-export function cacheVariantOf(crop: FaceCrop): string {
-  return crop === 'box' ? 'square' : 'chip';
+/**
+ * The name `bench/lfw-face-api.ts` caches a crop's descriptors under: `chip` for the chip (`chip+mirror` when
+ * the descriptor is the mean of the chip's and its mirror image's), `square` for the box crop.
+ */
+export function cacheVariantOf(crop: FaceCrop, mirror = false): string {
+  return crop === 'box' ? 'square' : mirror ? 'chip+mirror' : 'chip';
 }

@@ -22,6 +22,11 @@ export interface VerifyModelSettings {
   readonly command: string;
   /** The crop the threshold was fitted on (`'chip'` or `'box'`; absent in files written before crops had names). */
   readonly cropKind?: 'chip' | 'box';
+  /**
+   * The embedding is the mean of the crop's and its mirror image's (absent: the crop's alone). The threshold was
+   * fitted on such embeddings, so the embedder must make them the same way.
+   */
+  readonly mirror?: boolean;
   readonly [extra: string]: unknown;
 }
 

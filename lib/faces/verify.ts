@@ -22,9 +22,9 @@ import { accepts } from '../eval/scored';
 import { readFaceCheck } from './face-check';
 import { readVerifyModel, verifySettingsKey, type VerifyModelSettings } from './verify-model';
 
-/** The embedders `siamese verify --model` knows. */
-export const VERIFY_MODELS: Readonly<Record<string, (load: LoadFaceApiOptions) => Promise<FaceEmbedder>>> = Object.freeze({
-  'face-api': (load: LoadFaceApiOptions) => faceApiEmbedder(load),
+/** The embedders `siamese verify --model` knows, each made as its settings say (e.g. `mirror`). */
+export const VERIFY_MODELS: Readonly<Record<string, (load: LoadFaceApiOptions, settings?: VerifyModelSettings) => Promise<FaceEmbedder>>> = Object.freeze({
+  'face-api': (load: LoadFaceApiOptions, settings?: VerifyModelSettings) => faceApiEmbedder(load, { mirror: settings?.mirror === true }),
 });
 
 /** Side of face-api's landmark net input (it resizes each face to this). */
@@ -122,7 +122,7 @@ export class Verifier {
     if (settings.cropKind !== undefined && settings.cropKind !== crop) {
       throw new Error(`settings ${verifySettingsKey(model, crop)} were fitted on the ${String(settings.cropKind)} crop, not ${crop}`);
     }
-    const embedder = await make(options.load ?? {});
+    const embedder = await make(options.load ?? {}, settings);
     if (embedder.higherIsCloser !== settings.higherIsCloser) {
       throw new Error(`settings for ${model} say higherIsCloser=${settings.higherIsCloser} but the embedder says ${embedder.higherIsCloser}`);
     }

@@ -37,8 +37,13 @@ describe('cached descriptors of people', () => {
   it('descriptorsOf reads the variant made with the verifier\'s crop, so cached descriptors match its threshold', async () => {
     const ds = await Dataset.open(await tinyFaces(), { cache: null });
     const people = ds.people.slice(0, 2);
-    const cache = new Map(people.flatMap((p) => ds.images(p).map((f) => [`${p}/${f}`, { square: [1, 0], chip: [0, 1] }] as const)));
+    const cache = new Map(people.flatMap((p) => ds.images(p).map((f) => [`${p}/${f}`, { square: [1, 0], chip: [0, 1], 'chip+mirror': [1, 1] }] as const)));
     const chipVerifier = { crop: 'chip' } as unknown as Verifier;
+    const mirrorVerifier = { crop: 'chip', settings: { mirror: true } } as unknown as Verifier;
+    assert.equal(cacheVariantOf('chip', true), 'chip+mirror');
+    const mirrored = await descriptorsOf(ds, people, { cache, verifier: mirrorVerifier });
+    assert.equal(mirrored.source, 'cached chip+mirror descriptors', 'a verifier whose settings say mirror reads the mirror-averaged variant');
+    assert.ok(mirrored.embeddings.every((e) => e[0] === 1 && e[1] === 1));
     const boxVerifier = { crop: 'box' } as unknown as Verifier;
     assert.equal(cacheVariantOf('chip'), 'chip');
     const chip = await descriptorsOf(ds, people, { cache, verifier: chipVerifier });

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../lib/backend';
 import { loadFaceApi } from '../../lib/faces/face-api';
+import { faceApiEmbedder } from '../../lib/faces/face-embedder';
 import { describeChips, loadRecognitionNet, topDescriptors, trunkActivations, TRUNK_SHAPE, type RecognitionNet } from '../../lib/faces/recognition-net';
 import { Rng } from '../../lib/util/rng';
 
@@ -66,5 +67,32 @@ describe("recognition net: face-api's ResNet written out, split into a frozen tr
 
   it('names the file when the weights are not the recognition net', () => {
     assert.throws(() => loadRecognitionNet('/nonexistent-face-api-models'), /nonexistent-face-api-models.*face_recognition_model-weights_manifest\.json/);
+  });
+});
+
+describe('the face-api embedder with the mirror (what siamese verify uses)', () => {
+  before(async () => { await initBackend(); });
+
+  it('describes a crop as the mean of its own and its mirror image\'s descriptors, the same for the mirrored crop, and leaks no tensor', async () => {
+    const plain = await faceApiEmbedder();
+    const mirrored = await faceApiEmbedder({}, { mirror: true });
+    const x = chips(5);
+    const flipped = tf.reverse(x, 2) as tf.Tensor4D;
+    await plain.embed(x); // the first call makes face-api's lasting constants
+    const before = tf.memory().numTensors;
+    const a = await plain.embed(x);
+    const b = await plain.embed(flipped);
+    const m = await mirrored.embed(x);
+    const mf = await mirrored.embed(flipped);
+    assert.equal(tf.memory().numTensors, before, 'tensor count changed');
+    for (let i = 0; i < 2; i++) {
+      for (let j = 0; j < 128; j++) {
+        assert.ok(Math.abs(m[i][j] - (a[i][j] + b[i][j]) / 2) <= 1e-6, `crop ${i} value ${j}: the mean of both`);
+        assert.ok(Math.abs(m[i][j] - mf[i][j]) <= 1e-5, `crop ${i} value ${j}: mirror-invariant`);
+      }
+    }
+    assert.notDeepEqual(a[0], b[0], 'the plain descriptor does depend on the side the face looks to');
+    assert.match(mirrored.description, /mean of the crop and its mirror image/);
+    tf.dispose([x, flipped]);
   });
 });

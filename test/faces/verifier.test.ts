@@ -47,6 +47,18 @@ describe('Verifier: photos prepared together, faces described in one batch', () 
     assert.ok(Math.abs(v.value! - batched.embedder.compare(sa.embedding!, sb.embedding!)) < 1e-4);
   });
 
+  it('with settings that say mirror, describes each photo as the mean of it and its mirror image: a photo and its mirror image are the same', async () => {
+    const mirrored = path.join(dir, 'mirror-settings.json');
+    writeVerifyModel('face-api', { threshold: 0.55, uncertainBand: 0.03, higherIsCloser: false, fittedOn: 'test', command: 'none', mirror: true }, mirrored);
+    const flipped = path.join(dir, 'ann-1-mirrored.png');
+    await sharp(a).flop().toFile(flipped);
+    const v = await Verifier.create({ settingsFile: mirrored, aligned: true, warmUp: false, faceCheck: false });
+    assert.match(v.embedder.description, /mean of the crop and its mirror image/);
+    assert.ok((await v.verify(a, flipped)).value! < 1e-4, 'mirror-invariant');
+    const plain = await Verifier.create({ settingsFile: settings, aligned: true, warmUp: false, faceCheck: false });
+    assert.ok((await plain.verify(a, flipped)).value! > 1e-3, 'without the mirror a photo and its mirror image differ');
+  });
+
   it('leaks no tensors across pairs, and answers the same pair the same way', async () => {
     const v = await Verifier.create({ settingsFile: settings, aligned: true, warmUp: false, faceCheck: false });
     await v.verify(a, c);
