@@ -6,8 +6,8 @@
  * Each image's face is found by the detection cascade `siamese verify` runs ({@link TRUNK_DETECT}); only
  * when it finds nothing is LFW's fixed chip used (an explicit, counted fallback): `found` says which pass
  * found it. The cache is a folder of shards (`index-<k>.jsonl` + `trunk-<k>.f32`), so several processes can
- * fill it at once and an interrupted fill resumes: a record's line is written after its floats, and a shard's float file is cut back to the
- * records its index lists when it is reopened.
+ * fill it at once and an interrupted fill resumes: a record's line is written after its floats, and a shard's
+ * float file is cut back to the records its index lists when it is reopened.
  *
  * @see notebooks/06-test-evaluation.ipynb
  */

@@ -188,6 +188,17 @@ function score(pairs: PairList['pairs'], vPairs: PairList['pairs'], desc: Map<st
   return { accuracy: accuracyAt(t, ty, fit.threshold, DIST), auc: auc(t, ty, DIST), threshold: fit.threshold };
 }
 
+/** Descriptors of `refs` from `cache` with `top` (see {@link describeCached}), by ref. */
+function describeByRef(top: RecognitionTop, cache: TrunkCache, refs: readonly string[], flip: boolean): Map<string, Float32Array> {
+  const d = describeCached(top, cache, refs, flip);
+  return new Map(refs.map((r, i) => [r, d[i]]));
+}
+
+/** Throws naming the first of `refs` that `cache` lacks (`what` says whose images they are). */
+function requireCached(cache: TrunkCache, refs: Iterable<string>, what: string): void {
+  for (const r of refs) if (!cache.records.has(r)) throw new Error(`${cache.dir}: ${r} (${what}) is not in the trunk cache; fill it first`);
+}
+
 /**
  * Scores `testPairs` from each of `others` (trunk caches of the same images seen another way), zero-shot
  * (`net.top`) and with `tuned`, each thresholded on that cache's `valPairs`.
@@ -198,11 +209,10 @@ function scoreOtherCaches(net: RecognitionNet, tuned: RecognitionTop, flip: bool
   const testRefs = new Set(testPairs.flatMap((p) => [refKey(p.a), refKey(p.b)]));
   const also: Record<string, OtherCacheScore> = {};
   for (const [name, other] of Object.entries(others)) {
-    for (const r of held) if (!other.records.has(r)) throw new Error(`${other.dir}: ${r} (a test or validation image) is not in the trunk cache; fill it first`);
-    const describe = (top: RecognitionTop, f: boolean) => { const d = describeCached(top, other, held, f); return new Map(held.map((r, i) => [r, d[i]])); };
+    requireCached(other, held, 'a test or validation image');
     const found = emptyFoundCounts();
     for (const r of testRefs) found[other.records.get(r)!.found]++;
-    also[name] = { zeroShot: score(testPairs, valPairs, describe(net.top, false)), tuned: score(testPairs, valPairs, describe(tuned, flip)), found };
+    also[name] = { zeroShot: score(testPairs, valPairs, describeByRef(net.top, other, held, false)), tuned: score(testPairs, valPairs, describeByRef(tuned, other, held, flip)), found };
     log(`  ${name}: zero-shot ${(100 * also[name].zeroShot.accuracy).toFixed(2)} % (AUC ${also[name].zeroShot.auc.toFixed(4)}), tuned ${(100 * also[name].tuned.accuracy).toFixed(2)} % (AUC ${also[name].tuned.auc.toFixed(4)})`);
   }
   return also;
@@ -328,9 +338,8 @@ export function tuneSplit(net: RecognitionNet, cache: TrunkCache, task: TuneTask
     if (trainSet.has(person)) byPerson.set(person, [...(byPerson.get(person) ?? []), ref]);
   }
   const heldRefs = new Set([...testPairs, ...valPairs].flatMap((p) => [refKey(p.a), refKey(p.b)]));
-  for (const c of [cache, ...Object.values(options.alsoScore ?? {})]) {
-    for (const r of heldRefs) if (!c.records.has(r)) throw new Error(`${c.dir}: ${r} (a test or validation image of ${task.name}) is not in the trunk cache; fill it first`);
-  }
+  // every cache the task reads from, checked before any training
+  for (const c of [cache, ...Object.values(options.alsoScore ?? {})]) requireCached(c, heldRefs, `a test or validation image of ${task.name}`);
   const copies = (cfg.augment ?? []).map((name) => {
     const copy = options.augment?.[name];
     if (!copy) throw new Error(`${task.name}: face-tune augment names the copy "${name}", but no trunk cache was given for it`);
@@ -342,10 +351,7 @@ export function tuneSplit(net: RecognitionNet, cache: TrunkCache, task: TuneTask
   log(`${task.name}: training ${byPerson.size} people (${multi.length} with 2+ images), ${trainImages} images; ${valPairs.length} validation and ${testPairs.length} test pairs`);
 
   const heldList = [...heldRefs].sort();
-  const describe = (top: RecognitionTop, flip: boolean, from = cache) => {
-    const d = describeCached(top, from, heldList, flip);
-    return new Map(heldList.map((r, i) => [r, d[i]]));
-  };
+  const describe = (top: RecognitionTop, flip: boolean) => describeByRef(top, cache, heldList, flip);
   const zeroDesc = describe(net.top, false);
   const zeroShot = score(testPairs, valPairs, zeroDesc);
   const zeroShotFlip = score(testPairs, valPairs, describe(net.top, true));
