@@ -8,6 +8,8 @@
  * - `before` (with `--before DIR`): the `Verifier` of another checkout of the project, e.g. a git worktree of
  *   the commit before a change (`git worktree add --detach ../base <commit>`, with its own `node_modules`
  *   link): its lib is loaded from DIR, so the comparison is with the code as it was, not a recomposition;
+ * - `after-1thread` (only in `--modes`): this checkout preparing photos on one thread (`threads: 1`, no
+ *   helper thread), to measure what the second thread buys in the same run;
  * - `after-224` (only in `--modes`): this checkout with the tiny detector at 224 px (faster, but its crops
  *   differ from those the threshold was fitted on; measured for issue 9, not the default).
  * The pairs: the first N of View 2's `pairs.txt` (one from each fold in turn: LFW originals, where the tiny
@@ -32,7 +34,7 @@ import { writeCasePhotos } from './verify-cases';
 
 const args = process.argv.slice(2);
 const opt = (name: string, fallback: string): string => { const i = args.indexOf(`--${name}`); return i >= 0 ? args[i + 1] : fallback; };
-type Mode = 'before' | 'after' | 'after-224';
+type Mode = 'before' | 'after' | 'after-1thread' | 'after-224';
 
 interface BenchPair { a: string; b: string; isSame: number; set: 'lfw' | 'crops' | 'nonface' }
 
@@ -103,7 +105,7 @@ async function child(mode: Mode, pairsFile: string, tree: string): Promise<Child
   await backend.initBackend({ quiet: true });
   const pairs = JSON.parse(fs.readFileSync(pairsFile, 'utf8')) as BenchPair[];
   let t = performance.now();
-  const v = await faces.Verifier.create(mode === 'after-224' ? { detect: { tinyInputSize: 224 } } : {});
+  const v = await faces.Verifier.create(mode === 'after-224' ? { detect: { tinyInputSize: 224 } } : mode === 'after-1thread' ? { threads: 1 } : {});
   const createMs = performance.now() - t;
   const one = async (p: BenchPair): Promise<PairResult> => {
     const s = performance.now();
@@ -195,9 +197,11 @@ async function main(): Promise<void> {
       console.log(`${''.padEnd(10)} verdicts: right ${stats.right} / decided ${stats.decided}, uncertain ${stats.uncertain}, no face ${stats.noFace}, not a face ${stats.notAFace}; tensors left by later pairs (network loads aside) ${rs.map((r) => (r.numTensorsGrowth >= 0 ? '+' : '') + r.numTensorsGrowth).join(', ')}`);
     }
     const compared: Record<string, unknown> = {};
-    if (modes.includes('before') && modes.includes('after')) {
-      const b = results.before[0].pairs;
-      const a = results.after[0].pairs;
+    if (modes.length >= 2) {
+      // the first mode against the last (before against after, or one thread against two)
+      const [first, last] = [modes[0], modes[modes.length - 1]];
+      const b = results[first][0].pairs;
+      const a = results[last][0].pairs;
       let decisions = 0, found = 0, status = 0, maxDiff = 0;
       const moves: Record<string, number> = {};
       b.forEach((x, i) => {
@@ -207,8 +211,8 @@ async function main(): Promise<void> {
         if (x.status.join() !== y.status.join()) status++;
         if (x.value !== undefined || y.value !== undefined) maxDiff = Math.max(maxDiff, x.value === undefined || y.value === undefined ? Infinity : Math.abs(x.value - y.value));
       });
-      Object.assign(compared, { decisionsChanged: decisions, foundByChanged: found, statusChanged: status, maxDistanceDiff: maxDiff, moves });
-      console.log(`after vs before, ${b.length} pairs: decisions changed ${decisions}${decisions ? ` (${Object.entries(moves).map(([kk, c]) => `${c} x ${kk}`).join('; ')})` : ''}, ` +
+      Object.assign(compared, { modes: [first, last], decisionsChanged: decisions, foundByChanged: found, statusChanged: status, maxDistanceDiff: maxDiff, moves });
+      console.log(`${last} vs ${first}, ${b.length} pairs: decisions changed ${decisions}${decisions ? ` (${Object.entries(moves).map(([kk, c]) => `${c} x ${kk}`).join('; ')})` : ''}, ` +
         `found-by changed ${found}, photo status changed ${status}, largest distance difference ${maxDiff}`);
     }
     const cases = Object.fromEntries(CASES.map((c) => [c, caseOf.filter((x) => x === c).length]));

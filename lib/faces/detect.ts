@@ -420,6 +420,27 @@ async function detectCascade(image: DecodedImage, config: Partial<DetectConfig>,
   return { faces: [], count: 0 };
 }
 
+/** Side of face-api's landmark net input (it resizes each face to this). */
+const LANDMARK_INPUT = 112;
+
+/**
+ * Runs the networks a usual photo needs once at the shapes it uses (the backend prepares each operator on its
+ * first call): the config's first detector on a blank photo (no padded passes, no SSD: the whole cascade on a
+ * blank image would run every pass, SSD's included) and the landmark net on a blank face. SSD, the cascade's
+ * fallback, is loaded the first time a photo needs it.
+ */
+export async function warmUpDetection(config: Partial<DetectConfig> = {}, load: LoadFaceApiOptions = {}): Promise<void> {
+  const c = resolveDetect(config);
+  const blank = { data: new Uint8Array(c.tinyInputSize * c.tinyInputSize * 3).fill(128), width: c.tinyInputSize, height: c.tinyInputSize, channels: 3 as const };
+  await detectFaces(blank, { ...c, pads: [], ssdFallback: false, equalize: false }, load);
+  const face = tf.fill([LANDMARK_INPUT, LANDMARK_INPUT, 3], 128, 'int32') as tf.Tensor3D;
+  try {
+    await (await loadFaceApi(['landmarks'], load)).nets.faceLandmark68Net.detectLandmarks(face);
+  } finally {
+    face.dispose();
+  }
+}
+
 /**
  * Crops `box` (pixels, may reach outside the image: outside is black) from `image`, resized to
  * `size` x `size` with bilinear interpolation; with `roll` (radians) the crop is turned by that angle about

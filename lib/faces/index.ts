@@ -8,7 +8,7 @@
  */
 export { loadFaceApi, disposeFaceApi, faceApi, faceApiModelDir, readWeightsManifest, FACE_API_PACKAGE, FACE_API_NETS } from './face-api';
 export type { FaceApiNetName, LoadFaceApiOptions, FaceApiModule, Point2 } from './face-api';
-export { readPhoto, detectFaces, detectChosenFace, detectPasses, equalizeContrast, FOUND_BY, padImage, dedupeFaces, boxIou, tinyInputFor, cropBox, cropFace, squareAround, eyeCentres, resolveDetect, DEFAULT_DETECT } from './detect';
+export { readPhoto, detectFaces, detectChosenFace, warmUpDetection, detectPasses, equalizeContrast, FOUND_BY, padImage, dedupeFaces, boxIou, tinyInputFor, cropBox, cropFace, squareAround, eyeCentres, resolveDetect, DEFAULT_DETECT } from './detect';
 export type { DetectConfig, DetectedFace, FoundBy, PaddedImage, Photo } from './detect';
 export { checkLandmarks, landmarksOfCrop, readFaceCheck, faceCheckFile } from './face-check';
 export type { FaceCheck, FaceCheckSettings } from './face-check';
@@ -26,6 +26,8 @@ export type { EmbeddingRecord } from './embedding-cache';
 export { readVerifyModel, writeVerifyModel, verifyModelsFile, verifySettingsKey } from './verify-model';
 export type { VerifyModelSettings } from './verify-model';
 export { Verifier, decide, faceCheckThreshold, VERIFY_MODELS, DEFAULT_VERIFY_MODEL } from './verify';
+export { PhotoHelper } from './photo-helper';
+export type { PhotoHelperConfig } from './photo-helper';
 export type { VerifierOptions, EmbeddedFace, Verdict, FolderRow } from './verify';
 export { loadRecognitionNet, trunkActivations, topDescriptors, describeChips, RECOGNITION_INPUT, TRUNK_SIZE, DESCRIPTOR_SIZE } from './recognition-net';
 export type { RecognitionNet, RecognitionTop, ConvScale } from './recognition-net';

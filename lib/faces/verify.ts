@@ -11,13 +11,15 @@
  *
  * @see notebooks/07-personal-images.ipynb
  */
+import * as os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { Dataset } from '../data/dataset';
 import type { DecodedImage, IsSame } from '../data/types';
-import { loadFaceApi, type LoadFaceApiOptions } from './face-api';
+import type { LoadFaceApiOptions } from './face-api';
 import { embedCrops, faceApiEmbedder, type FaceEmbedder } from './face-embedder';
-import { detectFaces, readPhoto, resolveDetect, type DetectConfig } from './detect';
-import { DEFAULT_FACE_CROP, prepareDecoded, type FaceCrop, type PreparedFace } from './prepare-face';
+import { readPhoto, resolveDetect, warmUpDetection, type DetectConfig } from './detect';
+import { PhotoHelper } from './photo-helper';
+import { DEFAULT_FACE_CROP, prepareDecoded, type FaceCrop, type PrepareOptions, type PreparedFace } from './prepare-face';
 import { accepts } from '../eval/scored';
 import { readFaceCheck } from './face-check';
 import { readVerifyModel, verifySettingsKey, type VerifyModelSettings } from './verify-model';
@@ -26,9 +28,6 @@ import { readVerifyModel, verifySettingsKey, type VerifyModelSettings } from './
 export const VERIFY_MODELS: Readonly<Record<string, (load: LoadFaceApiOptions, settings?: VerifyModelSettings) => Promise<FaceEmbedder>>> = Object.freeze({
   'face-api': (load: LoadFaceApiOptions, settings?: VerifyModelSettings) => faceApiEmbedder(load, { mirror: settings?.mirror === true }),
 });
-
-/** Side of face-api's landmark net input (it resizes each face to this). */
-const LANDMARK_INPUT = 112;
 
 /** Photos prepared and embedded together in folder mode. */
 const FOLDER_BATCH = 8;
@@ -55,6 +54,12 @@ export interface VerifierOptions {
    * detector finds); a number is a threshold other than the committed one.
    */
   readonly faceCheck?: boolean | number;
+  /**
+   * Threads that prepare photos (photo-helper.ts): 2 = a helper thread prepares every other photo (a pair's
+   * second) while this one prepares the first, each with its own copy of the detectors; 1 = this thread alone.
+   * Default: 2 on the wasm backend when the machine has two or more cores, else 1. The verdicts are the same.
+   */
+  readonly threads?: 1 | 2;
 }
 
 /** A photo prepared and embedded. */
@@ -106,6 +111,7 @@ export interface FolderRow {
 /** Verifies photos with one embedder and its fitted settings. */
 export class Verifier {
   private readonly cache = new Map<string, EmbeddedFace>();
+  private helper: PhotoHelper | undefined;
 
   private constructor(readonly embedder: FaceEmbedder, readonly settings: VerifyModelSettings, readonly aligned: boolean,
     readonly detect: DetectConfig, private readonly load: LoadFaceApiOptions, readonly crop: FaceCrop = DEFAULT_FACE_CROP,
@@ -130,7 +136,7 @@ export class Verifier {
     const fitted = (settings.detect ?? {}) as Partial<DetectConfig>;
     const detect = resolveDetect({ detector: fitted.detector, tinyInputSize: fitted.tinyInputSize, minScore: fitted.minScore, ...options.detect, choose: options.detect?.choose ?? 'largest' });
     const v = new Verifier(embedder, settings, options.aligned ?? false, detect, options.load ?? {}, crop, faceCheckThreshold(options.faceCheck));
-    if (options.warmUp ?? true) await v.warmUp();
+    await v.start(options);
     return v;
   }
 
@@ -143,30 +149,53 @@ export class Verifier {
       throw new Error(`settings for ${embedder.name} say higherIsCloser=${settings.higherIsCloser} but the embedder says ${embedder.higherIsCloser}`);
     }
     const v = new Verifier(embedder, settings, options.aligned ?? false, resolveDetect({ ...options.detect, choose: options.detect?.choose ?? 'largest' }), options.load ?? {}, options.crop ?? DEFAULT_FACE_CROP, faceCheckThreshold(options.faceCheck));
-    if (options.warmUp ?? true) await v.warmUp();
+    await v.start(options);
     return v;
+  }
+
+  /** How photos are prepared (what the helper thread gets too). */
+  private prepareOptions(): PrepareOptions {
+    return { size: this.embedder.inputSize, aligned: this.aligned, detect: this.detect, load: this.load, crop: this.crop, ...(this.faceCheck !== undefined ? { check: this.faceCheck } : {}) };
+  }
+
+  /** Starts the helper thread (see `threads`) while this thread warms its own networks up. */
+  private async start(options: Pick<VerifierOptions, 'threads' | 'warmUp'>): Promise<void> {
+    const backend = tf.getBackend();
+    const threads = options.threads ?? (backend === 'wasm' && os.availableParallelism() >= 2 ? 2 : 1);
+    if (threads !== 1 && threads !== 2) throw new RangeError(`verifier threads must be 1 or 2, got ${JSON.stringify(threads)}`);
+    // the helper runs the same backend, so its photos come out as this thread's would
+    if (threads === 2 && backend !== 'wasm' && backend !== 'cpu') throw new Error(`verifier threads: 2 needs the wasm or cpu backend (a helper thread with the same backend), not ${backend}`);
+    const warmUp = options.warmUp ?? true;
+    const helper = threads === 2
+      ? PhotoHelper.start({ prepare: this.prepareOptions(), maxSide: this.detect.maxSide, backend: backend as 'wasm' | 'cpu', warmUp })
+      : undefined;
+    try {
+      if (warmUp) await this.warmUp();
+    } finally {
+      this.helper = await helper;
+    }
+  }
+
+  /** Threads preparing photos: 2 while the helper thread is running, else 1. */
+  get threads(): 1 | 2 {
+    return this.helper?.alive ? 2 : 1;
+  }
+
+  /** Stops the helper thread, if any (the verifier goes on, on this thread alone). */
+  async close(): Promise<void> {
+    const h = this.helper;
+    this.helper = undefined;
+    await h?.close();
   }
 
   /**
    * Runs the networks a usual pair needs once at the shapes it uses (the backend prepares each operator on its
-   * first call): the tiny detector on a blank photo, the landmark net on a blank face (the blank photo has none
-   * to find), the embedder on a batch of two crops. SSD (the cascade's fallback) is not loaded here: it is
-   * loaded the first time a photo needs it, so creating a verifier, and every photo the tiny detector finds a
-   * face in, never pays for it.
+   * first call): the tiny detector and the landmark net (`warmUpDetection`), the embedder on a batch of two
+   * crops. SSD (the cascade's fallback) is not loaded here: it is loaded the first time a photo needs it, so
+   * creating a verifier, and every photo the tiny detector finds a face in, never pays for it.
    */
   private async warmUp(): Promise<void> {
-    const blank = { data: new Uint8Array(this.detect.tinyInputSize * this.detect.tinyInputSize * 3).fill(128), width: this.detect.tinyInputSize, height: this.detect.tinyInputSize, channels: 3 as const };
-    if (!this.aligned || this.faceCheck !== undefined) {
-      // the first detector only (the padded passes run the same network): the whole cascade on a blank image
-      // would run every pass, SSD's included, before the first pair
-      await detectFaces(blank, { ...this.detect, pads: [], ssdFallback: false }, this.load);
-      const face = tf.fill([LANDMARK_INPUT, LANDMARK_INPUT, 3], 128, 'int32') as tf.Tensor3D;
-      try {
-        await (await loadFaceApi(['landmarks'], this.load)).nets.faceLandmark68Net.detectLandmarks(face);
-      } finally {
-        face.dispose();
-      }
-    }
+    if (!this.aligned || this.faceCheck !== undefined) await warmUpDetection(this.detect, this.load);
     const x = tf.zeros([2, this.embedder.inputSize, this.embedder.inputSize, 3]) as tf.Tensor4D;
     try {
       await this.embedder.embed(x);
@@ -182,8 +211,9 @@ export class Verifier {
 
   /**
    * Prepares and embeds photos (cached by path); throws the first photo's error (unreadable, tiny).
-   * The photos are decoded together (sharp decodes in its own threads while detection runs here) and
-   * their crops go through the embedder as one batch: one network call instead of one per photo.
+   * With the helper thread, every other photo is prepared there while this thread prepares the rest; here the
+   * photos are decoded together (sharp decodes in its own threads while detection runs here). Their crops go
+   * through the embedder as one batch: one network call instead of one per photo.
    */
   async embedFiles(files: readonly string[]): Promise<EmbeddedFace[]> {
     const settled = await this.embedSettled(files);
@@ -205,17 +235,36 @@ export class Verifier {
   /** {@link embedFiles}, with each photo's failure kept beside the others' results. */
   private async embedSettled(files: readonly string[]): Promise<PromiseSettledResult<EmbeddedFace>[]> {
     const todo = [...new Set(files.filter((f) => !this.cache.has(f)))];
-    const decoded = await Promise.allSettled(todo.map((f) => readPhoto(f, this.detect.maxSide)));
+    const helper = this.helper?.alive ? this.helper : undefined;
+    // with the helper: odd positions there (a pair's second photo), even ones here, both at once
+    const there = helper ? todo.filter((_, i) => i % 2 === 1) : [];
+    const here = helper ? todo.filter((_, i) => i % 2 === 0) : todo;
+    const fromHelper = Promise.allSettled(there.map((f) => helper!.prepare(f)));
+    const decoded = await Promise.allSettled(here.map((f) => readPhoto(f, this.detect.maxSide)));
+    const options = this.prepareOptions();
     const failures = new Map<string, unknown>();
-    const prepared: PreparedFace[] = [];
+    const byFile = new Map<string, PreparedFace>();
     for (const [i, d] of decoded.entries()) {
       try {
         if (d.status === 'rejected') throw d.reason;
-        prepared.push(await prepareDecoded(todo[i], d.value, { size: this.embedder.inputSize, aligned: this.aligned, detect: this.detect, load: this.load, crop: this.crop, check: this.faceCheck }));
+        byFile.set(here[i], await prepareDecoded(here[i], d.value, options));
       } catch (err) {
-        failures.set(todo[i], err);
+        failures.set(here[i], err);
       }
     }
+    for (const [i, r] of (await fromHelper).entries()) {
+      if (r.status === 'fulfilled') byFile.set(there[i], r.value);
+      else if (helper!.alive) failures.set(there[i], r.reason);
+      else {
+        // the helper thread itself died (not this photo's fault): prepare the photo here
+        try {
+          byFile.set(there[i], await prepareDecoded(there[i], await readPhoto(there[i], this.detect.maxSide), options));
+        } catch (err) {
+          failures.set(there[i], err);
+        }
+      }
+    }
+    const prepared = todo.filter((f) => byFile.has(f)).map((f) => byFile.get(f)!);
     const withCrop = prepared.filter((p) => p.crop);
     const embeddings = await this.embedCrops(withCrop.map((p) => p.crop!));
     for (const p of prepared) this.cache.set(p.file, p.crop ? { ...p, embedding: embeddings[withCrop.indexOf(p)] } : p);

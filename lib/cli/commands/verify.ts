@@ -4,7 +4,14 @@ import { initBackend } from '../../backend';
 import { DEFAULT_VERIFY_MODEL, Verifier, folderSummary, folderTableRows, formatVerdict, textTable, parseFaceCrop } from '../../faces';
 import { faceInputOptions, type FaceInputOptions } from './face-options';
 
-interface VerifyOptions extends FaceInputOptions { dir?: string; timing?: boolean }
+interface VerifyOptions extends FaceInputOptions { dir?: string; timing?: boolean; threads?: string }
+
+/** `--threads`: 1 or 2 (absent: the verifier's default). */
+export function parseThreads(value: string | undefined): 1 | 2 | undefined {
+  if (value === undefined) return undefined;
+  if (value !== '1' && value !== '2') throw new Error(`--threads must be 1 or 2, got ${JSON.stringify(value)}`);
+  return Number(value) as 1 | 2;
+}
 
 export function register(program: Command): void {
   const command = program
@@ -13,7 +20,8 @@ export function register(program: Command): void {
     .argument('[a]', 'first photo')
     .argument('[b]', 'second photo')
     .option('--dir <dir>', 'folder mode: verify every pair of images in <dir>/<person>/*')
-    .option('--timing', 'also print how long loading the networks and each pair took (ms)');
+    .option('--timing', 'also print how long loading the networks and each pair took (ms)')
+    .option('--threads <n>', 'threads that prepare photos: 2 (a helper thread takes every other photo) or 1 (default: 2 on a machine with two or more cores)');
   faceInputOptions(command, `embedding model (default ${DEFAULT_VERIFY_MODEL})`)
     .action(async (a: string | undefined, b: string | undefined, opts: VerifyOptions) => {
       if (!opts.dir && (!a || !b)) throw new Error('give two photos (siamese verify a.jpg b.jpg) or a folder (siamese verify --dir <dir>)');
@@ -21,9 +29,9 @@ export function register(program: Command): void {
       const log = opts.json ? (s: string) => console.error(s) : (s: string) => console.log(s);
       await initBackend({ quiet: true });
       const t = performance.now();
-      const verifier = await Verifier.create({ model: opts.model, aligned: opts.aligned, faceCheck: opts.faceCheck, crop: opts.crop ? parseFaceCrop(opts.crop, '--crop') : undefined, detect: opts.detector ? { detector: opts.detector as 'tiny' | 'ssd' } : {} });
+      const verifier = await Verifier.create({ model: opts.model, aligned: opts.aligned, faceCheck: opts.faceCheck, crop: opts.crop ? parseFaceCrop(opts.crop, '--crop') : undefined, detect: opts.detector ? { detector: opts.detector as 'tiny' | 'ssd' } : {}, threads: parseThreads(opts.threads) });
       const loadMs = performance.now() - t;
-      log(`loaded ${verifier.embedder.name}${opts.timing ? ` in ${loadMs.toFixed(0)} ms (networks read and warmed up)` : ''}; threshold ${verifier.settings.threshold.toFixed(3)} fitted on ${verifier.settings.fittedOn}${opts.aligned ? "" : ` (${verifier.crop} crop)`}${opts.aligned ? '; --aligned: no face detection, images used as crops' : ''}`);
+      log(`loaded ${verifier.embedder.name}${opts.timing ? ` in ${loadMs.toFixed(0)} ms (networks read and warmed up; photos prepared on ${verifier.threads} thread${verifier.threads === 1 ? '' : 's'})` : ''}; threshold ${verifier.settings.threshold.toFixed(3)} fitted on ${verifier.settings.fittedOn}${opts.aligned ? "" : ` (${verifier.crop} crop)`}${opts.aligned ? '; --aligned: no face detection, images used as crops' : ''}`);
       if (opts.dir) {
         const started = performance.now();
         const { rows, problems } = await verifier.verifyFolder(opts.dir);
