@@ -1,7 +1,7 @@
 /**
  * Fine-tuning face-api's ResNet on real faces, measured (the numbers in BENCHMARKS.md):
  *
- *   LFW_DIR=/path/to/lfw npx tsx bench/lfw-face-tune.ts [--folds 1-10] [--split-seeds 1,2,3,4,5] [--config '{"loss":"triplet"}'] [--tight DIR] [--write]
+ *   LFW_DIR=/path/to/lfw npx tsx bench/lfw-face-tune.ts [--folds 1-10] [--split-seeds 1,2,3,4,5] [--config '{"loss":"triplet"}'] [--tight DIR] [--redo-fixed] [--write]
  *   npx tsx bench/lfw-face-tune.ts --write-from artifacts/eval/lfw-face-tune.json
  *
  * 1. LFW View 2 (10 folds): zero-shot on the squared box (`face-api`, needs bench/lfw-face-api.ts's
@@ -13,6 +13,9 @@
  * 3. With `--tight DIR` (a folder of tight crops of View 2's pair images, bench/lfw-tight-crops.ts): the same
  *    test pairs made of those crops, found by the detection cascade, each fold scored by its own fold's tuned
  *    top (kept beside the fold's result), zero-shot beside it.
+ * `--redo-fixed` first describes again the images of the trunk caches (the originals', and the tight crops' with
+ * `--tight`) that were left to LFW's fixed chip, with today's detection cascade (`TRUNK_DETECT`, e.g. after its
+ * rescue passes were added); the folds' scores on a redone cache are then computed again from their kept weights.
  * Everything resumes: the trunk cache (artifacts/faces/lfw-trunk) and each View 2 fold are kept. The report
  * goes to artifacts/eval/lfw-face-tune.json; `--write` (or `--write-from REPORT`) also commits its tables to
  * lib/faces/lfw-results.json, which notebook 06 shows where LFW is absent.
@@ -85,6 +88,18 @@ async function main(): Promise<void> {
   const seeds = (opt('split-seeds') ?? '1,2,3,4,5').split(',').map(Number);
   const load = () => os.loadavg().map((x) => x.toFixed(1)).join(' ');
   const report: Record<string, unknown> = { date: new Date().toISOString(), lfw, tune, ...(opt('tight') ? { tight: opt('tight') } : {}), loadBefore: load() };
+  if (args.includes('--redo-fixed')) {
+    const net = loadRecognitionNet();
+    for (const [root, dir] of [[lfw, artifactsDir('faces', 'lfw-trunk')], ...(opt('tight') ? [[opt('tight')!, artifactsDir('faces', 'lfw-tight-trunk')]] : [])]) {
+      const fixed = [...TrunkCache.open(dir).records.values()].filter((r) => r.found === 'fixed');
+      for (const shard of [...new Set(fixed.map((r) => r.shard))]) {
+        const res = await fillTrunkCache(net, root, fixed.filter((r) => r.shard === shard).map((r) => r.ref), dir, shard, undefined, (r) => r.found === 'fixed');
+        console.log(`${dir} shard ${shard}: ${res.added} images left to the fixed chip described again; found by ${Object.entries(res.found).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+      }
+      if (!fixed.length) console.log(`${dir}: no image was left to the fixed chip`);
+    }
+    net.dispose();
+  }
   const models = [...(fs.existsSync(faceApiDescriptorFile()) ? ['face-api'] : []), 'face-api:chip', 'face-api-tuned'];
   const rows = [];
   for (const model of models) {

@@ -205,14 +205,14 @@ function requireCached(cache: TrunkCache, refs: Iterable<string>, what: string):
  */
 function scoreOtherCaches(net: RecognitionNet, tuned: RecognitionTop, flip: boolean, testPairs: PairList['pairs'], valPairs: PairList['pairs'],
   others: Readonly<Record<string, TrunkCache>>, log: (line: string) => void): Record<string, OtherCacheScore> {
-  const held = [...new Set([...testPairs, ...valPairs].flatMap((p) => [refKey(p.a), refKey(p.b)]))].sort();
+  const held = heldRefs(testPairs, valPairs);
   const testRefs = new Set(testPairs.flatMap((p) => [refKey(p.a), refKey(p.b)]));
   const also: Record<string, OtherCacheScore> = {};
   for (const [name, other] of Object.entries(others)) {
     requireCached(other, held, 'a test or validation image');
     const found = emptyFoundCounts();
     for (const r of testRefs) found[other.records.get(r)!.found]++;
-    also[name] = { zeroShot: score(testPairs, valPairs, describeByRef(net.top, other, held, false)), tuned: score(testPairs, valPairs, describeByRef(tuned, other, held, flip)), found };
+    also[name] = { zeroShot: score(testPairs, valPairs, describeByRef(net.top, other, held, false)), tuned: score(testPairs, valPairs, describeByRef(tuned, other, held, flip)), found, records: recordsKey(other, held) };
     log(`  ${name}: zero-shot ${(100 * also[name].zeroShot.accuracy).toFixed(2)} % (AUC ${also[name].zeroShot.auc.toFixed(4)}), tuned ${(100 * also[name].tuned.accuracy).toFixed(2)} % (AUC ${also[name].tuned.auc.toFixed(4)})`);
   }
   return also;
@@ -239,6 +239,22 @@ export interface OtherCacheScore {
   readonly tuned: FoldScore;
   /** How the faces of the test pairs' images in that cache were found. */
   readonly found: Readonly<Record<TrunkFoundBy, number>>;
+  /**
+   * Which records of that cache were scored (a hash of the test and validation images' shard and line): a
+   * record redone since (e.g. by the detection cascade's rescue passes) makes the score stale, and a fold with
+   * kept weights is scored again.
+   */
+  readonly records?: string;
+}
+
+/** The hash of `refs`' records in `cache` (their shard and line), for {@link OtherCacheScore.records}. */
+function recordsKey(cache: TrunkCache, refs: readonly string[]): string {
+  return configHash(refs.map((r) => { const rec = cache.records.get(r); return rec ? [r, rec.shard, rec.index] : [r]; }));
+}
+
+/** The test and validation images of a fold's pairs, sorted. */
+function heldRefs(testPairs: PairList['pairs'], valPairs: PairList['pairs']): string[] {
+  return [...new Set([...testPairs, ...valPairs].flatMap((p) => [refKey(p.a), refKey(p.b)]))].sort();
 }
 
 /** One person-disjoint tuning problem: whose images train, which pairs stop and calibrate, which test. */
@@ -461,21 +477,23 @@ export function tuneView2(net: RecognitionNet, cache: TrunkCache, list: PairList
       } catch (err) {
         throw new Error(`${file}: not a readable fold result (${(err as Error).message}); delete it to train the fold again`);
       }
-      // a fold done before another cache was asked for is scored from its kept weights, else trained again
-      const lacking = Object.fromEntries(Object.entries(options.alsoScore ?? {}).filter(([name]) => !done.also?.[name]));
+      // a fold done before another cache was asked for (or before some of its records were redone) is scored
+      // from its kept weights, else trained again
+      const split = foldPairs(list, k);
+      const held = heldRefs(split.testPairs, split.valPairs);
+      const lacking = Object.fromEntries(Object.entries(options.alsoScore ?? {}).filter(([name, other]) => done.also?.[name]?.records !== recordsKey(other, held)));
       const weightsFile = path.join(dir, `fold-${k + 1}.top.f32`);
       if (Object.keys(lacking).length && fs.existsSync(weightsFile)) {
         const vars = topVariables(net.top);
         try {
           vars.restore(readTopWeights(weightsFile, vars));
-          const split = foldPairs(list, k);
           done = { ...done, also: { ...done.also, ...scoreOtherCaches(net, vars, cfg.flip, split.testPairs, split.valPairs, lacking, options.log ?? (() => {})) } };
           writeFileAtomicSafe(file, [`${JSON.stringify({ ...done, config: cfg }, null, 2)}\n`]);
         } finally {
           vars.dispose();
         }
       }
-      if (Object.keys(options.alsoScore ?? {}).every((name) => done.also?.[name]) || options.train === false) { folds.push(done); continue; }
+      if (Object.entries(options.alsoScore ?? {}).every(([name, other]) => done.also?.[name]?.records === recordsKey(other, held)) || options.train === false) { folds.push(done); continue; }
       options.log?.(`${file} has no ${Object.keys(lacking).join(', ')} scores and no kept weights: training fold ${k + 1} again`);
     }
     if (options.train === false) { missing.push(k); continue; }

@@ -49,6 +49,13 @@ describe('detection cascade: pieces', () => {
     assert.deepEqual(detectPasses(resolveDetect({ detector: 'ssd', pads: [], equalize: true })).map((p) => p.found), ['ssd', 'ssd+eq']);
     assert.deepEqual(detectPasses(resolveDetect({ ssdFallback: false })).map((p) => p.found), ['tiny', 'tiny+pad', 'tiny+pad']);
     assert.throws(() => resolveDetect({ equalize: 'yes' as never }), /detect equalize must be true or false, got "yes"/);
+    // the rescue passes: every pass again at the lowered score, with the rescue paddings
+    const rescue = detectPasses(resolveDetect({ ssdFallback: false, rescueScore: 0.15, rescuePads: [1.5] }));
+    assert.deepEqual(rescue.map((p) => `${p.found}@${p.pad}`), ['tiny@0', 'tiny+pad@0.6', 'tiny+pad@1', 'tiny+low@0', 'tiny+pad+low@1.5']);
+    assert.deepEqual(rescue.map((p) => p.low), [false, false, false, true, true]);
+    assert.equal(detectPasses(resolveDetect({ rescueScore: 0 })).some((p) => p.low), false, 'no rescue passes by default');
+    assert.throws(() => resolveDetect({ rescueScore: 2 }), /detect rescueScore must be in \[0, 1\] \(0: no rescue passes\), got 2/);
+    assert.throws(() => resolveDetect({ rescuePads: [3] }), /detect rescuePads must be a list of fractions/);
     const box = (left: number, top: number, side: number) => ({ left, top, width: side, height: side });
     const kept = dedupeFaces([{ box: box(0, 0, 100), score: 0.6 }, { box: box(30, 30, 100), score: 0.7 }, { box: box(300, 0, 100), score: 0.5 }]);
     assert.deepEqual(kept.map((k) => k.score), [0.7, 0.5]);

@@ -66,6 +66,21 @@ describe('trunk cache: frozen trunk activations per image, in resumable shards',
     assert.deepEqual(Array.from(cache.activations('Bob/Bob_0001.jpg').subarray(0, 64)), Array.from(fresh.activations('Bob/Bob_0001.jpg').subarray(0, 64)));
   });
 
+  it('redoes the records it is told to, in their own shard: the later line stands for the image', async () => {
+    const dir = path.join(root, 'redo');
+    await fillTrunkCache(net, path.join(root, 'lfw'), refs, dir, 0);
+    const before = Array.from(TrunkCache.open(dir).activations('Ann/Ann_0002.jpg').subarray(0, 64));
+    const elsewhere = await fillTrunkCache(net, path.join(root, 'lfw'), refs, dir, 1, undefined, (r) => r.ref === 'Ann/Ann_0002.jpg');
+    assert.equal(elsewhere.added, 0, "a record of shard 0 is not redone by filling shard 1");
+    const res = await fillTrunkCache(net, path.join(root, 'lfw'), refs, dir, 0, undefined, (r) => r.ref === 'Ann/Ann_0002.jpg');
+    assert.equal(res.added, 1);
+    const cache = TrunkCache.open(dir);
+    assert.equal(cache.records.size, 3);
+    assert.equal(cache.records.get('Ann/Ann_0002.jpg')!.index, 3, 'the redone record is the appended line');
+    assert.equal(fs.readFileSync(path.join(dir, 'index-0.jsonl'), 'utf8').trim().split('\n').length, 4);
+    assert.deepEqual(Array.from(cache.activations('Ann/Ann_0002.jpg').subarray(0, 64)), before, 'the same image gives the same activations');
+  });
+
   it('names the file and line of a corrupt index, and an image it lacks', () => {
     const dir = path.join(root, 'bad');
     fs.mkdirSync(dir);

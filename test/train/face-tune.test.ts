@@ -147,6 +147,33 @@ describe('face-tune: the top of face-api ResNet trained per View 2 fold on cache
     assert.throws(() => tuneView2(net, cache, list, cfg, { folds: [6], root, alsoScore: { other: cache } }), /fold-7\.top\.f32: 12 bytes, but the top's weights take \d+/);
   });
 
+  it('scores a fold again from its kept weights when a record of the other cache was redone since', () => {
+    const root = path.join(tmp, 'tune-redo');
+    const cfg = { ...FAST, maxSteps: 40 };
+    const copyDir = path.join(tmp, 'cache-copy');
+    fs.cpSync(path.join(tmp, 'cache'), copyDir, { recursive: true });
+    const first = tuneView2(net, cache, list, cfg, { folds: [4], root, alsoScore: { copy: TrunkCache.open(copyDir) } });
+    const before = first.folds[0].also!.copy;
+    // one test image described again (as fillTrunkCache's redo appends it): its later line stands for it
+    const p = list.pairs[list.folds.indexOf(4)].a;
+    const ref = `${p.person}/${p.file}`;
+    const old = TrunkCache.open(copyDir);
+    const n = [...old.records.values()].length;
+    // redone as another person's face: the pair it is in changes
+    const stranger = list.pairs[list.folds.indexOf(0)].a;
+    const redone = Float32Array.from(old.activations(`${stranger.person}/${stranger.file}`));
+    fs.appendFileSync(path.join(copyDir, 'trunk-0.f32'), Buffer.from(redone.buffer));
+    fs.appendFileSync(path.join(copyDir, 'index-0.jsonl'), `${JSON.stringify({ ref, found: 'tiny+low', faces: 1, shard: 0, index: n })}\n`);
+    const lines: string[] = [];
+    const later = tuneView2(net, cache, list, cfg, { folds: [4], root, alsoScore: { copy: TrunkCache.open(copyDir) }, log: (l) => lines.push(l) });
+    assert.ok(!lines.some((l) => /training fold/.test(l)), `scored from the kept weights, not trained again: ${lines.join(' | ')}`);
+    const after = later.folds[0].also!.copy;
+    assert.notEqual(after.records, before.records);
+    assert.equal(after.found['tiny+low'], 1);
+    assert.equal(after.found.tiny, before.found.tiny - 1);
+    assert.notDeepEqual(after.tuned, before.tuned, 'the scores are computed again');
+  });
+
   it('trains on other copies of the images too (augment), and names a copy it was not given', () => {
     assert.equal('augment' in resolveFaceTune({ augment: [] }), false, 'no copies: the config (and its result folder) is as before');
     assert.throws(() => resolveFaceTune({ augment: [''] }), /augment must be a list of copy names/);
