@@ -74,6 +74,8 @@ export interface FaceTuneConfig {
    * no face in are taken from the original. Absent: originals only.
    */
   readonly augment?: readonly string[];
+  /** With `augment`: the share of training images taken from a copy (absent: half). */
+  readonly augmentShare?: number;
 }
 
 export const DEFAULT_FACE_TUNE: Readonly<FaceTuneConfig> = Object.freeze({
@@ -100,6 +102,10 @@ export function resolveFaceTune(partial: Partial<FaceTuneConfig> = {}): FaceTune
   }
   // no copies resolves to absent, so configs (and their result folders) from before the field are unchanged
   if (c.augment !== undefined && c.augment.length === 0) delete (c as { augment?: readonly string[] }).augment;
+  if (c.augmentShare !== undefined && (typeof c.augmentShare !== 'number' || !(c.augmentShare > 0 && c.augmentShare <= 1))) {
+    throw new RangeError(`face-tune augmentShare must be in (0, 1], got ${JSON.stringify(c.augmentShare)}`);
+  }
+  if (c.augmentShare !== undefined && c.augment === undefined) throw new RangeError('face-tune augmentShare needs augment (the copies to take that share from)');
   return c;
 }
 
@@ -392,7 +398,7 @@ export function tuneSplit(net: RecognitionNet, cache: TrunkCache, task: TuneTask
         const buf = new Float32Array(refs.length * TRUNK_SIZE);
         refs.forEach((r, i) => {
           let from = cache;
-          if (copies.length && rng.bool()) {
+          if (copies.length && rng.bool(cfg.augmentShare ?? 0.5)) {
             const copy = copies[rng.int(copies.length)];
             if (copy.records.get(r) && copy.records.get(r)!.found !== 'fixed') from = copy;
           }

@@ -111,6 +111,9 @@ describe('face-tune: the top of face-api ResNet trained per View 2 fold on cache
     assert.throws(() => resolveFaceTune({ loss: 'bce' as never }), /loss must be "contrastive" or "triplet", got "bce"/);
     assert.throws(() => resolveFaceTune({ imagesPerIdentity: 1 }), /imagesPerIdentity must be at least 2/);
     assert.throws(() => resolveFaceTune({ learningRate: -1 }), /learningRate must be a positive number/);
+    assert.throws(() => resolveFaceTune({ augment: ['tight'], augmentShare: 1.5 }), /augmentShare must be in \(0, 1\], got 1\.5/);
+    assert.throws(() => resolveFaceTune({ augmentShare: 0.7 }), /augmentShare needs augment/);
+    assert.equal(resolveFaceTune({ augment: ['tight'], augmentShare: 0.75 }).augmentShare, 0.75);
   });
 
   it('tuneView2 writes each fold as it ends and resumes from them; with train: false it lists the missing folds', () => {
