@@ -87,7 +87,8 @@ describe('verify latency (issue 16): landmarks for the chosen face only, SSD loa
 
   it('a verifier loads no SSD, and a pair the tiny detector finds never loads it; a photo without a face does', async () => {
     disposeFaceApi(['ssd']);
-    const v = await Verifier.create();
+    // one thread: the networks looked at are this thread's
+    const v = await Verifier.create({ threads: 1 });
     assert.equal(faceApi().nets.ssdMobilenetv1.isLoaded, false, 'creating the verifier loaded SSD');
     const r = await v.verify(face1, face2);
     assert.deepEqual([r.a.found, r.b.found], ['tiny', 'tiny']);
@@ -99,6 +100,30 @@ describe('verify latency (issue 16): landmarks for the chosen face only, SSD loa
     assert.equal(none.decision, 'no-face');
     assert.equal(none.b.status, 'no-face');
     assert.equal(faceApi().nets.ssdMobilenetv1.isLoaded, true, 'the whole cascade ran SSD');
+  });
+
+  it('runs SSD on the unpadded photo only when it is larger than the tiny detector\'s input (ssdWhenCovered)', async () => {
+    await loadFaceApi(['ssd']);
+    const net = faceApi().nets.ssdMobilenetv1 as unknown as { locateFaces: (...a: unknown[]) => Promise<unknown> };
+    const orig = net.locateFaces;
+    let calls = 0;
+    net.locateFaces = function (this: unknown, ...a: unknown[]) { calls++; return orig.apply(this, a); };
+    const ssdCalls = async (width: number, height: number, config: Record<string, unknown>): Promise<number> => {
+      const grey = { data: new Uint8Array(width * height * 3).fill(128), width, height, channels: 3 as const };
+      calls = 0;
+      assert.equal((await detectFaces(grey, { ...VERIFY_DETECT, ...config })).length, 0);
+      return calls;
+    };
+    try {
+      // 200 px: the tiny detector's 320-px input shows all of it; SSD runs on the two padded photos only
+      assert.equal(await ssdCalls(200, 160, {}), 2);
+      assert.equal(await ssdCalls(200, 160, { ssdWhenCovered: true }), 3);
+      // 640 px: more than the tiny detector's input (416) shows at full size; SSD on the photo too
+      assert.equal(await ssdCalls(640, 480, {}), 3);
+      assert.throws(() => resolveDetect({ ssdWhenCovered: 1 as never }), /ssdWhenCovered must be true or false/);
+    } finally {
+      net.locateFaces = orig;
+    }
   });
 
   it('the chosen face equals detectFaces()[0] in group photos, with one landmark-net call instead of one per face', async () => {
