@@ -378,11 +378,12 @@ export async function equalizeContrast(image: DecodedImage): Promise<DecodedImag
  *
  * A cascade: the configured detector on the photo (upscaled to `upscaleTo` when small), then, only when
  * nothing was found, on the photo padded by each of `pads` (tight crops), then SSD MobileNet v1 the same two ways
- * (`ssdFallback`; on the unpadded photo only when it is larger than the tiny detector's input, `ssdWhenCovered`). In a padded photo only faces centred on the photo itself count; a mirrored pass that finds
- * only mirror copies is retried with a mean-coloured border (`padMode`). Each face says which pass found it
- * (`found`, `pad`, `padMode`); coordinates are always the photo's. Each network is loaded when a pass first
- * needs it (SSD only for a photo the tiny passes found nothing in), and the landmark net runs only on the
- * faces returned (not on mirror copies or suppressed duplicates).
+ * (`ssdFallback`; on the unpadded photo only when it is larger than the tiny detector's input, `ssdWhenCovered`).
+ * In a padded photo only faces centred on the photo itself count; a mirrored pass that finds only mirror copies is
+ * retried with a mean-coloured border (`padMode`). Each face says which pass found it (`found`, `pad`, `padMode`);
+ * coordinates are always the photo's. Each network is loaded when a pass first needs it (SSD only for a photo the
+ * tiny passes found nothing in), and the landmark net runs only on the faces returned (not on mirror copies or
+ * suppressed duplicates).
  */
 export async function detectFaces(image: DecodedImage, config: Partial<DetectConfig> = {}, load: LoadFaceApiOptions = {}): Promise<DetectedFace[]> {
   return (await detectCascade(image, config, load, 'all')).faces;

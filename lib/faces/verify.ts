@@ -57,7 +57,8 @@ export interface VerifierOptions {
   /**
    * Threads that prepare photos (photo-helper.ts): 2 = a helper thread prepares every other photo (a pair's
    * second) while this one prepares the first, each with its own copy of the detectors; 1 = this thread alone.
-   * Default: 2 on the wasm backend when the machine has two or more cores, else 1. The verdicts are the same.
+   * Default: 2 on the wasm backend when the machine has two or more cores and photos are detected or checked
+   * (not `aligned` crops without the face check, which are only resized), else 1. The verdicts are the same.
    */
   readonly threads?: 1 | 2;
 }
@@ -161,7 +162,9 @@ export class Verifier {
   /** Starts the helper thread (see `threads`) while this thread warms its own networks up. */
   private async start(options: Pick<VerifierOptions, 'threads' | 'warmUp'>): Promise<void> {
     const backend = tf.getBackend();
-    const threads = options.threads ?? (backend === 'wasm' && os.availableParallelism() >= 2 ? 2 : 1);
+    // aligned crops without the face check are only resized: nothing worth a second thread's start-up
+    const heavy = !this.aligned || this.faceCheck !== undefined;
+    const threads = options.threads ?? (heavy && backend === 'wasm' && os.availableParallelism() >= 2 ? 2 : 1);
     if (threads !== 1 && threads !== 2) throw new RangeError(`verifier threads must be 1 or 2, got ${JSON.stringify(threads)}`);
     // the helper runs the same backend, so its photos come out as this thread's would
     if (threads === 2 && backend !== 'wasm' && backend !== 'cpu') throw new Error(`verifier threads: 2 needs the wasm or cpu backend (a helper thread with the same backend), not ${backend}`);
