@@ -32,10 +32,6 @@ async function main(): Promise<void> {
   // one photo at a time, in order: the networks are not shared between interleaved cascades
   let queue: Promise<void> = Promise.resolve();
   port.on('message', (msg: ToPhotoHelper) => {
-    if (msg.kind === 'close') {
-      port.close();
-      return;
-    }
     queue = queue.then(async () => {
       try {
         post({ kind: 'prepared', id: msg.id, prepared: await prepare(config, msg.file) });

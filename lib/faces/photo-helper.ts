@@ -33,7 +33,7 @@ export interface PhotoHelperConfig {
 }
 
 /** Messages to the helper thread. */
-export type ToPhotoHelper = { kind: 'prepare'; id: number; file: string } | { kind: 'close' };
+export type ToPhotoHelper = { kind: 'prepare'; id: number; file: string };
 
 /** Messages from the helper thread. */
 export type FromPhotoHelper =
@@ -45,7 +45,7 @@ export type FromPhotoHelper =
 /** A running helper thread; see the module doc. */
 export class PhotoHelper {
   private nextId = 0;
-  private readonly pending = new Map<number, { resolve: (p: PreparedFace) => void; reject: (e: Error) => void; file: string }>();
+  private readonly pending = new Map<number, { resolve: (p: PreparedFace) => void; reject: (e: Error) => void }>();
   private failure: Error | undefined;
   private closed = false;
 
@@ -91,7 +91,7 @@ export class PhotoHelper {
     const id = this.nextId++;
     return new Promise<PreparedFace>((resolve, reject) => {
       if (this.pending.size === 0) this.worker.ref();
-      this.pending.set(id, { resolve, reject, file });
+      this.pending.set(id, { resolve, reject });
       this.worker.postMessage({ kind: 'prepare', id, file } satisfies ToPhotoHelper);
     });
   }

@@ -359,9 +359,9 @@ export function tuneSplit(net: RecognitionNet, cache: TrunkCache, task: TuneTask
     const person = ref.slice(0, ref.indexOf('/'));
     if (trainSet.has(person)) byPerson.set(person, [...(byPerson.get(person) ?? []), ref]);
   }
-  const heldRefs = new Set([...testPairs, ...valPairs].flatMap((p) => [refKey(p.a), refKey(p.b)]));
+  const heldList = heldRefs(testPairs, valPairs);
   // every cache the task reads from, checked before any training
-  for (const c of [cache, ...Object.values(options.alsoScore ?? {})]) requireCached(c, heldRefs, `a test or validation image of ${task.name}`);
+  for (const c of [cache, ...Object.values(options.alsoScore ?? {})]) requireCached(c, heldList, `a test or validation image of ${task.name}`);
   const copies = (cfg.augment ?? []).map((name) => {
     const copy = options.augment?.[name];
     if (!copy) throw new Error(`${task.name}: face-tune augment names the copy "${name}", but no trunk cache was given for it`);
@@ -372,7 +372,6 @@ export function tuneSplit(net: RecognitionNet, cache: TrunkCache, task: TuneTask
   const trainImages = [...byPerson.values()].reduce((s, r) => s + r.length, 0);
   log(`${task.name}: training ${byPerson.size} people (${multi.length} with 2+ images), ${trainImages} images; ${valPairs.length} validation and ${testPairs.length} test pairs`);
 
-  const heldList = [...heldRefs].sort();
   const describe = (top: RecognitionTop, flip: boolean) => describeByRef(top, cache, heldList, flip);
   const zeroDesc = describe(net.top, false);
   const zeroShot = score(testPairs, valPairs, zeroDesc);
