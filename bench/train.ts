@@ -15,18 +15,26 @@
  *   its gradient split by the chain rule; in-place Adam on the main thread);
  * - `pytorch_2t` (and `pytorch_1t` with --peer-threads 2,1): bench/pytorch_peer.py under /usr/bin/python3
  *   (Debian python3-torch 1.13) with that many threads, when it has torch;
- * - `ours_1w_fused_off` with --compare: SIAMESE_WASM_FUSED=off, the kernels before the fused work.
+ * - `ours_1w_fused_off` with --compare: SIAMESE_WASM_FUSED=off, the kernels before the fused work;
+ * - `ours_1w_unstreamed` with --compare-stream: one worker without the streamed update of very large Dense
+ *   layers (lib/train/streamed-dense.ts; only seed2's FC qualifies), to see its cost and its memory.
  * Honest comparison: the ways are interleaved ABAB. Each repetition (--reps, default 3) runs every way
  * once, in the order above, so a change in the machine's load hits all sides alike; the summary takes
  * medians over repetitions per side. Before and after every single measurement the bench records the
  * 1-minute load average, this bench's own modelled share of it (its children's CPU time / wall time as
  * runnable threads, decayed with the kernel's 60 s time constant), the others' load (the difference),
  * and the cores the rest of the machine kept busy during it (/proc/stat busy time less this process
- * tree's CPU time). A ratio is marked `"reliable": false`, with the reasons, when for any measurement it
- * uses (of both sides, all repetitions):
- * - the others' load before it started exceeded cores - threads it uses + 0.25 (--load-slack), or the
- *   others kept more than that many cores busy during it; or
- * - the others' load moved by more than max(0.5, 25 % of its lowest value) over the case's repetitions.
+ * tree's CPU time), and the CPU time the hypervisor stole (/proc/stat steal). A ratio is marked
+ * `"reliable": false`, with the reasons, when for any measurement it uses (of both sides, all repetitions):
+ * - the others kept more than cores - threads it uses + 0.25 (--load-slack) cores busy during it, or the
+ *   hypervisor stole more than 0.25 of a core; or
+ * - the cores the others kept busy moved by more than 0.25 over the case's repetitions.
+ * These come from /proc/stat, measured over the measurement itself. The load-average figures are recorded
+ * beside them but decide only where /proc/stat cannot be read (then: the others' load before a measurement
+ * above cores - threads + 0.25, or moving by more than max(0.5, 25 % of its lowest value)): the 1-minute
+ * average trails by a minute and the bench's modelled share of it is an estimate, so on an idle machine it
+ * kept "seeing" others (up to 1.4 of a core) for ours' own just-finished children while /proc/stat measured
+ * ≤ 0.07 cores of others (2026-12-03).
  *
  * Output (JSON lines): an environment line; one raw line per measurement (case, rep, config, load
  * figures, the child's own line under `result`); then per case a summary line with the medians per side
@@ -35,6 +43,7 @@
  *
  * Options: --cases a,b --reps N (3) --steps N --warmup N (per case defaults below) --workers 1,2
  * --peer-threads 2[,1] --no-peer --compare (fused off too; --no-compare, the default, is accepted)
+ * --compare-stream (unstreamed too)
  * --load-slack 0.25.
  * Length: about 9 minutes for the four cases at the defaults on an idle 2-vCPU machine (an estimate from the
  * step times of the 2026-11-24 run in BENCHMARKS.md plus the 1-3 s each child took to start in the
@@ -52,6 +61,7 @@ import { initBackend, inPlaceAdam, EmbeddingParallel } from '../lib/backend';
 import { createEmbeddingReplica, type BenchReplicaOptions } from './replica';
 import { mobileNetV3Small, seed2Cnn, workshopCnn } from '../lib/models';
 import { contrastiveLoss } from '../lib/losses';
+import { Optimizer, streamLargeDenseUpdates } from '../lib/train';
 
 type CaseName = 'mnv3-224' | 'mnv3-112' | 'seed2-128' | 'workshop-64';
 interface Case { model: 'mnv3' | 'seed2' | 'workshop'; size: number; pairs: number; steps: number; warmup: number }
@@ -82,10 +92,16 @@ function heapBytes(): number {
   return (tf.backend() as unknown as { wasm: { asm: { memory: WebAssembly.Memory } } }).wasm.asm.memory.buffer.byteLength;
 }
 
-/** One replica: model, optimizer, a fixed random batch of `pairs` pairs. */
+/**
+ * One replica: model, optimizer, a fixed random batch of `pairs` pairs. The optimizer is the trainer's (lib/train
+ * Optimizer, Adam in place), with the trainer's streamed update of very large Dense layers (seed2's FC:
+ * lib/train/streamed-dense.ts), as `siamese train` on one worker runs them.
+ */
 function replica(c: Case, pairs: number, seed: number) {
   const net = buildModel(c);
-  const opt = inPlaceAdam(1e-3);
+  const variables = net.trainableWeights.map((w) => w.read() as tf.Variable);
+  const opt = new Optimizer(variables, { name: 'adam', lr: 1e-3 });
+  const streamed = process.env.BENCH_STREAM === 'off' ? null : streamLargeDenseUpdates(net, opt);
   const xa = tf.randomUniform([pairs, c.size, c.size, 3], 0, 1, 'float32', seed);
   const xb = tf.randomUniform([pairs, c.size, c.size, 3], 0, 1, 'float32', seed + 1);
   const isSame = tf.tensor1d(Array.from({ length: pairs }, (_, i) => i % 2), 'float32');
@@ -96,13 +112,13 @@ function replica(c: Case, pairs: number, seed: number) {
     const [ea, eb] = tf.split(e, 2) as [tf.Tensor2D, tf.Tensor2D];
     return contrastiveLoss(ea, eb, isSame) as tf.Scalar;
   };
-  const grads = () => tf.variableGrads(loss, net.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val));
+  const grads = () => tf.variableGrads(loss, variables);
   const forward = () => {
     const y = tf.tidy(() => net.apply(x, { training: true }) as tf.Tensor);
     y.dataSync();
     y.dispose();
   };
-  return { net, opt, grads, forward, names: net.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val.name) };
+  return { net, opt, grads, forward, streamed: streamed !== null };
 }
 
 /** Single process: time steps and forwards; returns the measurements. */
@@ -111,7 +127,7 @@ async function runOne(name: CaseName, steps: number, warmup: number) {
   const r = replica(c, c.pairs, 7);
   const step = () => {
     const { value, grads } = r.grads();
-    r.opt.applyGradients(grads);
+    r.opt.apply(grads, 1e-3);
     const v = value.dataSync()[0];
     tf.dispose([value, ...Object.values(grads)]);
     return v;
@@ -131,7 +147,7 @@ async function runOne(name: CaseName, steps: number, warmup: number) {
     fwdMs.push(performance.now() - t);
   }
   if (tf.memory().numTensors !== tensors) throw new Error(`tensor leak: ${tensors} -> ${tf.memory().numTensors}`);
-  return { stepMs: median(stepMs), fwdMs: median(fwdMs), stepCpuMs: median(stepCpuMs), losses };
+  return { stepMs: median(stepMs), fwdMs: median(fwdMs), stepCpuMs: median(stepCpuMs), losses, streamed: r.streamed };
 }
 
 /**
@@ -185,7 +201,8 @@ async function child(name: CaseName, workers: number, steps: number, warmup: num
       workers, step_ms: m.stepMs, step_cpu_ms: m.stepCpuMs, forward_ms: m.fwdMs, pairs_per_s: (pairs * 1000) / m.stepMs,
       forward_images_per_s: (2 * pairs * 1000) / m.fwdMs, step_over_forward: m.stepMs / m.fwdMs,
       loss_first: m.losses[0], loss_last: m.losses[m.losses.length - 1],
-      peak_wasm_heap_mb: heapBytes() / 2 ** 20, peak_rss_mb: process.resourceUsage().maxRSS / 1024, notes: info.notes,
+      peak_wasm_heap_mb: heapBytes() / 2 ** 20, peak_rss_mb: process.resourceUsage().maxRSS / 1024,
+      notes: [...info.notes, ...(m.streamed ? ['the large FC layer updated block by block in the backward pass (lib/train/streamed-dense.ts)'] : [])],
       load_avg_1m: [load, os.loadavg()[0]],
     }));
   } else {
@@ -247,7 +264,7 @@ function ownLoad(t: number, runs: readonly { start: number; end: number; threads
 }
 
 /** What one measurement runs: our trainer (1 or more workers, kernels fused or not) or the PyTorch peer. */
-interface Config { key: string; side: 'ours' | 'pytorch'; threads: number; fused: 'on' | 'off' }
+interface Config { key: string; side: 'ours' | 'pytorch'; threads: number; fused: 'on' | 'off'; stream?: 'on' | 'off' }
 
 /** One measurement's line: the child's JSON plus where the machine stood. */
 interface Measurement {
@@ -271,20 +288,31 @@ interface Limits { slack: number; moveAbs: number; moveRel: number }
 
 function reliability(ms: readonly Measurement[], cores: number, lim: Limits): { reliable: boolean; reasons: string[] } {
   const reasons: string[] = [];
+  const measured = ms.every((m) => m.others_cpu_cores !== null);
   for (const m of ms) {
     const free = cores - m.threads;
-    if (m.others_load_1m[0] > free + lim.slack) {
+    if (measured) {
+      if (m.others_cpu_cores! > free + lim.slack) {
+        reasons.push(`others kept ${m.others_cpu_cores!.toFixed(2)} cores busy during ${m.config} rep ${m.rep} > ${cores} - ${m.threads} + ${lim.slack}`);
+      }
+      if (m.steal_cores !== null && m.steal_cores > lim.slack) {
+        reasons.push(`the hypervisor stole ${m.steal_cores.toFixed(2)} of a core during ${m.config} rep ${m.rep} > ${lim.slack}`);
+      }
+    } else if (m.others_load_1m[0] > free + lim.slack) {
       reasons.push(`others' load ${m.others_load_1m[0].toFixed(2)} before ${m.config} rep ${m.rep} > ${cores} cores - ${m.threads} threads + ${lim.slack}`);
     }
-    if (m.others_cpu_cores !== null && m.others_cpu_cores > free + lim.slack) {
-      reasons.push(`others kept ${m.others_cpu_cores.toFixed(2)} cores busy during ${m.config} rep ${m.rep} > ${cores} - ${m.threads} + ${lim.slack}`);
-    }
   }
-  const loads = ms.flatMap((m) => m.others_load_1m);
-  if (loads.length > 0) {
-    const lo = Math.min(...loads), hi = Math.max(...loads);
-    const limit = Math.max(lim.moveAbs, lim.moveRel * lo);
-    if (hi - lo > limit) reasons.push(`others' load moved ${lo.toFixed(2)} -> ${hi.toFixed(2)} (> ${limit.toFixed(2)}) over these repetitions`);
+  if (measured) {
+    const busy = ms.map((m) => m.others_cpu_cores!);
+    const lo = Math.min(...busy), hi = Math.max(...busy);
+    if (hi - lo > lim.slack) reasons.push(`the cores others kept busy moved ${lo.toFixed(2)} -> ${hi.toFixed(2)} (> ${lim.slack}) over these repetitions`);
+  } else {
+    const loads = ms.flatMap((m) => m.others_load_1m);
+    if (loads.length > 0) {
+      const lo = Math.min(...loads), hi = Math.max(...loads);
+      const limit = Math.max(lim.moveAbs, lim.moveRel * lo);
+      if (hi - lo > limit) reasons.push(`others' load moved ${lo.toFixed(2)} -> ${hi.toFixed(2)} (> ${limit.toFixed(2)}) over these repetitions`);
+    }
   }
   return { reliable: reasons.length === 0, reasons };
 }
@@ -302,6 +330,7 @@ async function main(): Promise<void> {
   const workerCounts = (arg('--workers') ?? '1,2').split(',').map(Number);
   const peer = !process.argv.includes('--no-peer') && torchAvailable();
   const compareFused = process.argv.includes('--compare') && !process.argv.includes('--no-compare');
+  const compareStream = process.argv.includes('--compare-stream');
   const peerThreads = (arg('--peer-threads') ?? '2').split(',').map(Number);
   const reps = Number(arg('--reps') ?? 3);
   if (!(Number.isInteger(reps) && reps >= 1)) throw new Error(`--reps: ${arg('--reps')} is not a positive integer`);
@@ -317,6 +346,7 @@ async function main(): Promise<void> {
   const configs: Config[] = [
     ...workerCounts.map((w): Config => ({ key: `ours_${w}w`, side: 'ours', threads: w, fused: 'on' })),
     ...(compareFused ? [{ key: 'ours_1w_fused_off', side: 'ours', threads: 1, fused: 'off' } as Config] : []),
+    ...(compareStream ? [{ key: 'ours_1w_unstreamed', side: 'ours', threads: 1, fused: 'on', stream: 'off' } as Config] : []),
     ...(peer ? peerThreads.map((t): Config => ({ key: `pytorch_${t}t`, side: 'pytorch', threads: t, fused: 'on' })) : []),
   ];
   const runs: { start: number; end: number; threads: number }[] = [];
@@ -327,7 +357,7 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     const p = cfg.side === 'ours'
       ? spawnSync(process.execPath, [...process.execArgv, __filename, '--child', name, '--workers', String(cfg.threads),
-        '--steps', String(steps), '--warmup', String(warmup)], { encoding: 'utf8', maxBuffer: 1 << 26, env: { ...process.env, SIAMESE_WASM_FUSED: cfg.fused } })
+        '--steps', String(steps), '--warmup', String(warmup)], { encoding: 'utf8', maxBuffer: 1 << 26, env: { ...process.env, SIAMESE_WASM_FUSED: cfg.fused, BENCH_STREAM: cfg.stream ?? 'on' } })
       : spawnSync('/usr/bin/python3', [path.join(__dirname, 'pytorch_peer.py'), '--case', name, '--steps', String(steps),
         '--warmup', String(warmup), '--pairs', String(c.pairs), '--threads', String(cfg.threads)], { encoding: 'utf8', maxBuffer: 1 << 26 });
     const t1 = performance.now();
@@ -384,6 +414,7 @@ async function main(): Promise<void> {
     ratio('ours_2w', 'ours_1w');
     ratio('ours_1w', 'pytorch_1t');
     ratio('ours_1w', 'ours_1w_fused_off');
+    ratio('ours_1w', 'ours_1w_unstreamed');
     const summary: Record<string, unknown> = { summary: name, pairs_per_step: c.pairs, reps, steps, warmup,
       medians_pairs_per_s: Object.fromEntries(Object.entries(medians).map(([k, v]) => [k, v.pairs_per_s])), medians, ratios,
       load_1m: [all[0].load_1m[0], all[all.length - 1].load_1m[1]] };

@@ -293,6 +293,8 @@ export interface RunOptions {
   /** Passed to the trainer (tests simulate crashes with it). */
   readonly onStep?: (step: number) => void;
   readonly checkpointEvery?: number;
+  /** Passed to the trainer: which Dense layers are updated block by block in the backward pass (see TrainOptions). */
+  readonly streamLargeUpdates?: TrainOptions['streamLargeUpdates'];
   /** Root of run folders (default artifacts/runs). */
   readonly runsDir?: string;
   /** Data the caller already resolved and opened for this config (else it is resolved here). */
@@ -563,7 +565,7 @@ async function trainRun(experiment: ResolvedExperiment, hash: string, dir: strin
       model, output, embedding: { net: embedNet, normalize: config.normalize }, loss: config.loss, optimizer: config.optimizer, schedule: config.schedule, epochs: config.epochs,
       train: (resume) => (sampler ? createIdentityPipeline(sampler, dataset, pipeline, { resume }) : createPairPipeline(split.pairs.train, dataset, pipeline, { resume })),
       val, flipTest: config.flipTest ?? false, earlyStopping: config.earlyStopping, dir, log, onEpoch: options.onEpoch, onStep: options.onStep,
-      progress: options.progress, checkpointEvery: options.checkpointEvery, parallel,
+      progress: options.progress, checkpointEvery: options.checkpointEvery, parallel, streamLargeUpdates: options.streamLargeUpdates,
     });
     await val.close();
     const { result: test, predictions } = await evaluate(model, output, split.pairs, dataset, pre, config.seed, config.flipTest ?? false);

@@ -1,5 +1,7 @@
 /** Training: optimizers, learning-rate schedules, checkpoints, the trainer and experiment runs. */
 export { Optimizer, resolveOptimizer, DEFAULT_OPTIMIZER, OPTIMIZERS } from './optimizer';
+export { streamLargeDenseUpdates, DEFAULT_STREAMED_DENSE } from './streamed-dense';
+export type { StreamedDense, StreamedDenseOptions } from './streamed-dense';
 export type { OptimizerConfig, OptimizerName, OptimizerState } from './optimizer';
 export { learningRateAt, resolveSchedule, DEFAULT_SCHEDULE, SCHEDULES } from './schedule';
 export type { ScheduleConfig, ScheduleName } from './schedule';

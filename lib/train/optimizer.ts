@@ -15,7 +15,8 @@
  * @see notebooks/05-training-runs.ipynb
  */
 import * as tf from '@tensorflow/tfjs';
-import { adamInPlace } from '../backend/kernels/in-place-update';
+import { adamInPlace, adamInPlaceRows } from '../backend/kernels/in-place-update';
+import { activeWasmKernels } from '../backend/kernels/register-wasm-kernels';
 import { withNamedDefaults, type NamedConfig } from '../util/named-config';
 
 /** The state slots each optimizer keeps per parameter; its keys are the optimizers there are. */
@@ -83,6 +84,9 @@ export class Optimizer {
   /** Steps taken so far (t in Adam's bias correction). */
   step = 0;
 
+  /** Variables whose update in the current step is done outside {@link apply} (see {@link takeOver}). */
+  private readonly takenOver = new Set<tf.Variable>();
+
   /** Whether Adam may update in place on wasm (see the module doc). */
   private readonly inPlace: boolean;
 
@@ -116,9 +120,11 @@ export class Optimizer {
     const c = this.config;
     this.step += 1;
     const t = this.step;
+    const takenOver = new Set(this.takenOver);
+    this.takenOver.clear();
     for (const v of this.variables) {
       const grad = grads[v.name];
-      if (!grad) continue;
+      if (!grad || takenOver.has(v)) continue;
       if (c.name === 'adam' && this.inPlace) {
         const [m, s] = tf.tidy(() => [this.slot(v, 'm'), this.slot(v, 'v')]);
         const done = adamInPlace(v, m, s, grad, {
@@ -156,6 +162,42 @@ export class Optimizer {
         }
       });
     }
+  }
+
+  /**
+   * Says that `v`'s update in the current step (the one the next {@link apply} completes) is done outside
+   * `apply`, by {@link updateRows} or not at all: that `apply` ignores any gradient it gets for `v`.
+   */
+  takeOver(v: tf.Variable): void {
+    if (!this.variables.includes(v)) throw new Error(`Optimizer.takeOver: ${v.name} is not one of this optimizer's variables`);
+    this.takenOver.add(v);
+  }
+
+  /**
+   * Whether {@link updateRows} can update `v`: Adam in place on wasm with the project's kernels, `v` one of this
+   * optimizer's variables and float32 of rank ≥ 1.
+   */
+  canUpdateRows(v: tf.Variable): boolean {
+    const reg = activeWasmKernels();
+    return this.config.name === 'adam' && this.inPlace && tf.getBackend() === 'wasm' && reg !== null && reg.variant !== null
+      && this.variables.includes(v) && v.dtype === 'float32' && v.rank >= 1;
+  }
+
+  /**
+   * Updates rows `rowStart ..` of `v` now, from `gradRows` (their gradient), as part of the step that the next
+   * {@link apply} completes (its step number, `step + 1`): for a variable too large to hold its whole gradient
+   * (lib/train/streamed-dense.ts). Same bits as `apply` with the whole gradient. Implies {@link takeOver}.
+   * Throws if {@link canUpdateRows} is false.
+   */
+  updateRows(v: tf.Variable, rowStart: number, gradRows: tf.Tensor, lr: number): void {
+    if (!this.canUpdateRows(v)) throw new Error(`Optimizer.updateRows: ${v.name} cannot be updated by rows here (Adam in place on wasm only)`);
+    this.takeOver(v);
+    const c = this.config;
+    const [m, s] = tf.tidy(() => [this.slot(v, 'm'), this.slot(v, 'v')]);
+    const done = adamInPlaceRows(v, m, s, gradRows, rowStart, {
+      lr, beta1: c.beta1, beta2: c.beta2, epsilon: c.epsilon, t: this.step + 1, weightDecay: c.weightDecay, decoupled: c.decoupled,
+    });
+    if (!done) throw new Error(`Optimizer.updateRows: the in-place update of ${v.name} did not run`);
   }
 
   /** A copy of the state (for checkpoints). */

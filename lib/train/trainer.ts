@@ -25,6 +25,7 @@ import { CheckpointError, readCheckpoint, writeCheckpoint, type ReadCheckpoint, 
 import { TrainingInterruptedError, watchInterrupt } from './interrupt';
 import { ensureDir, FileWriteError, writeFileAtomicSafe } from '../util/files';
 import { Optimizer, type OptimizerConfig } from './optimizer';
+import { streamLargeDenseUpdates, type StreamedDenseOptions } from './streamed-dense';
 import { ProgressBar } from './progress';
 import { learningRateAt, resolveSchedule, type ScheduleConfig } from './schedule';
 import { readMaskSteps, readModelWeights, restoreMaskSteps, restoreModelWeights } from './state';
@@ -107,6 +108,12 @@ export interface TrainOptions {
    * the machine. Null or absent: one thread.
    */
   readonly parallel?: { readonly module: string; readonly options: unknown; readonly backend?: 'wasm' | 'cpu' } | null;
+  /**
+   * On one thread with Adam on wasm: Dense layers this large are updated block by block during the backward
+   * pass, so their whole weight gradient is never held (lib/train/streamed-dense.ts; seed2's 512 MiB FC).
+   * Default on with its default size; false turns it off. The result is the same bits either way.
+   */
+  readonly streamLargeUpdates?: StreamedDenseOptions | false;
   /** Progress output: 'bar' (default) or 'none'. */
   readonly progress?: 'bar' | 'none';
   readonly log?: (line: string) => void;
@@ -361,9 +368,15 @@ export async function trainSiamese(options: TrainOptions): Promise<TrainResult> 
   let stoppedEarly = false;
   // Ctrl+C or a notebook's interrupt: stop after the current step, with a checkpoint (lib/train/interrupt.ts)
   const interrupt = watchInterrupt(log);
+  const streamed = options.parallel || options.streamLargeUpdates === false ? null : streamLargeDenseUpdates(model, opt, options.streamLargeUpdates ?? {});
+  if (streamed) {
+    log(`updating ${streamed.layers.map((l) => `${l.name} (${l.shape.join('×')})`).join(', ')} block by block in the backward pass ` +
+      '(its whole weight gradient is never held: less memory, the same result)');
+  }
   try {
     while (epoch < epochs && !stoppedEarly) {
       const lr = learningRateAt(epoch, opt.config.lr, schedule, epochs);
+      streamed?.setLearningRate(lr);
       epochStart = performance.now();
       const bar = options.progress === 'none' ? null
         : new ProgressBar({ label: `epoch ${epoch + 1}/${epochs}`, total: train.batchesPerEpoch * train.config.batchSize, unit: 'pairs' });
@@ -439,6 +452,7 @@ export async function trainSiamese(options: TrainOptions): Promise<TrainResult> 
     }
     return { history, bestEpoch, stoppedEarly, resumedFrom, seconds: (performance.now() - started) / 1000 };
   } finally {
+    streamed?.restore();
     interrupt.dispose();
     opt.dispose();
     await train.close();

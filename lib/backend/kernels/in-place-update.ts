@@ -37,16 +37,37 @@ function own(be: WasmBackendInternals, t: tf.Variable): void {
  * @see notebooks/05-training-runs.ipynb
  */
 export function adamInPlace(param: tf.Variable, m: tf.Variable, v: tf.Variable, grad: tf.Tensor, s: AdamStep): boolean {
+  if (!tf.util.arraysEqual(grad.shape, param.shape)) return false;
+  return adamUpdate(param, m, v, grad, 0, s);
+}
+
+/**
+ * {@link adamInPlace} for a block of rows: `gradRows` is the gradient of rows `rowStart ..` of `param` (its first
+ * axis; the block's other axes are param's), and only those rows of `param`, `m` and `v` change. Elementwise, so
+ * updating a variable block by block gives the same bits as updating it whole. Returns false (touching nothing)
+ * where {@link adamInPlace} would; throws if the block does not fit the variable.
+ * @see notebooks/05-training-runs.ipynb
+ */
+export function adamInPlaceRows(param: tf.Variable, m: tf.Variable, v: tf.Variable, gradRows: tf.Tensor, rowStart: number, s: AdamStep): boolean {
+  if (!(param.rank >= 1 && gradRows.rank === param.rank && tf.util.arraysEqual(gradRows.shape.slice(1), param.shape.slice(1))
+    && Number.isInteger(rowStart) && rowStart >= 0 && rowStart + gradRows.shape[0] <= param.shape[0])) {
+    throw new Error(`adamInPlaceRows: a gradient block of shape [${gradRows.shape}] at row ${rowStart} does not fit a variable of shape [${param.shape}]`);
+  }
+  return adamUpdate(param, m, v, gradRows, rowStart * (param.size / param.shape[0]), s);
+}
+
+/** The in-place pass over `grad.size` elements of `param`, `m`, `v` from element `start` on. */
+function adamUpdate(param: tf.Variable, m: tf.Variable, v: tf.Variable, grad: tf.Tensor, start: number, s: AdamStep): boolean {
   const reg = activeWasmKernels();
   if (tf.getBackend() !== 'wasm' || reg === null || reg.variant === null) return false;
-  const all = [param, m, v, grad];
-  if (all.some((t) => t.dtype !== 'float32' || !tf.util.arraysEqual(t.shape, param.shape))) return false;
+  if ([param, m, v, grad].some((t) => t.dtype !== 'float32') || [m, v].some((t) => !tf.util.arraysEqual(t.shape, param.shape))) return false;
   const be = wasmBackend(tf.backend());
   for (const t of [param, m, v]) own(be, t);
   const useL2 = s.weightDecay > 0 && !s.decoupled;
   const useDecay = s.decoupled && s.weightDecay > 0;
-  kernelModuleFor(be, reg.variant).exports.adam_torch_update(offsetOf(be, param), offsetOf(be, m), offsetOf(be, v), offsetOf(be, grad),
-    param.size, s.beta1, 1 - s.beta1, s.beta2, 1 - s.beta2, 1 - s.beta2 ** s.t, s.epsilon, s.lr / (1 - s.beta1 ** s.t),
+  const at = 4 * start;
+  kernelModuleFor(be, reg.variant).exports.adam_torch_update(offsetOf(be, param) + at, offsetOf(be, m) + at, offsetOf(be, v) + at,
+    offsetOf(be, grad), grad.size, s.beta1, 1 - s.beta1, s.beta2, 1 - s.beta2, 1 - s.beta2 ** s.t, s.epsilon, s.lr / (1 - s.beta1 ** s.t),
     s.weightDecay, useL2 ? 1 : 0, 1 - s.lr * s.weightDecay, useDecay ? 1 : 0);
   // XNNPACK caches operators (with packed weights) by tensor id: a new id makes it repack.
   renewTensorId(be, param);

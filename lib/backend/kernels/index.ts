@@ -5,5 +5,5 @@ export type { KernelRegistration } from './register-wasm-kernels';
 export { parseKernelChoice, relaxedSimdSupported, kernelBinaryPath, kernelsDir } from './kernel-module';
 export type { KernelChoice, KernelVariant } from './kernel-module';
 export { InPlaceAdam, inPlaceAdam } from './in-place-adam';
-export { adamInPlace } from './in-place-update';
+export { adamInPlace, adamInPlaceRows } from './in-place-update';
 export type { AdamStep } from './in-place-update';
