@@ -52,7 +52,11 @@ export interface TrunkRecord {
  * here), and the face nearest the centre (LFW centres its person). Only when the cascade finds nothing is LFW's
  * fixed chip used, and counted (0 of 13,233 originals, 0 of 13,233 tight crops).
  */
-export const TRUNK_DETECT: Readonly<Partial<DetectConfig>> = Object.freeze({ detector: 'tiny', minScore: 0.3, ssdMinScore: 0.3, choose: 'central', minFaceSize: 20, equalize: true, rescueScore: 0.15, ssdWhenCovered: true });
+export const TRUNK_DETECT: Readonly<Partial<DetectConfig>> = Object.freeze({
+  detector: 'tiny', minScore: 0.3, ssdMinScore: 0.3, choose: 'central', minFaceSize: 20, equalize: true, rescueScore: 0.15, ssdWhenCovered: true,
+  // the caches were filled before `minOnPhoto` existed (every LFW photo holds a face): kept as filled
+  minOnPhoto: 0,
+});
 
 /** A trunk cache folder, opened for reading (and filling). */
 export class TrunkCache {

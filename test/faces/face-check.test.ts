@@ -124,6 +124,18 @@ describe('detection and the face check on real and generated images', () => {
     assert.equal(prepared.found, 'tiny+eq+pad');
   });
 
+  it('a padded pass counts a "face" only when most of its box is on the photo (minOnPhoto): the mirror-made one on a noise image goes', async () => {
+    // bench/face-check.ts's noise image 0: the mirrored border's axes make a symmetric picture the tiny detector takes for a face
+    const img = (await nonFaces('noise', 1, 'bench'))[0];
+    const loose = await detectFaces(img, { ...VERIFY_DETECT, minOnPhoto: 0 });
+    assert.equal(loose.length, 1, 'with the centre rule alone the detector finds a "face"');
+    const b = loose[0].box;
+    const on = ((Math.min(b.left + b.width, img.width) - Math.max(b.left, 0)) * (Math.min(b.top + b.height, img.height) - Math.max(b.top, 0))) / (b.width * b.height);
+    assert.ok(loose[0].found.endsWith('+pad') && on < resolveDetect().minOnPhoto, `found by ${loose[0].found}, ${(100 * on).toFixed(0)} % of its box on the photo`);
+    assert.deepEqual(await detectFaces(img, VERIFY_DETECT), [], 'with the default rule it is not a face');
+    assert.throws(() => resolveDetect({ minOnPhoto: 1.5 }), /minOnPhoto must be in \[0, 1\]/);
+  });
+
   it(`rejects generated non-faces of the held-out families (${heldOut.join(', ')}; fitted on ${fitFamily}): never a crop, with or without --aligned`, async () => {
     assert.ok(fitFamily && heldOut.length === NON_FACE_FAMILIES.length - 1, `face-check.json names its fit family: ${settings.fittedOn}`);
     for (const family of heldOut) {
