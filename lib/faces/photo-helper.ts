@@ -17,6 +17,7 @@
  * @see notebooks/07-personal-images.ipynb
  */
 import { Worker } from 'node:worker_threads';
+import { workerEntry } from '../util/worker-entry';
 import type { BackendName } from '../backend';
 import type { PrepareOptions, PreparedFace } from './prepare-face';
 
@@ -58,9 +59,7 @@ export class PhotoHelper {
 
   /** Starts the helper and loads its networks; resolves once it is ready (rejects with its error). */
   static async start(config: PhotoHelperConfig): Promise<PhotoHelper> {
-    const entry = __filename.endsWith('.ts')
-      ? `require('tsx/cjs'); require(${JSON.stringify(require.resolve('./photo-helper-thread.ts'))});`
-      : `require(${JSON.stringify(require.resolve('./photo-helper-thread.js'))});`;
+    const entry = workerEntry(__filename, 'photo-helper-thread');
     const worker = new Worker(entry, { eval: true, workerData: config });
     await new Promise<void>((resolve, reject) => {
       worker.once('message', (m: FromPhotoHelper) => {

@@ -22,6 +22,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Worker } from 'node:worker_threads';
+import { workerEntry } from '../../util/worker-entry';
 
 /** What an embedding replica module's `createEmbeddingReplica(options)` returns (the same network on every thread). */
 export interface EmbeddingReplica {
@@ -125,9 +126,7 @@ export class EmbeddingParallel {
 
   /** Starts the helper and builds its replica; resolves once it is ready. */
   static async start(config: EmbeddingParallelConfig): Promise<EmbeddingParallel> {
-    const entry = __filename.endsWith('.ts')
-      ? `require('tsx/cjs'); require(${JSON.stringify(require.resolve('./embedding-parallel-helper.ts'))});`
-      : `require(${JSON.stringify(require.resolve('./embedding-parallel-helper.js'))});`;
+    const entry = workerEntry(__filename, 'embedding-parallel-helper');
     const timeoutMs = config.timeoutMs ?? 600_000;
     const worker = new Worker(entry, { eval: true, workerData: { module: config.module, options: config.options ?? null, backend: config.backend ?? 'wasm', timeoutMs } });
     const ready = await new Promise<{ sizes: number[]; control: SharedArrayBuffer; weights: SharedArrayBuffer; grads: SharedArrayBuffer }>((resolve, reject) => {
