@@ -202,7 +202,7 @@ async function child(name: CaseName, workers: number, steps: number, warmup: num
       forward_images_per_s: (2 * pairs * 1000) / m.fwdMs, step_over_forward: m.stepMs / m.fwdMs,
       loss_first: m.losses[0], loss_last: m.losses[m.losses.length - 1],
       peak_wasm_heap_mb: heapBytes() / 2 ** 20, peak_rss_mb: process.resourceUsage().maxRSS / 1024,
-      notes: [...info.notes, ...(m.streamed ? ['the large FC layer updated block by block in the backward pass (lib/train/streamed-dense.ts)'] : [])],
+      notes: [...info.notes, ...(m.streamed ? ['the large FC layer updated block by block (lib/train/streamed-dense.ts)'] : [])],
       load_avg_1m: [load, os.loadavg()[0]],
     }));
   } else {

@@ -293,7 +293,7 @@ export interface RunOptions {
   /** Passed to the trainer (tests simulate crashes with it). */
   readonly onStep?: (step: number) => void;
   readonly checkpointEvery?: number;
-  /** Passed to the trainer: which Dense layers are updated block by block in the backward pass (see TrainOptions). */
+  /** Passed to the trainer: which Dense layers are updated block by block (see TrainOptions). */
   readonly streamLargeUpdates?: TrainOptions['streamLargeUpdates'];
   /** Root of run folders (default artifacts/runs). */
   readonly runsDir?: string;

@@ -86,6 +86,8 @@ export class Optimizer {
 
   /** Variables whose update in the current step is done outside {@link apply} (see {@link takeOver}). */
   private readonly takenOver = new Set<tf.Variable>();
+  /** Called at the start of each {@link apply} with its learning rate (see {@link onBeforeApply}). */
+  private readonly beforeApply: Array<(lr: number) => void> = [];
 
   /** Whether Adam may update in place on wasm (see the module doc). */
   private readonly inPlace: boolean;
@@ -117,6 +119,7 @@ export class Optimizer {
    * Variables without a gradient are left alone. The caller keeps ownership of `grads`.
    */
   apply(grads: tf.NamedTensorMap, lr: number): void {
+    for (const hook of [...this.beforeApply]) hook(lr);
     const c = this.config;
     this.step += 1;
     const t = this.step;
@@ -162,6 +165,19 @@ export class Optimizer {
         }
       });
     }
+  }
+
+  /**
+   * Runs `hook(lr)` at the start of every {@link apply}, before its step number advances (so {@link updateRows}
+   * inside it belongs to that step); returns the function that removes it. lib/train/streamed-dense.ts updates a
+   * large kernel there.
+   */
+  onBeforeApply(hook: (lr: number) => void): () => void {
+    this.beforeApply.push(hook);
+    return () => {
+      const i = this.beforeApply.indexOf(hook);
+      if (i >= 0) this.beforeApply.splice(i, 1);
+    };
   }
 
   /**

@@ -1,26 +1,27 @@
 /**
- * A very large Dense layer's weights updated during the backward pass, block by block, so that their whole
- * gradient never exists at once.
+ * A very large Dense layer's weights updated block by block, so that their whole gradient never exists.
  *
  * Why: seed2's CNN at 128 px ends in a fully connected layer of 131 072 × 1 024 weights (512 MiB). A training
- * step computes that layer's 512 MiB weight gradient first in the backward pass, while every activation of the
- * forward pass (~0.9 GB at 16 pairs) and the weights and Adam's two moments (1.5 GiB) are alive, and the
- * gradient waits there until the optimizer runs: the wasm heap (4 GiB at most) peaked at 2.9–3.5 GB.
+ * step computed that layer's 512 MiB weight gradient first in the backward pass, while every activation of the
+ * forward pass (~0.9 GB at 16 pairs) and the weights and Adam's two moments (1.5 GiB) were alive, and held it
+ * until the optimizer ran: the wasm heap (4 GiB at most) peaked at 2.9–3.5 GB.
  *
  * How: while a training run lasts, the layer computes its forward pass as before (the same fused matMul and
- * bias, the same numbers) as one recorded operation with its own backward step. That step computes the input
- * gradient dy·Wᵀ (with the weights before this step's update), then the kernel's gradient xᵀ·dy one block of
- * rows at a time (`blockFloats` floats, 32 MiB by default), hands each block at once to the optimizer's
- * in-place Adam for those rows ({@link Optimizer.updateRows}) and frees it. What it returns to the tape as
- * the kernel's "gradient" is a view of the kernel itself (no memory), which the optimizer has been told to
- * ignore this step ({@link Optimizer.takeOver}). The bias keeps its ordinary gradient. The update is the one
- * `Optimizer.apply` would make with the whole gradient, bit for bit (the test checks it), and the moments live
- * in the optimizer's slots, so checkpoints and resumes are unchanged.
+ * bias, the same numbers) as one recorded operation whose kernel is not one of its inputs, so the tape never
+ * makes the kernel's gradient. Its backward step returns the input gradient dy·Wᵀ and the bias gradient as
+ * usual and keeps the operation's input x and dy (a few MB). When the optimizer then applies the step
+ * ({@link Optimizer.onBeforeApply}), the kernel's gradient Σ xᵀ·dy (over every time the layer ran in the step,
+ * e.g. once for each image of a pair) is made one block of rows at a time (`blockFloats` floats, 32 MiB by
+ * default), each block handed at once to the optimizer's in-place Adam for those rows
+ * ({@link Optimizer.updateRows}) and freed. The update is the one `Optimizer.apply` would make with the whole
+ * gradient, bit for bit (the test checks it), and the moments live in the optimizer's slots, so checkpoints
+ * and resumes are unchanged.
  *
  * Used by lib/train's trainer on one thread with Adam on wasm with the project's kernels, for Dense layers of
  * at least `minWeights` weights (16 M by default: seed2's FC; no other network here comes near). The trainer
- * says when it does. A step whose loss gradient at the layer is not finite updates nothing here (the trainer
- * then stops with its non-finite-loss error).
+ * says when it does. A step whose dy is not finite leaves the kernel as it was (the trainer stops on a
+ * non-finite loss first). A layer whose input depends on nothing trained and that has no bias gets no backward
+ * step at all (the tape prunes it): that is an error at the update, not a silently frozen kernel.
  *
  * @see notebooks/05-training-runs.ipynb
  */
@@ -39,11 +40,9 @@ export interface StreamedDenseOptions {
 export interface StreamedDense {
   /** Each streamed layer: its name and kernel shape. */
   readonly layers: ReadonlyArray<{ readonly name: string; readonly shape: readonly number[] }>;
-  /** The learning rate of the steps that follow (the trainer sets it each epoch). */
-  setLearningRate(lr: number): void;
-  /** Steps whose layer gradient was not finite, so nothing was updated here. */
+  /** Steps whose dy at a streamed layer was not finite, so its kernel was left as it was. */
   readonly skipped: number;
-  /** The layers compute as ordinary Dense layers again. */
+  /** The layers compute as ordinary Dense layers again; a step not applied yet is dropped. */
   restore(): void;
 }
 
@@ -62,9 +61,14 @@ function allLayers(model: tf.LayersModel): tf.layers.Layer[] {
   return model.layers.flatMap((l) => ('layers' in l && Array.isArray((l as tf.LayersModel).layers) ? [l, ...allLayers(l as tf.LayersModel)] : [l]));
 }
 
+/** Whether operations run now are recorded for a gradient (tfjs's engine: inside tf.grads/variableGrads, not inside a kernel). */
+function taping(): boolean {
+  return (tf.engine() as unknown as { isTapeOn(): boolean }).isTapeOn();
+}
+
 /**
- * Streams the weight updates of `model`'s large Dense layers into the backward pass (see the module doc), for
- * `opt`; null when no layer qualifies or `opt` cannot update by rows (then nothing changed).
+ * Streams the weight updates of `model`'s large Dense layers (see the module doc), for `opt`; null when no
+ * layer qualifies or `opt` cannot update by rows (then nothing changed).
  * @see notebooks/05-training-runs.ipynb
  */
 export function streamLargeDenseUpdates(model: tf.LayersModel, opt: Optimizer, options: StreamedDenseOptions = {}): StreamedDense | null {
@@ -80,11 +84,17 @@ export function streamLargeDenseUpdates(model: tf.LayersModel, opt: Optimizer, o
     return w.rank === 2 && w.size >= o.minWeights && opt.canUpdateRows(w);
   });
   if (chosen.length === 0) return null;
-  let lr = opt.config.lr;
   let skipped = 0;
   const restores: Array<() => void> = [];
 
   for (const layer of chosen) {
+    /** This step's recorded applications of the layer, and what each one's backward step kept. */
+    let applied = 0;
+    const kept: { x: tf.Tensor; dy: tf.Tensor }[] = [];
+    const drop = () => {
+      for (const { x, dy } of kept.splice(0)) tf.dispose([x, dy]);
+      applied = 0;
+    };
     const original = layer.call;
     const hadOwn = Object.prototype.hasOwnProperty.call(layer, 'call');
     const streamed = (inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>) => {
@@ -93,64 +103,74 @@ export function streamLargeDenseUpdates(model: tf.LayersModel, opt: Optimizer, o
       const w = layer.kernel!.read();
       const b = layer.bias ? layer.bias.read() : null;
       const [k, units] = w.shape;
-      const rows = Math.max(1, Math.floor(o.blockFloats / units));
-      /**
-       * The backward step: the kernel updated block by block, dx (and db) returned; for the kernel itself a view
-       * of its own (updated) values, which the optimizer ignores this step ({@link Optimizer.takeOver}).
-       */
+      if (taping()) applied += 1;
+      /** The backward step: dx (and db) returned, x and dy kept for the kernel's update. */
       const backward = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => {
         const xs = saved[0];
         const n = xs.shape[0];
-        // the same operations as tfjs's fused matMul gradient, on its 3-D shapes (so the same bits); dx before the update
-        const dx = tf.tidy(() => tf.reshape(tf.matMul(tf.reshape(dy, [1, n, units]), tf.reshape(w, [1, k, units]), false, true), [n, k]));
-        const db = b ? tf.tidy(() => tf.reshape(tf.sum(tf.reshape(dy, [1, n, units]), [0, 1]), b.shape)) : null;
-        opt.takeOver(w);
-        const finite = tf.tidy(() => tf.all(tf.isFinite(dy)).dataSync()[0] === 1);
-        if (finite) {
-          for (let r0 = 0; r0 < k; r0 += rows) {
-            const r = Math.min(rows, k - r0);
-            const g = tf.tidy(() => tf.reshape(
-              tf.matMul(tf.slice(tf.reshape(xs, [1, n, k]), [0, 0, r0], [1, n, r]), tf.reshape(dy, [1, n, units]), true, false), [r, units]));
-            try {
-              opt.updateRows(w, r0, g, lr);
-            } finally {
-              g.dispose();
-            }
-          }
-        } else {
-          skipped += 1;
-        }
-        // the tape wants a gradient of the kernel's shape: a view of the kernel (no copy), made after the update
-        const view = tf.reshape(w, w.shape);
-        return b ? [dx, db!, view] : [dx, view];
+        kept.push({ x: tf.keep(tf.clone(xs)), dy: tf.keep(tf.clone(dy)) });
+        // the same operations as tfjs's fused matMul gradient, on its 3-D shapes (so the same bits)
+        const dx = tf.reshape(tf.matMul(tf.reshape(dy, [1, n, units]), tf.reshape(w, [1, k, units]), false, true), [n, k]);
+        return b ? [dx, tf.reshape(tf.sum(tf.reshape(dy, [1, n, units]), [0, 1]), b.shape)] : [dx];
       };
-      // the kernel is an input of the recorded operation (so the backward step runs whenever it is trained)
       return tf.tidy(() => {
         if (b) {
-          const f = tf.customGrad(((xi: tf.Tensor, bi: tf.Tensor, wi: tf.Tensor, save: tf.GradSaveFunc) => {
+          const f = tf.customGrad(((xi: tf.Tensor, bi: tf.Tensor, save: tf.GradSaveFunc) => {
             save([xi]);
-            return { value: tf.fused.matMul({ a: xi as tf.Tensor2D, b: wi as tf.Tensor2D, bias: bi, activation: 'linear' }), gradFunc: backward };
+            return { value: tf.fused.matMul({ a: xi as tf.Tensor2D, b: w as tf.Tensor2D, bias: bi, activation: 'linear' }), gradFunc: backward };
           }) as unknown as CustomGradFunc);
-          return f(x, b, w);
+          return f(x, b);
         }
-        const f = tf.customGrad(((xi: tf.Tensor, wi: tf.Tensor, save: tf.GradSaveFunc) => {
+        const f = tf.customGrad(((xi: tf.Tensor, save: tf.GradSaveFunc) => {
           save([xi]);
-          return { value: tf.fused.matMul({ a: xi as tf.Tensor2D, b: wi as tf.Tensor2D, activation: 'linear' }), gradFunc: backward };
+          return { value: tf.fused.matMul({ a: xi as tf.Tensor2D, b: w as tf.Tensor2D, activation: 'linear' }), gradFunc: backward };
         }) as unknown as CustomGradFunc);
-        return f(x, w);
+        return f(x);
       });
     };
+    /** The kernel's update for the step `opt` is applying: Σ xᵀ·dy block by block into in-place Adam. */
+    const update = (lr: number) => {
+      if (applied === 0 && kept.length === 0) return;
+      try {
+        if (kept.length !== applied) {
+          throw new Error(`${layer.name}: the layer ran ${applied} time(s) in this step but ${kept.length} backward step(s) reached it: ` +
+            'its input depends on no trained variable and it has no bias, so the tape skipped it; train it with streamLargeUpdates: false');
+        }
+        const w = layer.kernel!.read();
+        const [k, units] = w.shape;
+        if (!tf.tidy(() => kept.every(({ dy }) => tf.all(tf.isFinite(dy)).dataSync()[0] === 1))) {
+          skipped += 1;
+          return;
+        }
+        const rows = Math.max(1, Math.floor(o.blockFloats / units));
+        for (let r0 = 0; r0 < k; r0 += rows) {
+          const r = Math.min(rows, k - r0);
+          // summed in the order the tape would have added the applications' gradients (the order their backward steps ran)
+          const g = tf.tidy(() => kept.map(({ x, dy }) => {
+            const n = x.shape[0];
+            return tf.matMul(tf.slice(tf.reshape(x, [1, n, k]), [0, 0, r0], [1, n, r]), tf.reshape(dy, [1, n, units]), true, false);
+          }).reduce((sum, part) => tf.add(sum, part)).reshape([r, units]));
+          try {
+            opt.updateRows(w, r0, g, lr);
+          } finally {
+            g.dispose();
+          }
+        }
+      } finally {
+        drop();
+      }
+    };
+    const unhook = opt.onBeforeApply(update);
     (layer as unknown as { call: typeof streamed }).call = streamed;
     restores.push(() => {
+      unhook();
+      drop();
       if (hadOwn) (layer as unknown as { call: typeof original }).call = original;
       else delete (layer as unknown as { call?: unknown }).call;
     });
   }
   return {
     layers: chosen.map((l) => ({ name: l.name, shape: l.kernel!.read().shape.slice() })),
-    setLearningRate(value: number) {
-      lr = value;
-    },
     get skipped() {
       return skipped;
     },

@@ -109,8 +109,8 @@ export interface TrainOptions {
    */
   readonly parallel?: { readonly module: string; readonly options: unknown; readonly backend?: 'wasm' | 'cpu' } | null;
   /**
-   * On one thread with Adam on wasm: Dense layers this large are updated block by block during the backward
-   * pass, so their whole weight gradient is never held (lib/train/streamed-dense.ts; seed2's 512 MiB FC).
+   * On one thread with Adam on wasm: Dense layers this large are updated block by block, so their whole weight
+   * gradient is never held (lib/train/streamed-dense.ts; seed2's 512 MiB FC).
    * Default on with its default size; false turns it off. The result is the same bits either way.
    */
   readonly streamLargeUpdates?: StreamedDenseOptions | false;
@@ -370,13 +370,12 @@ export async function trainSiamese(options: TrainOptions): Promise<TrainResult> 
   const interrupt = watchInterrupt(log);
   const streamed = options.parallel || options.streamLargeUpdates === false ? null : streamLargeDenseUpdates(model, opt, options.streamLargeUpdates ?? {});
   if (streamed) {
-    log(`updating ${streamed.layers.map((l) => `${l.name} (${l.shape.join('×')})`).join(', ')} block by block in the backward pass ` +
+    log(`updating ${streamed.layers.map((l) => `${l.name} (${l.shape.join('×')})`).join(', ')} block by block ` +
       '(its whole weight gradient is never held: less memory, the same result)');
   }
   try {
     while (epoch < epochs && !stoppedEarly) {
       const lr = learningRateAt(epoch, opt.config.lr, schedule, epochs);
-      streamed?.setLearningRate(lr);
       epochStart = performance.now();
       const bar = options.progress === 'none' ? null
         : new ProgressBar({ label: `epoch ${epoch + 1}/${epochs}`, total: train.batchesPerEpoch * train.config.batchSize, unit: 'pairs' });
