@@ -41,6 +41,8 @@ import { resolveOptimizer, type OptimizerConfig } from './optimizer';
 import { resolveSchedule, type ScheduleConfig } from './schedule';
 import { isEmbeddingLoss, predictPairs, trainSiamese, type EarlyStopping, type EpochRecord, type LossConfig, type TrainOptions } from './trainer';
 import { REPLICA_MODULE, type TrainReplicaOptions } from './replica';
+import { largeDenseLayers } from './streamed-dense';
+import { activeWasmKernels } from '../backend/kernels/register-wasm-kernels';
 
 /** Everything that defines a run. JSON data; its hash names the run folder. */
 export interface ExperimentConfig {
@@ -535,10 +537,24 @@ export function trainingSampler(config: ExperimentConfig, split: Pick<Split, 'pe
   });
 }
 
-/** The trainer's `parallel` option for `workers: 2`: the helper builds the same network on the same backend (wasm or cpu). */
-function parallelFor(config: ExperimentConfig, backend: { readonly tfjsName: string }, log: (line: string) => void): TrainOptions['parallel'] {
+/**
+ * The trainer's `parallel` option for `workers: 2`: the helper builds the same network on the same backend (wasm or
+ * cpu). One thread instead where two cannot help: a backend that uses every core itself, or a network with a Dense
+ * layer large enough to have its update streamed (lib/train/streamed-dense.ts), which only one thread can do: seed2's
+ * CNN at 128 px trained at 1.92 pairs/s on one thread with it and 1.66 on two without it, in 2.7 GB of wasm heap
+ * instead of 3.1 GB on each of two (`bench:train`, 2026-12-03).
+ */
+function parallelFor(config: ExperimentConfig, backend: { readonly tfjsName: string }, embedNet: tf.LayersModel, log: (line: string) => void,
+  streaming: RunOptions['streamLargeUpdates']): TrainOptions['parallel'] {
   if (backend.tfjsName !== 'wasm' && backend.tfjsName !== 'cpu') {
     log(`workers 2: the ${backend.tfjsName} backend already uses every core, so this run trains on one thread`);
+    return null;
+  }
+  const large = streaming === false ? [] : largeDenseLayers(embedNet, streaming?.minWeights);
+  const kernels = activeWasmKernels();
+  if (large.length > 0 && backend.tfjsName === 'wasm' && kernels?.variant != null && resolveOptimizer(config.optimizer).name === 'adam') {
+    log(`workers 2: ${large.map((l) => l.name).join(', ')} is large enough to be updated block by block, which only one thread can do ` +
+      '(faster and in less memory than two threads for this network), so this run trains on one thread');
     return null;
   }
   return { module: REPLICA_MODULE, options: { model: config.model, seed: config.seed } satisfies TrainReplicaOptions, backend: backend.tfjsName };
@@ -560,7 +576,7 @@ async function trainRun(experiment: ResolvedExperiment, hash: string, dir: strin
   log(`experiment ${config.name}-${hash}: ${config.model.kind} (${config.head}, ${config.loss.name}), ${config.optimizer.name} lr ${config.optimizer.lr}, ` +
     `${config.schedule.name} schedule, ${config.epochs} epochs of ${sampler ? sampler.describe() : `${split.pairs.train.length} pairs`}, augment ${config.augment}`);
   try {
-    const parallel = (config.workers ?? 1) === 2 ? parallelFor(config, backend, log) : null;
+    const parallel = (config.workers ?? 1) === 2 ? parallelFor(config, backend, embedNet, log, options.streamLargeUpdates) : null;
     const trained = await trainSiamese({
       model, output, embedding: { net: embedNet, normalize: config.normalize }, loss: config.loss, optimizer: config.optimizer, schedule: config.schedule, epochs: config.epochs,
       train: (resume) => (sampler ? createIdentityPipeline(sampler, dataset, pipeline, { resume }) : createPairPipeline(split.pairs.train, dataset, pipeline, { resume })),

@@ -66,6 +66,16 @@ function taping(): boolean {
   return (tf.engine() as unknown as { isTapeOn(): boolean }).isTapeOn();
 }
 
+/** The Dense layers of `model` (nested models included) that {@link streamLargeDenseUpdates} would stream, whatever the optimizer. */
+export function largeDenseLayers(model: tf.LayersModel, minWeights = DEFAULT_STREAMED_DENSE.minWeights): tf.layers.Layer[] {
+  return [...new Set(allLayers(model))].filter((layer) => {
+    const d = layer as DenseLike;
+    if (layer.getClassName() !== 'Dense' || d.kernel === undefined || d.activation?.getClassName() !== 'linear') return false;
+    const w = d.kernel.read();
+    return w.rank === 2 && w.size >= minWeights;
+  });
+}
+
 /**
  * Streams the weight updates of `model`'s large Dense layers (see the module doc), for `opt`; null when no
  * layer qualifies or `opt` cannot update by rows (then nothing changed).
@@ -74,15 +84,7 @@ function taping(): boolean {
 export function streamLargeDenseUpdates(model: tf.LayersModel, opt: Optimizer, options: StreamedDenseOptions = {}): StreamedDense | null {
   const o = { ...DEFAULT_STREAMED_DENSE, ...options };
   if (!(Number.isInteger(o.blockFloats) && o.blockFloats >= 1)) throw new RangeError(`blockFloats must be a positive integer, got ${o.blockFloats}`);
-  const seen = new Set<tf.layers.Layer>();
-  const chosen = allLayers(model).filter((layer): layer is DenseLike => {
-    if (seen.has(layer)) return false;
-    seen.add(layer);
-    const d = layer as DenseLike;
-    if (layer.getClassName() !== 'Dense' || d.kernel === undefined || d.activation?.getClassName() !== 'linear') return false;
-    const w = d.kernel.read();
-    return w.rank === 2 && w.size >= o.minWeights && opt.canUpdateRows(w);
-  });
+  const chosen = largeDenseLayers(model, o.minWeights).filter((layer): layer is DenseLike => opt.canUpdateRows((layer as DenseLike).kernel!.read()));
   if (chosen.length === 0) return null;
   let skipped = 0;
   const restores: Array<() => void> = [];

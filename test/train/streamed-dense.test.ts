@@ -173,4 +173,11 @@ test('the trainer streams a qualifying layer, says so, and ends with the same we
     assert.deepEqual(on.history.map((h) => h.trainLoss), off.history.map((h) => h.trainLoss), JSON.stringify(extra));
     assert.deepEqual(weightsOf(on.dir), weightsOf(off.dir), JSON.stringify(extra));
   }
+  // workers: 2 on a network with a streamable layer trains on one thread, streamed, and says why
+  const logs: string[] = [];
+  const config = tinyConfig(dir, { epochs: 1, augment: 'none', workers: 1 });
+  const one = await runExperiment(config, { ...quiet, log: () => undefined, runsDir: tempRuns(), streamLargeUpdates: false });
+  const two = await runExperiment({ ...config, workers: 2 }, { ...quiet, log: (l) => void logs.push(l), runsDir: tempRuns(), streamLargeUpdates: { minWeights: 1 } });
+  assert.ok(logs.some((l) => /workers 2: .* only one thread can do .* trains on one thread/.test(l)) && !logs.some((l) => /training on 2 threads/.test(l)), logs.join('\n'));
+  assert.deepEqual(weightsOf(two.dir), weightsOf(one.dir));
 });
