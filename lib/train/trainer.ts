@@ -25,7 +25,7 @@ import { CheckpointError, readCheckpoint, writeCheckpoint, type ReadCheckpoint, 
 import { TrainingInterruptedError, watchInterrupt } from './interrupt';
 import { ensureDir, FileWriteError, writeFileAtomicSafe } from '../util/files';
 import { Optimizer, type OptimizerConfig } from './optimizer';
-import { streamLargeDenseUpdates, type StreamedDenseOptions } from './streamed-dense';
+import { streamLargeDenseUpdates, type StreamedDense, type StreamedDenseOptions } from './streamed-dense';
 import { ProgressBar } from './progress';
 import { learningRateAt, resolveSchedule, type ScheduleConfig } from './schedule';
 import { readMaskSteps, readModelWeights, restoreMaskSteps, restoreModelWeights } from './state';
@@ -368,12 +368,13 @@ export async function trainSiamese(options: TrainOptions): Promise<TrainResult> 
   let stoppedEarly = false;
   // Ctrl+C or a notebook's interrupt: stop after the current step, with a checkpoint (lib/train/interrupt.ts)
   const interrupt = watchInterrupt(log);
-  const streamed = options.parallel || options.streamLargeUpdates === false ? null : streamLargeDenseUpdates(model, opt, options.streamLargeUpdates ?? {});
-  if (streamed) {
-    log(`updating ${streamed.layers.map((l) => `${l.name} (${l.shape.join('×')})`).join(', ')} block by block ` +
-      '(its whole weight gradient is never held: less memory, the same result)');
-  }
+  let streamed: StreamedDense | null = null;
   try {
+    streamed = options.parallel || options.streamLargeUpdates === false ? null : streamLargeDenseUpdates(model, opt, options.streamLargeUpdates ?? {});
+    if (streamed) {
+      log(`updating ${streamed.layers.map((l) => `${l.name} (${l.shape.join('×')})`).join(', ')} block by block ` +
+        '(its whole weight gradient is never held: less memory, the same result)');
+    }
     while (epoch < epochs && !stoppedEarly) {
       const lr = learningRateAt(epoch, opt.config.lr, schedule, epochs);
       epochStart = performance.now();
