@@ -66,7 +66,10 @@ export interface DetectConfig {
    * symmetric picture that the detector can take for a face: on two generated smooth grey noise images it found
    * "faces" with 29 % and 33 % of their box on the photo (one passed the landmark fit). A face that fills a tight
    * crop keeps most of its box on it: 44 % at least over 850 tight LFW crops (bench/face-check.ts's generator,
-   * 2026-12-03), above 52 % for all but four. 0: the centre alone decides (as before).
+   * 2026-12-03), above 52 % for all but four. What it costs: a face found only as its own mirror copy across the
+   * border no longer counts (a 64 px faded grey face box, found by the contrast-equalised padded pass with 28 % of
+   * its box on the photo, test/faces/face-check.test.ts; `equalize` is off for verify, and the LFW trunk cache,
+   * which turns it on, keeps this at 0). 0: the centre alone decides (as before).
    */
   readonly minOnPhoto: number;
   /** Photos whose shorter side is below this many pixels are upscaled to it (Lanczos) before detection. */
