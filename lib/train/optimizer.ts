@@ -84,8 +84,6 @@ export class Optimizer {
   /** Steps taken so far (t in Adam's bias correction). */
   step = 0;
 
-  /** Variables whose update in the current step is done outside {@link apply} (see {@link takeOver}). */
-  private readonly takenOver = new Set<tf.Variable>();
   /** Called at the start of each {@link apply} with its learning rate (see {@link onBeforeApply}). */
   private readonly beforeApply: Array<(lr: number) => void> = [];
 
@@ -123,11 +121,9 @@ export class Optimizer {
     const c = this.config;
     this.step += 1;
     const t = this.step;
-    const takenOver = new Set(this.takenOver);
-    this.takenOver.clear();
     for (const v of this.variables) {
       const grad = grads[v.name];
-      if (!grad || takenOver.has(v)) continue;
+      if (!grad) continue;
       if (c.name === 'adam' && this.inPlace) {
         const [m, s] = tf.tidy(() => [this.slot(v, 'm'), this.slot(v, 'v')]);
         const done = adamInPlace(v, m, s, grad, {
@@ -181,15 +177,6 @@ export class Optimizer {
   }
 
   /**
-   * Says that `v`'s update in the current step (the one the next {@link apply} completes) is done outside
-   * `apply`, by {@link updateRows} or not at all: that `apply` ignores any gradient it gets for `v`.
-   */
-  takeOver(v: tf.Variable): void {
-    if (!this.variables.includes(v)) throw new Error(`Optimizer.takeOver: ${v.name} is not one of this optimizer's variables`);
-    this.takenOver.add(v);
-  }
-
-  /**
    * Whether {@link updateRows} can update `v`: Adam in place on wasm with the project's kernels, `v` one of this
    * optimizer's variables and float32 of rank ≥ 1.
    */
@@ -202,12 +189,11 @@ export class Optimizer {
   /**
    * Updates rows `rowStart ..` of `v` now, from `gradRows` (their gradient), as part of the step that the next
    * {@link apply} completes (its step number, `step + 1`): for a variable too large to hold its whole gradient
-   * (lib/train/streamed-dense.ts). Same bits as `apply` with the whole gradient. Implies {@link takeOver}.
-   * Throws if {@link canUpdateRows} is false.
+   * (lib/train/streamed-dense.ts), which gives `apply` no gradient for `v`. Same bits as `apply` with the whole
+   * gradient. Throws if {@link canUpdateRows} is false.
    */
   updateRows(v: tf.Variable, rowStart: number, gradRows: tf.Tensor, lr: number): void {
     if (!this.canUpdateRows(v)) throw new Error(`Optimizer.updateRows: ${v.name} cannot be updated by rows here (Adam in place on wasm only)`);
-    this.takeOver(v);
     const c = this.config;
     const [m, s] = tf.tidy(() => [this.slot(v, 'm'), this.slot(v, 'v')]);
     const done = adamInPlaceRows(v, m, s, gradRows, rowStart, {

@@ -115,20 +115,14 @@ export function streamLargeDenseUpdates(model: tf.LayersModel, opt: Optimizer, o
         const dx = tf.reshape(tf.matMul(tf.reshape(dy, [1, n, units]), tf.reshape(w, [1, k, units]), false, true), [n, k]);
         return b ? [dx, tf.reshape(tf.sum(tf.reshape(dy, [1, n, units]), [0, 1]), b.shape)] : [dx];
       };
-      return tf.tidy(() => {
-        if (b) {
-          const f = tf.customGrad(((xi: tf.Tensor, bi: tf.Tensor, save: tf.GradSaveFunc) => {
-            save([xi]);
-            return { value: tf.fused.matMul({ a: xi as tf.Tensor2D, b: w as tf.Tensor2D, bias: bi, activation: 'linear' }), gradFunc: backward };
-          }) as unknown as CustomGradFunc);
-          return f(x, b);
-        }
-        const f = tf.customGrad(((xi: tf.Tensor, save: tf.GradSaveFunc) => {
-          save([xi]);
-          return { value: tf.fused.matMul({ a: xi as tf.Tensor2D, b: w as tf.Tensor2D, activation: 'linear' }), gradFunc: backward };
-        }) as unknown as CustomGradFunc);
-        return f(x);
-      });
+      // inputs x (and the bias): customGrad passes them, then its save function
+      const f = tf.customGrad(((...args: unknown[]) => {
+        const save = args.pop() as tf.GradSaveFunc;
+        const [xi, bi] = args as tf.Tensor[];
+        save([xi]);
+        return { value: tf.fused.matMul({ a: xi as tf.Tensor2D, b: w as tf.Tensor2D, bias: bi, activation: 'linear' }), gradFunc: backward };
+      }) as unknown as CustomGradFunc);
+      return tf.tidy(() => (b ? f(x, b) : f(x)));
     };
     /** The kernel's update for the step `opt` is applying: Σ xᵀ·dy block by block into in-place Adam. */
     const update = (lr: number) => {
