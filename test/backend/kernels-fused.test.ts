@@ -1,7 +1,8 @@
 /**
  * The fused, step-level wasm kernels (lib/backend/kernels/fused-ops.ts and the fused set in
  * training-kernels.ts) against tfjs's own ops on the cpu backend: training-mode batch norm and hard swish
- * (values and gradients), MaxPoolGrad (ties included), inner-axis Sum/Mean, copy-free Identity, the
+ * (values and gradients), ReLU's gradient, MaxPoolGrad (ties included), inner-axis Sum/Mean, copy-free Identity
+ * and same-type Cast, the
  * layers that use them (FreezableBatchNorm, HardSwish) and a whole workshop-CNN gradient; plus leak
  * checks and the SIAMESE_WASM_FUSED switch. Same error measure as kernels.test.ts.
  */
@@ -68,7 +69,7 @@ function referenceBatchNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps
 test('the fused set is registered by default and SIAMESE_WASM_FUSED=off leaves it out', () => {
   const reg = activeWasmKernels();
   assert.ok(reg !== null && reg.fused);
-  for (const name of ['SiameseBatchNormTrain', 'SiameseBatchNormTrainGrad', 'SiameseHardSwish', 'SiameseHardSwishGrad', 'Identity',
+  for (const name of ['SiameseBatchNormTrain', 'SiameseBatchNormTrainGrad', 'SiameseHardSwish', 'SiameseHardSwishGrad', 'SiameseReluGrad', 'Identity', 'Cast',
     'MaxPoolGrad', 'Slice', 'Conv2D', 'FusedConv2D', '_FusedMatMul', 'DepthwiseConv2dNative', 'PadV2']) {
     assert.ok(reg.registered.includes(name), `${name} registered`);
   }
@@ -82,6 +83,9 @@ test('the fused set is registered by default and SIAMESE_WASM_FUSED=off leaves i
     const x = tf.ones([2, 3]);
     assert.equal(fusedBatchNormTraining(x, tf.ones([3]), tf.zeros([3]), 1e-3), null);
     assert.equal(fusedHardSwish(x), null);
+    // ReLU's gradient falls back to tfjs-core's formula when its kernel is not registered
+    const g = tf.grad((t: tf.Tensor) => tf.sum(tf.relu(t)))(tf.tensor1d([-1, 0, 2]));
+    assert.deepEqual(Array.from(g.dataSync()), [0, 0, 1]);
     tf.disposeVariables();
   } finally {
     registerWasmKernels('auto', true);
@@ -127,6 +131,60 @@ test('fused hard swish: values and gradient match tfjs ops on cpu, kinks at -3, 
   const cpu = await onBackend('cpu', [x, r], run(false));
   assertClose('hard swish y', ours[0], cpu[0]);
   assertClose('hard swish dx', ours[1], cpu[1]);
+});
+
+test('ReLU\'s gradient is one kernel, bit for bit tfjs-core\'s mul(dy, cast(step(x))) on wasm and cpu: zeros, NaN, odd sizes', async () => {
+  const rng = new Rng('relu-grad');
+  for (const shape of [[1], [3], [5], [2, 7, 7, 3], [4, 9, 9, 16]]) {
+    const n = size(shape);
+    const values = randomArray(rng, n);
+    const special = [0, -0, NaN, 1e-30, -1e-30, Infinity, -Infinity];
+    for (let i = 0; i < Math.min(n, special.length); i++) values[(i * 7) % n] = special[i];
+    const dyValues = randomArray(rng, n);
+    if (n > 2) dyValues[1] = NaN;
+    const x = { values, shape }, dy = { values: dyValues, shape };
+    const ours = (a: tf.Tensor, d: tf.Tensor) => [tf.grad((t: tf.Tensor) => tf.relu(t))(a, d)];
+    const formula = (a: tf.Tensor, d: tf.Tensor) => [tf.mul(d, tf.cast(tf.step(a), 'float32'))];
+    const wasmOurs = await onBackend('wasm', [x, dy], ours);
+    const wasmFormula = await onBackend('wasm', [x, dy], formula);
+    const cpuOurs = await onBackend('cpu', [x, dy], ours);
+    const bits = (a: Float32Array) => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
+    assert.deepEqual(bits(wasmOurs[0]), bits(wasmFormula[0]), `[${shape}]: the kernel equals the formula on wasm, bit for bit`);
+    assert.deepEqual(bits(cpuOurs[0]), bits(wasmFormula[0]), `[${shape}]: and cpu's gradient`);
+  }
+  const before = tf.memory().numTensors;
+  const kernels: string[] = [];
+  const prof = await tf.profile(() => {
+    const x = tf.tensor1d([-1, 2, 3]);
+    const g = tf.grad((t: tf.Tensor) => tf.sum(tf.relu(t)))(x);
+    tf.dispose([x, g]);
+  });
+  for (const k of prof.kernels) kernels.push(k.name);
+  assert.ok(kernels.includes('SiameseReluGrad') && !kernels.includes('Step'), `one kernel, no Step: ${kernels.join(', ')}`);
+  assert.equal(tf.memory().numTensors, before, 'no leak');
+});
+
+test('Cast to the same dtype shares the buffer; a real conversion still converts; an in-place Adam step leaves the cast intact', () => {
+  const x = tf.tensor1d([1.5, -2.25, 3]);
+  const buffers = () => (tf.memory() as tf.MemoryInfo & { numDataBuffers: number }).numDataBuffers;
+  const before = buffers();
+  const same = tf.cast(x, 'float32');
+  assert.equal(buffers(), before, 'no buffer allocated');
+  assert.deepEqual(Array.from(same.dataSync()), [1.5, -2.25, 3]);
+  const asInt = tf.cast(x, 'int32');
+  assert.equal(asInt.dtype, 'int32');
+  assert.deepEqual(Array.from(asInt.dataSync()), [1, -2, 3]);
+  const back = tf.cast(asInt, 'float32');
+  assert.deepEqual(Array.from(back.dataSync()), [1, -2, 3]);
+  const v = tf.variable(tf.tensor1d([1, 2, 3]), true, 'castAdamCheck');
+  const c = tf.cast(v, 'float32');
+  const opt = inPlaceAdam(0.1);
+  const g = tf.tensor1d([1, 1, 1]);
+  opt.applyGradients({ [v.name]: g });
+  assert.deepEqual(Array.from(c.dataSync()), [1, 2, 3], 'the cast kept the old values');
+  assert.ok(Math.abs(v.dataSync()[0] - 0.9) < 1e-5, `the variable moved: ${v.dataSync()[0]}`);
+  tf.dispose([x, same, asInt, back, c, g, v]);
+  opt.dispose();
 });
 
 test('Sum and Mean gradients broadcast dy (no full-size ones): the same values as tfjs-core\'s formula', async () => {

@@ -89,11 +89,11 @@ test('the kernels are registered on wasm and replace the slow built-ins', () => 
     assert.ok(reg.registered.includes(name), `${name} registered`);
     assert.ok(tf.getKernel(name, 'wasm') !== undefined);
   }
-  // The fused set (default) adds copy-free Identity, MaxPoolGrad, Slice, forward Conv2D / FusedConv2D, _FusedMatMul,
-  // DepthwiseConv2dNative, PadV2 and four project kernels (kernels-fused.test.ts).
-  assert.deepEqual([...reg.replaced].sort(), ['BatchMatMul', 'Conv2D', 'Conv2DBackpropInput', 'DepthwiseConv2dNative', 'FusedConv2D', 'Identity',
+  // The fused set (default) adds copy-free Identity and same-type Cast, MaxPoolGrad, Slice, forward Conv2D / FusedConv2D,
+  // _FusedMatMul, DepthwiseConv2dNative, PadV2 and five project kernels (kernels-fused.test.ts).
+  assert.deepEqual([...reg.replaced].sort(), ['BatchMatMul', 'Cast', 'Conv2D', 'Conv2DBackpropInput', 'DepthwiseConv2dNative', 'FusedConv2D', 'Identity',
     'MaxPoolGrad', 'Mean', 'PadV2', 'Slice', 'Sum', 'Tile', '_FusedMatMul']);
-  assert.match(reg.note, /^wasm kernels: 20 registered \((relaxed-simd|simd), fused\)$/);
+  assert.match(reg.note, /^wasm kernels: 22 registered \((relaxed-simd|simd), fused\)$/);
 });
 
 test('matMul with every transpose matches cpu, including gradients and batches', async () => {

@@ -3,7 +3,8 @@
  * each one kernel forward and one kernel backward (src/kernels.c), where tfjs runs them as a dozen
  * element-wise ops each way (every one a full pass over the activation, most of them saved for the
  * backward pass). Registered as their own kernels with their own gradients, so tf.grad and the tape
- * see one node per layer. Sum's and Mean's gradients broadcast dy without a full-size tf.ones.
+ * see one node per layer. ReLU's gradient is one kernel too (tfjs runs Step, Cast and Multiply). Sum's and
+ * Mean's gradients broadcast dy without a full-size tf.ones.
  *
  * `fusedBatchNormTraining` and `fusedHardSwish` return null when the fused kernels are not active
  * (another backend, or `SIAMESE_WASM_FUSED=off`): callers then use tfjs's own ops.
@@ -20,6 +21,7 @@ export const BATCH_NORM_TRAIN = 'SiameseBatchNormTrain';
 export const BATCH_NORM_TRAIN_GRAD = 'SiameseBatchNormTrainGrad';
 export const HARD_SWISH = 'SiameseHardSwish';
 export const HARD_SWISH_GRAD = 'SiameseHardSwishGrad';
+export const RELU_GRAD = 'SiameseReluGrad';
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 
@@ -96,17 +98,18 @@ function hardSwishKernel(variant: KernelVariant): TrainingKernel {
   };
 }
 
-function hardSwishGrad(variant: KernelVariant): TrainingKernel {
+/** dx from x and dy, element by element, by one export of the module (hard swish's and ReLU's gradients). */
+function elementwiseGrad(variant: KernelVariant, kernelName: string, run: 'hard_swish_backward' | 'relu_backward'): TrainingKernel {
   return {
-    kernelName: HARD_SWISH_GRAD,
+    kernelName,
     kernelFunc(args: KernelArgs) {
       const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
-      float32(HARD_SWISH_GRAD, x, dy);
-      if (!tf.util.arraysEqual(x.shape, dy.shape)) throw new Error(`lib/backend/kernels ${HARD_SWISH_GRAD}: dy [${dy.shape}] and x [${x.shape}] differ`);
+      float32(kernelName, x, dy);
+      if (!tf.util.arraysEqual(x.shape, dy.shape)) throw new Error(`lib/backend/kernels ${kernelName}: dy [${dy.shape}] and x [${x.shape}] differ`);
       const be = wasmBackend(args.backend);
       const dx = be.makeOutput([...x.shape], 'float32');
       const n = tf.util.sizeFromShape(x.shape);
-      if (n > 0) kernelModuleFor(be, variant).exports.hard_swish_backward(offsetOf(be, x), offsetOf(be, dy), offsetOf(be, dx), n);
+      if (n > 0) kernelModuleFor(be, variant).exports[run](offsetOf(be, x), offsetOf(be, dy), offsetOf(be, dx), n);
       return dx;
     },
   };
@@ -114,7 +117,8 @@ function hardSwishGrad(variant: KernelVariant): TrainingKernel {
 
 /** The fused kernels, for one build of the module. */
 export function fusedKernels(variant: KernelVariant): TrainingKernel[] {
-  return [batchNormTrain(variant), batchNormTrainGrad(variant), hardSwishKernel(variant), hardSwishGrad(variant)];
+  return [batchNormTrain(variant), batchNormTrainGrad(variant), hardSwishKernel(variant),
+    elementwiseGrad(variant, HARD_SWISH_GRAD, 'hard_swish_backward'), elementwiseGrad(variant, RELU_GRAD, 'relu_backward')];
 }
 
 let gradientsRegistered = false;
@@ -155,6 +159,21 @@ export function registerFusedGradients(): void {
       },
     });
   }
+  // ReLU's gradient in one kernel where it is registered (wasm with the fused set), the same values as
+  // tfjs-core's mul(dy, cast(step(x))) bit for bit; tfjs-core's own everywhere else.
+  tf.registerGradient({
+    kernelName: tf.Relu,
+    inputsToSave: ['x'],
+    gradFunc(dy, saved) {
+      const [x] = saved;
+      const g = dy as tf.Tensor;
+      return {
+        x: () => (active(RELU_GRAD) && x.dtype === 'float32' && g.dtype === 'float32'
+          ? tf.engine().runKernel(RELU_GRAD, { x, dy: g }, {}) as tf.Tensor
+          : tf.mul(g, tf.cast(tf.step(x), 'float32'))),
+      };
+    },
+  });
   tf.registerGradient({
     kernelName: HARD_SWISH,
     inputsToSave: ['x'],

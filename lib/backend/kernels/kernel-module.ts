@@ -44,6 +44,7 @@ export interface KernelExports {
     dbeta: number, rows: number, C: number, work: number): void;
   hard_swish_forward(x: number, y: number, n: number): void;
   hard_swish_backward(x: number, dy: number, dx: number, n: number): void;
+  relu_backward(x: number, dy: number, dx: number, n: number): void;
   max_pool_backprop(x: number, dy: number, dx: number, ...geom: number[]): void;
   bias_activation(y: number, bias: number, rows: number, C: number, act: number): void;
   fill_f32(p: number, n: number, value: number): void;

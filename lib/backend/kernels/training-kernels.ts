@@ -14,7 +14,7 @@
  *   N, H, W) and, with the fused set, over inner axes (H, W: global pooling, squeeze-excite):
  *   block copies and blocked column sums;
  * - with the fused set (default; `SIAMESE_WASM_FUSED=off` leaves it out, for A/B measurements):
- *   Identity without a copy, MaxPoolGrad (SIMD first-maximum scatter), Slice by block copies, and the
+ *   Identity and same-type Cast without a copy, MaxPoolGrad (SIMD first-maximum scatter), Slice by block copies, and the
  *   forward Conv2D / FusedConv2D (bias, relu, relu6) through im2col and the packed SGEMM,
  *   _FusedMatMul (Dense) on the same SGEMM with no cached packed copy of the weights, the forward
  *   DepthwiseConv2dNative (multiplier 1) and PadV2 by block copies. The fused batch-norm and
@@ -287,6 +287,22 @@ function identity(args: KernelArgs, { fallback }: KernelContext): tf.TensorInfo 
   return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
 }
 
+/**
+ * Cast without a copy when the dtype does not change (float32 to float32), as {@link identity}: tfjs's
+ * gradients cast their saved inputs "to float32" (Multiply's, ReLU's, ...), and tfjs-wasm copies every
+ * one of them, about 12 ms of a MobileNetV3 step at 224 px. A real conversion is tfjs-wasm's own.
+ */
+function castSameType(args: KernelArgs, { fallback }: KernelContext): tf.TensorInfo {
+  const { x } = args.inputs as { x: tf.TensorInfo };
+  const { dtype } = args.attrs as unknown as { dtype: tf.DataType };
+  if (dtype !== x.dtype || x.dtype === 'string' || x.dtype === 'complex64') {
+    if (fallback === null) throw new Error(`lib/backend/kernels Cast: no built-in kernel for ${x.dtype} -> ${dtype}`);
+    return fallback(args) as tf.TensorInfo;
+  }
+  (args.backend as tf.KernelBackend).incRef(x.dataId);
+  return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
+}
+
 interface PoolGradAttrs {
   filterSize: Strides;
   strides: Strides;
@@ -479,7 +495,7 @@ export function trainingKernels(variant: KernelVariant, fused = true): TrainingK
     [tf.Mean, leadingReduction(true, fused)],
   ];
   if (fused) {
-    impls.push([tf.Identity, identity], [tf.MaxPoolGrad, maxPoolGrad], [tf.Slice, slice], [tf.Conv2D, conv2dForward],
+    impls.push([tf.Identity, identity], [tf.Cast, castSameType], [tf.MaxPoolGrad, maxPoolGrad], [tf.Slice, slice], [tf.Conv2D, conv2dForward],
       [tf.FusedConv2D, conv2dForward], [tf._FusedMatMul, fusedMatMul], [tf.DepthwiseConv2dNative, depthwiseForward], [tf.PadV2, padV2]);
   }
   return impls.map(([kernelName, impl]) => ({ kernelName, kernelFunc: (args, fallback) => impl(args, { kernelName, variant, fallback }) }));

@@ -1508,6 +1508,25 @@ void hard_swish_backward(const f32 *x, const f32 *dy, f32 *dx, int n) {
   }
 }
 
+/* ReLU's gradient as tfjs-core writes it, mul(dy, cast(step(x))) with step(x) = 1 for x > 0, 0 otherwise and NaN for
+   NaN, bit for bit in one pass (tfjs runs Step, Cast and Multiply, three passes over the activation). */
+EXPORT(relu_backward)
+void relu_backward(const f32 *x, const f32 *dy, f32 *dx, int n) {
+  const v128_t one = wasm_f32x4_splat(1.0f), zero = zero4();
+  int i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const v128_t v = wasm_v128_load(x + i);
+    v128_t s = wasm_v128_bitselect(one, zero, wasm_f32x4_gt(v, zero));
+    s = wasm_v128_bitselect(v, s, wasm_f32x4_ne(v, v));
+    wasm_v128_store(dx + i, wasm_f32x4_mul(wasm_v128_load(dy + i), s));
+  }
+  for (; i < n; ++i) {
+    const f32 v = x[i];
+    const f32 s = v != v ? v : (v > 0.0f ? 1.0f : 0.0f);
+    dx[i] = dy[i] * s;
+  }
+}
+
 /* ---------------------------------------------------------------- max pool gradient */
 
 /*
