@@ -16,7 +16,7 @@
  * `--redo-fixed` first describes again the images of the trunk caches (the originals', and the tight crops' with
  * `--tight`) that were left to LFW's fixed chip, with today's detection cascade (`TRUNK_DETECT`, e.g. after its
  * rescue passes were added); the folds' scores on a redone cache are then computed again from their kept weights.
- * Everything resumes: the trunk cache (artifacts/faces/lfw-trunk) and each View 2 fold are kept. The report
+ * Everything resumes: the trunk caches (artifacts/faces/lfw-trunk-2, lfw-tight-trunk-2) and each View 2 fold are kept. The report
  * goes to artifacts/eval/lfw-face-tune.json; `--write` (or `--write-from REPORT`) also commits its tables to
  * lib/faces/lfw-results.json, which notebook 06 shows where LFW is absent.
  */
@@ -24,7 +24,7 @@ import * as fs from 'node:fs';
 import { initBackend } from '../lib/backend';
 import { Dataset, refKey } from '../lib/data/dataset';
 import { loadRecognitionNet } from '../lib/faces/recognition-net';
-import { fillTrunkCache, TrunkCache } from '../lib/faces/trunk-cache';
+import { fillTrunkCache, lfwTrunkDir, TrunkCache } from '../lib/faces/trunk-cache';
 import { evaluateModel, faceApiDescriptorFile } from '../lib/train';
 import { tuneSplits } from '../lib/train/face-tune';
 import { parseFolds } from '../lib/cli/commands/eval';
@@ -90,7 +90,7 @@ async function main(): Promise<void> {
   const report: Record<string, unknown> = { date: new Date().toISOString(), lfw, tune, ...(opt('tight') ? { tight: opt('tight') } : {}), loadBefore: load() };
   if (args.includes('--redo-fixed')) {
     const net = loadRecognitionNet();
-    for (const [root, dir] of [[lfw, artifactsDir('faces', 'lfw-trunk')], ...(opt('tight') ? [[opt('tight')!, artifactsDir('faces', 'lfw-tight-trunk')]] : [])]) {
+    for (const [root, dir] of [[lfw, artifactsDir('faces', lfwTrunkDir())], ...(opt('tight') ? [[opt('tight')!, artifactsDir('faces', lfwTrunkDir('tight'))]] : [])]) {
       const fixed = [...TrunkCache.open(dir).records.values()].filter((r) => r.found === 'fixed');
       for (const shard of [...new Set(fixed.map((r) => r.shard))]) {
         const res = await fillTrunkCache(net, root, fixed.filter((r) => r.shard === shard).map((r) => r.ref), dir, shard, undefined, (r) => r.found === 'fixed');
@@ -121,7 +121,7 @@ async function main(): Promise<void> {
   if (seeds.length && !args.includes('--no-splits')) {
     const dataset = await Dataset.open(lfw);
     const net = loadRecognitionNet();
-    const cacheDir = artifactsDir('faces', 'lfw-trunk');
+    const cacheDir = artifactsDir('faces', lfwTrunkDir());
     const all = dataset.refs().map(refKey);
     let cache = TrunkCache.open(cacheDir);
     const todo = all.filter((r) => !cache.records.has(r));

@@ -135,6 +135,20 @@ export function chipTransform(landmarks68: readonly Point[], size: number = DLIB
   return { toPhoto, rmsChipPixels: Math.sqrt(sq / points.length) };
 }
 
+/**
+ * How far a `size`-pixel chip drawn through `toPhoto` reaches outside a `width` x `height` photo, in pixels, on
+ * its worst side (0 when the whole chip lies on the photo). A tight crop's chip reaches out (the chip's padding
+ * of 0.25 takes in forehead, chin and background that the crop cut off).
+ */
+export function chipOverhang(width: number, height: number, toPhoto: Similarity, size: number = DLIB_CHIP.size): number {
+  let out = 0;
+  for (const [u, v] of [[-0.5, -0.5], [size - 0.5, -0.5], [-0.5, size - 0.5], [size - 0.5, size - 0.5]]) {
+    const p = applySimilarity(toPhoto, { x: u, y: v });
+    out = Math.max(out, -0.5 - p.x, -0.5 - p.y, p.x - (width - 0.5), p.y - (height - 0.5));
+  }
+  return out;
+}
+
 /** An interleaved 8-bit image (RGB: channels 3; grey: 1). */
 export interface PixelImage {
   readonly data: Uint8Array | Uint8ClampedArray;

@@ -31,7 +31,7 @@ export type { PhotoHelperConfig } from './photo-helper';
 export type { VerifierOptions, EmbeddedFace, Verdict, FolderRow } from './verify';
 export { loadRecognitionNet, trunkActivations, topDescriptors, describeChips, RECOGNITION_INPUT, TRUNK_SIZE, DESCRIPTOR_SIZE } from './recognition-net';
 export type { RecognitionNet, RecognitionTop, ConvScale } from './recognition-net';
-export { TrunkCache, fillTrunkCache, emptyFoundCounts, TRUNK_RECORD, TRUNK_DETECT } from './trunk-cache';
+export { TrunkCache, fillTrunkCache, emptyFoundCounts, lfwTrunkDir, TRUNK_RECORD, TRUNK_DETECT } from './trunk-cache';
 export type { TrunkRecord, TrunkFoundBy, FillResult } from './trunk-cache';
 export { readLfwResults, writeLfwResults, lfwResultsFile } from './lfw-results';
 export type { LfwResults, ResultRow } from './lfw-results';

@@ -59,6 +59,16 @@ export const TRUNK_DETECT: Readonly<Partial<DetectConfig>> = Object.freeze({
 });
 
 /** A trunk cache folder, opened for reading (and filling). */
+/**
+ * The folder name (under artifacts/faces) of an LFW trunk cache: the originals' (`lfw-trunk-2`), or a copy's
+ * such as the tight crops' (`lfw-tight-trunk-2`). The "-2" caches cut a chip that reaches outside its photo
+ * from the photo with a mirrored border ({@link cropFoundFace}, 2026-12-03), so a cache filled before, with
+ * black there, is never mixed into one filled now.
+ */
+export function lfwTrunkDir(copy?: string): string {
+  return copy === undefined ? 'lfw-trunk-2' : `lfw-${copy}-trunk-2`;
+}
+
 export class TrunkCache {
   readonly records = new Map<string, TrunkRecord>();
   private readonly floats = new Map<number, Float32Array>();

@@ -32,7 +32,7 @@ import { experimentSplit, readRunResult, resolveExperiment, runDir, runExperimen
 import { trainHead, type HeadConfig } from './head';
 import { describeCached, resolveFaceTune, tuneView2, type FaceTuneConfig, type FaceTuneFold } from './face-tune';
 import { loadRecognitionNet } from '../faces/recognition-net';
-import { emptyFoundCounts, fillTrunkCache, TrunkCache, type TrunkFoundBy } from '../faces/trunk-cache';
+import { emptyFoundCounts, fillTrunkCache, lfwTrunkDir, TrunkCache, type TrunkFoundBy } from '../faces/trunk-cache';
 import { trainPerFold } from './per-fold';
 import { EXPERIMENT_PRESETS } from './presets';
 
@@ -58,7 +58,7 @@ export interface EvaluateOptions {
   readonly head?: Partial<HeadConfig>;
   /** `face-api-tuned`: how to fine-tune. */
   readonly tune?: Partial<FaceTuneConfig>;
-  /** The trunk-activation cache (default artifacts/faces/lfw-trunk). */
+  /** The trunk-activation cache (default artifacts/faces/lfw-trunk-2: lfwTrunkDir). */
   readonly trunkCache?: string;
   /**
    * `face-api-tuned`: View 2's pairs also scored from other copies of their images, keyed by a name (e.g.
@@ -276,7 +276,7 @@ async function chipModels(name: 'face-api:chip' | 'face-api-tuned', list: PairLi
   log: (l: string) => void): Promise<Omit<EvaluationReport, 'file'>> {
   const net = loadRecognitionNet();
   try {
-    const cacheDir = options.trunkCache ?? artifactsDir('faces', 'lfw-trunk');
+    const cacheDir = options.trunkCache ?? artifactsDir('faces', lfwTrunkDir());
     const pairRefs = pairImages(list.pairs).map(refKey);
     // fine-tuning uses every image of the pairs' people (View 2's unrestricted setting)
     const people = new Set(list.pairs.flatMap((p) => [p.a.person, p.b.person]));
@@ -322,7 +322,7 @@ async function chipModels(name: 'face-api:chip' | 'face-api-tuned', list: PairLi
       if (!options.alsoScoreFrom?.[copy]) throw new Error(`face-tune augment names the copy "${copy}", but no folder of it is given (alsoScoreFrom; bench/lfw-face-tune.ts --tight DIR)`);
     }
     for (const [other, root] of Object.entries(options.alsoScoreFrom ?? {})) {
-      const dir = artifactsDir('faces', `lfw-${other}-trunk`);
+      const dir = artifactsDir('faces', lfwTrunkDir(other));
       // a copy trained on needs every image of the pairs' people, one only scored needs the pair images
       const wanted = augment.includes(other) ? refs : pairRefs;
       const have = TrunkCache.open(dir).records;

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  applySimilarity, chipTemplate, chipTransform, CHIP_LANDMARKS, DLIB_CHIP, extractChip, fitSimilarity, invertSimilarity,
+  applySimilarity, chipOverhang, chipTemplate, chipTransform, CHIP_LANDMARKS, DLIB_CHIP, extractChip, fitSimilarity, invertSimilarity,
   meanShape68, similarityScale, type PixelImage, type Similarity,
 } from '../../lib/faces/chip';
 
@@ -83,4 +83,17 @@ test('outside the photo is black, and a large photo is averaged, not aliased', (
   const values = [...small.data.slice(0, 40 * 50)];
   assert.ok(values.every((v) => Math.abs(v - 127.5) <= 1), `range ${Math.min(...values)}..${Math.max(...values)}`);
   assert.throws(() => extractChip({ data: new Uint8Array(5), width: 2, height: 2, channels: 1 }, { a: 1, b: 0, tx: 0, ty: 0 }), /needs 4 values, got 5/);
+});
+
+test('chipOverhang: 0 for a chip on the photo, else how far its worst corner reaches out, in pixels', () => {
+  const identity: Similarity = { a: 1, b: 0, tx: 0, ty: 0 };
+  assert.equal(chipOverhang(150, 150, identity, 150), 0);
+  assert.equal(chipOverhang(200, 180, identity, 150), 0);
+  assert.equal(chipOverhang(150, 150, { ...identity, tx: -10 }, 150), 10);
+  assert.equal(chipOverhang(150, 150, { ...identity, ty: 7 }, 150), 7);
+  assert.equal(chipOverhang(100, 150, identity, 150), 50);
+  // turned 45 degrees about the chip's centre: the corners reach out by (sqrt(2) - 1) / 2 of the side
+  const c = Math.cos(Math.PI / 4), sn = Math.sin(Math.PI / 4);
+  const turned: Similarity = { a: c, b: sn, tx: 74.5 - (c * 74.5 - sn * 74.5), ty: 74.5 - (sn * 74.5 + c * 74.5) };
+  assert.ok(close(chipOverhang(150, 150, turned, 150), ((Math.SQRT2 - 1) / 2) * 150, 1e-9), String(chipOverhang(150, 150, turned, 150)));
 });

@@ -6,9 +6,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
-  cropDetectedFace, DEFAULT_FACE_CROP, parseFaceCrop, readVerifyModel, Verifier, verifyModelsFile, verifySettingsKey, writeVerifyModel,
+  cropDetectedFace, cropFoundFace, DEFAULT_FACE_CROP, parseFaceCrop, readVerifyModel, Verifier, verifyModelsFile, verifySettingsKey, writeVerifyModel,
 } from '../../lib/faces';
-import { applySimilarity, meanShape68 } from '../../lib/faces/chip';
+import { applySimilarity, chipOverhang, chipTransform, meanShape68 } from '../../lib/faces/chip';
 
 test('crop names: chip is the default; anything else is refused naming the flag and the choices', () => {
   assert.equal(DEFAULT_FACE_CROP, 'chip');
@@ -52,4 +52,39 @@ test('a detected face is cropped as a chip: a face seen rotated and scaled comes
   const at = (x: number, y: number): number => chip.data[(Math.round(y) * 150 + Math.round(x)) * 3];
   assert.ok(at(chipNose.x, chipNose.y) > 200, 'the nose tip lands where dlib\'s mean face has it');
   assert.equal(at(10, 10), 0, 'far from the nose is dark');
+});
+
+test('a chip that reaches outside the photo is cut from the photo with a mirrored border, not black; one inside is unchanged', async () => {
+  // a tight crop: dlib's mean face filling a 120 x 100 photo whose left half is dark, right half bright
+  const fill = { a: 0.85, b: 0, tx: -5, ty: -12 };
+  const landmarks = meanShape68().map((p) => applySimilarity(fill, p));
+  const width = 120; const height = 100;
+  const data = new Uint8Array(width * height * 3);
+  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) data.fill(x < width / 2 ? 60 : 200, (y * width + x) * 3, (y * width + x) * 3 + 3);
+  const box = { left: 0, top: 0, width: 1, height: 1 };
+  const face = { box, score: 1, landmarks, alignedBox: box, cropBox: box, roll: 0, found: 'tiny' as const, pad: 0, upscaled: 1 };
+  const image = { data, width, height, channels: 3 as const };
+  const toPhoto = chipTransform(landmarks).toPhoto;
+  assert.ok(chipOverhang(width, height, toPhoto) > 0, 'the chip reaches outside this photo');
+  const black = cropDetectedFace(image, face, 150);
+  const chip = await cropFoundFace(image, face, 150, { padMode: 'mirror' });
+  assert.equal(black.data[0], 0, 'dlib\'s way: the chip\'s top-left corner lies outside, black');
+  assert.equal(chip.data[0], 60, 'padded: the corner mirrors the photo\'s dark left edge');
+  assert.equal(chip.data[(149 * 150 + 149) * 3], 200, 'and the bottom-right corner its bright right edge');
+  // every chip pixel on the photo itself is the same either way
+  let same = 0; let onPhoto = 0;
+  for (let v = 0; v < 150; v++) for (let u = 0; u < 150; u++) {
+    const p = applySimilarity(toPhoto, { x: u, y: v });
+    if (p.x < 1 || p.y < 1 || p.x > width - 2 || p.y > height - 2) continue;
+    onPhoto++;
+    if (chip.data[(v * 150 + u) * 3] === black.data[(v * 150 + u) * 3]) same++;
+  }
+  assert.ok(onPhoto > 1000 && same === onPhoto, `${same} of ${onPhoto} on-photo pixels equal`);
+  // a face well inside a large photo: the very same chip as before
+  const big = new Uint8Array(400 * 400 * 3).map((_, i) => (i * 7) % 251);
+  const inside = meanShape68().map((p) => applySimilarity({ a: 1, b: 0, tx: 120, ty: 110 }, p));
+  const faceInside = { ...face, landmarks: inside };
+  const a = await cropFoundFace({ data: big, width: 400, height: 400, channels: 3 }, faceInside, 150, { padMode: 'mirror' });
+  const b = cropDetectedFace({ data: big, width: 400, height: 400, channels: 3 }, faceInside, 150);
+  assert.deepEqual(Buffer.from(a.data), Buffer.from(b.data));
 });
