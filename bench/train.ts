@@ -47,7 +47,8 @@
  * steps 20-40; their step compute is that of 8 pairs a thread, 101-113 ms alone). With 2 warm-up steps the
  * bench had measured mostly that transient and reported two threads slower than one (0.86x); the default
  * warm-up per case is now past it. Each child reports its warm-up steps and their time (`warmup_steps`,
- * `warmup_ms`), PyTorch gets the same number of warm-up steps.
+ * `warmup_ms`: the warm-up steps' own time, without the forward passes between them); PyTorch gets the same number of
+ * warm-up steps.
  *
  * Options: --cases a,b --reps N (3) --steps N --warmup N (per case defaults below) --workers 1,2
  * --peer-threads 2[,1] --no-peer --compare (fused off too; --no-compare, the default, is accepted)
@@ -56,7 +57,8 @@
  * Length: about 9 minutes for the four cases at the defaults on an idle 2-vCPU machine (an estimate from the
  * step times of the 2026-11-24 run in BENCHMARKS.md plus the 1-3 s each child took to start in the
  * 2026-12-02 sample: workshop-64 ~0.9 min, mnv3-112 ~0.8, mnv3-224 ~1.4, seed2-128 ~6.3); longer under
- * load. `--cases workshop-64 --reps 3 --steps 3` took 1 minute at a load average of 2-3.
+ * load. `--cases workshop-64 --reps 3 --steps 3` took 1 minute at a load average of 2-3. The longer warm-ups of
+ * 2026-12-03 add to that: `--cases mnv3-112,mnv3-224 --reps 3` took 3.5 minutes on an otherwise idle machine.
  *
  * @see notebooks/05-training-runs.ipynb
  */
@@ -141,9 +143,13 @@ async function runOne(name: CaseName, steps: number, warmup: number) {
     return v;
   };
   const stepMs: number[] = [], fwdMs: number[] = [], stepCpuMs: number[] = [], losses: number[] = [];
-  const warm0 = performance.now();
-  for (let i = 0; i < warmup; i++) { losses.push(step()); r.forward(); }
-  const warmupMs = performance.now() - warm0;
+  let warmupMs = 0;
+  for (let i = 0; i < warmup; i++) {
+    const t = performance.now();
+    losses.push(step());
+    warmupMs += performance.now() - t;
+    r.forward();
+  }
   const tensors = tf.memory().numTensors;
   for (let i = 0; i < steps; i++) {
     let t = performance.now();
