@@ -186,10 +186,8 @@ async function runTwo(name: CaseName, steps: number, warmup: number) {
     return contrastiveLoss(ea, eb, isSame) as tf.Scalar;
   };
   const times: number[] = [], cpus: number[] = [];
-  let warmupMs = 0;
   try {
     for (let i = 0; i < warmup + steps; i++) {
-      if (i === warmup) warmupMs = times.reduce((a, b) => a + b, 0);
       const t = performance.now();
       const cpu = process.cpuUsage();
       const { value, grads } = await dp.variableGrads({ here: xa, there: xb, dim, embed: r.embed, loss, shared: r.variables });
@@ -205,6 +203,7 @@ async function runTwo(name: CaseName, steps: number, warmup: number) {
   } finally {
     await dp.close();
   }
+  const warmupMs = times.slice(0, warmup).reduce((a, b) => a + b, 0);
   return { stepMs: median(times.slice(warmup)), stepCpuMs: median(cpus), heap: heapBytes(), warmupMs };
 }
 
