@@ -2,7 +2,7 @@
  * The fused, step-level wasm kernels (lib/backend/kernels/fused-ops.ts and the fused set in
  * training-kernels.ts) against tfjs's own ops on the cpu backend: training-mode batch norm and hard swish
  * (values and gradients), ReLU's gradient, MaxPoolGrad (ties included), inner-axis Sum/Mean, copy-free Identity
- * and same-type Cast, the
+ * and same-type Cast, Transform (bit for bit tfjs-backend-wasm's own), the
  * layers that use them (FreezableBatchNorm, HardSwish) and a whole workshop-CNN gradient; plus leak
  * checks and the SIAMESE_WASM_FUSED switch. Same error measure as kernels.test.ts.
  */
@@ -70,7 +70,7 @@ test('the fused set is registered by default and SIAMESE_WASM_FUSED=off leaves i
   const reg = activeWasmKernels();
   assert.ok(reg !== null && reg.fused);
   for (const name of ['SiameseBatchNormTrain', 'SiameseBatchNormTrainGrad', 'SiameseHardSwish', 'SiameseHardSwishGrad', 'SiameseReluGrad', 'Identity', 'Cast',
-    'MaxPoolGrad', 'Slice', 'Conv2D', 'FusedConv2D', '_FusedMatMul', 'DepthwiseConv2dNative', 'PadV2']) {
+    'MaxPoolGrad', 'Slice', 'Conv2D', 'FusedConv2D', '_FusedMatMul', 'DepthwiseConv2dNative', 'PadV2', 'Transform']) {
     assert.ok(reg.registered.includes(name), `${name} registered`);
   }
   assert.equal(parseFusedChoice(undefined), true);
@@ -228,6 +228,71 @@ test('MaxPoolGrad matches cpu: 2x2/2 valid, 3x3/2 same, 3x3/1 same, odd sizes, t
     const cpu = await onBackend('cpu', [x, r], run);
     assertClose(`maxPool ${k}x${k}/${s} ${pad} [${shape}]${ties ? ' ties' : ''}`, ours[0], cpu[0]);
   }
+});
+
+/** tf.image.transform on wasm with the project's kernel and with tfjs-backend-wasm's own (the fused set off). */
+function transformBothWays(x: tf.Tensor4D, m: tf.Tensor2D, interpolation: 'bilinear' | 'nearest',
+  fill: 'constant' | 'nearest' | 'wrap', fillValue: number, outputShape?: [number, number]): [Float32Array, Float32Array] {
+  const run = () => {
+    const y = tf.image.transform(x, m, interpolation, fill, fillValue, outputShape);
+    const v = y.dataSync().slice() as Float32Array;
+    y.dispose();
+    return v;
+  };
+  const ours = run();
+  try {
+    registerWasmKernels('auto', false);
+    return [ours, run()];
+  } finally {
+    registerWasmKernels('auto', true);
+  }
+}
+
+test('Transform equals tfjs-backend-wasm\'s own bit for bit: bilinear and nearest, constant / nearest / wrap fill, projective, odd sizes', () => {
+  const rng = new Rng(31);
+  const cases: { shape: [number, number, number, number]; out?: [number, number] }[] = [
+    { shape: [5, 64, 64, 3] }, { shape: [3, 7, 11, 1] }, { shape: [2, 9, 6, 4], out: [12, 5] }, { shape: [1, 1, 1, 3] },
+  ];
+  for (const { shape, out } of cases) {
+    const [n, h, w] = shape;
+    const x = tf.tensor4d(randomArray(rng, size(shape)), shape);
+    const rows: number[] = [];
+    for (let i = 0; i < n; i++) {
+      // rotations, scalings, shifts past the border, a flip, and (every third image) a perspective term
+      const a = rng.uniform(-0.6, 0.6), sc = rng.uniform(0.6, 1.5);
+      const persp = i % 3 === 2 ? [rng.uniform(-0.02, 0.02), rng.uniform(-0.02, 0.02)] : [0, 0];
+      const flip = i % 4 === 1 ? -1 : 1;
+      rows.push(flip * sc * Math.cos(a), -sc * Math.sin(a), rng.uniform(-w, w), sc * Math.sin(a), sc * Math.cos(a), rng.uniform(-h, h), ...persp);
+    }
+    if (n > 1) rows.splice(0, 8, 1, 0, 0, 0, 1, 0, 0, 0); // an identity among them
+    for (const batchMatrices of [true, false]) {
+      const m = batchMatrices ? tf.tensor2d(rows, [n, 8]) : tf.tensor2d(rows.slice(0, 8), [1, 8]);
+      for (const interpolation of ['bilinear', 'nearest'] as const) {
+        for (const fill of ['constant', 'nearest', 'wrap'] as const) {
+          const [ours, ref] = transformBothWays(x, m, interpolation, fill, 0.25, out);
+          assert.equal(ours.length, ref.length);
+          for (let i = 0; i < ref.length; i++) {
+            if (!Object.is(ours[i], ref[i])) {
+              assert.fail(`[${shape}] ${interpolation} ${fill} ${batchMatrices ? 'per-image' : 'shared'} matrix: element ${i} is ${ours[i]}, tfjs-backend-wasm ${ref[i]}`);
+            }
+          }
+        }
+      }
+      m.dispose();
+    }
+    x.dispose();
+  }
+});
+
+test('Transform leaves reflect fill to the built-in kernel and keeps tensors flat', () => {
+  const x = tf.ones([1, 4, 4, 1]) as tf.Tensor4D;
+  const m = tf.tensor2d([1, 0, 1.5, 0, 1, 0, 0, 0], [1, 8]);
+  const before = tf.memory().numTensors;
+  for (let i = 0; i < 5; i++) tf.tidy(() => { tf.image.transform(x, m, 'bilinear', 'constant', 0); });
+  assert.equal(tf.memory().numTensors, before);
+  const y = tf.image.transform(x, m, 'bilinear', 'reflect');
+  assert.deepEqual(y.shape, [1, 4, 4, 1]);
+  tf.dispose([x, m, y]);
 });
 
 test('Sum and Mean over inner axes (global pooling, squeeze-excite) match cpu', async () => {

@@ -49,6 +49,8 @@ export interface KernelExports {
   bias_activation(y: number, bias: number, rows: number, C: number, act: number): void;
   fill_f32(p: number, n: number, value: number): void;
   pad_f32(x: number, y: number, rank: number, meta: number, value: number): void;
+  transform_image(img: number, transforms: number, out: number, batchTransform: number, N: number, H: number, W: number,
+    C: number, OH: number, OW: number, interpolation: number, fill: number, fillValue: number): void;
   adam_torch_update(x: number, m: number, v: number, g: number, n: number, b1: number, omb1: number, b2: number, omb2: number,
     bc2: number, eps: number, step: number, l2: number, useL2: number, decay: number, useDecay: number): void;
 }

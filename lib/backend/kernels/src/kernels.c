@@ -1651,3 +1651,119 @@ void bias_activation(f32 *y, const f32 *bias, int rows, int C, int act) {
     }
   }
 }
+
+/* ---------------------------------------------------------------- image transform */
+
+/*
+ * tf.image.transform of float32 images [N,H,W,C] into out [N,OH,OW,C], one projective matrix of 8 values
+ * per image (batch_transform) or one for all, with the same arithmetic as tfjs-backend-wasm 4.22's
+ * Transform kernel, so the results are equal bit for bit: the source point (x, y) of an output pixel is
+ * computed once (not once per channel), its bilinear weights once, then each channel reads the same corners.
+ * interp: 1 nearest, 2 bilinear. fill: 1 constant (fill_value outside), 3 wrap, 4 nearest (repeat the edge);
+ * reflect (2) is not taken (the caller uses the built-in).
+ */
+static inline f32 clamp_like_std(f32 lo, f32 x, f32 hi) {
+  const f32 m = (hi < x) ? hi : x; /* std::min(x, hi) */
+  return (lo < m) ? m : lo;        /* std::max(lo, m) */
+}
+
+static f32 transform_map_coord(f32 v, unsigned len, int fill) {
+  if (fill == 4) return clamp_like_std(0.0f, v, (f32)(len - 1u));
+  if (fill == 3) {
+    if (v < 0.0f) {
+      if (len <= 1u) v = 0.0f;
+      else v += (f32)(len * (unsigned)((int)(-v / (f32)(len - 1u)) + 1));
+    } else if (v > (f32)(len - 1u)) {
+      if (len <= 1u) v = 0.0f;
+      else v -= (f32)(len * (unsigned)(int)(v / (f32)(len - 1u)));
+    }
+    return clamp_like_std(0.0f, v, (f32)(len - 1u));
+  }
+  return v;
+}
+
+/* C's round (halves away from zero) without libc; exact for every float. */
+static inline f32 round_half_away(f32 v) {
+  const f32 t = __builtin_truncf(v);
+  const f32 d = v - t;
+  if (d >= 0.5f) return t + 1.0f;
+  if (d <= -0.5f) return t - 1.0f;
+  return t;
+}
+
+/* (int)v, saturating (coordinates far outside any image stay outside; NaN reads as 0) without a trap or a stack. */
+static inline int coord_to_int(f32 v) {
+  return wasm_i32x4_extract_lane(wasm_i32x4_trunc_sat_f32x4(wasm_f32x4_splat(v)), 0);
+}
+
+/* One output pixel's C values (see transform_image); inlined with interp and fill as constants. */
+static inline __attribute__((always_inline)) void transform_pixel(const f32 *src, const f32 *t, f32 *dst, int H, int W,
+    int C, f32 fx, f32 fy, int interp, int fill, f32 fill_value) {
+  const f32 projection = (f32)((double)(t[6] * fx + t[7] * fy) + 1.0);
+  if (projection == 0.0f) {
+    for (int c = 0; c < C; ++c) dst[c] = fill_value;
+    return;
+  }
+  f32 in_x = t[0] * fx + t[1] * fy + t[2];
+  f32 in_y = t[3] * fx + t[4] * fy + t[5];
+  if (projection != 1.0f) { in_x /= projection; in_y /= projection; } /* v / 1 is v, bit for bit */
+  const f32 x = transform_map_coord(in_x, (unsigned)W, fill);
+  const f32 y = transform_map_coord(in_y, (unsigned)H, fill);
+  if (interp == 1) {
+    const int iy = coord_to_int(round_half_away(y)), ix = coord_to_int(round_half_away(x));
+    if (iy >= 0 && iy < H && ix >= 0 && ix < W) {
+      const f32 *p = src + ((long)iy * W + ix) * C;
+      for (int c = 0; c < C; ++c) dst[c] = p[c];
+    } else {
+      for (int c = 0; c < C; ++c) dst[c] = fill_value;
+    }
+    return;
+  }
+  const f32 yf = __builtin_floorf(y), xf = __builtin_floorf(x);
+  const f32 yc = yf + 1.0f, xc = xf + 1.0f;
+  const f32 wx0 = xc - x, wx1 = x - xf, wy0 = yc - y, wy1 = y - yf;
+  const int iy0 = coord_to_int(yf), ix0 = coord_to_int(xf), iy1 = coord_to_int(yc), ix1 = coord_to_int(xc);
+  const int in_y0 = iy0 >= 0 && iy0 < H, in_y1 = iy1 >= 0 && iy1 < H;
+  const int in_x0 = ix0 >= 0 && ix0 < W, in_x1 = ix1 >= 0 && ix1 < W;
+  if (in_y0 && in_y1 && in_x0 && in_x1) {
+    const f32 *p00 = src + ((long)iy0 * W + ix0) * C, *p01 = p00 + C, *p10 = p00 + (long)W * C, *p11 = p10 + C;
+    for (int c = 0; c < C; ++c) {
+      const f32 vf = wx0 * p00[c] + wx1 * p01[c];
+      const f32 vc = wx0 * p10[c] + wx1 * p11[c];
+      dst[c] = wy0 * vf + wy1 * vc;
+    }
+    return;
+  }
+  for (int c = 0; c < C; ++c) {
+    const f32 v00 = (in_y0 && in_x0) ? src[((long)iy0 * W + ix0) * C + c] : fill_value;
+    const f32 v01 = (in_y0 && in_x1) ? src[((long)iy0 * W + ix1) * C + c] : fill_value;
+    const f32 v10 = (in_y1 && in_x0) ? src[((long)iy1 * W + ix0) * C + c] : fill_value;
+    const f32 v11 = (in_y1 && in_x1) ? src[((long)iy1 * W + ix1) * C + c] : fill_value;
+    const f32 vf = wx0 * v00 + wx1 * v01;
+    const f32 vc = wx0 * v10 + wx1 * v11;
+    dst[c] = wy0 * vf + wy1 * vc;
+  }
+}
+
+/* All output pixels of one image; inlined per (interp, fill) so the per-pixel branches on them vanish. */
+static inline __attribute__((always_inline)) void transform_one(const f32 *src, const f32 *t, f32 *dst, int H, int W, int C,
+    int OH, int OW, int interp, int fill, f32 fill_value) {
+  for (int oy = 0; oy < OH; ++oy) {
+    for (int ox = 0; ox < OW; ++ox, dst += C) transform_pixel(src, t, dst, H, W, C, (f32)ox, (f32)oy, interp, fill, fill_value);
+  }
+}
+
+#define TRANSFORM_CASE(I, F) \
+  if (interp == (I) && fill == (F)) { transform_one(src, t, dst, H, W, C, OH, OW, (I), (F), fill_value); continue; }
+
+EXPORT(transform_image)
+void transform_image(const f32 *img, const f32 *tr, f32 *out, int batch_transform, int N, int H, int W, int C,
+                     int OH, int OW, int interp, int fill, f32 fill_value) {
+  for (int b = 0; b < N; ++b) {
+    const f32 *t = tr + (batch_transform ? b * 8 : 0);
+    const f32 *src = img + (long)b * H * W * C;
+    f32 *dst = out + (long)b * OH * OW * C;
+    TRANSFORM_CASE(2, 4) TRANSFORM_CASE(2, 1) TRANSFORM_CASE(2, 3)
+    TRANSFORM_CASE(1, 4) TRANSFORM_CASE(1, 1) TRANSFORM_CASE(1, 3)
+  }
+}
