@@ -9,6 +9,7 @@
  *
  * @see notebooks/03-augmentation-previews.ipynb
  */
+import * as os from 'node:os';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { applyAugment, type ApplyOptions } from '../augment/apply';
@@ -134,9 +135,33 @@ export interface PipelineWorkerData {
   readonly backend: BackendName | null;
 }
 
+/**
+ * The niceness the worker thread gives itself (`SIAMESE_PIPELINE_NICE`, default 10; 0 leaves it as is): on a
+ * machine with as many cores as training threads, the worker then runs in the training threads' waits (their
+ * handshakes, the queue running low) instead of pre-empting one of them while the other waits for it. Linux
+ * keeps niceness per thread; elsewhere, or where it is refused, nothing changes.
+ */
+export function pipelineNice(value: string | undefined = process.env.SIAMESE_PIPELINE_NICE): number {
+  const v = (value ?? '').trim();
+  if (v === '') return 10;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 19) throw new RangeError(`SIAMESE_PIPELINE_NICE=${JSON.stringify(value)}: use an integer from 0 (off) to 19`);
+  return n;
+}
+
+function lowerThreadPriority(nice: number): void {
+  if (nice === 0 || process.platform !== 'linux') return;
+  try {
+    os.setPriority(0, Math.max(os.getPriority(0), nice)); // pid 0: on Linux, this thread only
+  } catch {
+    // refused (a container without the right): run at normal priority
+  }
+}
+
 async function runWorker(data: PipelineWorkerData): Promise<void> {
   const port = parentPort;
   if (!port) return;
+  lowerThreadPriority(pipelineNice());
   const info = await initBackend({ quiet: true, ...(data.backend ? { backend: data.backend } : {}) });
   const cache = data.producer.cacheDir === null ? null : new DecodeCache(data.producer.cacheDir);
   port.postMessage({ type: 'ready', backend: info.name } satisfies WorkerReply);

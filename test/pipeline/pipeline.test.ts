@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../lib/backend';
 import { Dataset, DecodeCache, makePairList, type PairList, type Pair } from '../../lib/data';
 import { createPairPipeline, resolvePipelineConfig, IMAGENET_MEAN, IMAGENET_STD, type PairBatch, type PairPipeline } from '../../lib/pipeline';
+import { pipelineNice } from '../../lib/pipeline/pipeline-worker';
 import { Rng } from '../../lib/util/rng';
 import { tempDir } from '../data/fixtures';
 
@@ -175,6 +176,26 @@ describe('pair pipeline', () => {
     const none = await take(plain, 1);
     assert.ok(!Buffer.from(none[0].a.buffer).equals(Buffer.from(x[0].a.buffer)), 'augmentation changed the pixels');
     await Promise.all([inWorker.close(), inThread.close(), plain.close()]);
+  });
+
+  it('the worker thread lowers its own priority (nice 10) and no other thread\'s; SIAMESE_PIPELINE_NICE is checked', async (t) => {
+    assert.equal(pipelineNice(undefined), 10);
+    assert.equal(pipelineNice('0'), 0);
+    assert.equal(pipelineNice(' 5 '), 5);
+    assert.throws(() => pipelineNice('high'), /SIAMESE_PIPELINE_NICE="high": use an integer from 0 \(off\) to 19/);
+    assert.throws(() => pipelineNice('20'), /SIAMESE_PIPELINE_NICE="20"/);
+    if (process.platform !== 'linux') return t.skip('niceness per thread is read from /proc (Linux)');
+    const niceOfThreads = (): number[] => fs.readdirSync('/proc/self/task').map((tid) => {
+      const stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]); // field 19: nice
+    });
+    const before = niceOfThreads();
+    const p = await createPairPipeline(pairs, dataset, { batchSize: 3, worker: true, preprocessing: { size: SIZE } });
+    (await p.next()).dispose();
+    const during = niceOfThreads();
+    await p.close();
+    assert.equal(during.filter((n) => n === 10).length, before.filter((n) => n === 10).length + 1, `one more thread at nice 10: ${during}`);
+    assert.equal(fs.readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ')[16], '0', 'this thread keeps nice 0');
   });
 
   it('a restored position continues with the same next batches, mid-epoch and across the epoch end', async () => {
