@@ -68,6 +68,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, inPlaceAdam, EmbeddingParallel } from '../lib/backend';
+import { childrenCpuMs, machineCpuMs, othersDuring } from './machine';
 import { createEmbeddingReplica, type BenchReplicaOptions } from './replica';
 import { mobileNetV3Small, seed2Cnn, workshopCnn } from '../lib/models';
 import { contrastiveLoss } from '../lib/losses';
@@ -243,28 +244,6 @@ function torchAvailable(): boolean {
   return spawnSync('/usr/bin/python3', ['-c', 'import torch, torchvision'], { encoding: 'utf8' }).status === 0;
 }
 
-/** The machine's busy and steal CPU time so far (ms, all cores; /proc/stat), or null off Linux. */
-function machineCpuMs(): { busy: number; steal: number } | null {
-  try {
-    const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-    const [user, nice, system, , , irq, softirq, steal] = f;
-    return { busy: ((user + nice + system + irq + softirq) * 1000) / TICKS_PER_S, steal: ((steal ?? 0) * 1000) / TICKS_PER_S };
-  } catch {
-    return null;
-  }
-}
-
-/** CPU time (ms) of this process's finished (reaped) children so far: cutime + cstime of /proc/self/stat. */
-function childrenCpuMs(): number | null {
-  try {
-    const f = fs.readFileSync('/proc/self/stat', 'utf8');
-    const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
-    return ((Number(rest[13]) + Number(rest[14])) * 1000) / TICKS_PER_S; // fields 16, 17 of the whole line
-  } catch {
-    return null;
-  }
-}
-const TICKS_PER_S = 100; // USER_HZ on Linux
 
 /**
  * This bench's own share of the 1-minute load average at `t` (ms, performance.now()): the kernel's
@@ -394,8 +373,8 @@ async function main(): Promise<void> {
       pairs_per_s: typeof res?.pairs_per_s === 'number' ? res.pairs_per_s : null, ...(error ? { error } : {}),
       load_1m: [load0, load1], own_load_1m: [round(own0, 2), round(own1, 2)],
       others_load_1m: [round(Math.max(0, load0 - own0), 2), round(Math.max(0, load1 - own1), 2)],
-      others_cpu_cores: cpu0 && cpu1 && kids0 !== null ? round(Math.max(0, cpu1.busy - cpu0.busy - ownCpuMs) / wallMs, 2) : null,
-      steal_cores: cpu0 && cpu1 ? round((cpu1.steal - cpu0.steal) / wallMs, 2) : null,
+      ...othersDuring(kids0 !== null ? cpu0 : null, cpu1, ownCpuMs, wallMs),
+      ...(kids0 === null ? { steal_cores: othersDuring(cpu0, cpu1, 0, wallMs).steal_cores } : {}),
       wall_s: round(wallMs / 1000, 1), result: res ?? {},
     };
   };
