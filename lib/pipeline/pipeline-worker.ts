@@ -133,6 +133,8 @@ export interface PipelineWorkerData {
   readonly producer: ProducerConfig;
   /** The main thread's backend, so both threads compute alike (null: choose as `initBackend` does). */
   readonly backend: BackendName | null;
+  /** The niceness the worker gives its own thread ({@link pipelineNice}, read and checked on the calling thread). */
+  readonly nice: number;
 }
 
 /**
@@ -161,7 +163,7 @@ function lowerThreadPriority(nice: number): void {
 async function runWorker(data: PipelineWorkerData): Promise<void> {
   const port = parentPort;
   if (!port) return;
-  lowerThreadPriority(pipelineNice());
+  lowerThreadPriority(data.nice);
   const info = await initBackend({ quiet: true, ...(data.backend ? { backend: data.backend } : {}) });
   const cache = data.producer.cacheDir === null ? null : new DecodeCache(data.producer.cacheDir);
   port.postMessage({ type: 'ready', backend: info.name } satisfies WorkerReply);

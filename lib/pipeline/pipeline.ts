@@ -34,7 +34,7 @@ import type { Dataset } from '../data/dataset';
 import { refKey } from '../data/dataset';
 import { resolveLoadOptions } from '../data/image';
 import {
-  produceBatch, resolvePreprocessing, DEFAULT_PREPROCESSING, wallClock,
+  produceBatch, resolvePreprocessing, DEFAULT_PREPROCESSING, wallClock, pipelineNice,
   type BatchJob, type ProducedBatch, type ProducerConfig, type WorkerReply, type PipelineWorkerData,
 } from './pipeline-worker';
 import type { IsSame, Pair, PairList, Preprocessing } from '../data/types';
@@ -313,7 +313,7 @@ export class PairPipeline {
   private ensureWorker(): Worker {
     if (this.workerFailure) throw this.workerFailure;
     if (this.worker) return this.worker;
-    const w = startWorker({ siamesePipelineWorker: true, producer: this.producer, backend: this.backendName });
+    const w = startWorker({ siamesePipelineWorker: true, producer: this.producer, backend: this.backendName, nice: pipelineNice() });
     w.unref();
     w.on('message', (msg: WorkerReply) => {
       if (msg.type === 'ready') {

@@ -184,6 +184,16 @@ describe('pair pipeline', () => {
     assert.equal(pipelineNice(' 5 '), 5);
     assert.throws(() => pipelineNice('high'), /SIAMESE_PIPELINE_NICE="high": use an integer from 0 \(off\) to 19/);
     assert.throws(() => pipelineNice('20'), /SIAMESE_PIPELINE_NICE="20"/);
+    process.env.SIAMESE_PIPELINE_NICE = 'high';
+    try {
+      // checked on this thread before the worker starts: the error says what to set, no worker dies
+      await assert.rejects(async () => {
+        const bad = await createPairPipeline(pairs, dataset, { batchSize: 3, worker: true, preprocessing: { size: SIZE } });
+        try { (await bad.next()).dispose(); } finally { await bad.close(); }
+      }, /SIAMESE_PIPELINE_NICE="high": use an integer from 0 \(off\) to 19/);
+    } finally {
+      delete process.env.SIAMESE_PIPELINE_NICE;
+    }
     if (process.platform !== 'linux') return t.skip('niceness per thread is read from /proc (Linux)');
     const niceOfThreads = (): number[] => fs.readdirSync('/proc/self/task').map((tid) => {
       const stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');

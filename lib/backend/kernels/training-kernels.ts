@@ -333,8 +333,8 @@ const TRANSFORM_FILL: Record<string, number> = { constant: 1, wrap: 3, nearest: 
 
 /**
  * Transform (tf.image.transform): the built-in's arithmetic, bit for bit, with each output pixel's source
- * point and bilinear weights computed once instead of once per channel (about 6x faster on 64-px RGB
- * batches: the augmentation's geometry). Reflect fill, non-float32 images and non-finite matrices go to the
+ * point and bilinear weights computed once instead of once per channel (2.3-2.5x faster on a batch of 64
+ * RGB images of 64 px: the augmentation's geometry). Reflect fill, non-float32 images and non-finite matrices go to the
  * built-in.
  */
 function transform(args: KernelArgs, ctx: KernelContext): tf.TensorInfo {
