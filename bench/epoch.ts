@@ -111,7 +111,7 @@ function main(): void {
         const out = spawnSync(tsx, [__filename, '--child', name, '--workers', String(workers), '--epochs', String(epochs),
           ...(pairs ? ['--pairs', pairs] : [])], { encoding: 'utf8', maxBuffer: 1 << 26 });
         const after = os.loadavg()[0], cpu1 = machineCpuMs(), kids1 = childrenCpuMs(), wallMs = performance.now() - t0;
-        const others = othersDuring(cpu0, cpu1, kids0 !== null && kids1 !== null ? kids1 - kids0 : 0, wallMs);
+        const others = othersDuring(cpu0, cpu1, kids0 !== null && kids1 !== null ? kids1 - kids0 : null, wallMs);
         if (others.others_cpu_cores !== null) othersSeen.push(others.others_cpu_cores);
         if (others.steal_cores !== null) stealSeen.push(others.steal_cores);
         loads.push(before, after);

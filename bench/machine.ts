@@ -31,12 +31,15 @@ export function childrenCpuMs(): number | null {
   }
 }
 
-/** Cores the others kept busy, and cores the hypervisor stole, between two readings (null off Linux). */
-export function othersDuring(cpu0: ReturnType<typeof machineCpuMs>, cpu1: ReturnType<typeof machineCpuMs>, ownCpuMs: number,
+/**
+ * Cores the others kept busy, and cores the hypervisor stole, between two readings (null off Linux; others' cores
+ * also null when this process tree's CPU time, `ownCpuMs`, is unknown).
+ */
+export function othersDuring(cpu0: ReturnType<typeof machineCpuMs>, cpu1: ReturnType<typeof machineCpuMs>, ownCpuMs: number | null,
   wallMs: number): { others_cpu_cores: number | null; steal_cores: number | null } {
   const round = (v: number): number => Math.round(v * 100) / 100;
   return {
-    others_cpu_cores: cpu0 && cpu1 ? round(Math.max(0, cpu1.busy - cpu0.busy - ownCpuMs) / wallMs) : null,
+    others_cpu_cores: cpu0 && cpu1 && ownCpuMs !== null ? round(Math.max(0, cpu1.busy - cpu0.busy - ownCpuMs) / wallMs) : null,
     steal_cores: cpu0 && cpu1 ? round((cpu1.steal - cpu0.steal) / wallMs) : null,
   };
 }

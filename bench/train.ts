@@ -244,7 +244,6 @@ function torchAvailable(): boolean {
   return spawnSync('/usr/bin/python3', ['-c', 'import torch, torchvision'], { encoding: 'utf8' }).status === 0;
 }
 
-
 /**
  * This bench's own share of the 1-minute load average at `t` (ms, performance.now()): the kernel's
  * exponential average (time constant 60 s) of the runnable threads of each past measurement, taken as
@@ -373,8 +372,7 @@ async function main(): Promise<void> {
       pairs_per_s: typeof res?.pairs_per_s === 'number' ? res.pairs_per_s : null, ...(error ? { error } : {}),
       load_1m: [load0, load1], own_load_1m: [round(own0, 2), round(own1, 2)],
       others_load_1m: [round(Math.max(0, load0 - own0), 2), round(Math.max(0, load1 - own1), 2)],
-      ...othersDuring(kids0 !== null ? cpu0 : null, cpu1, ownCpuMs, wallMs),
-      ...(kids0 === null ? { steal_cores: othersDuring(cpu0, cpu1, 0, wallMs).steal_cores } : {}),
+      ...othersDuring(cpu0, cpu1, kids0 !== null ? ownCpuMs : null, wallMs),
       wall_s: round(wallMs / 1000, 1), result: res ?? {},
     };
   };

@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend, EmbeddingParallel } from '../../../lib/backend';
 import { Rng } from '../../../lib/util/rng';
 import { createEmbeddingReplica } from './fixture-embedding-replica';
+import { assertFlatOver } from '../leaks';
 
 const MODULE = path.join(__dirname, 'fixture-embedding-replica.ts');
 let dp: EmbeddingParallel;
@@ -82,13 +83,7 @@ test('1,000 two-thread steps with an optimizer keep this thread\'s tensors and w
     opt.applyGradients(par.grads);
     tf.dispose([par.value, ...Object.values(par.grads)]);
   };
-  for (let i = 0; i < 5; i++) await step();
-  const memory = (tf.backend() as unknown as { wasm: { asm: { memory: WebAssembly.Memory } } }).wasm.asm.memory;
-  const tensors = tf.memory().numTensors, bytes = tf.memory().numBytes, heap = memory.buffer.byteLength;
-  for (let i = 0; i < 1000; i++) await step();
-  assert.equal(tf.memory().numTensors, tensors, 'numTensors flat');
-  assert.equal(tf.memory().numBytes, bytes, 'numBytes flat');
-  assert.equal(memory.buffer.byteLength, heap, 'wasm heap did not grow');
+  await assertFlatOver(1000, step);
   tf.dispose([a, b, ...(replica.variables as tf.Variable[]), scale]);
   opt.dispose();
 });
