@@ -16,6 +16,9 @@
  * `--redo-fixed` first describes again the images of the trunk caches (the originals', and the tight crops' with
  * `--tight`) that were left to LFW's fixed chip, with today's detection cascade (`TRUNK_DETECT`, e.g. after its
  * rescue passes were added); the folds' scores on a redone cache are then computed again from their kept weights.
+ * `--fill I/N` only fills the trunk caches (the originals', and the tight crops' with `--tight`) with every LFW image
+ * whose index in name order is I modulo N, into shard I, and exits: N processes started with I = 0 … N−1 fill them
+ * N times as fast on N cores; then run the bench as usual.
  * Everything resumes: the trunk caches (artifacts/faces/lfw-trunk-2, lfw-tight-trunk-2) and each View 2 fold are kept. The report
  * goes to artifacts/eval/lfw-face-tune.json; `--write` (or `--write-from REPORT`) also commits its tables to
  * lib/faces/lfw-results.json, which notebook 06 shows where LFW is absent.
@@ -99,6 +102,26 @@ async function main(): Promise<void> {
       if (!fixed.length) console.log(`${dir}: no image was left to the fixed chip`);
     }
     net.dispose();
+  }
+  if (opt('fill')) {
+    const m = /^(\d+)\/(\d+)$/.exec(opt('fill')!);
+    if (!m || !(Number(m[1]) < Number(m[2]))) throw new Error(`--fill takes I/N with 0 <= I < N (e.g. 0/2 and 1/2 in two processes), got ${JSON.stringify(opt('fill'))}`);
+    const [shard, of] = [Number(m[1]), Number(m[2])];
+    const net = loadRecognitionNet();
+    const all = (await Dataset.open(lfw)).refs().map(refKey).filter((_, i) => i % of === shard);
+    for (const [root, dir] of [[lfw, artifactsDir('faces', lfwTrunkDir())], ...(opt('tight') ? [[opt('tight')!, artifactsDir('faces', lfwTrunkDir('tight'))]] : [])]) {
+      const have = TrunkCache.open(dir).records;
+      const todo = all.filter((r) => !have.has(r));
+      const started = Date.now();
+      console.log(`${dir} shard ${shard}: describing ${todo.length} of its ${all.length} images`);
+      const res = await fillTrunkCache(net, root, todo, dir, shard, (d, n) => {
+        if (d % 500 === 0) console.log(`  ${d}/${n} (${((Date.now() - started) / d).toFixed(0)} ms an image)`);
+      });
+      for (const e of res.errors) console.log(`  skipped ${e}`);
+      console.log(`${dir} shard ${shard}: ${res.added} added; found by ${Object.entries(res.found).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    }
+    net.dispose();
+    return;
   }
   const models = [...(fs.existsSync(faceApiDescriptorFile()) ? ['face-api'] : []), 'face-api:chip', 'face-api-tuned'];
   const rows = [];

@@ -39,6 +39,7 @@ import { tripletLoss } from '../losses/triplet';
 import { writeFileAtomicSafe } from '../util/files';
 import { configHash } from '../util/hash';
 import { artifactsDir } from '../util/paths';
+import type { Rng } from '../util/rng';
 import { stream } from '../util/streams';
 
 /** How to fine-tune. JSON data. */
@@ -76,6 +77,13 @@ export interface FaceTuneConfig {
   readonly augment?: readonly string[];
   /** With `augment`: the share of training images taken from a copy (absent: half). */
   readonly augmentShare?: number;
+  /**
+   * Batches of look-alikes: the batch's identities come in groups of this many, each a randomly drawn person and
+   * the people nearest to them (by the mean of their zero-shot descriptors), and its single images are the ones
+   * nearest to those people; so most pairs in a batch are ones face-api finds hard, not ones it already
+   * separates by far. Absent: identities and single images drawn at random.
+   */
+  readonly hardBatches?: number;
 }
 
 export const DEFAULT_FACE_TUNE: Readonly<FaceTuneConfig> = Object.freeze({
@@ -104,6 +112,9 @@ export function resolveFaceTune(partial: Partial<FaceTuneConfig> = {}): FaceTune
   if (c.augment !== undefined && c.augment.length === 0) delete (c as { augment?: readonly string[] }).augment;
   if (c.augmentShare !== undefined && (typeof c.augmentShare !== 'number' || !(c.augmentShare > 0 && c.augmentShare <= 1))) {
     throw new RangeError(`face-tune augmentShare must be in (0, 1], got ${JSON.stringify(c.augmentShare)}`);
+  }
+  if (c.hardBatches !== undefined && (!Number.isInteger(c.hardBatches) || c.hardBatches < 2 || c.hardBatches > c.identities)) {
+    throw new RangeError(`face-tune hardBatches must be an integer from 2 to identities (${c.identities}), got ${JSON.stringify(c.hardBatches)}`);
   }
   if (c.augmentShare !== undefined && c.augment === undefined) throw new RangeError('face-tune augmentShare needs augment (the copies to take that share from)');
   return c;
@@ -163,6 +174,67 @@ export function describeCached(top: RecognitionTop, cache: TrunkCache, refs: rea
     }
   }
   return out;
+}
+
+/** For {@link FaceTuneConfig.hardBatches}: each multi-image person's nearest other such people and nearest single images. */
+export interface Neighbours {
+  /** `people[i]`: indices of the other people, nearest first (at most `keep`). */
+  readonly people: readonly Int32Array[];
+  /** `singles[i]`: indices of the single images, nearest to person i's mean descriptor first (at most `keep`). */
+  readonly singles: readonly Int32Array[];
+}
+
+/** The `keep` nearest of `n` candidates to `from` by {@link euclideanDistance}, skipping index `skip`. */
+function nearest(from: Float32Array, to: readonly Float32Array[], keep: number, skip = -1): Int32Array {
+  const d = to.map((v, j) => (j === skip ? Infinity : euclideanDistance(from, v)));
+  const idx = Array.from(d.keys()).filter((j) => j !== skip).sort((a, b) => d[a] - d[b] || a - b);
+  return Int32Array.from(idx.slice(0, keep));
+}
+
+/**
+ * Who looks like whom, by zero-shot descriptors: each person's mean descriptor (of `people[i]`'s images) and
+ * each single image's own, described with `top` from `cache` (mirror-averaged with `flip`).
+ */
+export function findNeighbours(top: RecognitionTop, cache: TrunkCache, people: readonly (readonly string[])[], singles: readonly string[], flip: boolean, keep = 16): Neighbours {
+  const refs = [...people.flat(), ...singles];
+  const d = describeCached(top, cache, refs, flip);
+  let at = 0;
+  const means = people.map((imgs) => {
+    const m = new Float32Array(128);
+    for (let k = 0; k < imgs.length; k++, at++) for (let j = 0; j < 128; j++) m[j] += d[at][j] / imgs.length;
+    return m;
+  });
+  const single = d.slice(at);
+  return {
+    people: means.map((m, i) => nearest(m, means, keep, i)),
+    singles: means.map((m) => nearest(m, single, keep)),
+  };
+}
+
+/**
+ * One batch's identities for {@link FaceTuneConfig.hardBatches}: people drawn in random order, each followed by
+ * their nearest people not yet drawn, `group` at a time, until `count`; then single images nearest to them (two
+ * per person, distinct), topped up at random to `singles`. Indices into the lists {@link findNeighbours} took.
+ */
+export function drawHardBatch(rng: Rng, near: Neighbours, count: number, group: number, singles: number, singleCount: number): { people: number[]; singles: number[] } {
+  const chosen = new Set<number>();
+  const people: number[] = [];
+  for (const seed of rng.shuffled(Array.from(near.people.keys()))) {
+    if (people.length >= count) break;
+    if (chosen.has(seed)) continue;
+    chosen.add(seed);
+    people.push(seed);
+    let g = 1;
+    for (const j of near.people[seed]) {
+      if (g >= group || people.length >= count) break;
+      if (!chosen.has(j)) { chosen.add(j); people.push(j); g++; }
+    }
+  }
+  const near2 = [...new Set(people.flatMap((p) => Array.from(near.singles[p].subarray(0, 2))))];
+  const picked = rng.sample(near2, Math.min(singles, near2.length));
+  const have = new Set(picked);
+  const rest = Array.from({ length: singleCount }, (_, j) => j).filter((j) => !have.has(j));
+  return { people, singles: [...picked, ...rng.sample(rest, Math.min(singles - picked.length, rest.length))] };
 }
 
 /** Distances of `pairs` from descriptors by ref. */
@@ -379,6 +451,7 @@ export function tuneSplit(net: RecognitionNet, cache: TrunkCache, task: TuneTask
   const valAuc = (desc: Map<string, Float32Array>) => auc(pairDistances(valPairs, desc), valPairs.map((p) => p.isSame), DIST);
   const zeroVal = valAuc(cfg.flip ? describe(net.top, true) : zeroDesc);
 
+  const neighbours = cfg.hardBatches ? findNeighbours(net.top, cache, multi, singles, cfg.flip) : undefined;
   const rng = stream(cfg.seed, 'faceTune').fork(task.stream);
   const vars = topVariables(net.top);
   const optimizer = tf.train.adam(cfg.learningRate);
@@ -390,10 +463,11 @@ export function tuneSplit(net: RecognitionNet, cache: TrunkCache, task: TuneTask
       for (let s = 0; s < cfg.evalEvery && step < cfg.maxSteps; s++, step++) {
         const refs: string[] = [];
         const labels: number[] = [];
-        rng.sample(multi, Math.min(cfg.identities, multi.length)).forEach((imgs, id) => {
+        const hard = neighbours && drawHardBatch(rng, neighbours, Math.min(cfg.identities, multi.length), cfg.hardBatches!, Math.min(cfg.singles, singles.length), singles.length);
+        (hard ? hard.people.map((i) => multi[i]) : rng.sample(multi, Math.min(cfg.identities, multi.length))).forEach((imgs, id) => {
           for (const r of rng.sample(imgs, Math.min(cfg.imagesPerIdentity, imgs.length))) { refs.push(r); labels.push(id); }
         });
-        rng.sample(singles, Math.min(cfg.singles, singles.length)).forEach((r, i) => { refs.push(r); labels.push(cfg.identities + i); });
+        (hard ? hard.singles.map((i) => singles[i]) : rng.sample(singles, Math.min(cfg.singles, singles.length))).forEach((r, i) => { refs.push(r); labels.push(cfg.identities + i); });
         const buf = new Float32Array(refs.length * TRUNK_SIZE);
         refs.forEach((r, i) => {
           let from = cache;

@@ -8,7 +8,7 @@ import { initBackend } from '../../lib/backend';
 import type { IsSame, Pair, PairList } from '../../lib/data/types';
 import { loadRecognitionNet, topDescriptors, TRUNK_SIZE, type RecognitionNet } from '../../lib/faces/recognition-net';
 import { TrunkCache } from '../../lib/faces/trunk-cache';
-import { describeCached, resolveFaceTune, topVariables, tuneFold, tuneSplit, tuneView2 } from '../../lib/train/face-tune';
+import { describeCached, drawHardBatch, findNeighbours, resolveFaceTune, topVariables, tuneFold, tuneSplit, tuneView2 } from '../../lib/train/face-tune';
 import { Rng } from '../../lib/util/rng';
 
 /**
@@ -184,6 +184,39 @@ describe('face-tune: the top of face-api ResNet trained per View 2 fold on cache
     const copy = TrunkCache.open(path.join(tmp, 'cache'));
     const a = tuneFold(net, cache, list, 0, { ...FAST, augment: ['tight'] }, { augment: { tight: copy } });
     const b = tuneFold(net, cache, list, 0, { ...FAST, augment: ['tight'] }, { augment: { tight: copy } });
+    assert.deepEqual({ ...a, seconds: 0 }, { ...b, seconds: 0 }, 'deterministic for a seed');
+    assert.ok(a.tuned.auc > a.zeroShotFlip.auc + 0.02, `tuned AUC ${a.tuned.auc} vs zero-shot ${a.zeroShotFlip.auc}`);
+  });
+
+  it('hardBatches: people come with their look-alikes, the single images nearest to them, and the batches still learn', () => {
+    // people 0-5 on a line at 0, 1, 2, 10, 11, 12 (two clusters); singles at 0.4, 11.6, 30
+    const people = [0, 1, 2, 10, 11, 12];
+    const near = {
+      people: people.map((x, i) => Int32Array.from(people.map((y, j) => [Math.abs(x - y), j]).filter(([, j]) => j !== i).sort((a, b) => a[0] - b[0] || a[1] - b[1]).map(([, j]) => j))),
+      singles: people.map((x) => Int32Array.from([0.4, 11.6, 30].map((y, j) => [Math.abs(x - y), j]).sort((a, b) => a[0] - b[0]).map(([, j]) => j))),
+    };
+    for (let seed = 1; seed <= 20; seed++) {
+      const b = drawHardBatch(new Rng(seed), near, 3, 3, 2, 3);
+      assert.equal(new Set(b.people).size, 3, 'three distinct people');
+      const cluster = (i: number) => (people[i] < 5 ? 0 : 1);
+      assert.equal(new Set(b.people.map(cluster)).size, 1, `a group of three is one cluster of look-alikes: ${b.people}`);
+      assert.deepEqual(b.singles.slice().sort(), [0, 1], 'the two single images nearest to the people; the one far from everyone (30) is not drawn');
+    }
+    assert.deepEqual(drawHardBatch(new Rng(5), near, 4, 2, 3, 3), drawHardBatch(new Rng(5), near, 4, 2, 3, 3), 'deterministic for a seed');
+    const four = drawHardBatch(new Rng(5), near, 4, 2, 3, 3);
+    assert.equal(four.singles.length, 3, 'topped up at random when the nearest are too few');
+    // findNeighbours on the fake LFW: a person's nearest people are by their descriptors, and it is not itself
+    const multi = ['P0x0', 'P0x1', 'P0x2'].map((p) => [1, 2, 3, 4].map((n) => `${p}/${p}_000${n}.jpg`));
+    const n = findNeighbours(net.top, cache, multi, ['P1x0/P1x0_0001.jpg'], true);
+    assert.deepEqual(n.people.map((x) => [...x].sort()), [[1, 2], [0, 2], [0, 1]]);
+    assert.deepEqual(n.singles.map((x) => [...x]), [[0], [0], [0]]);
+    assert.throws(() => resolveFaceTune({ hardBatches: 1 }), /hardBatches must be an integer from 2 to identities \(32\), got 1/);
+    assert.throws(() => resolveFaceTune({ identities: 8, hardBatches: 9 }), /hardBatches must be an integer from 2 to identities \(8\)/);
+    assert.equal('hardBatches' in resolveFaceTune({}), false, 'absent by default: the config (and its result folder) is as before');
+    const before = tf.memory().numTensors;
+    const a = tuneFold(net, cache, list, 0, { ...FAST, hardBatches: 2 });
+    assert.equal(tf.memory().numTensors, before, 'tensor count changed');
+    const b = tuneFold(net, cache, list, 0, { ...FAST, hardBatches: 2 });
     assert.deepEqual({ ...a, seconds: 0 }, { ...b, seconds: 0 }, 'deterministic for a seed');
     assert.ok(a.tuned.auc > a.zeroShotFlip.auc + 0.02, `tuned AUC ${a.tuned.auc} vs zero-shot ${a.zeroShotFlip.auc}`);
   });
