@@ -8,7 +8,7 @@ import { initBackend } from '../../lib/backend';
 import type { IsSame, Pair, PairList } from '../../lib/data/types';
 import { loadRecognitionNet, topDescriptors, TRUNK_SIZE, type RecognitionNet } from '../../lib/faces/recognition-net';
 import { TrunkCache } from '../../lib/faces/trunk-cache';
-import { describeCached, drawHardBatch, findNeighbours, resolveFaceTune, topVariables, tuneFold, tuneSplit, tuneView2 } from '../../lib/train/face-tune';
+import { describeCached, drawHardBatch, findNeighbours, peopleAuc, resolveFaceTune, topVariables, tuneFold, tuneSplit, tuneView2, validationPeople } from '../../lib/train/face-tune';
 import { Rng } from '../../lib/util/rng';
 
 /**
@@ -219,6 +219,25 @@ describe('face-tune: the top of face-api ResNet trained per View 2 fold on cache
     const b = tuneFold(net, cache, list, 0, { ...FAST, hardBatches: 2 });
     assert.deepEqual({ ...a, seconds: 0 }, { ...b, seconds: 0 }, 'deterministic for a seed');
     assert.ok(a.tuned.auc > a.zeroShotFlip.auc + 0.02, `tuned AUC ${a.tuned.auc} vs zero-shot ${a.zeroShotFlip.auc}`);
+  });
+
+  it("validation 'people': early stopping on every pair of the validation fold's people's images", () => {
+    const v = validationPeople(cache, list.pairs.filter((_, i) => list.folds[i] === 1), 3);
+    assert.equal(v.refs.length, 18, 'six people, capped at three images each');
+    assert.deepEqual(v.refs.slice(0, 3), ['P1x0/P1x0_0001.jpg', 'P1x0/P1x0_0002.jpg', 'P1x0/P1x0_0003.jpg'], 'the first by name');
+    assert.deepEqual(v.labels.slice(0, 4), [0, 0, 0, 1]);
+    const d = [[0], [0.1], [5], [5.2]].map((x) => Float32Array.from(x));
+    assert.equal(peopleAuc(d, [0, 0, 1, 1]), 1, 'same-person pairs all nearer than the rest');
+    assert.equal(peopleAuc(d, [0, 1, 0, 1]), 0.25, 'same-person distances 5 and 5.1 against 0.1, 0.2, 4.9, 5.2: each beats one of four');
+    assert.equal('validation' in resolveFaceTune({ validation: 'pairs' }), false, 'the default resolves to absent (the result folder is as before)');
+    assert.throws(() => resolveFaceTune({ validation: 'all' as never }), /validation must be "pairs" or "people", got "all"/);
+    const lines: string[] = [];
+    const a = tuneFold(net, cache, list, 0, { ...FAST, validation: 'people' }, { log: (l) => lines.push(l) });
+    assert.ok(lines.some((l) => /validation: every pair of 24 images of the validation fold's 6 people/.test(l)), lines.join(' | '));
+    const b = tuneFold(net, cache, list, 0, { ...FAST, validation: 'people' });
+    assert.deepEqual({ ...a, seconds: 0 }, { ...b, seconds: 0 }, 'deterministic for a seed');
+    assert.ok(a.tuned.auc > a.zeroShotFlip.auc + 0.02, `tuned AUC ${a.tuned.auc} vs zero-shot ${a.zeroShotFlip.auc}`);
+    assert.notEqual(a.validationAuc.tuned, tuneFold(net, cache, list, 0, FAST).validationAuc.tuned, 'another measure of the validation fold');
   });
 
   it('trains with batch-hard triplet too', () => {
