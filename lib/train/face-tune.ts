@@ -88,7 +88,8 @@ export interface FaceTuneConfig {
    * What early stopping watches: `'pairs'` (absent), the validation fold's pairs' AUC; `'people'`, the AUC over
    * every pair of images (up to 8 a person, the first by name) of the validation fold's people: tens of thousands
    * of pairs instead of 600, so a change in the fourth decimal is a measurement, not noise. The threshold is
-   * fitted on the validation fold's pairs either way.
+   * fitted on the validation fold's pairs either way. With `augment`, the same people's images in each copy's cache
+   * are scored the same way and the AUCs averaged, so early stopping also watches the copies (e.g. tight crops).
    */
   readonly validation?: 'pairs' | 'people';
 }
@@ -482,12 +483,13 @@ export function tuneSplit(net: RecognitionNet, cache: TrunkCache, task: TuneTask
   const zeroDesc = describe(net.top, false);
   const zeroShot = score(testPairs, valPairs, zeroDesc);
   const zeroShotFlip = score(testPairs, valPairs, describe(net.top, true));
-  const people = cfg.validation === 'people' ? validationPeople(cache, valPairs) : undefined;
+  // with copies trained on (augment), each copy's images of the same people are a validation set too: the score is the mean
+  const people = cfg.validation === 'people' ? [cache, ...copies].map((c) => ({ cache: c, ...validationPeople(c, valPairs) })) : undefined;
   const valAuc = (top: RecognitionTop): number => (people
-    ? peopleAuc(describeCached(top, cache, people.refs, cfg.flip), people.labels)
+    ? people.reduce((sum, v) => sum + peopleAuc(describeCached(top, v.cache, v.refs, cfg.flip), v.labels), 0) / people.length
     : auc(pairDistances(valPairs, describe(top, cfg.flip)), valPairs.map((p) => p.isSame), DIST));
   const zeroVal = valAuc(net.top);
-  if (people) log(`  validation: every pair of ${people.refs.length} images of the validation fold's ${new Set(people.labels).size} people`);
+  if (people) log(`  validation: every pair of ${people[0].refs.length} images of the validation fold's ${new Set(people[0].labels).size} people${copies.length ? `, and of their ${copies.length === 1 ? 'copies' : `copies in each of ${copies.length} caches`} (AUC averaged)` : ''}`);
 
   const neighbours = cfg.hardBatches ? findNeighbours(net.top, cache, multi, singles, cfg.flip) : undefined;
   const rng = stream(cfg.seed, 'faceTune').fork(task.stream);

@@ -238,6 +238,11 @@ describe('face-tune: the top of face-api ResNet trained per View 2 fold on cache
     assert.deepEqual({ ...a, seconds: 0 }, { ...b, seconds: 0 }, 'deterministic for a seed');
     assert.ok(a.tuned.auc > a.zeroShotFlip.auc + 0.02, `tuned AUC ${a.tuned.auc} vs zero-shot ${a.zeroShotFlip.auc}`);
     assert.notEqual(a.validationAuc.tuned, tuneFold(net, cache, list, 0, FAST).validationAuc.tuned, 'another measure of the validation fold');
+    const copyLines: string[] = [];
+    const copy = TrunkCache.open(path.join(tmp, 'cache'));
+    const c = tuneFold(net, cache, list, 0, { ...FAST, maxSteps: 20, validation: 'people', augment: ['tight'] }, { augment: { tight: copy }, log: (l) => copyLines.push(l) });
+    assert.ok(copyLines.some((l) => /of their copies \(AUC averaged\)/.test(l)), copyLines.join(' | '));
+    assert.equal(c.validationAuc.zeroShot, a.validationAuc.zeroShot, 'a copy identical to the originals: the mean of two equal AUCs');
   });
 
   it('trains with batch-hard triplet too', () => {
