@@ -232,12 +232,13 @@ describe('face-tune: the top of face-api ResNet trained per View 2 fold on cache
     assert.equal('validation' in resolveFaceTune({ validation: 'pairs' }), false, 'the default resolves to absent (the result folder is as before)');
     assert.throws(() => resolveFaceTune({ validation: 'all' as never }), /validation must be "pairs" or "people", got "all"/);
     const lines: string[] = [];
-    const a = tuneFold(net, cache, list, 0, { ...FAST, validation: 'people' }, { log: (l) => lines.push(l) });
+    const a = tuneFold(net, cache, list, 0, FAST, { log: (l) => lines.push(l) });
+    assert.equal(resolveFaceTune({}).validation, 'people', 'the default');
     assert.ok(lines.some((l) => /validation: every pair of 24 images of the validation fold's 6 people/.test(l)), lines.join(' | '));
     const b = tuneFold(net, cache, list, 0, { ...FAST, validation: 'people' });
     assert.deepEqual({ ...a, seconds: 0 }, { ...b, seconds: 0 }, 'deterministic for a seed');
     assert.ok(a.tuned.auc > a.zeroShotFlip.auc + 0.02, `tuned AUC ${a.tuned.auc} vs zero-shot ${a.zeroShotFlip.auc}`);
-    assert.notEqual(a.validationAuc.tuned, tuneFold(net, cache, list, 0, FAST).validationAuc.tuned, 'another measure of the validation fold');
+    assert.notEqual(a.validationAuc.tuned, tuneFold(net, cache, list, 0, { ...FAST, validation: 'pairs' }).validationAuc.tuned, 'another measure of the validation fold');
     const copyLines: string[] = [];
     const copy = TrunkCache.open(path.join(tmp, 'cache'));
     const c = tuneFold(net, cache, list, 0, { ...FAST, maxSteps: 20, validation: 'people', augment: ['tight'] }, { augment: { tight: copy }, log: (l) => copyLines.push(l) });
