@@ -88,7 +88,7 @@ export interface FaceTuneConfig {
   readonly hardBatches?: number;
   /**
    * What early stopping watches: `'pairs'`, the validation fold's pairs' AUC; `'people'` (the default), the AUC over
-   * every pair of images (up to 8 a person, the first by name) of the validation fold's people: tens of thousands
+   * every pair of images (up to 8 a person, the first by name) of the validation fold's people: hundreds of thousands
    * of pairs instead of 600, so a change in the fourth decimal is a measurement, not noise. The threshold is
    * fitted on the validation fold's pairs either way. With `augment`, the same people's images in each copy's cache
    * are scored the same way and the AUCs averaged, so early stopping also watches the copies (e.g. tight crops).
@@ -197,7 +197,7 @@ export interface Neighbours {
   readonly singles: readonly Int32Array[];
 }
 
-/** The `keep` nearest of `n` candidates to `from` by {@link euclideanDistance}, skipping index `skip`. */
+/** Indices of the `keep` entries of `to` nearest to `from` (Euclidean), nearest first, leaving out index `skip`. */
 function nearest(from: Float32Array, to: readonly Float32Array[], keep: number, skip = -1): Int32Array {
   const d = to.map((v, j) => (j === skip ? Infinity : euclideanDistance(from, v)));
   const idx = Array.from(d.keys()).filter((j) => j !== skip).sort((a, b) => d[a] - d[b] || a - b);
