@@ -51,6 +51,17 @@ function tightSummary(t: Record<string, any>): string {
     + `zero-shot ${t.zeroShotAuc.mean.toFixed(4)} ± ${t.zeroShotAuc.stdError.toFixed(4)}; accuracy tuned ${(100 * t.tunedAccuracy.mean).toFixed(2)} ± ${(100 * t.tunedAccuracy.stdError).toFixed(2)} %, zero-shot ${(100 * t.zeroShotAccuracy.mean).toFixed(2)} ± ${(100 * t.zeroShotAccuracy.stdError).toFixed(2)} %`;
 }
 
+/** The trunk caches a run reads, as [photo folder, cache folder]: the originals', and the tight crops' with `--tight`. */
+function trunkCaches(lfw: string): [string, string][] {
+  const tight = opt('tight');
+  return [[lfw, artifactsDir('faces', lfwTrunkDir())], ...(tight ? [[tight, artifactsDir('faces', lfwTrunkDir('tight'))] as [string, string]] : [])];
+}
+
+/** How many faces each detection pass found, the passes that found none left out. */
+function foundText(found: Record<string, number>): string {
+  return Object.entries(found).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v}`).join(', ') || 'nothing (no image described)';
+}
+
 /** The committed tables of a report (see lib/faces/lfw-results.ts). */
 function writeRecord(report: Record<string, any>): void {
   const pct = (x: number) => (100 * x).toFixed(1);
@@ -93,11 +104,11 @@ async function main(): Promise<void> {
   const report: Record<string, unknown> = { date: new Date().toISOString(), lfw, tune, ...(opt('tight') ? { tight: opt('tight') } : {}), loadBefore: load() };
   if (args.includes('--redo-fixed')) {
     const net = loadRecognitionNet();
-    for (const [root, dir] of [[lfw, artifactsDir('faces', lfwTrunkDir())], ...(opt('tight') ? [[opt('tight')!, artifactsDir('faces', lfwTrunkDir('tight'))]] : [])]) {
+    for (const [root, dir] of trunkCaches(lfw)) {
       const fixed = [...TrunkCache.open(dir).records.values()].filter((r) => r.found === 'fixed');
       for (const shard of [...new Set(fixed.map((r) => r.shard))]) {
         const res = await fillTrunkCache(net, root, fixed.filter((r) => r.shard === shard).map((r) => r.ref), dir, shard, undefined, (r) => r.found === 'fixed');
-        console.log(`${dir} shard ${shard}: ${res.added} images left to the fixed chip described again; found by ${Object.entries(res.found).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+        console.log(`${dir} shard ${shard}: ${res.added} images left to the fixed chip described again; found by ${foundText(res.found)}`);
       }
       if (!fixed.length) console.log(`${dir}: no image was left to the fixed chip`);
     }
@@ -109,7 +120,7 @@ async function main(): Promise<void> {
     const [shard, of] = [Number(m[1]), Number(m[2])];
     const net = loadRecognitionNet();
     const all = (await Dataset.open(lfw)).refs().map(refKey).filter((_, i) => i % of === shard);
-    for (const [root, dir] of [[lfw, artifactsDir('faces', lfwTrunkDir())], ...(opt('tight') ? [[opt('tight')!, artifactsDir('faces', lfwTrunkDir('tight'))]] : [])]) {
+    for (const [root, dir] of trunkCaches(lfw)) {
       const have = TrunkCache.open(dir).records;
       const todo = all.filter((r) => !have.has(r));
       const started = Date.now();
@@ -118,7 +129,7 @@ async function main(): Promise<void> {
         if (d % 500 === 0) console.log(`  ${d}/${n} (${((Date.now() - started) / d).toFixed(0)} ms an image)`);
       });
       for (const e of res.errors) console.log(`  skipped ${e}`);
-      console.log(`${dir} shard ${shard}: ${res.added} added; found by ${Object.entries(res.found).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+      console.log(`${dir} shard ${shard}: ${res.added} added; found by ${foundText(res.found)}`);
     }
     net.dispose();
     return;

@@ -199,7 +199,7 @@ export interface Neighbours {
 
 /** Indices of the `keep` entries of `to` nearest to `from` (Euclidean), nearest first, leaving out index `skip`. */
 function nearest(from: Float32Array, to: readonly Float32Array[], keep: number, skip = -1): Int32Array {
-  const d = to.map((v, j) => (j === skip ? Infinity : euclideanDistance(from, v)));
+  const d = to.map((v) => euclideanDistance(from, v));
   const idx = Array.from(d.keys()).filter((j) => j !== skip).sort((a, b) => d[a] - d[b] || a - b);
   return Int32Array.from(idx.slice(0, keep));
 }
