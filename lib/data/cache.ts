@@ -142,3 +142,57 @@ export class DecodeCache {
     return { entries, bytes };
   }
 }
+
+/**
+ * Decoded images kept in memory for as long as the object lives (a pipeline's producer: one training run), up to a
+ * byte budget, first come first kept (no eviction, so which images stay does not depend on timing). A hit costs no
+ * file access at all: an epoch of the default experiment read its 5,952 images from the on-disk cache in about 1 s of
+ * CPU, the producer's thread's time taken from the two training threads. Files changed while it lives are not read
+ * again. Misses go to `load` (the on-disk {@link DecodeCache} or a plain decode).
+ */
+export class MemoryDecodeCache {
+  readonly stats = { hits: 0, misses: 0 };
+  private readonly images = new Map<string, DecodedImage>();
+  private used = 0;
+
+  /** @param budgetBytes pixels kept at most, in bytes (0: none). */
+  constructor(readonly budgetBytes: number) {
+    if (!Number.isFinite(budgetBytes) || budgetBytes < 0) throw new RangeError(`MemoryDecodeCache: the budget must be a byte count >= 0, got ${budgetBytes}`);
+  }
+
+  /** Bytes of pixels held. */
+  get bytes(): number {
+    return this.used;
+  }
+
+  /** `file` decoded with `opts`, from memory when held, else from `load` (kept if the budget allows). */
+  async load(file: string, opts: LoadOptions, load: () => Promise<DecodedImage>): Promise<DecodedImage> {
+    const key = `${file}\0${loadOptionsKey(opts)}`;
+    const held = this.images.get(key);
+    if (held) {
+      this.stats.hits++;
+      return held;
+    }
+    const img = await load();
+    this.stats.misses++;
+    if (this.used + img.data.byteLength <= this.budgetBytes && !this.images.has(key)) {
+      const data = img.data.slice(); // its own buffer: not a view that pins a larger one
+      this.images.set(key, { ...img, data });
+      this.used += data.byteLength;
+    }
+    return img;
+  }
+}
+
+/**
+ * The memory budget of a pipeline's decoded images, in bytes (`SIAMESE_PIPELINE_MEMORY_MB`, in MiB, default 256: all
+ * 13,233 LFW images take 155 MiB at 64 px and 349 MiB at 96 px, where the first 256 MiB of them stay; 0 turns it off).
+ * Each pipeline's producer has its own.
+ */
+export function pipelineMemoryBudget(value: string | undefined = process.env.SIAMESE_PIPELINE_MEMORY_MB): number {
+  const v = (value ?? '').trim();
+  if (v === '') return 256 * 2 ** 20;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new RangeError(`SIAMESE_PIPELINE_MEMORY_MB=${JSON.stringify(value)}: use a number of megabytes >= 0 (0: off)`);
+  return Math.round(n * 2 ** 20);
+}

@@ -12,7 +12,7 @@ export {
 export type { LoadOptions, ImageFormat, OpenedImage, Transparency } from './image';
 export { readPnm, readPnmHeader, writePnm, isPnm } from './pnm';
 export type { PnmImage, PnmHeader } from './pnm';
-export { DecodeCache } from './cache';
+export { DecodeCache, MemoryDecodeCache, pipelineMemoryBudget } from './cache';
 export type { CacheStats } from './cache';
 export { Dataset, DatasetError, ImageLoadError, IMAGE_EXTENSIONS, lfwFileName, lfwRef, refKey } from './dataset';
 export type { DatasetLayout, DatasetProblem, OpenDatasetOptions } from './dataset';

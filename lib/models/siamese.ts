@@ -131,12 +131,20 @@ export function siameseEmbeddingNet(model: tf.LayersModel): tf.LayersModel {
  * @see notebooks/05-training-runs.ipynb
  */
 export function flipAveragedSiamese(model: tf.LayersModel): (a: tf.Tensor, b: tf.Tensor) => tf.Tensor {
-  const net = siameseEmbeddingNet(model);
+  const embed = flipAveragedEmbedding(siameseEmbeddingNet(model));
   const head = siameseHead(model);
-  const embed = (x: tf.Tensor): tf.Tensor => {
+  return (a, b) => tf.tidy(() => head(embed(a), embed(b)));
+}
+
+/**
+ * An embedding network's flip-averaged embedding (see {@link flipAveragedSiamese}): the mean of the embeddings of
+ * images `[n, h, w, c]` and of their left-right mirrors, in inference mode; `[n, d]`.
+ * @see notebooks/05-training-runs.ipynb
+ */
+export function flipAveragedEmbedding(net: tf.LayersModel): (x: tf.Tensor) => tf.Tensor {
+  return (x) => tf.tidy(() => {
     const n = x.shape[0];
     const e = net.apply(tf.concat([x, tf.reverse(x, 2)], 0), { training: false }) as tf.Tensor;
     return tf.add(e.slice([0, 0], [n, -1]), e.slice([n, 0], [n, -1])).div(2);
-  };
-  return (a, b) => tf.tidy(() => head(embed(a), embed(b)));
+  });
 }

@@ -9,7 +9,7 @@ export {
   NORMALIZATIONS, IMAGENET_MEAN, IMAGENET_STD,
 } from './pipeline';
 export type {
-  PipelineConfig, PipelineConfigInput, PipelineState, PipelinePosition, PairBatch, PipelineStats, CreatePipelineOptions, Preprocessing, Normalization,
+  PipelineConfig, PipelineConfigInput, PipelineState, PipelinePosition, PairBatch, PipelineStats, CreatePipelineOptions, Preprocessing, Normalization, DistinctImages,
 } from './pipeline';
 export { IdentitySampler, checkIdentitySampling, IDENTITY_SAMPLINGS, DEFAULT_PER_PERSON } from './identity-sampler';
 export type { IdentitySampling, ResolvedIdentitySampling, IdentitySamplerOptions } from './identity-sampler';

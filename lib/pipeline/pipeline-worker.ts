@@ -15,7 +15,7 @@ import * as tf from '@tensorflow/tfjs';
 import { applyAugment, type ApplyOptions } from '../augment/apply';
 import type { AugmentParams } from '../augment/params';
 import { initBackend, type BackendName } from '../backend';
-import { DecodeCache } from '../data/cache';
+import { DecodeCache, MemoryDecodeCache } from '../data/cache';
 import { decodeImage, type LoadOptions } from '../data/image';
 import type { Channels, Normalization, Preprocessing } from '../data/types';
 
@@ -64,6 +64,8 @@ export interface ProducerConfig {
   readonly load: LoadOptions;
   /** The decode cache folder, or null to decode every time. */
   readonly cacheDir: string | null;
+  /** Bytes of decoded pixels the producer keeps in memory ({@link MemoryDecodeCache}; 0: none). */
+  readonly memoryBytes: number;
   readonly maxPixels: number;
   readonly normalization: Normalization;
   readonly apply: ApplyOptions;
@@ -93,7 +95,7 @@ export function wallClock(): number {
 }
 
 /** Makes one batch (see the module comment). Decodes up to 8 images at a time. */
-export async function produceBatch(job: BatchJob, cfg: ProducerConfig, cache: DecodeCache | null): Promise<ProducedBatch> {
+export async function produceBatch(job: BatchJob, cfg: ProducerConfig, cache: DecodeCache | null, memory: MemoryDecodeCache | null = null): Promise<ProducedBatch> {
   const startedAt = wallClock();
   const n = job.paths.length;
   const { size, channels } = cfg.load;
@@ -103,7 +105,9 @@ export async function produceBatch(job: BatchJob, cfg: ProducerConfig, cache: De
   const decodeOne = async (): Promise<void> => {
     while (next < n) {
       const i = next++;
-      const img = cache ? await cache.load(job.paths[i], cfg.load, cfg.maxPixels) : await decodeImage(job.paths[i], cfg.load, cfg.maxPixels);
+      const file = job.paths[i];
+      const load = () => (cache ? cache.load(file, cfg.load, cfg.maxPixels) : decodeImage(file, cfg.load, cfg.maxPixels));
+      const img = memory ? await memory.load(file, cfg.load, load) : await load();
       if (img.data.length !== per) throw new RangeError(`${job.paths[i]}: decoded to ${img.width}x${img.height}x${img.channels}, expected ${size}x${size}x${channels}`);
       bytes.set(img.data, i * per);
     }
@@ -115,7 +119,9 @@ export async function produceBatch(job: BatchJob, cfg: ProducerConfig, cache: De
     const aug = job.params ? applyAugment(x, job.params, cfg.apply) : x;
     return normalizeImages(aug, cfg.normalization);
   });
-  const data = (await out.data()) as Float32Array;
+  // read at once: no tensor of this batch is alive across an await (batches made ahead on the calling thread
+  // interleave with its steps)
+  const data = out.dataSync() as Float32Array;
   out.dispose();
   const finishedAt = wallClock();
   return { id: job.id, data, startedAt, finishedAt, decodeMs: decodedAt - startedAt, augmentMs: finishedAt - decodedAt };
@@ -166,13 +172,14 @@ async function runWorker(data: PipelineWorkerData): Promise<void> {
   lowerThreadPriority(data.nice);
   const info = await initBackend({ quiet: true, ...(data.backend ? { backend: data.backend } : {}) });
   const cache = data.producer.cacheDir === null ? null : new DecodeCache(data.producer.cacheDir);
+  const memory = new MemoryDecodeCache(data.producer.memoryBytes);
   port.postMessage({ type: 'ready', backend: info.name } satisfies WorkerReply);
   // Jobs are made one at a time, in the order they arrive.
   let chain: Promise<void> = Promise.resolve();
   port.on('message', (job: BatchJob) => {
     chain = chain.then(async () => {
       try {
-        const batch = await produceBatch(job, data.producer, cache);
+        const batch = await produceBatch(job, data.producer, cache, memory);
         port.postMessage({ type: 'done', batch } satisfies WorkerReply, [batch.data.buffer as ArrayBuffer]);
       } catch (err) {
         port.postMessage({ type: 'error', id: job.id, message: err instanceof Error ? err.message : String(err) } satisfies WorkerReply);

@@ -14,12 +14,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import type { PairPipeline, PipelineState } from '../pipeline/pipeline';
+import type { DistinctImages, PairPipeline, PipelineState } from '../pipeline/pipeline';
 import { auc, bestThreshold } from '../eval';
 import { batchContrastiveLoss, bceLoss, contrastiveFromValues, tripletLoss, type TripletMining } from '../losses';
 import type { Pair, IsSame } from '../data/types';
 import { l2NormalizeRows } from '../models/layers/l2-normalize';
-import { flipAveragedSiamese, siameseHead, type SiameseOutput } from '../models/siamese';
+import { flipAveragedEmbedding, flipAveragedSiamese, siameseEmbeddingNet, siameseHead, type SiameseOutput } from '../models/siamese';
 import { EmbeddingParallel } from '../backend/parallel';
 import { CheckpointError, readCheckpoint, writeCheckpoint, type ReadCheckpoint, type TensorRecord } from './checkpoint';
 import { TrainingInterruptedError, watchInterrupt } from './interrupt';
@@ -178,9 +178,17 @@ export function lossOf(out: tf.Tensor, isSame: tf.Tensor, loss: LossConfig, outp
  * Outputs (distances or probabilities) and loss over a whole pipeline epoch, in order; no gradients. `flip`:
  * score with flip test-time augmentation (each embedding the mean of the image's and its mirror's;
  * `flipAveragedSiamese`, for models made by `siamese()`).
+ *
+ * A model made by `siamese()` on an unaugmented epoch (validation, test) embeds each distinct image once
+ * ({@link PairPipeline.distinctImages}) and scores the pairs from those embeddings with the model's own head, in
+ * batches of the pipeline's size: the same outputs as applying the model to each batch of pairs, for half the work or
+ * less (an image is in several pairs). `byImage: false` applies the model to the pairs (for comparison).
  */
-export async function predictPairs(model: tf.LayersModel, pipeline: PairPipeline, loss: LossConfig | null, output: SiameseOutput, flip = false):
-  Promise<{ values: number[]; isSame: IsSame[]; loss: number | null }> {
+export async function predictPairs(model: tf.LayersModel, pipeline: PairPipeline, loss: LossConfig | null, output: SiameseOutput, flip = false,
+  byImage = true): Promise<{ values: number[]; isSame: IsSame[]; loss: number | null }> {
+  const parts = byImage ? siameseParts(model) : null;
+  const distinct = parts ? pipeline.distinctImages() : null;
+  if (parts && distinct) return predictByImage(parts, distinct, pipeline.config.batchSize, loss, output, flip);
   const values: number[] = [];
   const isSame: IsSame[] = [];
   let lossSum = 0;
@@ -197,6 +205,46 @@ export async function predictPairs(model: tf.LayersModel, pipeline: PairPipeline
     out.dispose();
   }
   return { values, isSame, loss: loss ? lossSum / Math.max(1, values.length) : null };
+}
+
+/** A `siamese()` model's embedding network and head, or null for another model. */
+function siameseParts(model: tf.LayersModel): { net: tf.LayersModel; head: (ea: tf.Tensor, eb: tf.Tensor) => tf.Tensor } | null {
+  try {
+    return { net: siameseEmbeddingNet(model), head: siameseHead(model) };
+  } catch {
+    return null;
+  }
+}
+
+/** {@link predictPairs} from each distinct image's embedding; pairs are scored `batchSize` at a time, as from the pipeline. */
+async function predictByImage(parts: NonNullable<ReturnType<typeof siameseParts>>, distinct: DistinctImages, batchSize: number, loss: LossConfig | null,
+  output: SiameseOutput, flip: boolean): Promise<{ values: number[]; isSame: IsSame[]; loss: number | null }> {
+  const embed = flip ? flipAveragedEmbedding(parts.net) : (x: tf.Tensor) => parts.net.apply(x, { training: false }) as tf.Tensor;
+  const chunks: tf.Tensor[] = [];
+  let all: tf.Tensor | null = null;
+  try {
+    for await (const x of distinct.images(2 * batchSize)) chunks.push(tf.tidy(() => embed(x)));
+    all = chunks.length === 1 ? chunks[0] : tf.concat(chunks);
+    const values: number[] = [];
+    const isSame = distinct.pairs.map((p) => p.isSame);
+    let lossSum = 0;
+    for (let from = 0; from < distinct.pairs.length; from += batchSize) {
+      const to = Math.min(from + batchSize, distinct.pairs.length);
+      const e = all;
+      const out = tf.tidy(() => parts.head(tf.gather(e, distinct.a.subarray(from, to)), tf.gather(e, distinct.b.subarray(from, to))));
+      values.push(...(await out.data()));
+      if (loss) {
+        const l = tf.tidy(() => lossOf(out, tf.tensor1d(isSame.slice(from, to), 'float32'), loss, output));
+        lossSum += (await l.data())[0] * (to - from);
+        l.dispose();
+      }
+      out.dispose();
+    }
+    return { values, isSame, loss: loss ? lossSum / Math.max(1, values.length) : null };
+  } finally {
+    tf.dispose(chunks);
+    if (all !== null && chunks.length !== 1) all.dispose();
+  }
 }
 
 function trainableVariables(model: tf.LayersModel): tf.Variable[] {

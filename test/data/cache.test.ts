@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Dataset, DecodeCache, lfwRef } from '../../lib/data';
+import { Dataset, DecodeCache, MemoryDecodeCache, lfwRef, pipelineMemoryBudget } from '../../lib/data';
+import { decodeImage, resolveLoadOptions } from '../../lib/data/image';
 import { makeLfwFolder, solidImage, tempDir } from './fixtures';
 
 test('the second load comes from the cache and equals the first', async () => {
@@ -68,4 +69,46 @@ test('a damaged cache entry is decoded again and replaced', async () => {
   } finally {
     cleanup();
   }
+});
+
+test('MemoryDecodeCache: a hit reads no file, the options are part of the key, and the budget is never exceeded', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const people = await makeLfwFolder(path.join(dir, 'faces'), [3, 2]);
+    const ds = await Dataset.open(path.join(dir, 'faces'), { cache: null });
+    const file = ds.path(lfwRef(people[0], 1));
+    const opts = resolveLoadOptions({ size: 8, crop: ds.crop });
+    let loads = 0;
+    const load = (o: typeof opts) => () => { loads++; return decodeImage(file, o); };
+    const memory = new MemoryDecodeCache(3 * 8 * 8 * 3);
+    const first = await memory.load(file, opts, load(opts));
+    const again = await memory.load(file, opts, load(opts));
+    assert.equal(loads, 1, 'the second load is served from memory');
+    assert.deepEqual(Array.from(again.data), Array.from(first.data));
+    assert.deepEqual(memory.stats, { hits: 1, misses: 1 });
+    const grey = resolveLoadOptions({ size: 8, channels: 1, crop: ds.crop });
+    assert.equal((await memory.load(file, grey, load(grey))).channels, 1, 'other options: another entry');
+    assert.equal(loads, 2);
+    // 256 bytes held of 576: one more RGB image (192) fits, the next would not
+    const others = ds.refs().map((r) => ds.path(r)).filter((f) => f !== file);
+    for (const f of others) await memory.load(f, opts, () => decodeImage(f, opts));
+    assert.ok(memory.bytes <= memory.budgetBytes, `${memory.bytes} bytes held within ${memory.budgetBytes}`);
+    assert.equal(memory.bytes, 192 + 64 + 192, 'first come first kept: the next image that fits, then nothing more');
+    const none = new MemoryDecodeCache(0);
+    await none.load(file, opts, load(opts));
+    await none.load(file, opts, load(opts));
+    assert.equal(none.bytes, 0);
+    assert.deepEqual(none.stats, { hits: 0, misses: 2 });
+    assert.throws(() => new MemoryDecodeCache(-1), /budget/);
+  } finally {
+    cleanup();
+  }
+});
+
+test('SIAMESE_PIPELINE_MEMORY_MB: default 256 MB, 0 turns it off, anything else but a number >= 0 is refused', () => {
+  assert.equal(pipelineMemoryBudget(undefined), 256 * 2 ** 20);
+  assert.equal(pipelineMemoryBudget(' '), 256 * 2 ** 20);
+  assert.equal(pipelineMemoryBudget('0'), 0);
+  assert.equal(pipelineMemoryBudget('1.5'), 1.5 * 2 ** 20);
+  for (const bad of ['-1', 'lots', 'NaN', 'Infinity']) assert.throws(() => pipelineMemoryBudget(bad), /SIAMESE_PIPELINE_MEMORY_MB/);
 });
