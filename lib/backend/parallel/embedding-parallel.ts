@@ -8,7 +8,8 @@
  * One step, with the gradient of the loss L(e), e = [e₁; e₂], split by the chain rule:
  * 1. this thread posts the helper's images; both threads run their forward pass at once (taped);
  * 2. the helper writes e₂ to shared memory; this thread, inside its own tape, takes ∂L/∂e₂ (a small gradient of
- *    the loss alone) and writes it back;
+ *    the loss alone) and writes it back (without variables of its own, the same pass gives ∂L/∂e₁, and the tape
+ *    takes e₁·∂L/∂e₁ instead of the loss again);
  * 3. both run their backward pass at once: this thread's tape gives ∂L/∂θ through e₁ (and the gradients of
  *    any variables of its own, e.g. a BCE head), the helper's gives ∂(e₂·∂L/∂e₂)/∂θ, the part through e₂;
  * 4. the two are added here in a fixed order, so a step is deterministic.
@@ -182,6 +183,8 @@ export class EmbeddingParallel {
     this.worker.postMessage({ kind: 'step', seq, there, dim, exchange: fresh, state: step.helperState } satisfies ToEmbeddingHelper,
       [there.values.buffer as ArrayBuffer]);
     let mine: { value: tf.Scalar; grads: tf.NamedTensorMap };
+    const ownVariables = step.own ?? [];
+    const kept: { loss: tf.Scalar | null } = { loss: null };
     try {
       mine = tf.variableGrads(() => {
         const e1 = step.embed(step.here);
@@ -189,21 +192,42 @@ export class EmbeddingParallel {
         waitFor(control, EMBEDDED, seq, this.timeoutMs, 'EmbeddingParallel');
         const buf = new Float32Array(this.exchange, 0, 2 * rowsThere * dim);
         const e2 = tf.tensor2d(buf.slice(0, rowsThere * dim), [rowsThere, dim]);
-        // ∂L/∂e₂ for the helper: a gradient of the loss alone, at this step's embeddings
         const e1Data = tf.tensor2d(e1.dataSync() as Float32Array, e1.shape);
+        const rowsHere = e1.shape[0];
+        if (ownVariables.length === 0) {
+          // The loss once, outside the tape: its value and ∂L/∂e for every embedding. ∂L/∂e₂ goes to the helper; this
+          // tape then takes e₁·∂L/∂e₁, whose gradient is the loss's through e₁, the same bits as taping the loss itself
+          // (d(e₁·g)/de₁ = 1·g), without running the loss a second time and back on the step's critical path.
+          const [g1, value] = tf.tidy(() => {
+            const { value: v, grad } = tf.valueAndGrad((e: tf.Tensor) => step.loss(e as tf.Tensor2D))(tf.concat([e1Data, e2]));
+            buf.set(grad.slice([rowsHere, 0], [rowsThere, dim]).dataSync() as Float32Array, rowsThere * dim);
+            return [grad.slice([0, 0], [rowsHere, dim]), v];
+          });
+          e1Data.dispose();
+          signal(control, GRADIENT, seq);
+          kept.loss = tf.keep(value as tf.Scalar);
+          return tf.sum(tf.mul(e1, g1)) as tf.Scalar;
+        }
+        // ∂L/∂e₂ for the helper: a gradient of the loss alone, at this step's embeddings
         const g2 = tf.tidy(() => tf.grad((x: tf.Tensor) => step.loss(tf.concat([e1Data, x]) as tf.Tensor2D))(e2));
         buf.set(g2.dataSync() as Float32Array, rowsThere * dim);
         g2.dispose();
         e1Data.dispose();
         signal(control, GRADIENT, seq);
+        // variables of this thread's own (a BCE head's) get their gradient from the loss on this tape
         return step.loss(tf.concat([e1, e2]) as tf.Tensor2D);
-      }, [...shared, ...(step.own ?? [])] as tf.Variable[]);
+      }, [...shared, ...ownVariables] as tf.Variable[]);
     } catch (err) {
+      kept.loss?.dispose();
       releaseAbandonedTape();
       signal(control, CANCELLED, seq);
       const reply = await done;
       if (reply?.error !== undefined && err instanceof HelperFailedError) throw new Error(`EmbeddingParallel helper: ${reply.error}`);
       throw err;
+    }
+    if (kept.loss !== null) {
+      mine.value.dispose();
+      mine = { value: kept.loss, grads: mine.grads };
     }
     const reply = await done;
     if (reply.error !== undefined) {

@@ -39,7 +39,7 @@ function relError(a: Float32Array, b: Float32Array): number {
 }
 
 /** A loss mixing every row with every other (as batch-hard triplet or batch contrastive do) and a head scale. */
-function lossWith(scale: tf.Variable) {
+function lossWith(scale: tf.Tensor) {
   return (e: tf.Tensor2D): tf.Scalar => tf.tidy(() => {
     const g = tf.matMul(e, e, false, true);
     const n = e.shape[0];
@@ -70,6 +70,30 @@ test('the loss and gradients of embeddings made on two threads equal one thread\
   }
   assert.equal(tf.memory().numTensors, tensors, 'no tensor leaks');
   tf.dispose([...(replica.variables as tf.Variable[]), scale]);
+});
+
+test('without variables of its own the loss runs once: the loss and gradients are the bits of taping it again', async () => {
+  const replica = createEmbeddingReplica({ seed: 11 });
+  const scale = tf.scalar(0.7);
+  const loss = lossWith(scale);
+  const unused = tf.variable(tf.scalar(1), true, 'fixture_unused'); // an own variable the loss does not use: the taped path
+  const tensors = tf.memory().numTensors;
+  for (let step = 0; step < 3; step++) {
+    const a = images(`a ${step}`, 5), b = images(`b ${step}`, 5);
+    const once = await dp.variableGrads({ here: a, there: b, dim: 4, embed: replica.embed, loss, shared: replica.variables });
+    const taped = await dp.variableGrads({ here: a, there: b, dim: 4, embed: replica.embed, loss, shared: replica.variables, own: [unused] });
+    assert.ok(Object.is(once.value.dataSync()[0], taped.value.dataSync()[0]), `step ${step}: loss ${once.value.dataSync()[0]} vs ${taped.value.dataSync()[0]}`);
+    for (const v of replica.variables) {
+      const [x, y] = [once.grads[v.name].dataSync(), taped.grads[v.name].dataSync()];
+      assert.ok(x.every((value, i) => Object.is(value, y[i])), `step ${step} ${v.name}: the same bits`);
+    }
+    const full = tf.variableGrads(() => loss(tf.concat([replica.embed(a), replica.embed(b)]) as tf.Tensor2D), replica.variables as tf.Variable[]);
+    for (const v of replica.variables) assert.ok(relError(once.grads[v.name].dataSync() as Float32Array, full.grads[v.name].dataSync() as Float32Array) < 1e-5);
+    for (const v of replica.variables) tf.tidy(() => v.assign(tf.sub(v, tf.mul(full.grads[v.name], 0.5))));
+    tf.dispose([once.value, taped.value, full.value, ...Object.values(once.grads), ...Object.values(taped.grads), ...Object.values(full.grads), a, b]);
+  }
+  assert.equal(tf.memory().numTensors, tensors, 'no tensor leaks');
+  tf.dispose([...(replica.variables as tf.Variable[]), scale, unused]);
 });
 
 test('1,000 two-thread steps with an optimizer keep this thread\'s tensors and wasm heap flat', async () => {
