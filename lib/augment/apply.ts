@@ -5,7 +5,7 @@
  *    {@link projectiveMatrix}; identity matrices give their images back exactly);
  * 2. colour: brightness, contrast, saturation and grayscale as broadcast multiply-adds with per-image
  *    `[n, 1, 1, 1]` factors, written `x·f + g·(1 − f)` so a factor of 1 returns `x` bit for bit;
- * 3. noise: seeded Gaussian noise for the images that have it;
+ * 3. noise: seeded Gaussian noise for the images that have it (`tf.randomNormal`'s values, drawn faster: noise.ts);
  * 4. a clip to [0, 1].
  *
  * Images are float32 `[n, h, w, c]` in [0, 1], c = 1 or 3. Stages no image needs are skipped.
@@ -21,6 +21,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { projectiveMatrix } from './matrix';
+import { fillGaussian } from './noise';
 import { isColourIdentity, isGeometricIdentity, type AugmentParams } from './params';
 
 /** How pixels outside the image are filled when the geometry moves it. */
@@ -117,11 +118,13 @@ export function applyAugment(images: tf.Tensor4D, params: readonly AugmentParams
     }
 
     if (params.some((p) => p.noiseStd > 0)) {
-      const zeros = tf.zeros([h, w, c], 'float32');
-      const noise = tf.stack(params.map((p) => (p.noiseStd > 0
-        ? tf.randomNormal([h, w, c], 0, p.noiseStd, 'float32', p.noiseSeed)
-        : zeros)));
-      x = tf.add(x, noise) as tf.Tensor4D;
+      // each noisy image's values are tf.randomNormal([h, w, c], 0, std, 'float32', seed)'s (lib/augment/noise.ts); zeros elsewhere
+      const per = h * w * c;
+      const noise = new Float32Array(n * per);
+      params.forEach((p, i) => {
+        if (p.noiseStd > 0) fillGaussian(noise.subarray(i * per, (i + 1) * per), 0, p.noiseStd, p.noiseSeed);
+      });
+      x = tf.add(x, tf.tensor4d(noise, [n, h, w, c], 'float32')) as tf.Tensor4D;
       changed = true;
     }
 
