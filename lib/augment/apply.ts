@@ -22,6 +22,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { projectiveMatrix } from './matrix';
 import { fillGaussian } from './noise';
+import { fusedColourStage, type ColourStage } from '../backend/kernels';
 import { isColourIdentity, isGeometricIdentity, type AugmentParams } from './params';
 
 /** How pixels outside the image are filled when the geometry moves it. */
@@ -71,6 +72,45 @@ function transformBatch(images: tf.Tensor4D, matrices: tf.Tensor2D, opts: ApplyO
 }
 
 /**
+ * Each noisy image's noise (`tf.randomNormal([h, w, c], 0, std, 'float32', seed)`'s values, lib/augment/noise.ts), one
+ * image after another, and each image's place among them (-1: none).
+ */
+function drawNoise(params: readonly AugmentParams[], per: number): { values: Float32Array; slots: Int32Array } {
+  const slots = new Int32Array(params.length).fill(-1);
+  let k = 0;
+  params.forEach((p, i) => {
+    if (p.noiseStd > 0) slots[i] = k++;
+  });
+  const values = new Float32Array(k * per);
+  params.forEach((p, i) => {
+    if (slots[i] >= 0) fillGaussian(values.subarray(slots[i] * per, (slots[i] + 1) * per), 0, p.noiseStd, p.noiseSeed);
+  });
+  return { values, slots };
+}
+
+/** A colour stage as tfjs ops (what the fused kernel computes in one pass; see src/kernels.c `colour_stage`). */
+function opStage(x: tf.Tensor4D, stage: ColourStage): tf.Tensor4D {
+  const [n, h, w, c] = x.shape;
+  let t: tf.Tensor4D = x;
+  if (stage.mode !== 'none') {
+    const f = factors([...stage.factors!]);
+    t = tf.mul(x, f);
+    if (stage.mode !== 'scale') t = tf.add(t, tf.mul(stage.aux!, tf.sub(1, f)));
+  }
+  if (stage.clampFirst) t = tf.clipByValue(t, 0, 1);
+  if (stage.noise) {
+    const per = h * w * c;
+    const all = new Float32Array(n * per); // zeros for the images without noise
+    stage.noise.slots.forEach((k, i) => {
+      if (k >= 0) all.set(stage.noise!.values.subarray(k * per, (k + 1) * per), i * per);
+    });
+    t = tf.add(t, tf.tensor4d(all, [n, h, w, c], 'float32'));
+  }
+  if (stage.clampLast) t = tf.clipByValue(t, 0, 1);
+  return t;
+}
+
+/**
  * Augments `images` (float32 `[n, h, w, c]` in [0, 1]) with one params object per image; returns a new
  * tensor of the same shape and dtype (the caller owns it; `images` is not disposed). Identity params give
  * that image back exactly.
@@ -97,38 +137,33 @@ export function applyAugment(images: tf.Tensor4D, params: readonly AugmentParams
       changed = true;
     }
 
+    // Colour, then noise: each stage one kernel where the project's wasm kernels are active (the same bits as the ops
+    // of `opStage`, in one pass instead of three to six), else tfjs ops.
     const colour = params.some((p) => !isColourIdentity(p));
-    if (colour) {
-      if (params.some((p) => p.brightness !== 1)) {
-        x = tf.mul(x, factors(params.map((p) => p.brightness)));
-        x = tf.clipByValue(x, 0, 1);
-      }
-      if (params.some((p) => p.contrast !== 1)) {
-        const f = factors(params.map((p) => p.contrast));
-        const mean = meanGrey(x);
-        x = tf.clipByValue(tf.add(tf.mul(x, f), tf.mul(mean, tf.sub(1, f))), 0, 1) as tf.Tensor4D;
-      }
-      if (c === 3 && params.some((p) => p.saturation !== 1 || p.grayscale)) {
-        // Grayscale after saturation is the grey of the original (saturation keeps luma, whose weights sum
-        // to 1), so both are one blend toward grey with factor 0 (grayscale) or the saturation factor.
-        const f = factors(params.map((p) => (p.grayscale ? 0 : p.saturation)));
-        x = tf.clipByValue(tf.add(tf.mul(x, f), tf.mul(grey(x), tf.sub(1, f))), 0, 1) as tf.Tensor4D;
-      }
+    const noise = params.some((p) => p.noiseStd > 0) ? drawNoise(params, h * w * c) : null;
+    let clamped = false;
+    const run = (stage: ColourStage) => {
+      x = fusedColourStage(x, stage) ?? opStage(x, stage);
+      clamped = stage.clampFirst || stage.clampLast;
       changed = true;
+    };
+    if (colour && params.some((p) => p.brightness !== 1)) {
+      run({ mode: 'scale', factors: params.map((p) => p.brightness), aux: null, clampFirst: true, noise: null, clampLast: false });
     }
-
-    if (params.some((p) => p.noiseStd > 0)) {
-      // each noisy image's values are tf.randomNormal([h, w, c], 0, std, 'float32', seed)'s (lib/augment/noise.ts); zeros elsewhere
-      const per = h * w * c;
-      const noise = new Float32Array(n * per);
-      params.forEach((p, i) => {
-        if (p.noiseStd > 0) fillGaussian(noise.subarray(i * per, (i + 1) * per), 0, p.noiseStd, p.noiseSeed);
-      });
-      x = tf.add(x, tf.tensor4d(noise, [n, h, w, c], 'float32')) as tf.Tensor4D;
-      changed = true;
+    if (colour && params.some((p) => p.contrast !== 1)) {
+      run({ mode: 'image', factors: params.map((p) => p.contrast), aux: meanGrey(x), clampFirst: true, noise: null, clampLast: false });
     }
+    const saturate = colour && c === 3 && params.some((p) => p.saturation !== 1 || p.grayscale);
+    if (saturate) {
+      // Grayscale after saturation is the grey of the original (saturation keeps luma, whose weights sum
+      // to 1), so both are one blend toward grey with factor 0 (grayscale) or the saturation factor.
+      run({ mode: 'pixel', factors: params.map((p) => (p.grayscale ? 0 : p.saturation)), aux: grey(x), clampFirst: true, noise, clampLast: noise !== null });
+    }
+    if (noise && !saturate) run({ mode: 'none', factors: null, aux: null, clampFirst: false, noise, clampLast: true });
 
-    // Interpolation and rounding can step a hair outside [0, 1]; in-range values pass unchanged.
-    return (changed ? tf.clipByValue(x, 0, 1) : tf.clone(x)) as tf.Tensor4D;
+    // Interpolation and rounding can step a hair outside [0, 1]; in-range values pass unchanged (a clamped stage
+    // already left every value in range).
+    if (!changed) return tf.clone(x);
+    return (clamped ? x : tf.clipByValue(x, 0, 1)) as tf.Tensor4D;
   });
 }

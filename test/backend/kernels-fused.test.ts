@@ -11,6 +11,9 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, activeWasmKernels, registerWasmKernels, inPlaceAdam } from '../../lib/backend';
 import { fusedBatchNormTraining, fusedHardSwish, parseFusedChoice } from '../../lib/backend/kernels';
+import { COLOUR_STAGE } from '../../lib/backend/kernels/fused-ops';
+import { applyAugment } from '../../lib/augment';
+import { IDENTITY_PARAMS, type AugmentParams } from '../../lib/augment/params';
 import { freezableBatchNorm } from '../../lib/models/layers/freezable-batch-norm';
 import { hardSwish } from '../../lib/models/layers/hard-swish';
 import { workshopCnn } from '../../lib/models';
@@ -71,7 +74,7 @@ test('the fused set is registered by default and SIAMESE_WASM_FUSED=off leaves i
   const reg = activeWasmKernels();
   assert.ok(reg !== null && reg.fused);
   for (const name of ['SiameseBatchNormTrain', 'SiameseBatchNormTrainGrad', 'SiameseHardSwish', 'SiameseHardSwishGrad', 'SiameseReluGrad', 'Identity', 'Cast',
-    'MaxPoolGrad', 'Slice', 'Conv2D', 'FusedConv2D', '_FusedMatMul', 'DepthwiseConv2dNative', 'PadV2', 'Transform']) {
+    'MaxPoolGrad', 'Slice', 'Conv2D', 'FusedConv2D', '_FusedMatMul', 'DepthwiseConv2dNative', 'PadV2', 'Transform', 'SiameseColourStage']) {
     assert.ok(reg.registered.includes(name), `${name} registered`);
   }
   assert.equal(parseFusedChoice(undefined), true);
@@ -280,6 +283,50 @@ test('Transform equals tfjs-backend-wasm\'s own bit for bit: bilinear and neares
         }
       }
       m.dispose();
+    }
+    x.dispose();
+  }
+});
+
+test('the colour stages (brightness, contrast, saturation, grayscale, noise) equal tfjs ops bit for bit, RGB and grey, odd sizes', () => {
+  const rng = new Rng(37);
+  const kernel = tf.getKernel(COLOUR_STAGE, 'wasm');
+  assert.ok(kernel, 'the colour kernel is registered');
+  const viaOps = (x: tf.Tensor4D, params: AugmentParams[]) => {
+    tf.unregisterKernel(COLOUR_STAGE, 'wasm');
+    try {
+      return tf.tidy(() => applyAugment(x, params).dataSync() as Float32Array);
+    } finally {
+      tf.registerKernel(kernel!);
+    }
+  };
+  const random = (n: number): AugmentParams[] => Array.from({ length: n }, () => ({
+    ...IDENTITY_PARAMS,
+    rotate: rng.uniform(0, 1) < 0.3 ? rng.uniform(-0.3, 0.3) : 0,
+    brightness: rng.uniform(0, 1) < 0.5 ? rng.uniform(0.6, 1.4) : 1,
+    contrast: rng.uniform(0, 1) < 0.5 ? rng.uniform(0.6, 1.4) : 1,
+    saturation: rng.uniform(0, 1) < 0.4 ? rng.uniform(0, 2) : 1,
+    grayscale: rng.uniform(0, 1) < 0.15,
+    ...(rng.uniform(0, 1) < 0.3 ? { noiseStd: rng.uniform(0.01, 0.2), noiseSeed: 1 + rng.int(1000) } : {}),
+  }));
+  const only = (n: number, over: Partial<AugmentParams>) => Array.from({ length: n }, (_, i) => ({ ...IDENTITY_PARAMS, ...(i % 2 === 0 ? over : {}) }));
+  for (const shape of [[16, 64, 64, 3], [3, 7, 11, 3], [5, 9, 9, 1], [1, 1, 1, 3]] as [number, number, number, number][]) {
+    // a hair outside [0, 1] as interpolation leaves it, so every clamp matters
+    const x = tf.tensor4d(randomArray(rng, size(shape), 0.35, 0.5), shape);
+    const n = shape[0];
+    const sets: [string, AugmentParams[]][] = [
+      ['random', random(n)], ['brightness', only(n, { brightness: 1.3 })], ['contrast', only(n, { contrast: 0.7 })],
+      ['saturation', only(n, { saturation: 1.6 })], ['grayscale + noise', only(n, { grayscale: true, noiseStd: 0.1, noiseSeed: 5 })],
+      ['noise only', only(n, { noiseStd: 0.05, noiseSeed: 9 })], ['geometry only', only(n, { rotate: 0.2 })],
+    ];
+    for (const [label, params] of sets) {
+      const ref = viaOps(x, params);
+      const before = tf.memory().numTensors;
+      const ours = tf.tidy(() => applyAugment(x, params).dataSync() as Float32Array);
+      assert.equal(tf.memory().numTensors, before, `${label}: no tensor left`);
+      for (let i = 0; i < ref.length; i++) {
+        if (!Object.is(ours[i], ref[i])) assert.fail(`[${shape}] ${label}: element ${i} is ${ours[i]}, tfjs ops ${ref[i]}`);
+      }
     }
     x.dispose();
   }

@@ -94,7 +94,7 @@ test('the kernels are registered on wasm and replace the slow built-ins', () => 
   // _FusedMatMul, DepthwiseConv2dNative, PadV2, Transform and five project kernels (kernels-fused.test.ts).
   assert.deepEqual([...reg.replaced].sort(), ['BatchMatMul', 'Cast', 'Conv2D', 'Conv2DBackpropInput', 'DepthwiseConv2dNative', 'FusedConv2D', 'Identity',
     'MaxPoolGrad', 'Mean', 'PadV2', 'Slice', 'Sum', 'Tile', 'Transform', '_FusedMatMul']);
-  assert.match(reg.note, /^wasm kernels: 23 registered \((relaxed-simd|simd), fused\)$/);
+  assert.match(reg.note, /^wasm kernels: 24 registered \((relaxed-simd|simd), fused\)$/);
 });
 
 test('matMul with every transpose matches cpu, including gradients and batches', async () => {

@@ -51,6 +51,8 @@ export interface KernelExports {
   pad_f32(x: number, y: number, rank: number, meta: number, value: number): void;
   transform_image(img: number, transforms: number, out: number, batchTransform: number, N: number, H: number, W: number,
     C: number, OH: number, OW: number, interpolation: number, fill: number, fillValue: number): void;
+  colour_stage(x: number, out: number, N: number, P: number, C: number, f: number, a: number, mode: number, noise: number,
+    slot: number, clampFirst: number, clampLast: number): void;
   adam_torch_update(x: number, m: number, v: number, g: number, n: number, b1: number, omb1: number, b2: number, omb2: number,
     bc2: number, eps: number, step: number, l2: number, useL2: number, decay: number, useDecay: number): void;
 }

@@ -1767,3 +1767,79 @@ void transform_image(const f32 *img, const f32 *tr, f32 *out, int batch_transfor
     TRANSFORM_CASE(1, 4) TRANSFORM_CASE(1, 1) TRANSFORM_CASE(1, 3)
   }
 }
+
+/* ---------------------------------------------------------------- colour augmentation */
+
+/*
+ * One stage of lib/augment/apply.ts's colour augmentation in one pass, as tfjs's ops compute it (each a full pass over
+ * the batch there): for image i of N, element e of its P = H*W*C values, factor f = f[i],
+ *   mode 0 (brightness):  t = x * f
+ *   mode 1 (contrast):    t = x * f + a[i] * (1 - f)            (a: the image's mean luma)
+ *   mode 2 (saturation):  t = x * f + a[i*P/C + e/C] * (1 - f)   (a: each pixel's luma)
+ *   mode 3 (noise only):  t = x
+ * then, in order: clamp to [0, 1] if clamp_first; t += noise[slot[i]*P + e] if slot[i] >= 0; clamp if clamp_last.
+ * Each product, difference and sum is one float32 operation rounded as tfjs's Mul, Sub and Add round it (no fused
+ * multiply-add: the two products and the sum stay separate), and the clamp is ClipByValue's min(max(t, 0), 1), so
+ * the result is the op sequence's bit for bit on finite images.
+ */
+static inline v128_t clamp01(v128_t t) {
+  return wasm_f32x4_min(wasm_f32x4_max(t, zero4()), wasm_f32x4_splat(1.0f));
+}
+static inline f32 clamp01s(f32 t) {
+  const f32 lo = t > 0.0f ? t : 0.0f;
+  return lo < 1.0f ? lo : 1.0f;
+}
+
+EXPORT(colour_stage)
+void colour_stage(const f32 *x, f32 *out, int N, int P, int C, const f32 *f, const f32 *a, int mode, const f32 *noise,
+                  const int *slot, int clamp_first, int clamp_last) {
+  for (int i = 0; i < N; ++i) {
+    const f32 *xi = x + (long)i * P;
+    f32 *oi = out + (long)i * P;
+    const f32 fi = f[i];
+    const f32 omf = 1.0f - fi;
+    const f32 *zi = slot[i] >= 0 ? noise + (long)slot[i] * P : 0;
+    const f32 ti = mode == 1 ? a[i] * omf : 0.0f;
+    const f32 *ai = mode == 2 ? a + (long)i * (P / C) : a;
+    int e = 0;
+    if (mode != 2) {
+      const v128_t vf = wasm_f32x4_splat(fi), vt = wasm_f32x4_splat(ti);
+      for (; e + 4 <= P; e += 4) {
+        v128_t t = wasm_v128_load(xi + e);
+        if (mode == 0) t = wasm_f32x4_mul(t, vf);
+        else if (mode == 1) t = wasm_f32x4_add(wasm_f32x4_mul(t, vf), vt);
+        if (clamp_first) t = clamp01(t);
+        if (zi) t = wasm_f32x4_add(t, wasm_v128_load(zi + e));
+        if (clamp_last) t = clamp01(t);
+        wasm_v128_store(oi + e, t);
+      }
+    }
+    if (mode == 2) {
+      for (int px = 0; px < P / C; ++px) {
+        const f32 q = ai[px] * omf;
+        for (int ch = 0; ch < C; ++ch, ++e) {
+          const f32 p = xi[e] * fi;
+          f32 t = p + q;
+          if (clamp_first) t = clamp01s(t);
+          if (zi) t = t + zi[e];
+          if (clamp_last) t = clamp01s(t);
+          oi[e] = t;
+        }
+      }
+      continue;
+    }
+    for (; e < P; ++e) {
+      f32 t = xi[e];
+      if (mode == 0) {
+        t = t * fi;
+      } else if (mode == 1) {
+        const f32 p = t * fi;
+        t = p + ti;
+      }
+      if (clamp_first) t = clamp01s(t);
+      if (zi) t = t + zi[e];
+      if (clamp_last) t = clamp01s(t);
+      oi[e] = t;
+    }
+  }
+}
