@@ -2,7 +2,7 @@
  * The fused, step-level wasm kernels (lib/backend/kernels/fused-ops.ts and the fused set in
  * training-kernels.ts) against tfjs's own ops on the cpu backend: training-mode batch norm and hard swish
  * (values and gradients), ReLU's gradient, MaxPoolGrad (ties included), inner-axis Sum/Mean, copy-free Identity
- * and same-type Cast, Transform (bit for bit tfjs-backend-wasm's own), the
+ * and same-type Cast, Transform, Concat and inference FusedBatchNorm (bit for bit tfjs-backend-wasm's own), the
  * layers that use them (FreezableBatchNorm, HardSwish) and a whole workshop-CNN gradient; plus leak
  * checks and the SIAMESE_WASM_FUSED switch. Same error measure as kernels.test.ts.
  */
@@ -74,7 +74,7 @@ test('the fused set is registered by default and SIAMESE_WASM_FUSED=off leaves i
   const reg = activeWasmKernels();
   assert.ok(reg !== null && reg.fused);
   for (const name of ['SiameseBatchNormTrain', 'SiameseBatchNormTrainGrad', 'SiameseHardSwish', 'SiameseHardSwishGrad', 'SiameseReluGrad', 'Identity', 'Cast',
-    'MaxPoolGrad', 'Slice', 'Conv2D', 'FusedConv2D', '_FusedMatMul', 'DepthwiseConv2dNative', 'PadV2', 'Transform', 'SiameseColourStage']) {
+    'MaxPoolGrad', 'Slice', 'Conv2D', 'FusedConv2D', '_FusedMatMul', 'DepthwiseConv2dNative', 'PadV2', 'Transform', 'Concat', 'FusedBatchNorm', 'SiameseColourStage']) {
     assert.ok(reg.registered.includes(name), `${name} registered`);
   }
   assert.equal(parseFusedChoice(undefined), true);
@@ -330,6 +330,87 @@ test('the colour stages (brightness, contrast, saturation, grayscale, noise) equ
     }
     x.dispose();
   }
+});
+
+/** `run` on wasm with the project's kernels and with tfjs-backend-wasm's own (the fused set off): each result's bits. */
+function bothWays(run: () => tf.Tensor): [Int32Array, Int32Array, number[], number[]] {
+  const bits = () => {
+    const y = run();
+    const v = new Int32Array(y.dataSync().slice().buffer);
+    const shape = y.shape;
+    y.dispose();
+    return { v, shape };
+  };
+  const ours = bits();
+  try {
+    registerWasmKernels('auto', false);
+    const ref = bits();
+    return [ours.v, ref.v, ours.shape, ref.shape];
+  } finally {
+    registerWasmKernels('auto', true);
+  }
+}
+
+function assertSameBits(label: string, [ours, ref, oursShape, refShape]: [Int32Array, Int32Array, number[], number[]]): void {
+  assert.deepEqual(oursShape, refShape, `${label}: shape`);
+  assert.equal(ours.length, ref.length, `${label}: length`);
+  for (let i = 0; i < ref.length; i++) {
+    if (ours[i] !== ref[i]) assert.fail(`${label}: element ${i} has bits ${ours[i]}, tfjs-backend-wasm ${ref[i]}`);
+  }
+}
+
+test('Concat equals tfjs-backend-wasm\'s own bit for bit: every axis, narrow and wide inputs, int32, empty inputs, NaN payloads', () => {
+  const rng = new Rng(41);
+  const cases: { shapes: number[][]; axis: number; dtype: 'float32' | 'int32' }[] = [
+    { shapes: [[1, 9, 7, 1], [1, 9, 7, 1], [1, 9, 7, 1]], axis: 3, dtype: 'float32' }, // colour planes (face-api's detectors)
+    { shapes: [[1, 6, 5, 3], [1, 6, 2, 3]], axis: 2, dtype: 'int32' }, // padding a photo to a square
+    { shapes: [[2, 4, 4, 70], [2, 4, 4, 5], [2, 4, 4, 64]], axis: 3, dtype: 'float32' }, // wide and narrow together
+    { shapes: [[3, 5], [4, 5]], axis: 0, dtype: 'float32' },
+    { shapes: [[3, 0], [3, 2], [3, 1]], axis: 1, dtype: 'float32' }, // an empty input
+    { shapes: [[2, 3, 130], [2, 1, 130]], axis: -2, dtype: 'int32' },
+    { shapes: [[5], [1], [0], [3]], axis: 0, dtype: 'float32' },
+  ];
+  for (const { shapes, axis, dtype } of cases) {
+    const ts = shapes.map((shape) => {
+      const v = randomArray(rng, size(shape), 100);
+      if (v.length > 2) new Int32Array(v.buffer)[1] = 0x7fc01234; // a NaN with a payload moves as it is
+      return dtype === 'int32' ? tf.tensor(Int32Array.from(v, (x) => Math.round(x) || 0), shape, 'int32') : tf.tensor(v, shape, 'float32');
+    });
+    assertSameBits(`concat ${JSON.stringify(shapes)} axis ${axis} ${dtype}`, bothWays(() => tf.concat(ts, axis)));
+    tf.dispose(ts);
+  }
+  const a = tf.ones([2, 3]), b = tf.zeros([2, 1]);
+  const before = tf.memory().numTensors;
+  tf.concat([a, b], 1).dispose();
+  assert.equal(tf.memory().numTensors, before, 'no tensor left behind');
+  tf.dispose([a, b]);
+});
+
+test('FusedBatchNorm (given statistics) equals tfjs-backend-wasm\'s own bit for bit; broadcast statistics go to the built-in', () => {
+  const rng = new Rng(43);
+  for (const shape of [[1, 17, 13, 32], [2, 5, 5, 7], [3, 1029], [1, 1, 1, 1], [4, 3, 6]]) {
+    const C = shape[shape.length - 1];
+    const x = tf.tensor(randomArray(rng, size(shape), 3, 0.5), shape);
+    const mean = tf.tensor1d(randomArray(rng, C));
+    const variance = tf.tensor1d(Float32Array.from(randomArray(rng, C), (v) => Math.abs(v) + (C > 3 ? 0 : 1e-7)));
+    const offset = tf.tensor1d(randomArray(rng, C));
+    const scale = tf.tensor1d(randomArray(rng, C, 2));
+    for (const eps of [1e-3, 0.0010000000474974513, 1e-5]) {
+      assertSameBits(`batchNorm [${shape}] eps ${eps}`, bothWays(() => tf.batchNorm(x, mean, variance, offset, scale, eps)));
+    }
+    if (C > 1) {
+      // statistics of one value each broadcast over the channels: the built-in's case
+      const one = tf.tensor1d([0.7]);
+      assertSameBits(`batchNorm [${shape}], scalar statistics`, bothWays(() => tf.batchNorm(x, one, tf.tensor1d([2]), one, one, 1e-3)));
+      one.dispose();
+    }
+    tf.dispose([x, mean, variance, offset, scale]);
+  }
+  // zero variance, NaN and infinities pass through the same arithmetic
+  const x = tf.tensor4d([0, NaN, Infinity, -Infinity, 1, -1, 3e38, -0], [1, 1, 2, 4]);
+  const stats = [tf.tensor1d([0, 1, -1, 2]), tf.tensor1d([0, 1, 4, 0]), tf.tensor1d([1, 0, -2, 0.5]), tf.tensor1d([1, 3, 0, -1])] as const;
+  assertSameBits('batchNorm special values', bothWays(() => tf.batchNorm(x, stats[0], stats[1], stats[2], stats[3], 0)));
+  tf.dispose([x, ...stats]);
 });
 
 test('Transform leaves reflect fill to the built-in kernel and keeps tensors flat', () => {

@@ -14,8 +14,8 @@ import { trainingKernels } from './training-kernels';
 /**
  * Parses `SIAMESE_WASM_FUSED` (`on`, the default, or `off`): whether the step-level kernels (fused batch
  * norm and hard swish, copy-free Identity and same-type Cast, MaxPoolGrad, inner-axis Sum/Mean, forward
- * convolutions, depthwise forward, PadV2, Transform, the colour augmentation's stages) are registered too. `off` exists to measure their effect in the
- * same run.
+ * convolutions, depthwise forward, PadV2, Transform, the colour augmentation's stages, Concat, inference batch norm) are
+ * registered too. `off` exists to measure their effect in the same run.
  */
 export function parseFusedChoice(value: string | undefined): boolean {
   const v = (value ?? '').trim().toLowerCase();

@@ -18,8 +18,9 @@
  *   forward Conv2D / FusedConv2D (bias, relu, relu6) through im2col and the packed SGEMM,
  *   _FusedMatMul (Dense) on the same SGEMM with no cached packed copy of the weights, the forward
  *   DepthwiseConv2dNative (multiplier 1), PadV2 by block copies and Transform (the augmentation's geometry,
- *   bit for bit the built-in's). The fused batch-norm and
- *   hard-swish ops are in fused-ops.ts.
+ *   bit for bit the built-in's); for inference (face-api's detectors, landmark and recognition nets), Concat by
+ *   copy loops and FusedBatchNorm with given statistics in one SIMD pass, both bit for bit the built-ins'. The
+ *   fused batch-norm and hard-swish ops are in fused-ops.ts.
  *
  * @see notebooks/00-environment.ipynb
  */
@@ -509,6 +510,68 @@ function conv2dForward(args: KernelArgs, ctx: KernelContext): tf.TensorInfo {
   return out;
 }
 
+/**
+ * Concat of 4-byte tensors (float32, int32) by a copy loop per input (bit for bit: the values are moved as 32-bit
+ * words). tfjs-wasm copies one `subarray` per input per outer index, so a concat of narrow slices is a call per few
+ * values: face-api's detectors join the three normalised colour planes of a 512 x 512 input that way (41 ms; the
+ * tiny detector at 320 px spent 22 of its 47 ms there). Narrow inputs (< 64 values per outer index) are copied
+ * value by value, wide ones by `copyWithin`. Other dtypes, one non-empty input and empty outputs go to the built-in.
+ */
+function concat(args: KernelArgs, ctx: KernelContext): tf.TensorInfo {
+  const inputs = args.inputs as unknown as tf.TensorInfo[];
+  const dtype = inputs[0]?.dtype;
+  if (dtype !== 'float32' && dtype !== 'int32') return builtIn(args, ctx, `unsupported dtype ${dtype}`);
+  const axis = tf.util.parseAxisParam((args.attrs as unknown as { axis: number }).axis, inputs[0].shape)[0];
+  const shapes = inputs.map((t) => t.shape);
+  tf.backend_util.assertParamsConsistent(shapes, axis);
+  const nonEmpty = inputs.filter((t) => size(t.shape) > 0);
+  if (nonEmpty.length < 2 || inputs.some((t) => t.dtype !== dtype)) return builtIn(args, ctx, 'one non-empty input or mixed dtypes');
+  const be = wasmBackend(args.backend);
+  const outShape = tf.backend_util.computeOutShape(shapes, axis);
+  const out = be.makeOutput(outShape, dtype);
+  const outer = size(nonEmpty[0].shape.slice(0, axis));
+  const inner = nonEmpty.map((t) => size(t.shape.slice(axis)));
+  const total = inner.reduce((a, b) => a + b, 0);
+  const heap = new Int32Array(be.wasm.asm.memory.buffer);
+  const dst0 = offsetOf(be, out) / 4;
+  let col = 0;
+  nonEmpty.forEach((t, i) => {
+    const n = inner[i];
+    const src0 = offsetOf(be, t) / 4;
+    if (n >= 64) {
+      for (let b = 0; b < outer; b++) heap.copyWithin(dst0 + b * total + col, src0 + b * n, src0 + (b + 1) * n);
+    } else {
+      for (let b = 0, s = src0, d = dst0 + col; b < outer; b++, d += total) {
+        for (let k = 0; k < n; k++) heap[d + k] = heap[s++];
+      }
+    }
+    col += n;
+  });
+  return out;
+}
+
+/**
+ * FusedBatchNorm (batch normalisation with given statistics: inference, e.g. face-api's SSD) as one SIMD pass,
+ * bit for bit tfjs-wasm's scalar loop (src/kernels.c `batch_norm_infer`, which says how that was pinned down): 13 calls of face-api's SSD at 512 px took
+ * 38 ms there. Every statistic must hold one float32 per channel of x's last axis; other cases (a missing offset
+ * or scale, broadcast statistics) go to the built-in.
+ */
+function batchNormInference(args: KernelArgs, ctx: KernelContext): tf.TensorInfo {
+  const { x, mean, variance, offset, scale } = args.inputs as Record<string, tf.TensorInfo | undefined>;
+  const { varianceEpsilon } = args.attrs as unknown as { varianceEpsilon: number };
+  const C = x!.shape[x!.shape.length - 1] ?? 0;
+  const stats = [mean, variance, offset, scale];
+  const ok = x!.dtype === 'float32' && C > 0 && stats.every((t) => t != null && t.dtype === 'float32' && size(t.shape) === C);
+  if (!ok) return builtIn(args, ctx, 'unsupported case (statistics not one float32 per channel, or no offset or scale)');
+  const { be, km } = moduleOf(args.backend, ctx.variant);
+  const out = be.makeOutput([...x!.shape], 'float32');
+  const rows = size(x!.shape) / C;
+  if (rows === 0) return out;
+  km.exports.batch_norm_infer(offsetOf(be, x!), offsetOf(be, mean!), offsetOf(be, variance!), offsetOf(be, offset!), offsetOf(be, scale!),
+    offsetOf(be, out), rows, C, varianceEpsilon, km.scratch(4 * C));
+  return out;
+}
+
 /** Every kernel the project registers on wasm, for one build of the module (`fused`: the step-level ones too). */
 export function trainingKernels(variant: KernelVariant, fused = true): TrainingKernel[] {
   const impls: [string, KernelImpl][] = [
@@ -524,7 +587,7 @@ export function trainingKernels(variant: KernelVariant, fused = true): TrainingK
   if (fused) {
     impls.push([tf.Identity, identity], [tf.Cast, castSameType], [tf.MaxPoolGrad, maxPoolGrad], [tf.Slice, slice], [tf.Conv2D, conv2dForward],
       [tf.FusedConv2D, conv2dForward], [tf._FusedMatMul, fusedMatMul], [tf.DepthwiseConv2dNative, depthwiseForward], [tf.PadV2, padV2],
-      [tf.Transform, transform]);
+      [tf.Transform, transform], [tf.Concat, concat], [tf.FusedBatchNorm, batchNormInference]);
   }
   return impls.map(([kernelName, impl]) => ({ kernelName, kernelFunc: (args, fallback) => impl(args, { kernelName, variant, fallback }) }));
 }

@@ -1843,3 +1843,37 @@ void colour_stage(const f32 *x, f32 *out, int N, int P, int C, const f32 *f, con
     }
   }
 }
+
+/*
+ * Batch normalisation with given statistics (tfjs's FusedBatchNorm: inference, e.g. face-api's SSD), bit for
+ * bit tfjs-backend-wasm 4.22's built-in: p = (x - mean) * scale in f32, then offset + p / sqrt(variance + eps)
+ * in f64 (the square root rounded to f32 per channel), rounded to f32 once. That order was found by
+ * comparing candidates with the built-in's output (20,000 random values: only this one always agrees);
+ * test/backend/kernels-fused.test.ts compares the bits. Four channels at a time. Every per-channel input has C
+ * values. work: 4*C floats (the root and the offset per channel, as f64).
+ */
+EXPORT(batch_norm_infer)
+void batch_norm_infer(const f32 *x, const f32 *mean, const f32 *var, const f32 *offset, const f32 *scale, f32 *y,
+                      int rows, int C, f32 eps, f32 *work) {
+  double *nf = (double *)work, *off = nf + C;
+  for (int c = 0; c < C; ++c) {
+    nf[c] = (double)__builtin_sqrtf(var[c] + eps);
+    off[c] = (double)offset[c];
+  }
+  for (long r = 0; r < rows; ++r) {
+    const f32 *xr = x + r * C;
+    f32 *yr = y + r * C;
+    int c = 0;
+    for (; c + 4 <= C; c += 4) {
+      const v128_t p = wasm_f32x4_mul(wasm_f32x4_sub(wasm_v128_load(xr + c), wasm_v128_load(mean + c)), wasm_v128_load(scale + c));
+      const v128_t lo = wasm_f64x2_add(wasm_f64x2_div(wasm_f64x2_promote_low_f32x4(p), wasm_v128_load(nf + c)), wasm_v128_load(off + c));
+      const v128_t hi = wasm_f64x2_add(wasm_f64x2_div(wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(p, p, 2, 3, 0, 1)),
+                                                      wasm_v128_load(nf + c + 2)), wasm_v128_load(off + c + 2));
+      wasm_v128_store(yr + c, wasm_i32x4_shuffle(wasm_f32x4_demote_f64x2_zero(lo), wasm_f32x4_demote_f64x2_zero(hi), 0, 1, 4, 5));
+    }
+    for (; c < C; ++c) {
+      const f32 p = (xr[c] - mean[c]) * scale[c];
+      yr[c] = (f32)((double)p / nf[c] + off[c]);
+    }
+  }
+}
