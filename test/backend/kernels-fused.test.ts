@@ -2,7 +2,8 @@
  * The fused, step-level wasm kernels (lib/backend/kernels/fused-ops.ts and the fused set in
  * training-kernels.ts) against tfjs's own ops on the cpu backend: training-mode batch norm and hard swish
  * (values and gradients), ReLU's gradient, MaxPoolGrad (ties included), inner-axis Sum/Mean, copy-free Identity
- * and same-type Cast, Transform, Concat and inference FusedBatchNorm (bit for bit tfjs-backend-wasm's own), the
+ * and same-type Cast, Transform, Concat, inference FusedBatchNorm and per-channel Add/Sub/Multiply/RealDiv (bit for bit
+ * tfjs-backend-wasm's own), the
  * layers that use them (FreezableBatchNorm, HardSwish) and a whole workshop-CNN gradient; plus leak
  * checks and the SIAMESE_WASM_FUSED switch. Same error measure as kernels.test.ts.
  */
@@ -74,7 +75,7 @@ test('the fused set is registered by default and SIAMESE_WASM_FUSED=off leaves i
   const reg = activeWasmKernels();
   assert.ok(reg !== null && reg.fused);
   for (const name of ['SiameseBatchNormTrain', 'SiameseBatchNormTrainGrad', 'SiameseHardSwish', 'SiameseHardSwishGrad', 'SiameseReluGrad', 'Identity', 'Cast',
-    'MaxPoolGrad', 'Slice', 'Conv2D', 'FusedConv2D', '_FusedMatMul', 'DepthwiseConv2dNative', 'PadV2', 'Transform', 'Concat', 'FusedBatchNorm', 'SiameseColourStage']) {
+    'MaxPoolGrad', 'Slice', 'Conv2D', 'FusedConv2D', '_FusedMatMul', 'DepthwiseConv2dNative', 'PadV2', 'Transform', 'Concat', 'FusedBatchNorm', 'Add', 'Sub', 'Multiply', 'RealDiv', 'SiameseColourStage']) {
     assert.ok(reg.registered.includes(name), `${name} registered`);
   }
   assert.equal(parseFusedChoice(undefined), true);
@@ -411,6 +412,34 @@ test('FusedBatchNorm (given statistics) equals tfjs-backend-wasm\'s own bit for 
   const stats = [tf.tensor1d([0, 1, -1, 2]), tf.tensor1d([0, 1, 4, 0]), tf.tensor1d([1, 0, -2, 0.5]), tf.tensor1d([1, 3, 0, -1])] as const;
   assertSameBits('batchNorm special values', bothWays(() => tf.batchNorm(x, stats[0], stats[1], stats[2], stats[3], 0)));
   tf.dispose([x, ...stats]);
+});
+
+test('Add, Sub, Multiply and RealDiv by a per-channel constant equal tfjs-backend-wasm\'s own bit for bit; other shapes go to the built-in', () => {
+  const rng = new Rng(47);
+  const ops = { add: tf.add, sub: tf.sub, mul: tf.mul, div: tf.div } as const;
+  const cases: { x: number[]; y: number[] }[] = [
+    { x: [3, 7, 5, 3], y: [3] }, // ImageNet normalisation of RGB images
+    { x: [2, 4, 4, 3], y: [1, 1, 1, 3] },
+    { x: [5, 1], y: [1] },
+    { x: [2, 3, 16], y: [16] },
+    { x: [1, 5, 7], y: [7] }, // 35 values: a scalar tail after the SIMD blocks
+    { x: [4, 17], y: [17] }, // 17 channels: the built-in's case
+    { x: [2, 3], y: [2, 1] }, // a column, not a per-channel constant
+    { x: [3], y: [3] }, // one row: the built-in's case
+  ];
+  for (const { x: xs, y: ys } of cases) {
+    const x = tf.tensor(randomArray(rng, size(xs), 2), xs);
+    const y = tf.tensor(Float32Array.from(randomArray(rng, size(ys)), (v) => v + (v >= 0 ? 0.5 : -0.5)), ys);
+    for (const [name, op] of Object.entries(ops)) {
+      assertSameBits(`${name} [${xs}] by [${ys}]`, bothWays(() => op(x, y)));
+    }
+    tf.dispose([x, y]);
+  }
+  // zeros, infinities and NaN through each operation
+  const x = tf.tensor2d([0, -0, Infinity, -Infinity, NaN, 1, -1, 3e38, 1e-38], [3, 3]);
+  const y = tf.tensor1d([0, -Infinity, 1e-39]);
+  for (const [name, op] of Object.entries(ops)) assertSameBits(`${name} special values`, bothWays(() => op(x, y)));
+  tf.dispose([x, y]);
 });
 
 test('Transform leaves reflect fill to the built-in kernel and keeps tensors flat', () => {

@@ -91,10 +91,12 @@ test('the kernels are registered on wasm and replace the slow built-ins', () => 
     assert.ok(tf.getKernel(name, 'wasm') !== undefined);
   }
   // The fused set (default) adds copy-free Identity and same-type Cast, MaxPoolGrad, Slice, forward Conv2D / FusedConv2D,
-  // _FusedMatMul, DepthwiseConv2dNative, PadV2, Transform, Concat, FusedBatchNorm and six project kernels (kernels-fused.test.ts).
-  assert.deepEqual([...reg.replaced].sort(), ['BatchMatMul', 'Cast', 'Concat', 'Conv2D', 'Conv2DBackpropInput', 'DepthwiseConv2dNative', 'FusedBatchNorm',
-    'FusedConv2D', 'Identity', 'MaxPoolGrad', 'Mean', 'PadV2', 'Slice', 'Sum', 'Tile', 'Transform', '_FusedMatMul']);
-  assert.match(reg.note, /^wasm kernels: 26 registered \((relaxed-simd|simd), fused\)$/);
+  // _FusedMatMul, DepthwiseConv2dNative, PadV2, Transform, Concat, FusedBatchNorm, per-channel Add / Sub / Multiply /
+  // RealDiv and six project kernels (kernels-fused.test.ts).
+  assert.deepEqual([...reg.replaced].sort(), ['Add', 'BatchMatMul', 'Cast', 'Concat', 'Conv2D', 'Conv2DBackpropInput', 'DepthwiseConv2dNative',
+    'FusedBatchNorm', 'FusedConv2D', 'Identity', 'MaxPoolGrad', 'Mean', 'Multiply', 'PadV2', 'RealDiv', 'Slice', 'Sub', 'Sum', 'Tile', 'Transform',
+    '_FusedMatMul']);
+  assert.match(reg.note, /^wasm kernels: 30 registered \((relaxed-simd|simd), fused\)$/);
 });
 
 test('matMul with every transpose matches cpu, including gradients and batches', async () => {

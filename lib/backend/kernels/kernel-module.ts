@@ -55,6 +55,7 @@ export interface KernelExports {
     slot: number, clampFirst: number, clampLast: number): void;
   batch_norm_infer(x: number, mean: number, variance: number, offset: number, scale: number, y: number, rows: number, C: number,
     eps: number, work: number): void;
+  binary_inner(x: number, y: number, out: number, n: number, C: number, op: number, work: number): void;
   adam_torch_update(x: number, m: number, v: number, g: number, n: number, b1: number, omb1: number, b2: number, omb2: number,
     bc2: number, eps: number, step: number, l2: number, useL2: number, decay: number, useDecay: number): void;
 }

@@ -1877,3 +1877,29 @@ void batch_norm_infer(const f32 *x, const f32 *mean, const f32 *var, const f32 *
     }
   }
 }
+
+/*
+ * out = x (op) y over rows of C values, y one value per column (a per-channel constant: ImageNet normalisation's
+ * mean and std over RGB): op 0 add, 1 sub, 2 mul, 3 div, each one IEEE f32 operation as tfjs-wasm's built-ins.
+ * The built-ins go row by row, which for C = 3 is a call per pixel (64 images at 224 px: sub 45 ms, div 167 ms).
+ * y is tiled four times into work (4*C floats), so every SIMD step reads a whole vector of it.
+ */
+#define BINARY_INNER_LOOP(OPV, OPS)                                              \
+  for (; i + P <= n; i += P) {                                                   \
+    for (int j = 0; j < P; j += 4) {                                             \
+      const v128_t a = wasm_v128_load(x + i + j), b = wasm_v128_load(work + j);  \
+      wasm_v128_store(out + i + j, OPV(a, b));                                   \
+    }                                                                            \
+  }                                                                              \
+  for (; i < n; ++i) out[i] = x[i] OPS y[i % C];
+
+EXPORT(binary_inner)
+void binary_inner(const f32 *x, const f32 *y, f32 *out, long n, int C, int op, f32 *work) {
+  const int P = 4 * C;
+  for (int j = 0; j < P; ++j) work[j] = y[j % C];
+  long i = 0;
+  if (op == 0) { BINARY_INNER_LOOP(wasm_f32x4_add, +) }
+  else if (op == 1) { BINARY_INNER_LOOP(wasm_f32x4_sub, -) }
+  else if (op == 2) { BINARY_INNER_LOOP(wasm_f32x4_mul, *) }
+  else { BINARY_INNER_LOOP(wasm_f32x4_div, /) }
+}
