@@ -257,6 +257,8 @@ test('Transform equals tfjs-backend-wasm\'s own bit for bit: bilinear and neares
   const rng = new Rng(31);
   const cases: { shape: [number, number, number, number]; out?: [number, number] }[] = [
     { shape: [5, 64, 64, 3] }, { shape: [3, 7, 11, 1] }, { shape: [2, 9, 6, 4], out: [12, 5] }, { shape: [1, 1, 1, 3] },
+    // RGB with affine matrices takes the vectorised path (four pixels' coordinates at once): odd sizes, another output size
+    { shape: [4, 33, 37, 3], out: [31, 41] }, { shape: [2, 5, 2, 3], out: [6, 9] },
   ];
   for (const { shape, out } of cases) {
     const [n, h, w] = shape;

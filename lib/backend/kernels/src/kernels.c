@@ -1753,6 +1753,67 @@ static inline __attribute__((always_inline)) void transform_one(const f32 *src, 
   }
 }
 
+/*
+ * The default augmentation's case, bilinear with 'nearest' fill, an affine matrix (t[6] = t[7] = 0, so the projection is
+ * 1 and nothing is divided) and 3 channels: four output pixels' source coordinates at a time, then each pixel's three
+ * channels as one vector (the fourth lane is the next pixel's first channel, written again by that pixel; a row's last
+ * pixel goes through transform_pixel). The same float operations in the same order as transform_pixel, so the same
+ * bits; a pixel whose taps are not all inside the image (only at the far edges: the clamped coordinate's ceiling is
+ * W or H) and a tap whose vector would read past the batch (`limit`) go through transform_pixel too.
+ */
+/* One pixel of transform_affine_nearest_rgb: its three channels as one vector, or transform_pixel at the edges. */
+static inline __attribute__((always_inline)) void affine_rgb_pixel(const f32 *src, const f32 *t, f32 *o, int H, int W, f32 fx,
+    f32 fy, f32 fill_value, const f32 *limit, f32 wx0, f32 wx1, f32 wy0, f32 wy1, int ix0, int iy0, int inside) {
+  const long row = (long)W * 3;
+  const f32 *p00 = src + ((long)iy0 * W + ix0) * 3;
+  if (!inside || p00 + row + 3 + 4 > limit) {
+    transform_pixel(src, t, o, H, W, 3, fx, fy, 2, 4, fill_value);
+    return;
+  }
+  const v128_t a = wasm_f32x4_splat(wx0), b = wasm_f32x4_splat(wx1);
+  const v128_t vf = wasm_f32x4_add(wasm_f32x4_mul(a, wasm_v128_load(p00)), wasm_f32x4_mul(b, wasm_v128_load(p00 + 3)));
+  const v128_t vc = wasm_f32x4_add(wasm_f32x4_mul(a, wasm_v128_load(p00 + row)), wasm_f32x4_mul(b, wasm_v128_load(p00 + row + 3)));
+  wasm_v128_store(o, wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_splat(wy0), vf), wasm_f32x4_mul(wasm_f32x4_splat(wy1), vc)));
+}
+
+#define AFFINE_RGB_LANE(K)                                                                                              \
+  affine_rgb_pixel(src, t, drow + (long)(ox + (K)) * 3, H, W, (f32)(ox + (K)), fyf, fill_value, limit,                 \
+                   wasm_f32x4_extract_lane(wx0, K), wasm_f32x4_extract_lane(wx1, K), wasm_f32x4_extract_lane(wy0, K),  \
+                   wasm_f32x4_extract_lane(wy1, K), wasm_i32x4_extract_lane(ix0, K), wasm_i32x4_extract_lane(iy0, K),   \
+                   wasm_i32x4_extract_lane(inside, K))
+
+static void transform_affine_nearest_rgb(const f32 *src, const f32 *t, f32 *dst, int H, int W, int OH, int OW, f32 fill_value,
+                                         const f32 *limit) {
+  const v128_t t0 = wasm_f32x4_splat(t[0]), t1 = wasm_f32x4_splat(t[1]), t2 = wasm_f32x4_splat(t[2]);
+  const v128_t t3 = wasm_f32x4_splat(t[3]), t4 = wasm_f32x4_splat(t[4]), t5 = wasm_f32x4_splat(t[5]);
+  const v128_t lo = zero4(), xmax = wasm_f32x4_splat((f32)((unsigned)W - 1u)), ymax = wasm_f32x4_splat((f32)((unsigned)H - 1u));
+  const v128_t one = wasm_f32x4_splat(1.0f), wv = wasm_i32x4_splat(W), hv = wasm_i32x4_splat(H);
+  for (int oy = 0; oy < OH; ++oy) {
+    const f32 fyf = (f32)oy;
+    const v128_t fy = wasm_f32x4_splat(fyf);
+    const v128_t t1fy = wasm_f32x4_mul(t1, fy), t4fy = wasm_f32x4_mul(t4, fy);
+    f32 *drow = dst + (long)oy * OW * 3;
+    int ox = 0;
+    for (; ox + 4 < OW; ox += 4) {
+      const v128_t fx = wasm_f32x4_make((f32)ox, (f32)(ox + 1), (f32)(ox + 2), (f32)(ox + 3));
+      v128_t x = wasm_f32x4_add(wasm_f32x4_add(wasm_f32x4_mul(t0, fx), t1fy), t2);
+      v128_t y = wasm_f32x4_add(wasm_f32x4_add(wasm_f32x4_mul(t3, fx), t4fy), t5);
+      x = wasm_f32x4_pmax(lo, wasm_f32x4_pmin(x, xmax)); /* clamp_like_std(0, x, W - 1) */
+      y = wasm_f32x4_pmax(lo, wasm_f32x4_pmin(y, ymax));
+      const v128_t xf = wasm_f32x4_floor(x), yf = wasm_f32x4_floor(y);
+      const v128_t xc = wasm_f32x4_add(xf, one), yc = wasm_f32x4_add(yf, one);
+      const v128_t wx0 = wasm_f32x4_sub(xc, x), wx1 = wasm_f32x4_sub(x, xf), wy0 = wasm_f32x4_sub(yc, y), wy1 = wasm_f32x4_sub(y, yf);
+      const v128_t ix0 = wasm_i32x4_trunc_sat_f32x4(xf), iy0 = wasm_i32x4_trunc_sat_f32x4(yf);
+      const v128_t inside = wasm_v128_and(wasm_i32x4_lt(wasm_i32x4_trunc_sat_f32x4(xc), wv), wasm_i32x4_lt(wasm_i32x4_trunc_sat_f32x4(yc), hv));
+      AFFINE_RGB_LANE(0);
+      AFFINE_RGB_LANE(1);
+      AFFINE_RGB_LANE(2);
+      AFFINE_RGB_LANE(3);
+    }
+    for (; ox < OW; ++ox) transform_pixel(src, t, drow + (long)ox * 3, H, W, 3, (f32)ox, fyf, 2, 4, fill_value);
+  }
+}
+
 #define TRANSFORM_CASE(I, F) \
   if (interp == (I) && fill == (F)) { transform_one(src, t, dst, H, W, C, OH, OW, (I), (F), fill_value); continue; }
 
@@ -1763,6 +1824,10 @@ void transform_image(const f32 *img, const f32 *tr, f32 *out, int batch_transfor
     const f32 *t = tr + (batch_transform ? b * 8 : 0);
     const f32 *src = img + (long)b * H * W * C;
     f32 *dst = out + (long)b * OH * OW * C;
+    if (interp == 2 && fill == 4 && C == 3 && t[6] == 0.0f && t[7] == 0.0f) {
+      transform_affine_nearest_rgb(src, t, dst, H, W, OH, OW, fill_value, img + (long)N * H * W * C);
+      continue;
+    }
     TRANSFORM_CASE(2, 4) TRANSFORM_CASE(2, 1) TRANSFORM_CASE(2, 3)
     TRANSFORM_CASE(1, 4) TRANSFORM_CASE(1, 1) TRANSFORM_CASE(1, 3)
   }
@@ -1815,7 +1880,23 @@ void colour_stage(const f32 *x, f32 *out, int N, int P, int C, const f32 *f, con
       }
     }
     if (mode == 2) {
-      for (int px = 0; px < P / C; ++px) {
+      int px = 0;
+      if (C == 3) {
+        /* four pixels (twelve values) at a time: their lumas' terms spread over three vectors, one per channel triple */
+        const v128_t vf = wasm_f32x4_splat(fi), vo = wasm_f32x4_splat(omf);
+        for (; px + 4 <= P / 3; px += 4, e += 12) {
+          const v128_t q = wasm_f32x4_mul(wasm_v128_load(ai + px), vo);
+          const v128_t qs[3] = { wasm_i32x4_shuffle(q, q, 0, 0, 0, 1), wasm_i32x4_shuffle(q, q, 1, 1, 2, 2), wasm_i32x4_shuffle(q, q, 2, 3, 3, 3) };
+          for (int j = 0; j < 3; ++j) {
+            v128_t t = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(xi + e + 4 * j), vf), qs[j]);
+            if (clamp_first) t = clamp01(t);
+            if (zi) t = wasm_f32x4_add(t, wasm_v128_load(zi + e + 4 * j));
+            if (clamp_last) t = clamp01(t);
+            wasm_v128_store(oi + e + 4 * j, t);
+          }
+        }
+      }
+      for (; px < P / C; ++px) {
         const f32 q = ai[px] * omf;
         for (int ch = 0; ch < C; ++ch, ++e) {
           const f32 p = xi[e] * fi;
