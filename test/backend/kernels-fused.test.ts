@@ -467,6 +467,32 @@ test('Sum and Mean over inner axes (global pooling, squeeze-excite) match cpu', 
   }
 });
 
+test('Sum and Mean over H and W of 1-3 channels (an image\'s channel means) keep the kernel\'s order bit for bit: blocks of 512 rows, each summed in turn', () => {
+  const rng = new Rng(53);
+  for (const shape of [[2, 40, 30, 3], [1, 23, 23, 1], [3, 17, 61, 2], [1, 1, 1, 3], [2, 32, 33, 3]]) {
+    const [n, h, w, c] = shape;
+    const values = randomArray(rng, size(shape), 3, 0.5);
+    const x = tf.tensor4d(values, shape as [number, number, number, number]);
+    const f = Math.fround;
+    for (const mean of [false, true]) {
+      const y = (mean ? tf.mean(x, [1, 2]) : tf.sum(x, [1, 2])).dataSync();
+      for (let i = 0; i < n; i++) {
+        for (let ch = 0; ch < c; ch++) {
+          let total = 0;
+          for (let r0 = 0; r0 < h * w; r0 += 512) {
+            let block = 0;
+            for (let r = r0; r < Math.min(h * w, r0 + 512); r++) block = f(block + values[(i * h * w + r) * c + ch]);
+            total = f(total + block);
+          }
+          const want = mean ? f(total * f(1 / (h * w))) : total;
+          if (!Object.is(y[i * c + ch], want)) assert.fail(`${mean ? 'mean' : 'sum'} [${shape}] image ${i} channel ${ch}: ${y[i * c + ch]}, blocked order ${want}`);
+        }
+      }
+    }
+    x.dispose();
+  }
+});
+
 test('Slice (block copies) matches cpu for ranks 1 to 5, partial and whole axes, and the gradient of a spatial pad', async () => {
   const cases: [number[], number[], number[]][] = [
     [[10], [3], [5]], [[4, 7], [1, 2], [2, 5]], [[4, 7], [1, 0], [3, 7]], [[3, 9, 9, 5], [0, 1, 1, 0], [3, 7, 7, 5]],

@@ -245,11 +245,10 @@ export class EmbeddingParallel {
         grads[v.name] = tf.tensor(other.slice(), v.shape, 'float32');
         return;
       }
-      const sum = own.dataSync() as Float32Array;
-      const out = tf.getBackend() === 'wasm' ? sum : sum.slice();
-      for (let j = 0; j < out.length; j++) out[j] += other[j];
-      own.dispose();
-      grads[v.name] = tf.tensor(out, v.shape, 'float32');
+      // one tensor op (f32 additions, the same bits as a JS loop) instead of reading the gradient out and back in
+      const part = tf.tensor(tf.getBackend() === 'wasm' ? other : other.slice(), v.shape, 'float32');
+      grads[v.name] = tf.add(own, part);
+      tf.dispose([own, part]);
     });
     return { value: mine.value, grads };
   }

@@ -1349,7 +1349,28 @@ void tile_f32(const f32 *x, f32 *y, int rank, const int *meta) { tile_rec(x, y, 
 EXPORT(sum_rows)
 void sum_rows(const f32 *x, f32 *y, int rows, int cols, f32 scale, f32 *acc) {
   fill_zero(y, cols);
-  for (int r0 = 0; r0 < rows; r0 += 512) {
+  if (cols < 4) {
+    /* 1-3 columns (an RGB image's channel sums): each row's values as one vector (lanes past `cols` unused), so a row is
+       one add instead of a call; each column's sums keep their order. Rows whose vector would reach past x go one by one. */
+    const long end = (long)rows * cols;
+    for (int r0 = 0; r0 < rows; r0 += 512) {
+      const int r1 = MIN(rows, r0 + 512);
+      v128_t a = zero4();
+      int r = r0;
+      for (; r < r1 && (long)r * cols + 4 <= end; ++r) a = wasm_f32x4_add(a, wasm_v128_load(x + (long)r * cols));
+      f32 a0 = wasm_f32x4_extract_lane(a, 0), a1 = wasm_f32x4_extract_lane(a, 1), a2 = wasm_f32x4_extract_lane(a, 2);
+      for (; r < r1; ++r) {
+        const f32 *row = x + (long)r * cols;
+        a0 += row[0];
+        if (cols > 1) a1 += row[1];
+        if (cols > 2) a2 += row[2];
+      }
+      y[0] += a0;
+      if (cols > 1) y[1] += a1;
+      if (cols > 2) y[2] += a2;
+    }
+    (void)acc;
+  } else for (int r0 = 0; r0 < rows; r0 += 512) {
     const int r1 = MIN(rows, r0 + 512);
     fill_zero(acc, cols);
     for (int r = r0; r < r1; ++r) add_f32(acc, x + (long)r * cols, cols);
