@@ -1823,9 +1823,11 @@ static void transform_affine_nearest_rgb(const f32 *src, const f32 *t, f32 *dst,
       y = wasm_f32x4_pmax(lo, wasm_f32x4_pmin(y, ymax));
       const v128_t xf = wasm_f32x4_floor(x), yf = wasm_f32x4_floor(y);
       const v128_t xc = wasm_f32x4_add(xf, one), yc = wasm_f32x4_add(yf, one);
-      const v128_t wx0 = wasm_f32x4_sub(xc, x), wx1 = wasm_f32x4_sub(x, xf), wy0 = wasm_f32x4_sub(yc, y), wy1 = wasm_f32x4_sub(y, yf);
+      const v128_t wx0 = wasm_f32x4_sub(xc, x), wx1 = wasm_f32x4_sub(x, xf);
+      const v128_t wy0 = wasm_f32x4_sub(yc, y), wy1 = wasm_f32x4_sub(y, yf);
       const v128_t ix0 = wasm_i32x4_trunc_sat_f32x4(xf), iy0 = wasm_i32x4_trunc_sat_f32x4(yf);
-      const v128_t inside = wasm_v128_and(wasm_i32x4_lt(wasm_i32x4_trunc_sat_f32x4(xc), wv), wasm_i32x4_lt(wasm_i32x4_trunc_sat_f32x4(yc), hv));
+      const v128_t inside = wasm_v128_and(wasm_i32x4_lt(wasm_i32x4_trunc_sat_f32x4(xc), wv),
+                                          wasm_i32x4_lt(wasm_i32x4_trunc_sat_f32x4(yc), hv));
       AFFINE_RGB_LANE(0);
       AFFINE_RGB_LANE(1);
       AFFINE_RGB_LANE(2);
@@ -1907,7 +1909,8 @@ void colour_stage(const f32 *x, f32 *out, int N, int P, int C, const f32 *f, con
         const v128_t vf = wasm_f32x4_splat(fi), vo = wasm_f32x4_splat(omf);
         for (; px + 4 <= P / 3; px += 4, e += 12) {
           const v128_t q = wasm_f32x4_mul(wasm_v128_load(ai + px), vo);
-          const v128_t qs[3] = { wasm_i32x4_shuffle(q, q, 0, 0, 0, 1), wasm_i32x4_shuffle(q, q, 1, 1, 2, 2), wasm_i32x4_shuffle(q, q, 2, 3, 3, 3) };
+          const v128_t qs[3] = { wasm_i32x4_shuffle(q, q, 0, 0, 0, 1), wasm_i32x4_shuffle(q, q, 1, 1, 2, 2),
+                                 wasm_i32x4_shuffle(q, q, 2, 3, 3, 3) };
           for (int j = 0; j < 3; ++j) {
             v128_t t = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(xi + e + 4 * j), vf), qs[j]);
             if (clamp_first) t = clamp01(t);
@@ -1968,7 +1971,8 @@ void batch_norm_infer(const f32 *x, const f32 *mean, const f32 *var, const f32 *
     int c = 0;
     for (; c + 4 <= C; c += 4) {
       const v128_t p = wasm_f32x4_mul(wasm_f32x4_sub(wasm_v128_load(xr + c), wasm_v128_load(mean + c)), wasm_v128_load(scale + c));
-      const v128_t lo = wasm_f64x2_add(wasm_f64x2_div(wasm_f64x2_promote_low_f32x4(p), wasm_v128_load(nf + c)), wasm_v128_load(off + c));
+      const v128_t lo = wasm_f64x2_add(wasm_f64x2_div(wasm_f64x2_promote_low_f32x4(p), wasm_v128_load(nf + c)),
+                                       wasm_v128_load(off + c));
       const v128_t hi = wasm_f64x2_add(wasm_f64x2_div(wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(p, p, 2, 3, 0, 1)),
                                                       wasm_v128_load(nf + c + 2)), wasm_v128_load(off + c + 2));
       wasm_v128_store(yr + c, wasm_i32x4_shuffle(wasm_f32x4_demote_f64x2_zero(lo), wasm_f32x4_demote_f64x2_zero(hi), 0, 1, 4, 5));
