@@ -235,21 +235,30 @@ test('MaxPoolGrad matches cpu: 2x2/2 valid, 3x3/2 same, 3x3/1 same, odd sizes, t
   }
 });
 
-/** tf.image.transform on wasm with the project's kernel and with tfjs-backend-wasm's own (the fused set off). */
-function transformBothWays(x: tf.Tensor4D, m: tf.Tensor2D, interpolation: 'bilinear' | 'nearest',
-  fill: 'constant' | 'nearest' | 'wrap', fillValue: number, outputShape?: [number, number]): [Float32Array, Float32Array] {
-  const run = () => {
-    const y = tf.image.transform(x, m, interpolation, fill, fillValue, outputShape);
-    const v = y.dataSync().slice() as Float32Array;
+/** `run` on wasm with the project's kernels and with tfjs-backend-wasm's own (the fused set off): each result's bits. */
+function bothWays(run: () => tf.Tensor): [Int32Array, Int32Array, number[], number[]] {
+  const bits = () => {
+    const y = run();
+    const v = new Int32Array(y.dataSync().slice().buffer);
+    const shape = y.shape;
     y.dispose();
-    return v;
+    return { v, shape };
   };
-  const ours = run();
+  const ours = bits();
   try {
     registerWasmKernels('auto', false);
-    return [ours, run()];
+    const ref = bits();
+    return [ours.v, ref.v, ours.shape, ref.shape];
   } finally {
     registerWasmKernels('auto', true);
+  }
+}
+
+function assertSameBits(label: string, [ours, ref, oursShape, refShape]: [Int32Array, Int32Array, number[], number[]]): void {
+  assert.deepEqual(oursShape, refShape, `${label}: shape`);
+  assert.equal(ours.length, ref.length, `${label}: length`);
+  for (let i = 0; i < ref.length; i++) {
+    if (ours[i] !== ref[i]) assert.fail(`${label}: element ${i} has bits ${ours[i]}, tfjs-backend-wasm ${ref[i]}`);
   }
 }
 
@@ -276,13 +285,8 @@ test('Transform equals tfjs-backend-wasm\'s own bit for bit: bilinear and neares
       const m = batchMatrices ? tf.tensor2d(rows, [n, 8]) : tf.tensor2d(rows.slice(0, 8), [1, 8]);
       for (const interpolation of ['bilinear', 'nearest'] as const) {
         for (const fill of ['constant', 'nearest', 'wrap'] as const) {
-          const [ours, ref] = transformBothWays(x, m, interpolation, fill, 0.25, out);
-          assert.equal(ours.length, ref.length);
-          for (let i = 0; i < ref.length; i++) {
-            if (!Object.is(ours[i], ref[i])) {
-              assert.fail(`[${shape}] ${interpolation} ${fill} ${batchMatrices ? 'per-image' : 'shared'} matrix: element ${i} is ${ours[i]}, tfjs-backend-wasm ${ref[i]}`);
-            }
-          }
+          assertSameBits(`[${shape}] ${interpolation} ${fill} ${batchMatrices ? 'per-image' : 'shared'} matrix`,
+            bothWays(() => tf.image.transform(x, m, interpolation, fill, 0.25, out)));
         }
       }
       m.dispose();
@@ -334,33 +338,6 @@ test('the colour stages (brightness, contrast, saturation, grayscale, noise) equ
     x.dispose();
   }
 });
-
-/** `run` on wasm with the project's kernels and with tfjs-backend-wasm's own (the fused set off): each result's bits. */
-function bothWays(run: () => tf.Tensor): [Int32Array, Int32Array, number[], number[]] {
-  const bits = () => {
-    const y = run();
-    const v = new Int32Array(y.dataSync().slice().buffer);
-    const shape = y.shape;
-    y.dispose();
-    return { v, shape };
-  };
-  const ours = bits();
-  try {
-    registerWasmKernels('auto', false);
-    const ref = bits();
-    return [ours.v, ref.v, ours.shape, ref.shape];
-  } finally {
-    registerWasmKernels('auto', true);
-  }
-}
-
-function assertSameBits(label: string, [ours, ref, oursShape, refShape]: [Int32Array, Int32Array, number[], number[]]): void {
-  assert.deepEqual(oursShape, refShape, `${label}: shape`);
-  assert.equal(ours.length, ref.length, `${label}: length`);
-  for (let i = 0; i < ref.length; i++) {
-    if (ours[i] !== ref[i]) assert.fail(`${label}: element ${i} has bits ${ours[i]}, tfjs-backend-wasm ${ref[i]}`);
-  }
-}
 
 test('Concat equals tfjs-backend-wasm\'s own bit for bit: every axis, narrow and wide inputs, int32, empty inputs, NaN payloads', () => {
   const rng = new Rng(41);

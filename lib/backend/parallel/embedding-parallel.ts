@@ -241,12 +241,13 @@ export class EmbeddingParallel {
       const own = mine.grads[v.name];
       const other = this.grads.subarray(off, off + sizes[i]);
       off += sizes[i];
+      // the helper's part as a tensor (wasm copies it into its heap; other backends keep the array, so they get a copy)
+      const part = tf.tensor(tf.getBackend() === 'wasm' ? other : other.slice(), v.shape, 'float32');
       if (own === undefined) {
-        grads[v.name] = tf.tensor(other.slice(), v.shape, 'float32');
+        grads[v.name] = part;
         return;
       }
       // one tensor op (f32 additions, the same bits as a JS loop) instead of reading the gradient out and back in
-      const part = tf.tensor(tf.getBackend() === 'wasm' ? other : other.slice(), v.shape, 'float32');
       grads[v.name] = tf.add(own, part);
       tf.dispose([own, part]);
     });

@@ -1774,14 +1774,6 @@ static inline __attribute__((always_inline)) void transform_one(const f32 *src, 
   }
 }
 
-/*
- * The default augmentation's case, bilinear with 'nearest' fill, an affine matrix (t[6] = t[7] = 0, so the projection is
- * 1 and nothing is divided) and 3 channels: four output pixels' source coordinates at a time, then each pixel's three
- * channels as one vector (the fourth lane is the next pixel's first channel, written again by that pixel; a row's last
- * pixel goes through transform_pixel). The same float operations in the same order as transform_pixel, so the same
- * bits; a pixel whose taps are not all inside the image (only at the far edges: the clamped coordinate's ceiling is
- * W or H) and a tap whose vector would read past the batch (`limit`) go through transform_pixel too.
- */
 /* One pixel of transform_affine_nearest_rgb: its three channels as one vector, or transform_pixel at the edges. */
 static inline __attribute__((always_inline)) void affine_rgb_pixel(const f32 *src, const f32 *t, f32 *o, int H, int W, f32 fx,
     f32 fy, f32 fill_value, const f32 *limit, f32 wx0, f32 wx1, f32 wy0, f32 wy1, int ix0, int iy0, int inside) {
@@ -1803,6 +1795,14 @@ static inline __attribute__((always_inline)) void affine_rgb_pixel(const f32 *sr
                    wasm_f32x4_extract_lane(wy1, K), wasm_i32x4_extract_lane(ix0, K), wasm_i32x4_extract_lane(iy0, K),   \
                    wasm_i32x4_extract_lane(inside, K))
 
+/*
+ * The default augmentation's case, bilinear with 'nearest' fill, an affine matrix (t[6] = t[7] = 0, so the projection is
+ * 1 and nothing is divided) and 3 channels: four output pixels' source coordinates at a time, then each pixel's three
+ * channels as one vector (the fourth lane is the next pixel's first channel, written again by that pixel; a row's last
+ * pixel goes through transform_pixel). The same float operations in the same order as transform_pixel, so the same
+ * bits; a pixel whose taps are not all inside the image (only at the far edges: the clamped coordinate's ceiling is
+ * W or H) and a tap whose vector would read past the batch (`limit`) go through transform_pixel too.
+ */
 static void transform_affine_nearest_rgb(const f32 *src, const f32 *t, f32 *dst, int H, int W, int OH, int OW, f32 fill_value,
                                          const f32 *limit) {
   const v128_t t0 = wasm_f32x4_splat(t[0]), t1 = wasm_f32x4_splat(t[1]), t2 = wasm_f32x4_splat(t[2]);
