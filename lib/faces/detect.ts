@@ -406,14 +406,179 @@ export async function detectFaces(image: DecodedImage, config: Partial<DetectCon
  * The face a photo stands for: {@link detectFaces}' first face, found by the same cascade, with the landmark
  * net run on that face only (the others are counted, `facesFound`, not located). `face` is undefined when no
  * face was found. What `siamese verify` uses: the same face, landmarks, chip and verdict as `detectFaces(...)[0]`.
+ * With `share`, another thread may run some of the cascade's passes ({@link SharedCascade}); the answer is the same.
  */
-export async function detectChosenFace(image: DecodedImage, config: Partial<DetectConfig> = {}, load: LoadFaceApiOptions = {}): Promise<{ face?: DetectedFace; facesFound: number }> {
-  const { faces, count } = await detectCascade(image, config, load, 'chosen');
+export async function detectChosenFace(image: DecodedImage, config: Partial<DetectConfig> = {}, load: LoadFaceApiOptions = {}, share?: CascadeShare): Promise<{ face?: DetectedFace; facesFound: number }> {
+  const cascade = cascadePasses(image, config, load, 'chosen');
+  const { faces, count } = share ? await runShared(cascade, share) : await runInOrder(cascade);
   return { ...(faces.length > 0 ? { face: faces[0] } : {}), facesFound: count };
 }
 
+/** What one pass of the cascade found: the faces it returns, landmarks located (empty: none), and how many it kept. */
+export interface PassOutcome {
+  readonly faces: DetectedFace[];
+  readonly count: number;
+}
+
+/** A pass (or a cascade) that found nothing: a new object each time, so no caller shares the array. */
+const nothing = (): PassOutcome => ({ faces: [], count: 0 });
+
+/** `Atomics.waitAsync` (Node 16+; not in the ES2022 typings this project compiles against). */
+const waitAsync = (Atomics as unknown as {
+  waitAsync(a: Int32Array, index: number, value: number, timeoutMs?: number): { async: boolean; value: Promise<string> | string };
+}).waitAsync;
+
+/**
+ * One photo's detection cascade shared by two threads (photo-helper.ts): both claim its passes, in cascade order,
+ * from one counter in shared memory, and the thread that owns the photo takes the outcome of the first pass, in
+ * cascade order, that found a face, whichever thread ran it. When a thread's own photo is done early (the tiny
+ * detector found its face), it runs the passes the other photo has not started yet instead of waiting. Only who
+ * runs a pass changes: each pass gives the same bits on either thread (the same code on the same backend), so
+ * the face, its landmarks and the verdict are those of one thread.
+ *
+ * The other thread joins only when the owner starts a slow pass (SSD, about 190 ms against the tiny detector's
+ * 25-65) after the first pass found nothing ({@link SharedCascade.openToHelp}): most faces are found by the first
+ * pass and most tight crops by the tiny detector on the padded photo, and a slow pass started for nothing would hold
+ * the other thread (and the verdict waiting for it) for its whole length. A photo that reaches SSD is mostly one
+ * without a face, where every pass runs, and two threads run its slow passes in about half the time.
+ */
+export class SharedCascade {
+  /** [passes claimed so far, passes that may still start (the first that found a face + 1), 1 once the other thread may join]. */
+  private readonly state: Int32Array;
+
+  constructor(readonly buffer: SharedArrayBuffer) {
+    if (buffer.byteLength !== 12) throw new RangeError(`SharedCascade needs a 12-byte SharedArrayBuffer, got ${buffer.byteLength} bytes`);
+    this.state = new Int32Array(buffer);
+  }
+
+  static create(): SharedCascade {
+    const s = new SharedCascade(new SharedArrayBuffer(12));
+    Atomics.store(s.state, 1, 0x7fffffff);
+    return s;
+  }
+
+  /** The next of `total` passes for the owner to run, or -1 when all are claimed or an earlier one found a face. */
+  claim(total: number): number {
+    const i = Atomics.add(this.state, 0, 1);
+    return i < Math.min(total, Atomics.load(this.state, 1)) ? i : -1;
+  }
+
+  /** The owner lets the other thread claim passes from now on (see the class doc). */
+  openToHelp(): void {
+    if (Atomics.exchange(this.state, 2, 1) === 0) Atomics.notify(this.state, 2);
+  }
+
+  /**
+   * The next of `total` passes for the other thread to run, once the owner lets it ({@link openToHelp}; waits until
+   * then), or -1 when none is left or the owner is done.
+   */
+  async claimToHelp(total: number): Promise<number> {
+    for (;;) {
+      const claimed = Atomics.load(this.state, 0);
+      if (claimed >= Math.min(total, Atomics.load(this.state, 1))) return -1;
+      if (Atomics.load(this.state, 2) === 1) {
+        if (Atomics.compareExchange(this.state, 0, claimed, claimed + 1) === claimed) return claimed;
+        continue;
+      }
+      // until the owner opens the cascade or closes it (both set the flag); the timeout only guards against a lost wake-up
+      const wait = waitAsync(this.state, 2, 0, 1000);
+      if (wait.async) await wait.value;
+    }
+  }
+
+  /** The owner has its answer (or gave up on the photo): no pass starts any more. */
+  close(): void {
+    Atomics.store(this.state, 1, 0);
+    Atomics.store(this.state, 2, 1);
+    Atomics.notify(this.state, 2);
+  }
+
+  /** Pass `i` found a face: no later pass starts (one already running finishes; its outcome is not used). */
+  foundAt(i: number): void {
+    let limit = Atomics.load(this.state, 1);
+    while (i + 1 < limit) {
+      const seen = Atomics.compareExchange(this.state, 1, limit, i + 1);
+      if (seen === limit) return;
+      limit = seen;
+    }
+  }
+}
+
+/** A cascade this thread owns and shares: the claims, and the outcomes of the passes the other thread ran. */
+export interface CascadeShare {
+  readonly cascade: SharedCascade;
+  /** The outcome of pass `i`, which the other thread claimed (null: it could not run it, so it runs here). */
+  theirs(i: number): Promise<PassOutcome | null>;
+}
+
+/**
+ * Runs passes of another thread's photo ({@link SharedCascade}), from when its owner lets it until none is left to
+ * claim, handing each outcome to `done` (null when the pass failed here: its owner runs it again and gets the error
+ * itself). Resolves with how many passes ran here.
+ */
+export async function helpCascade(image: DecodedImage, config: Partial<DetectConfig>, load: LoadFaceApiOptions, cascade: SharedCascade,
+  done: (pass: number, outcome: PassOutcome | null) => void): Promise<number> {
+  const { total, run } = cascadePasses(image, config, load, 'chosen');
+  let ran = 0;
+  for (let i = await cascade.claimToHelp(total); i >= 0; i = await cascade.claimToHelp(total)) {
+    let outcome: PassOutcome | null = null;
+    try {
+      outcome = await run(i);
+    } catch {
+      outcome = null;
+    }
+    ran++;
+    if (outcome && outcome.faces.length > 0) cascade.foundAt(i);
+    done(i, outcome);
+  }
+  return ran;
+}
+
 /** The cascade behind {@link detectFaces} and {@link detectChosenFace}: landmarks for every face found, or for the chosen one only. */
-async function detectCascade(image: DecodedImage, config: Partial<DetectConfig>, load: LoadFaceApiOptions, landmarksFor: 'all' | 'chosen'): Promise<{ faces: DetectedFace[]; count: number }> {
+async function detectCascade(image: DecodedImage, config: Partial<DetectConfig>, load: LoadFaceApiOptions, landmarksFor: 'all' | 'chosen'): Promise<PassOutcome> {
+  return runInOrder(cascadePasses(image, config, load, landmarksFor));
+}
+
+interface CascadePasses {
+  /** How many passes the config has (a pass the photo does not need finds nothing at once). */
+  readonly total: number;
+  /** Runs pass `i` (0-based, in cascade order). */
+  run(i: number): Promise<PassOutcome>;
+  /** Whether pass `i` runs SSD (a slow pass; not one this photo skips). */
+  slow(i: number): boolean;
+}
+
+/** One pass after another until one finds a face. */
+async function runInOrder({ total, run }: CascadePasses): Promise<PassOutcome> {
+  for (let i = 0; i < total; i++) {
+    const outcome = await run(i);
+    if (outcome.faces.length > 0) return outcome;
+  }
+  return nothing();
+}
+
+/** The passes claimed here run here; then the outcome of the first pass that found a face, wherever it ran. */
+async function runShared({ total, run, slow }: CascadePasses, share: CascadeShare): Promise<PassOutcome> {
+  const mine = new Map<number, PassOutcome>();
+  for (let i = share.cascade.claim(total); i >= 0; i = share.cascade.claim(total)) {
+    if (i > 0 && slow(i)) share.cascade.openToHelp();
+    const outcome = await run(i);
+    mine.set(i, outcome);
+    if (outcome.faces.length > 0) {
+      share.cascade.foundAt(i);
+      break;
+    }
+  }
+  // every pass before the first face found was claimed by one of the threads and runs to its end
+  for (let i = 0; i < total; i++) {
+    const outcome = mine.get(i) ?? await share.theirs(i) ?? await run(i);
+    if (outcome.faces.length > 0) return outcome;
+  }
+  return nothing();
+}
+
+/** The passes of the cascade on one photo, each runnable on its own (the copies of the photo they need are made once). */
+function cascadePasses(image: DecodedImage, config: Partial<DetectConfig>, load: LoadFaceApiOptions, landmarksFor: 'all' | 'chosen'): CascadePasses {
   const c = resolveDetect(config);
   if (image.channels !== 3) throw new RangeError(`detectFaces needs an RGB image, got ${image.channels} channel(s)`);
   const short = Math.min(image.width, image.height);
@@ -444,8 +609,11 @@ async function detectCascade(image: DecodedImage, config: Partial<DetectConfig>,
   };
   // the tiny detector's input already shows the whole (upscaled) photo at its own size or larger
   const covered = Math.max(image.width, image.height) * k <= tinyInputFor(c, image.width * k, image.height * k);
-  for (const { found, pad, equalized: eq, low } of detectPasses(c)) {
-    if (covered && !c.ssdWhenCovered && c.detector === 'tiny' && found.startsWith('ssd') && pad === 0 && !eq) continue;
+  const passes = detectPasses(c);
+  const skipped = ({ found, pad, equalized }: DetectPass): boolean => covered && !c.ssdWhenCovered && c.detector === 'tiny' && found.startsWith('ssd') && pad === 0 && !equalized;
+  const run = async (i: number): Promise<PassOutcome> => {
+    const { found, pad, equalized: eq, low } = passes[i];
+    if (skipped(passes[i])) return nothing();
     // a mirrored border that yields only mirror copies of the face is retried with the mean colour (see padMode)
     const modes: ('mirror' | 'mean')[] = pad === 0 ? [c.padMode] : c.padMode === 'mirror' ? ['mirror', 'mean'] : ['mean'];
     for (const mode of modes) {
@@ -477,8 +645,9 @@ async function detectCascade(image: DecodedImage, config: Partial<DetectConfig>,
         tensor.dispose();
       }
     }
-  }
-  return { faces: [], count: 0 };
+    return nothing();
+  };
+  return { total: passes.length, run, slow: (i) => passes[i].found.startsWith('ssd') && !skipped(passes[i]) };
 }
 
 /** Side of face-api's landmark net input (it resizes each face to this). */

@@ -14,11 +14,19 @@
  * dies, its pending photos are rejected with its error and {@link PhotoHelper.alive} turns false (the verifier
  * then prepares everything here).
  *
+ * A photo's detection cascade is shared too (detect.ts, {@link SharedCascade}): when one thread's photo is done
+ * early (the tiny detector found its face), it runs the passes the other thread's photo has not started yet
+ * (padded, SSD) instead of waiting, and the owner takes the first pass that found a face, wherever it ran. Each
+ * side sends the other a copy of the photo and a shared claim counter as it starts a cascade, and the outcome of
+ * each pass it ran for the other.
+ *
  * @see notebooks/07-personal-images.ipynb
  */
 import { Worker } from 'node:worker_threads';
 import { workerEntry } from '../util/worker-entry';
 import type { BackendName } from '../backend';
+import type { DecodedImage } from '../data/types';
+import { helpCascade, SharedCascade, type CascadeShare, type PassOutcome } from './detect';
 import type { PrepareOptions, PreparedFace } from './prepare-face';
 
 /** How the helper prepares photos: JSON data (the helper thread gets a copy). */
@@ -33,15 +41,75 @@ export interface PhotoHelperConfig {
   readonly warmUp?: boolean;
 }
 
+/** A cascade one side shares with the other: its photo and the claim counter (`SharedCascade.buffer`). */
+export interface SharedPhoto {
+  readonly image: DecodedImage;
+  readonly buffer: SharedArrayBuffer;
+}
+
 /** Messages to the helper thread. */
-export type ToPhotoHelper = { kind: 'prepare'; id: number; file: string };
+export type ToPhotoHelper =
+  | { kind: 'prepare'; id: number; file: string }
+  /** This thread started the cascade of its photo `ref`: run the passes it has not claimed when idle. */
+  | { kind: 'help'; ref: number; photo: SharedPhoto }
+  /** The outcome of pass `pass` of the helper's photo `id`, run here (null: failed here). */
+  | { kind: 'pass'; id: number; pass: number; outcome: PassOutcome | null };
 
 /** Messages from the helper thread. */
 export type FromPhotoHelper =
   | { kind: 'ready' }
   | { kind: 'start-failed'; error: string }
   | { kind: 'prepared'; id: number; prepared: PreparedFace }
-  | { kind: 'failed'; id: number; error: { name: string; message: string } };
+  | { kind: 'failed'; id: number; error: { name: string; message: string } }
+  /** The helper started the cascade of photo `id`. */
+  | { kind: 'cascade'; id: number; photo: SharedPhoto }
+  /** The outcome of pass `pass` of this thread's photo `ref`, run there. */
+  | { kind: 'pass'; ref: number; pass: number; outcome: PassOutcome | null };
+
+/**
+ * The outcomes of the passes the other thread ran for this thread's cascades, by photo and pass: waited for by
+ * {@link CascadeShare.theirs}, delivered as messages arrive (possibly before anyone waits for them).
+ */
+export class PassMailbox {
+  private readonly arrived = new Map<string, PassOutcome | null>();
+  private readonly waiting = new Map<string, (o: PassOutcome | null) => void>();
+  private dead = false;
+
+  deliver(photo: number, pass: number, outcome: PassOutcome | null): void {
+    const key = `${photo}:${pass}`;
+    const w = this.waiting.get(key);
+    if (w) {
+      this.waiting.delete(key);
+      w(outcome);
+    } else {
+      this.arrived.set(key, outcome);
+    }
+  }
+
+  /** The other thread's outcome of pass `pass` of `photo` (null once that thread is gone: the pass runs here). */
+  theirs(photo: number, pass: number): Promise<PassOutcome | null> {
+    const key = `${photo}:${pass}`;
+    if (this.arrived.has(key)) {
+      const o = this.arrived.get(key)!;
+      this.arrived.delete(key);
+      return Promise.resolve(o);
+    }
+    if (this.dead) return Promise.resolve(null);
+    return new Promise((resolve) => this.waiting.set(key, resolve));
+  }
+
+  /** Forgets the outcomes of a photo whose cascade is over (passes that ran after its face was found). */
+  forget(photo: number): void {
+    for (const key of [...this.arrived.keys()]) if (key.startsWith(`${photo}:`)) this.arrived.delete(key);
+  }
+
+  /** The other thread is gone: every wait, now and later, gets null. */
+  close(): void {
+    this.dead = true;
+    for (const w of this.waiting.values()) w(null);
+    this.waiting.clear();
+  }
+}
 
 /** A running helper thread; see the module doc. */
 export class PhotoHelper {
@@ -49,6 +117,17 @@ export class PhotoHelper {
   private readonly pending = new Map<number, { resolve: (p: PreparedFace) => void; reject: (e: Error) => void }>();
   private failure: Error | undefined;
   private closed = false;
+  private nextRef = 0;
+  /** Outcomes of the passes the helper ran for this thread's photos. */
+  private readonly mailbox = new PassMailbox();
+  /** The helper's cascades under way, which this thread may help with. */
+  private readonly open = new Map<number, SharedPhoto>();
+  /** Wakes {@link helpUntil} when a cascade opens or a photo comes back. */
+  private wake: (() => void) | undefined;
+  /** This thread's shared cascades not yet done: the helper may still send their passes' outcomes. */
+  private sharing = 0;
+  private passesHere = 0;
+  private passesThere = 0;
 
   private constructor(private readonly worker: Worker) {
     worker.on('message', (m: FromPhotoHelper) => this.receive(m));
@@ -78,6 +157,11 @@ export class PhotoHelper {
     return new PhotoHelper(worker);
   }
 
+  /** Cascade passes run for the other thread so far: here for the helper's photos, there for this thread's. */
+  get sharedPasses(): { readonly here: number; readonly there: number } {
+    return { here: this.passesHere, there: this.passesThere };
+  }
+
   /** False once the helper has failed or been closed. */
   get alive(): boolean {
     return !this.closed && this.failure === undefined;
@@ -89,10 +173,63 @@ export class PhotoHelper {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
     return new Promise<PreparedFace>((resolve, reject) => {
-      if (this.pending.size === 0) this.worker.ref();
       this.pending.set(id, { resolve, reject });
+      this.keepAlive();
       this.worker.postMessage({ kind: 'prepare', id, file } satisfies ToPhotoHelper);
     });
+  }
+
+  /**
+   * Shares this thread's cascade on `image` with the helper, which runs the passes not yet claimed here once its
+   * own photos are done. Call the result's `done()` once the photo is prepared (or failed).
+   */
+  share(image: DecodedImage): CascadeShare & { done(): void } {
+    const cascade = SharedCascade.create();
+    const ref = this.nextRef++;
+    if (this.alive) this.worker.postMessage({ kind: 'help', ref, photo: { image, buffer: cascade.buffer } } satisfies ToPhotoHelper);
+    else cascade.close();
+    this.sharing++;
+    this.keepAlive();
+    let open = true;
+    return {
+      cascade,
+      theirs: (pass) => this.mailbox.theirs(ref, pass),
+      done: () => {
+        cascade.close();
+        this.mailbox.forget(ref);
+        if (open) this.sharing--;
+        open = false;
+        this.keepAlive();
+      },
+    };
+  }
+
+  /**
+   * Runs passes of the helper's cascades here (the ones it has not started) until `until` settles: what this
+   * thread does once its own photos are prepared, instead of waiting. Resolves with the passes run here.
+   */
+  async helpUntil(until: Promise<unknown>, detect: PrepareOptions['detect'], load: PrepareOptions['load']): Promise<number> {
+    let settled = false;
+    void until.finally(() => {
+      settled = true;
+      this.wake?.();
+    });
+    let ran = 0;
+    while (!settled && this.alive) {
+      const next = this.open.entries().next();
+      if (next.done) {
+        await new Promise<void>((resolve) => { this.wake = resolve; });
+        this.wake = undefined;
+        continue;
+      }
+      const [id, photo] = next.value;
+      ran += await helpCascade(photo.image, detect ?? {}, load ?? {}, new SharedCascade(photo.buffer), (pass, outcome) => {
+        if (this.alive) this.worker.postMessage({ kind: 'pass', id, pass, outcome } satisfies ToPhotoHelper);
+      });
+      this.open.delete(id);
+    }
+    this.passesHere += ran;
+    return ran;
   }
 
   /** Stops the helper thread (pending photos are rejected). */
@@ -104,11 +241,23 @@ export class PhotoHelper {
   }
 
   private receive(m: FromPhotoHelper): void {
+    if (m.kind === 'pass') {
+      this.passesThere++;
+      this.mailbox.deliver(m.ref, m.pass, m.outcome);
+      return;
+    }
+    if (m.kind === 'cascade') {
+      this.open.set(m.id, m.photo);
+      this.wake?.();
+      return;
+    }
     if (m.kind !== 'prepared' && m.kind !== 'failed') return;
+    this.open.delete(m.id);
+    this.wake?.();
     const p = this.pending.get(m.id);
     if (!p) return;
     this.pending.delete(m.id);
-    if (this.pending.size === 0) this.worker.unref();
+    this.keepAlive();
     if (m.kind === 'prepared') p.resolve(m.prepared);
     else {
       // the error's class stays in the helper; its name and message (which name the file) come back
@@ -123,9 +272,18 @@ export class PhotoHelper {
     this.rejectAll(err);
   }
 
+  /** The helper keeps the process alive while this thread waits for it (photos pending, shared cascades open), not while idle. */
+  private keepAlive(): void {
+    if (this.alive && (this.pending.size > 0 || this.sharing > 0)) this.worker.ref();
+    else this.worker.unref();
+  }
+
   private rejectAll(err: Error): void {
     for (const p of this.pending.values()) p.reject(err);
     this.pending.clear();
+    this.open.clear();
+    this.mailbox.close();
+    this.wake?.();
     this.worker.unref();
   }
 }

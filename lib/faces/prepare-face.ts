@@ -14,7 +14,7 @@ import type { DecodedImage } from '../data/types';
 import type { LoadFaceApiOptions } from './face-api';
 import { chipOverhang, chipTransform, extractChip } from './chip';
 import { checkLandmarks, type FaceCheck } from './face-check';
-import { cropBox, cropFace, detectChosenFace, padImage, readPhoto, resolveDetect, type DetectConfig, type DetectedFace, type FoundBy, type Photo } from './detect';
+import { cropBox, cropFace, detectChosenFace, padImage, readPhoto, resolveDetect, type CascadeShare, type DetectConfig, type DetectedFace, type FoundBy, type Photo } from './detect';
 
 /** How to turn a photo into a crop. */
 export interface PrepareOptions {
@@ -109,6 +109,11 @@ export interface PreparedFace {
   readonly warnings: readonly string[];
 }
 
+/** Whether preparing a photo runs the detection cascade (not for `aligned` crops without the face check, only resized). */
+export function runsDetection(options: Pick<PrepareOptions, 'aligned' | 'check'>): boolean {
+  return !options.aligned || options.check !== undefined;
+}
+
 /** Smallest photo side accepted, in pixels. */
 export const MIN_PHOTO_SIDE = 32;
 
@@ -124,9 +129,10 @@ export async function prepareFace(file: string, options: PrepareOptions): Promis
 
 /**
  * {@link prepareFace} for a photo already read by `readPhoto` (so several photos can be decoded at once,
- * in sharp's threads, while the networks run on this one). A bare decoded image is taken as opaque.
+ * in sharp's threads, while the networks run on this one). A bare decoded image is taken as opaque. With `share`,
+ * another thread may run some of the detection cascade's passes (detect.ts, `SharedCascade`): same answer.
  */
-export async function prepareDecoded(file: string, photo: Photo | DecodedImage, options: PrepareOptions): Promise<PreparedFace> {
+export async function prepareDecoded(file: string, photo: Photo | DecodedImage, options: PrepareOptions, share?: CascadeShare): Promise<PreparedFace> {
   const detect = resolveDetect(options.detect);
   const image = 'image' in photo ? photo.image : photo;
   if (Math.min(image.width, image.height) < MIN_PHOTO_SIDE) {
@@ -141,14 +147,14 @@ export async function prepareDecoded(file: string, photo: Photo | DecodedImage, 
       return { file, status: 'aligned', facesFound: 0, crop: cropBox(image, centralSquare(image), options.size), photo: image, note: 'used as an aligned crop (no detection)', warnings };
     }
     // the face check on a crop: the cascade must find a face in it, and that face must pass
-    const inCrop = await detectChosenFace(image, detect, options.load);
+    const inCrop = await detectChosenFace(image, detect, options.load, share);
     if (!inCrop.face) return { file, status: 'not-a-face', facesFound: 0, photo: image, note: 'not a face: no face found in the crop, padded or not', warnings };
     const fc = checkLandmarks(inCrop.face.landmarks, options.check);
     if (!fc.isFace) return { file, status: 'not-a-face', facesFound: inCrop.facesFound, face: inCrop.face, found: inCrop.face.found, faceCheck: fc, photo: image, note: `not a face: ${checkWords(fc)}`, warnings };
     return { file, status: 'aligned', facesFound: 0, found: inCrop.face.found, faceCheck: fc, crop: cropBox(image, centralSquare(image), options.size), photo: image, note: `used as an aligned crop (face check passed: found by ${inCrop.face.found}, ${checkWords(fc)})`, warnings };
   }
   // the cascade's chosen face (the landmark net runs on it alone, not on every face in the photo)
-  const { face, facesFound } = await detectChosenFace(image, detect, options.load);
+  const { face, facesFound } = await detectChosenFace(image, detect, options.load, share);
   if (!face) {
     const fb = options.fallback ?? 'none';
     if (fb === 'none') return { file, status: 'no-face', facesFound: 0, photo: image, note: 'no face found', warnings };

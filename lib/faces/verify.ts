@@ -19,7 +19,7 @@ import type { LoadFaceApiOptions } from './face-api';
 import { embedCrops, faceApiEmbedder, type FaceEmbedder } from './face-embedder';
 import { readPhoto, resolveDetect, warmUpDetection, type DetectConfig } from './detect';
 import { PhotoHelper } from './photo-helper';
-import { DEFAULT_FACE_CROP, prepareDecoded, type FaceCrop, type PrepareOptions, type PreparedFace } from './prepare-face';
+import { DEFAULT_FACE_CROP, prepareDecoded, runsDetection, type FaceCrop, type PrepareOptions, type PreparedFace } from './prepare-face';
 import { accepts } from '../eval/scored';
 import { readFaceCheck } from './face-check';
 import { readVerifyModel, verifySettingsKey, type VerifyModelSettings } from './verify-model';
@@ -163,7 +163,7 @@ export class Verifier {
   private async start(options: Pick<VerifierOptions, 'threads' | 'warmUp'>): Promise<void> {
     const backend = tf.getBackend();
     // aligned crops without the face check are only resized: nothing worth a second thread's start-up
-    const heavy = !this.aligned || this.faceCheck !== undefined;
+    const heavy = runsDetection(this.prepareOptions());
     const threads = options.threads ?? (heavy && backend === 'wasm' && os.availableParallelism() >= 2 ? 2 : 1);
     if (threads !== 1 && threads !== 2) throw new RangeError(`verifier threads must be 1 or 2, got ${JSON.stringify(threads)}`);
     // the helper runs the same backend, so its photos come out as this thread's would
@@ -198,7 +198,7 @@ export class Verifier {
    * creating a verifier, and every photo the tiny detector finds a face in, never pays for it.
    */
   private async warmUp(): Promise<void> {
-    if (!this.aligned || this.faceCheck !== undefined) await warmUpDetection(this.detect, this.load);
+    if (runsDetection(this.prepareOptions())) await warmUpDetection(this.detect, this.load);
     const x = tf.zeros([2, this.embedder.inputSize, this.embedder.inputSize, 3]) as tf.Tensor4D;
     try {
       await this.embedder.embed(x);
@@ -248,13 +248,19 @@ export class Verifier {
     const failures = new Map<string, unknown>();
     const byFile = new Map<string, PreparedFace>();
     for (const [i, d] of decoded.entries()) {
+      // the helper may run passes of this photo's cascade that this thread has not started (photo-helper.ts)
+      const share = helper?.alive && d.status === 'fulfilled' && runsDetection(options) ? helper.share(d.value.image) : undefined;
       try {
         if (d.status === 'rejected') throw d.reason;
-        byFile.set(here[i], await prepareDecoded(here[i], d.value, options));
+        byFile.set(here[i], await prepareDecoded(here[i], d.value, options, share));
       } catch (err) {
         failures.set(here[i], err);
+      } finally {
+        share?.done();
       }
     }
+    // this thread's photos are done: run the passes of the helper's photos that it has not started, instead of waiting
+    if (helper?.alive && there.length > 0) await helper.helpUntil(fromHelper, this.detect, this.load);
     for (const [i, r] of (await fromHelper).entries()) {
       if (r.status === 'fulfilled') byFile.set(there[i], r.value);
       else if (helper!.alive) failures.set(there[i], r.reason);

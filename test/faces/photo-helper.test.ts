@@ -1,6 +1,7 @@
 /**
- * Issue 16, `siamese verify` on two cores: a helper thread prepares every other photo (photo-helper.ts). The
- * verdicts, faces and crops are the same bit for bit as on one thread, a photo's error still names it, a dead
+ * Issue 16, `siamese verify` on two cores: a helper thread prepares every other photo (photo-helper.ts), and the
+ * thread done first runs passes of the other's detection cascade. The verdicts, faces and crops are the same bit
+ * for bit as on one thread, a photo's error still names it, a dead
  * or closed helper leaves the verifier working on one thread, and the helper leaves no tensors here.
  * Face-api's bundled demo photos and generated non-faces: no LFW needed.
  */
@@ -56,6 +57,21 @@ describe('Verifier on two threads (a helper thread prepares every other photo)',
     for (const [a, b] of pairs) sameVerdict(await one.verify(a, b), await two.verify(a, b), `${path.basename(a)} vs ${path.basename(b)}`);
     const v = await two.verify(noFace, demo[0]);
     assert.equal(v.decision, 'no-face');
+  });
+
+  it("lets the thread done first run passes of the other's cascade, both ways, with the same answers", async () => {
+    // photos neither verifier has seen (a photo is prepared once per verifier): a face here and a non-face there, then the other way
+    const copy = (f: string, name: string): string => { const c = path.join(dir, name); fs.copyFileSync(f, c); return c; };
+    const helper = (two as unknown as { helper: PhotoHelper }).helper;
+    const before = helper.sharedPasses;
+    const faceFirst: [string, string] = [copy(demo[1], 'shared-face-1.jpg'), copy(noFace, 'shared-noface-1.png')];
+    sameVerdict(await one.verify(...faceFirst), await two.verify(...faceFirst), 'a face, then a non-face');
+    const afterFirst = helper.sharedPasses;
+    assert.ok(afterFirst.here > before.here, `this thread ran passes of the helper's non-face: ${JSON.stringify([before, afterFirst])}`);
+    const noFaceFirst: [string, string] = [copy(noFace, 'shared-noface-2.png'), copy(demo[1], 'shared-face-2.jpg')];
+    sameVerdict(await one.verify(...noFaceFirst), await two.verify(...noFaceFirst), 'a non-face, then a face');
+    const afterSecond = helper.sharedPasses;
+    assert.ok(afterSecond.there > afterFirst.there, `the helper ran passes of this thread's non-face: ${JSON.stringify([afterFirst, afterSecond])}`);
   });
 
   it("names the photo in an error raised on the helper thread, and the other photos' answers are kept", async () => {
