@@ -21,6 +21,7 @@ async function prepare(config: PhotoHelperConfig, id: number, file: string): Pro
   const photo = await readPhoto(file, config.maxSide);
   if (!runsDetection(config.prepare)) return prepareDecoded(file, photo, config.prepare);
   const cascade = SharedCascade.create();
+  mailbox.expect(id);
   post({ kind: 'cascade', id, photo: { image: photo.image, buffer: cascade.buffer } });
   try {
     return await prepareDecoded(file, photo, config.prepare, { cascade, theirs: (pass) => mailbox.theirs(id, pass) });

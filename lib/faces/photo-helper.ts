@@ -71,11 +71,19 @@ export type FromPhotoHelper =
  * {@link CascadeShare.theirs}, delivered as messages arrive (possibly before anyone waits for them).
  */
 export class PassMailbox {
+  /** Photos whose cascade is under way: outcomes for any other photo (a pass that ran after its face was found) are dropped. */
+  private readonly open = new Set<number>();
   private readonly arrived = new Map<string, PassOutcome | null>();
   private readonly waiting = new Map<string, (o: PassOutcome | null) => void>();
   private dead = false;
 
+  /** `photo`'s cascade starts: keep the outcomes that arrive for it. */
+  expect(photo: number): void {
+    this.open.add(photo);
+  }
+
   deliver(photo: number, pass: number, outcome: PassOutcome | null): void {
+    if (!this.open.has(photo)) return;
     const key = `${photo}:${pass}`;
     const w = this.waiting.get(key);
     if (w) {
@@ -94,12 +102,13 @@ export class PassMailbox {
       this.arrived.delete(key);
       return Promise.resolve(o);
     }
-    if (this.dead) return Promise.resolve(null);
+    if (this.dead || !this.open.has(photo)) return Promise.resolve(null);
     return new Promise((resolve) => this.waiting.set(key, resolve));
   }
 
-  /** Forgets the outcomes of a photo whose cascade is over (passes that ran after its face was found). */
+  /** `photo`'s cascade is over: its outcomes not taken are dropped, and so are those still to come. */
   forget(photo: number): void {
+    this.open.delete(photo);
     for (const key of [...this.arrived.keys()]) if (key.startsWith(`${photo}:`)) this.arrived.delete(key);
   }
 
@@ -122,8 +131,8 @@ export class PhotoHelper {
   private readonly mailbox = new PassMailbox();
   /** The helper's cascades under way, which this thread may help with. */
   private readonly open = new Map<number, SharedPhoto>();
-  /** Wakes {@link helpUntil} when a cascade opens or a photo comes back. */
-  private wake: (() => void) | undefined;
+  /** Wake {@link helpUntil} calls when a cascade opens or a photo comes back. */
+  private readonly wakers = new Set<() => void>();
   /** This thread's shared cascades not yet done: the helper may still send their passes' outcomes. */
   private sharing = 0;
   private passesHere = 0;
@@ -186,6 +195,7 @@ export class PhotoHelper {
   share(image: DecodedImage): CascadeShare & { done(): void } {
     const cascade = SharedCascade.create();
     const ref = this.nextRef++;
+    this.mailbox.expect(ref);
     if (this.alive) this.worker.postMessage({ kind: 'help', ref, photo: { image, buffer: cascade.buffer } } satisfies ToPhotoHelper);
     else cascade.close();
     this.sharing++;
@@ -210,16 +220,21 @@ export class PhotoHelper {
    */
   async helpUntil(until: Promise<unknown>, detect: PrepareOptions['detect'], load: PrepareOptions['load']): Promise<number> {
     let settled = false;
-    void until.finally(() => {
+    let wake = (): void => undefined;
+    const mark = (): void => {
       settled = true;
-      this.wake?.();
-    });
+      wake();
+    };
+    until.then(mark, mark);
     let ran = 0;
     while (!settled && this.alive) {
       const next = this.open.entries().next();
       if (next.done) {
-        await new Promise<void>((resolve) => { this.wake = resolve; });
-        this.wake = undefined;
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          this.wakers.add(resolve);
+        });
+        this.wakers.delete(wake);
         continue;
       }
       const [id, photo] = next.value;
@@ -248,12 +263,12 @@ export class PhotoHelper {
     }
     if (m.kind === 'cascade') {
       this.open.set(m.id, m.photo);
-      this.wake?.();
+      this.wakeAll();
       return;
     }
     if (m.kind !== 'prepared' && m.kind !== 'failed') return;
     this.open.delete(m.id);
-    this.wake?.();
+    this.wakeAll();
     const p = this.pending.get(m.id);
     if (!p) return;
     this.pending.delete(m.id);
@@ -272,6 +287,10 @@ export class PhotoHelper {
     this.rejectAll(err);
   }
 
+  private wakeAll(): void {
+    for (const w of [...this.wakers]) w();
+  }
+
   /** The helper keeps the process alive while this thread waits for it (photos pending, shared cascades open), not while idle. */
   private keepAlive(): void {
     if (this.alive && (this.pending.size > 0 || this.sharing > 0)) this.worker.ref();
@@ -283,7 +302,7 @@ export class PhotoHelper {
     this.pending.clear();
     this.open.clear();
     this.mailbox.close();
-    this.wake?.();
+    this.wakeAll();
     this.worker.unref();
   }
 }

@@ -72,6 +72,12 @@ describe('Verifier on two threads (a helper thread prepares every other photo)',
     sameVerdict(await one.verify(...noFaceFirst), await two.verify(...noFaceFirst), 'a non-face, then a face');
     const afterSecond = helper.sharedPasses;
     assert.ok(afterSecond.there > afterFirst.there, `the helper ran passes of this thread's non-face: ${JSON.stringify([afterFirst, afterSecond])}`);
+    // two pairs asked for at once (their photos interleave on both threads): both answered, as on one thread
+    const p1: [string, string] = [copy(noFace, 'at-once-1.png'), copy(demo[2], 'at-once-1.jpg')];
+    const p2: [string, string] = [copy(demo[0], 'at-once-2.jpg'), copy(noFace, 'at-once-2.png')];
+    const [v1, v2] = await Promise.all([two.verify(...p1), two.verify(...p2)]);
+    sameVerdict(await one.verify(...p1), v1, 'first of two at once');
+    sameVerdict(await one.verify(...p2), v2, 'second of two at once');
   });
 
   it("names the photo in an error raised on the helper thread, and the other photos' answers are kept", async () => {

@@ -61,6 +61,8 @@ describe('PassMailbox: outcomes from the other thread', () => {
   const outcome: PassOutcome = { faces: [], count: 0 };
   it('gives an outcome delivered before or after the wait, per photo and pass', async () => {
     const box = new PassMailbox();
+    box.expect(1);
+    box.expect(2);
     box.deliver(1, 2, outcome);
     assert.equal(await box.theirs(1, 2), outcome);
     const waiting = box.theirs(1, 3);
@@ -70,14 +72,24 @@ describe('PassMailbox: outcomes from the other thread', () => {
     assert.equal(await box.theirs(2, 3), null);
   });
 
-  it('answers null to every wait once the other thread is gone, and forgets a finished photo', async () => {
+  it('drops outcomes for a photo it does not expect or has forgotten (a pass that ran after the face was found)', async () => {
     const box = new PassMailbox();
-    const waiting = box.theirs(0, 0);
+    box.deliver(7, 0, outcome);
+    box.expect(5);
     box.deliver(5, 1, outcome);
     box.forget(5);
+    box.deliver(5, 2, outcome);
+    assert.equal((box as unknown as { arrived: Map<string, unknown> }).arrived.size, 0, 'nothing kept');
+    assert.equal(await box.theirs(5, 1), null);
+  });
+
+  it('answers null to every wait once the other thread is gone', async () => {
+    const box = new PassMailbox();
+    box.expect(0);
+    const waiting = box.theirs(0, 0);
     box.close();
     assert.equal(await waiting, null);
-    assert.equal(await box.theirs(5, 1), null, 'forgotten, and the other thread is gone');
+    assert.equal(await box.theirs(0, 1), null);
   });
 });
 
@@ -104,6 +116,7 @@ describe('a cascade shared by two tasks gives the unshared answer', () => {
   async function shared(image: DecodedImage, config: Partial<DetectConfig> = {}, fails = false): Promise<{ face: Awaited<ReturnType<typeof detectChosenFace>>; helped: number }> {
     const cascade = SharedCascade.create();
     const box = new PassMailbox();
+    box.expect(0);
     // opened from the start: on one thread the helper could not wake while the owner's SSD passes run (they await no
     // I/O), so it would join only at the end; it claims pass 0, then the two alternate at every await
     cascade.openToHelp();
