@@ -4,7 +4,7 @@
  *
  * @see docs/workshop.md
  */
-export { prepareWorkshop, formatWorkshopReport } from './prepare';
+export { prepareWorkshop, formatWorkshopReport, notebookBudgets, cacheFillingNotebooks } from './prepare';
 export type { PrepareWorkshopOptions, PreparedNotebook, WorkshopReport } from './prepare';
 export { packOffline, lockedTarballs } from './pack';
 export type { PackOptions, PackReport, LockedTarball } from './pack';

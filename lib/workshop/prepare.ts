@@ -1,9 +1,10 @@
 /**
- * `npm run workshop:prepare`: makes a machine ready for a class. It runs every notebook once, which generates
- * the built-in data, fills the decode caches and trains (and caches) every experiment a notebook uses, so that
- * nothing trains live in front of the students. Then it runs them all again with the caches warm and checks
- * each against the budget its header promises (lib/notebook/budget.ts), so a teacher learns the night before,
- * not in class, that a laptop is too slow.
+ * `npm run workshop:prepare`: makes a machine ready for a class. It runs the notebooks that fill caches once: the
+ * ones whose header promises a longer first run (lib/notebook/budget.ts), which train (and cache) every experiment
+ * the notebooks use and fill the decode caches on the way, so that nothing trains live in front of the students.
+ * Then it runs every notebook with the caches warm and checks each against the budget its header promises, so a
+ * teacher learns the night before, not in class, that a laptop is too slow. A notebook without a first-run budget
+ * caches nothing (it costs the same every time), so it runs once, in the warm run, not twice.
  *
  * Executing the notebooks themselves, rather than a list of experiments kept beside them, means the warm-up
  * can never drift from what the notebooks actually ask for.
@@ -26,8 +27,8 @@ export interface PrepareWorkshopOptions extends Pick<RunNotebooksOptions, 'only'
 export interface PreparedNotebook {
   readonly name: string;
   readonly budget: NotebookBudget;
-  /** Seconds of the run that filled the caches. */
-  readonly firstRunSeconds: number;
+  /** Seconds of the run that filled the caches (null: the notebook caches nothing and ran only warm). */
+  readonly firstRunSeconds: number | null;
   /** Seconds of the run with the caches warm (null when not checked). */
   readonly warmSeconds: number | null;
   /** Whether both runs kept within their budgets (the warm one only when checked). */
@@ -55,6 +56,16 @@ function failureMessage(runs: readonly NotebookRunSummary[], pass: string): stri
   return `${pass}: notebook ${failed.name} failed at cell ${failed.failure.cell}: ${failed.failure.error.split('\n')[0]}`;
 }
 
+/** Each notebook's budget, by name (00-environment, ...), in order. */
+export function notebookBudgets(files: readonly string[]): Map<string, NotebookBudget> {
+  return new Map(files.map((f) => [path.basename(f, '.ipynb'), notebookBudget(readNotebook(f), f)]));
+}
+
+/** The notebooks that fill caches: those whose header promises a longer first run than a warm one (they train). */
+export function cacheFillingNotebooks(budgets: ReadonlyMap<string, NotebookBudget>): string[] {
+  return [...budgets].filter(([, b]) => b.firstRunSeconds > b.warmSeconds).map(([name]) => name);
+}
+
 /** Warms every cache the notebooks use and checks their budgets; throws if a notebook fails. */
 export async function prepareWorkshop(options: PrepareWorkshopOptions = {}): Promise<WorkshopReport> {
   const log = options.log ?? ((line: string) => console.log(line));
@@ -79,26 +90,27 @@ export async function prepareWorkshop(options: PrepareWorkshopOptions = {}): Pro
 
   const only = options.only ?? [];
   const files = listNotebooks(only);
-  const budgets = new Map(files.map((f) => [path.basename(f, '.ipynb'), notebookBudget(readNotebook(f), f)]));
+  const budgets = notebookBudgets(files);
+  const filling = cacheFillingNotebooks(budgets);
 
-  log(`== first run of ${files.length} notebook(s): fills the caches (trains the experiments the notebooks use)`);
-  const first = await runNotebooks({ only, outDir: path.join(outDir, 'first-run'), log });
+  log(`== first run of the ${filling.length} notebook(s) that fill caches (train the experiments the notebooks use): ${filling.join(', ') || 'none'}`);
+  const first = filling.length > 0 ? await runNotebooks({ only: filling, outDir: path.join(outDir, 'first-run'), log }) : [];
   const firstFailure = failureMessage(first, 'first run');
   if (firstFailure) throw new Error(firstFailure);
 
   let warm: NotebookRunSummary[] = [];
   if (check) {
-    log('== second run with the caches warm: the timings a class will see');
+    log('== every notebook with the caches warm: the timings a class will see');
     warm = await runNotebooks({ only, outDir, log });
     const warmFailure = failureMessage(warm, 'warm run');
     if (warmFailure) throw new Error(warmFailure);
   }
 
-  const notebooks = first.map((run): PreparedNotebook => {
-    const budget = budgets.get(run.name)!;
-    const warmSeconds = warm.find((w) => w.name === run.name)?.seconds ?? null;
-    const withinBudget = run.seconds <= budget.firstRunSeconds && (warmSeconds === null || warmSeconds <= budget.warmSeconds);
-    return { name: run.name, budget, firstRunSeconds: run.seconds, warmSeconds, withinBudget };
+  const notebooks = [...budgets].filter(([name]) => filling.includes(name) || check).map(([name, budget]): PreparedNotebook => {
+    const firstRunSeconds = first.find((r) => r.name === name)?.seconds ?? null;
+    const warmSeconds = warm.find((w) => w.name === name)?.seconds ?? null;
+    const withinBudget = (firstRunSeconds === null || firstRunSeconds <= budget.firstRunSeconds) && (warmSeconds === null || warmSeconds <= budget.warmSeconds);
+    return { name, budget, firstRunSeconds, warmSeconds, withinBudget };
   });
   const report: WorkshopReport = {
     date: new Date().toISOString(),
@@ -120,7 +132,7 @@ export async function prepareWorkshop(options: PrepareWorkshopOptions = {}): Pro
 export function formatWorkshopReport(report: WorkshopReport): string {
   const rows = report.notebooks.map((n) => [
     n.name,
-    `${n.firstRunSeconds.toFixed(1)} s`,
+    n.firstRunSeconds === null ? '-' : `${n.firstRunSeconds.toFixed(1)} s`,
     n.warmSeconds === null ? '-' : `${n.warmSeconds.toFixed(1)} s`,
     `${n.budget.warmSeconds / 60} min` + (n.budget.firstRunSeconds > n.budget.warmSeconds ? ` (first ${n.budget.firstRunSeconds / 60})` : ''),
     n.withinBudget ? 'ok' : 'OVER BUDGET',
@@ -130,6 +142,7 @@ export function formatWorkshopReport(report: WorkshopReport): string {
   const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
   return [
     line(head), ...rows.map(line),
+    ...(report.notebooks.some((n) => n.firstRunSeconds === null) ? ['(first run "-": the notebook caches nothing, so it ran once, warm)'] : []),
     '',
     `data: ${report.data}`,
     `Jupyter: ${report.jupyter ?? 'none found: students cannot open the notebooks with `npm run lab`; install one (see above)'}`,

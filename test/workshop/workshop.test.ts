@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { formatWorkshopReport, lockedTarballs, type WorkshopReport } from '../../lib/workshop';
+import { cacheFillingNotebooks, formatWorkshopReport, lockedTarballs, notebookBudgets, type WorkshopReport } from '../../lib/workshop';
+import { listNotebooks } from '../../lib/notebook';
 import { projectRoot } from '../../lib/util';
 
 const LOCK = {
@@ -45,17 +46,26 @@ test('the prepare report flags a notebook over budget and says the machine is no
     date: '2026-11-24T00:00:00Z', machine: 'test machine', backend: 'wasm', data: 'synthetic', jupyter: 'JupyterLab 4.2.5', totalSeconds: 200, ok: false,
     outDir: path.join(projectRoot(), 'artifacts', 'workshop'),
     notebooks: [
-      { name: '00-environment', budget: { warmSeconds: 60, firstRunSeconds: 60 }, firstRunSeconds: 12.3, warmSeconds: 11.9, withinBudget: true },
+      { name: '00-environment', budget: { warmSeconds: 60, firstRunSeconds: 60 }, firstRunSeconds: null, warmSeconds: 11.9, withinBudget: true },
       { name: '05-training-runs', budget: { warmSeconds: 120, firstRunSeconds: 360 }, firstRunSeconds: 300, warmSeconds: 130.2, withinBudget: false },
     ],
   };
   const text = formatWorkshopReport(report);
-  assert.match(text, /00-environment\s+12\.3 s\s+11\.9 s\s+1 min\s+ok/);
+  assert.match(text, /00-environment\s+-\s+11\.9 s\s+1 min\s+ok/);
+  assert.match(text, /first run "-": the notebook caches nothing, so it ran once, warm/);
   assert.match(text, /05-training-runs\s+300\.0 s\s+130\.2 s\s+2 min \(first 6\)\s+OVER BUDGET/);
   assert.match(text, /NOT READY/);
   assert.match(text, /artifacts\/workshop/);
   assert.match(text, /Jupyter: JupyterLab 4\.2\.5/);
-  const noJupyter = formatWorkshopReport({ ...report, jupyter: null, notebooks: [report.notebooks[0]] });
+  const noJupyter = formatWorkshopReport({ ...report, jupyter: null, notebooks: [report.notebooks[1]] });
+  assert.doesNotMatch(noJupyter, /first run "-"/, 'the legend only when a notebook ran warm only');
   assert.match(noJupyter, /Jupyter: none found/);
   assert.match(noJupyter, /NOT READY: no Jupyter front end for `npm run lab`/);
+});
+
+test("prepare's first run: only the notebooks whose header promises a longer first run (the ones that train)", () => {
+  const budgets = notebookBudgets(listNotebooks());
+  assert.equal(budgets.size, listNotebooks().length);
+  assert.deepEqual(cacheFillingNotebooks(budgets), ['05-training-runs', '06-test-evaluation', '08-applications']);
+  assert.deepEqual(cacheFillingNotebooks(new Map([['a', { warmSeconds: 60, firstRunSeconds: 60 }], ['b', { warmSeconds: 60, firstRunSeconds: 120 }]])), ['b']);
 });
