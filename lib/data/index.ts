@@ -36,7 +36,7 @@ export { resolveData, openData, findDownloadedLfw, looksLikeDataset, existingSyn
 export type { DataSource, ResolvedData, ResolveDataOptions, SyntheticStep, SyntheticResult } from './resolve';
 export { imagesToTensor } from './tensor';
 export {
-  datasetSummary, peopleFrame, topPeople, imagesPerPersonDistribution, imageStats, imageStatsFrame, describeRows,
+  datasetSummary, peopleFrame, topPeople, imagesPerPersonDistribution, imageStats, imageStatsFrame, channelMeans, describeRows,
   pairListSummary, pairSummaryFrame, frameRows,
 } from './analysis';
 export type { DatasetSummary, ImageStats, ImageStatsOptions, PairListSummary } from './analysis';

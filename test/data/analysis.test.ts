@@ -4,10 +4,18 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Rng } from '../../lib/util';
 import {
-  Dataset, datasetSummary, describeRows, frameRows, imageStats, imageStatsFrame, imagesPerPersonDistribution, pairListSummary,
+  channelMeans, Dataset, datasetSummary, describeRows, frameRows, imageStats, imageStatsFrame, imagesPerPersonDistribution, pairListSummary,
   pairSummaryFrame, parseOfficialPairs, peopleFrame, topPeople,
 } from '../../lib/data';
 import { colourFor, makeLfwFolder, tempDir } from './fixtures';
+
+test('channelMeans: per channel over interleaved pixels, a grey image three times, bad lengths refused', () => {
+  assert.deepEqual(channelMeans(Uint8Array.from([10, 20, 30, 12, 22, 33]), 3), [11, 21, 31.5]);
+  assert.deepEqual(channelMeans(Uint8Array.from([1, 2, 3, 4, 9, 9, 9, 9]), 4), [5, 5.5, 6], 'a fourth channel is ignored');
+  assert.deepEqual(channelMeans(Uint8Array.from([0, 255]), 1), [127.5, 127.5, 127.5]);
+  assert.throws(() => channelMeans(Uint8Array.from([1, 2, 3, 4]), 3), /4 bytes are not whole pixels of 3 channel/);
+  assert.throws(() => channelMeans(new Uint8Array(0), 3), /not whole pixels/);
+});
 
 test('summaries, distributions, top people and per-image stats', async () => {
   const { dir, cleanup } = tempDir();
