@@ -99,7 +99,7 @@ export interface GroupVerifier {
 
 /**
  * Finds every face in each photo with the verifier's cascade, crops it both ways, runs the verifier's face
- * check and embeds the faces that pass in one batch (with `mirror`, their flipped crops too).
+ * check and embeds the faces that pass together (`embedCrops`; with `mirror`, their flipped crops too).
  */
 export async function groupPhotoFaces(files: readonly string[], verifier: GroupVerifier, options: { readonly mirror?: boolean } = {}): Promise<GroupPhoto[]> {
   const size = verifier.embedder.inputSize;

@@ -16,7 +16,7 @@ export { NON_FACE_FAMILIES, nonFace, nonFaces, parseNonFaceFamily, tightCrop, ti
 export type { NonFaceFamily, TightCropSpec } from './probe-images';
 export { prepareFace, prepareDecoded, cropDetectedFace, cropFoundFace, parseFaceCrop, MIN_PHOTO_SIDE, FACE_CROPS, DEFAULT_FACE_CROP } from './prepare-face';
 export type { PrepareOptions, PreparedFace, FaceCrop } from './prepare-face';
-export { faceApiEmbedder, embedCrops } from './face-embedder';
+export { faceApiEmbedder, embedCrops, EMBED_BATCH } from './face-embedder';
 export type { FaceEmbedder } from './face-embedder';
 export { rawPixelsEmbedder } from './raw-pixels';
 export { trainedEmbedder, embeddingNetOf } from './trained-embedder';

@@ -2,7 +2,7 @@
  * A second core for `siamese verify`: a `worker_threads` helper with its own tfjs wasm backend and its own
  * copy of face-api's detectors and landmark net reads and prepares photos (decode, the detection cascade, the
  * landmarks, the face check, the chip: {@link prepareDecoded}) while this thread prepares others. A pair's two
- * photos are prepared at once, one on each core, and their crops are described here in one batch.
+ * photos are prepared at once, one on each core, and their crops are described here together.
  *
  * The helper runs the same code on the same backend, so a photo prepared there gives the same face, landmarks,
  * chip and crop pixels as here (test/faces/photo-helper.test.ts checks it bit for bit). A photo whose cascade

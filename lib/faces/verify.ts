@@ -216,7 +216,7 @@ export class Verifier {
    * Prepares and embeds photos (cached by path); throws the first photo's error (unreadable, tiny).
    * With the helper thread, every other photo is prepared there while this thread prepares the rest; here the
    * photos are decoded together (sharp decodes in its own threads while detection runs here). Their crops go
-   * through the embedder as one batch: one network call instead of one per photo.
+   * through the embedder together (`embedCrops`: batches of up to 8), not one network call per photo.
    */
   async embedFiles(files: readonly string[]): Promise<EmbeddedFace[]> {
     const settled = await this.embedSettled(files);
@@ -285,7 +285,7 @@ export class Verifier {
     return embedCrops(this.embedder, crops);
   }
 
-  /** Verifies one pair of photos (both prepared together, both faces embedded in one batch). */
+  /** Verifies one pair of photos (both prepared together, both faces embedded in one network call). */
   async verify(fileA: string, fileB: string): Promise<Verdict> {
     const t = performance.now();
     const [a, b] = await this.embedFiles([fileA, fileB]);
