@@ -130,7 +130,7 @@ export class PhotoHelper {
   /** Outcomes of the passes the helper ran for this thread's photos. */
   private readonly mailbox = new PassMailbox();
   /** The helper's cascades under way, which this thread may help with. */
-  private readonly open = new Map<number, SharedPhoto>();
+  private readonly open = new Map<number, { readonly image: DecodedImage; readonly cascade: SharedCascade }>();
   /** Wake {@link helpUntil} calls when a cascade opens or a photo comes back. */
   private readonly wakers = new Set<() => void>();
   /** This thread's shared cascades not yet done: the helper may still send their passes' outcomes. */
@@ -237,8 +237,8 @@ export class PhotoHelper {
         this.wakers.delete(wake);
         continue;
       }
-      const [id, photo] = next.value;
-      ran += await helpCascade(photo.image, detect ?? {}, load ?? {}, new SharedCascade(photo.buffer), (pass, outcome) => {
+      const [id, { image, cascade }] = next.value;
+      ran += await helpCascade(image, detect ?? {}, load ?? {}, cascade, (pass, outcome) => {
         if (this.alive) this.worker.postMessage({ kind: 'pass', id, pass, outcome } satisfies ToPhotoHelper);
       });
       this.open.delete(id);
@@ -262,7 +262,7 @@ export class PhotoHelper {
       return;
     }
     if (m.kind === 'cascade') {
-      this.open.set(m.id, m.photo);
+      this.open.set(m.id, { image: m.photo.image, cascade: new SharedCascade(m.photo.buffer) });
       this.wakeAll();
       return;
     }
@@ -300,6 +300,8 @@ export class PhotoHelper {
   private rejectAll(err: Error): void {
     for (const p of this.pending.values()) p.reject(err);
     this.pending.clear();
+    // a dead helper's cascades: no pass of them starts here any more (its photos are prepared again on this thread)
+    for (const { cascade } of this.open.values()) cascade.close();
     this.open.clear();
     this.mailbox.close();
     this.wakeAll();
