@@ -23,6 +23,11 @@ export interface NotebookBudget {
 const WARM = /Time budget: under (\d+(?:\.\d+)?) minutes?/i;
 const FIRST_RUN = /first run: under (\d+(?:\.\d+)?) minutes?/i;
 
+/** Whether a notebook fills caches: its header promises a longer first run than a warm one (it trains). */
+export function fillsCaches(budget: NotebookBudget): boolean {
+  return budget.firstRunSeconds > budget.warmSeconds;
+}
+
 /** Reads the budget from the header cell; throws naming the file when there is none. */
 export function notebookBudget(nb: Notebook, file = 'notebook'): NotebookBudget {
   const header = nb.cells[0] ? sourceText(nb.cells[0]) : '';

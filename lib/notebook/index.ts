@@ -1,7 +1,7 @@
 /** Notebooks as files: reading, checking, executing (in-process tslab or real Jupyter) and rendering. */
 export { readNotebook, writeNotebook, sourceText, TSLAB_METADATA } from './format';
 export type { Notebook, Cell, Output } from './format';
-export { notebookBudget, WORKSHOP_MAX_MINUTES } from './budget';
+export { notebookBudget, fillsCaches, WORKSHOP_MAX_MINUTES } from './budget';
 export type { NotebookBudget } from './budget';
 export { checkNotebook, checkNotebookFile, formatProblems, MAX_CELL_LINES } from './check';
 export type { NotebookProblem } from './check';

@@ -13,7 +13,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { environmentReport, formatBackendInfo } from '../backend';
 import { openData } from '../data';
-import { findJupyterFrontEnd, installHelp, listNotebooks, notebookBudget, readNotebook, runNotebooks, writeKernelSpec, type NotebookBudget, type NotebookRunSummary, type RunNotebooksOptions } from '../notebook';
+import { fillsCaches, findJupyterFrontEnd, installHelp, listNotebooks, notebookBudget, readNotebook, runNotebooks, writeKernelSpec, type NotebookBudget, type NotebookRunSummary, type RunNotebooksOptions } from '../notebook';
 import { artifactsDir, projectRoot, writeFileAtomic } from '../util';
 
 /** Which notebooks (`only`, default all) and where progress lines go (`log`, default console.log), as {@link runNotebooks} takes them. */
@@ -63,7 +63,7 @@ export function notebookBudgets(files: readonly string[]): Map<string, NotebookB
 
 /** The notebooks that fill caches: those whose header promises a longer first run than a warm one (they train). */
 export function cacheFillingNotebooks(budgets: ReadonlyMap<string, NotebookBudget>): string[] {
-  return [...budgets].filter(([, b]) => b.firstRunSeconds > b.warmSeconds).map(([name]) => name);
+  return [...budgets].filter(([, b]) => fillsCaches(b)).map(([name]) => name);
 }
 
 /** Warms every cache the notebooks use and checks their budgets; throws if a notebook fails. */
@@ -134,7 +134,7 @@ export function formatWorkshopReport(report: WorkshopReport): string {
     n.name,
     n.firstRunSeconds === null ? '-' : `${n.firstRunSeconds.toFixed(1)} s`,
     n.warmSeconds === null ? '-' : `${n.warmSeconds.toFixed(1)} s`,
-    `${n.budget.warmSeconds / 60} min` + (n.budget.firstRunSeconds > n.budget.warmSeconds ? ` (first ${n.budget.firstRunSeconds / 60})` : ''),
+    `${n.budget.warmSeconds / 60} min` + (fillsCaches(n.budget) ? ` (first ${n.budget.firstRunSeconds / 60})` : ''),
     n.withinBudget ? 'ok' : 'OVER BUDGET',
   ]);
   const head = ['notebook', 'first run', 'warm', 'budget', ''];

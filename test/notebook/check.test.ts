@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  checkNotebook, checkNotebookFile, formatProblems, listNotebooks, notebookBudget, TSLAB_METADATA, type Notebook,
+  checkNotebook, checkNotebookFile, fillsCaches, formatProblems, listNotebooks, notebookBudget, TSLAB_METADATA, type Notebook,
 } from '../../lib/notebook';
 
 function notebook(cells: Array<[('markdown' | 'code'), string, string[]?]>): Notebook {
@@ -89,6 +89,8 @@ test('the time budget: warm and first-run minutes are read from the header, and 
   assert.deepEqual(notebookBudget(withFirst), { warmSeconds: 120, firstRunSeconds: 360 });
   assert.deepEqual(checkNotebook(withFirst, '99-test.ipynb'), []);
   assert.deepEqual(notebookBudget(notebook([['markdown', HEADER]])), { warmSeconds: 60, firstRunSeconds: 60 }, 'no first-run budget: the same');
+  assert.equal(fillsCaches(notebookBudget(withFirst)), true, 'a longer first run: the notebook fills caches');
+  assert.equal(fillsCaches(notebookBudget(notebook([['markdown', HEADER]]))), false, 'no first-run budget: it caches nothing');
   const tooLong = notebook([['markdown', HEADER.replace('under 1 minute', 'under 5 minutes')], ['markdown', ENDING]]);
   assert.match(formatProblems(checkNotebook(tooLong, '99-test.ipynb')), /cell 1: the time budget is 5 minutes; a workshop notebook must fit in 2/);
   const none = notebook([['markdown', HEADER.replace(/\*Time.*\*/, '')], ['markdown', ENDING]]);
