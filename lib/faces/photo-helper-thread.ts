@@ -20,14 +20,12 @@ const mailbox = new PassMailbox();
 async function prepare(config: PhotoHelperConfig, id: number, file: string): Promise<PreparedFace> {
   const photo = await readPhoto(file, config.maxSide);
   if (!runsDetection(config.prepare)) return prepareDecoded(file, photo, config.prepare);
-  const cascade = SharedCascade.create();
-  mailbox.expect(id);
-  post({ kind: 'cascade', id, photo: { image: photo.image, buffer: cascade.buffer } });
+  const share = mailbox.own(id);
+  post({ kind: 'cascade', id, photo: { image: photo.image, buffer: share.cascade.buffer } });
   try {
-    return await prepareDecoded(file, photo, config.prepare, { cascade, theirs: (pass) => mailbox.theirs(id, pass) });
+    return await prepareDecoded(file, photo, config.prepare, share);
   } finally {
-    cascade.close();
-    mailbox.forget(id);
+    share.done();
   }
 }
 

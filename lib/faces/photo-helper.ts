@@ -82,6 +82,23 @@ export class PassMailbox {
     this.open.add(photo);
   }
 
+  /**
+   * A cascade of `photo` that this thread owns and shares: its claims, the other thread's outcomes, and `done()`,
+   * which closes it (no pass starts any more) and forgets its outcomes once the photo is prepared or failed.
+   */
+  own(photo: number): CascadeShare & { done(): void } {
+    const cascade = SharedCascade.create();
+    this.expect(photo);
+    return {
+      cascade,
+      theirs: (pass) => this.theirs(photo, pass),
+      done: () => {
+        cascade.close();
+        this.forget(photo);
+      },
+    };
+  }
+
   deliver(photo: number, pass: number, outcome: PassOutcome | null): void {
     if (!this.open.has(photo)) return;
     const key = `${photo}:${pass}`;
@@ -193,20 +210,17 @@ export class PhotoHelper {
    * own photos are done. Call the result's `done()` once the photo is prepared (or failed).
    */
   share(image: DecodedImage): CascadeShare & { done(): void } {
-    const cascade = SharedCascade.create();
     const ref = this.nextRef++;
-    this.mailbox.expect(ref);
-    if (this.alive) this.worker.postMessage({ kind: 'help', ref, photo: { image, buffer: cascade.buffer } } satisfies ToPhotoHelper);
-    else cascade.close();
+    const owned = this.mailbox.own(ref);
+    if (this.alive) this.worker.postMessage({ kind: 'help', ref, photo: { image, buffer: owned.cascade.buffer } } satisfies ToPhotoHelper);
+    else owned.cascade.close();
     this.sharing++;
     this.keepAlive();
     let open = true;
     return {
-      cascade,
-      theirs: (pass) => this.mailbox.theirs(ref, pass),
+      ...owned,
       done: () => {
-        cascade.close();
-        this.mailbox.forget(ref);
+        owned.done();
         if (open) this.sharing--;
         open = false;
         this.keepAlive();

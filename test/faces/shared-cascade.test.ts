@@ -114,15 +114,14 @@ describe('a cascade shared by two tasks gives the unshared answer', () => {
 
   /** The owner's answer with a second task helping (its outcomes replaced by null when `fails`), and the passes that task ran. */
   async function shared(image: DecodedImage, config: Partial<DetectConfig> = {}, fails = false): Promise<{ face: Awaited<ReturnType<typeof detectChosenFace>>; helped: number }> {
-    const cascade = SharedCascade.create();
     const box = new PassMailbox();
-    box.expect(0);
+    const owned = box.own(0);
     // opened from the start: on one thread the helper could not wake while the owner's SSD passes run (they await no
     // I/O), so it would join only at the end; it claims pass 0, then the two alternate at every await
-    cascade.openToHelp();
-    const helping = helpCascade(image, config, {}, new SharedCascade(cascade.buffer), (pass, outcome) => box.deliver(0, pass, fails ? null : outcome));
-    const face = await detectChosenFace(image, config, {}, { cascade, theirs: (pass) => box.theirs(0, pass) });
-    cascade.close();
+    owned.cascade.openToHelp();
+    const helping = helpCascade(image, config, {}, new SharedCascade(owned.cascade.buffer), (pass, outcome) => box.deliver(0, pass, fails ? null : outcome));
+    const face = await detectChosenFace(image, config, {}, owned);
+    owned.done();
     return { face, helped: await helping };
   }
 
