@@ -42,13 +42,21 @@ async function main(): Promise<void> {
   }
   // one photo (or one photo's passes) at a time, in order: the networks are not shared between interleaved cascades
   let queue: Promise<void> = Promise.resolve();
+  let closing = false;
   port.on('message', (msg: ToPhotoHelper) => {
+    if (msg.kind === 'close') {
+      // the thread ends itself once the photo in hand is done: no file read is cut off (see stopWorker)
+      closing = true;
+      queue = queue.then(() => process.exit(0));
+      return;
+    }
     if (msg.kind === 'pass') {
       // answered at once: this thread's own cascade may be waiting for it
       mailbox.deliver(msg.id, msg.pass, msg.outcome);
       return;
     }
     queue = queue.then(async () => {
+      if (closing) return;
       if (msg.kind === 'help') {
         await helpCascade(msg.photo.image, config.prepare.detect ?? {}, config.prepare.load ?? {}, new SharedCascade(msg.photo.buffer),
           (pass, outcome) => post({ kind: 'pass', ref: msg.ref, pass, outcome }));

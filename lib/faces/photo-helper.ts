@@ -23,7 +23,7 @@
  * @see notebooks/07-personal-images.ipynb
  */
 import { Worker } from 'node:worker_threads';
-import { workerEntry } from '../util/worker-entry';
+import { stopWorker, workerEntry } from '../util/worker-entry';
 import type { BackendName } from '../backend';
 import type { DecodedImage } from '../data/types';
 import { helpCascade, SharedCascade, type CascadeShare, type PassOutcome } from './detect';
@@ -53,7 +53,9 @@ export type ToPhotoHelper =
   /** This thread started the cascade of its photo `ref`: run the passes it has not claimed when idle. */
   | { kind: 'help'; ref: number; photo: SharedPhoto }
   /** The outcome of pass `pass` of the helper's photo `id`, run here (null: failed here). */
-  | { kind: 'pass'; id: number; pass: number; outcome: PassOutcome | null };
+  | { kind: 'pass'; id: number; pass: number; outcome: PassOutcome | null }
+  /** Finish the photo in hand, skip the rest, and end the thread. */
+  | { kind: 'close' };
 
 /** Messages from the helper thread. */
 export type FromPhotoHelper =
@@ -266,7 +268,7 @@ export class PhotoHelper {
     if (this.closed) return;
     this.closed = true;
     this.rejectAll(new Error('photo helper closed'));
-    await this.worker.terminate();
+    await stopWorker(this.worker, { kind: 'close' } satisfies ToPhotoHelper);
   }
 
   private receive(m: FromPhotoHelper): void {

@@ -127,6 +127,9 @@ export async function produceBatch(job: BatchJob, cfg: ProducerConfig, cache: De
   return { id: job.id, data, startedAt, finishedAt, decodeMs: decodedAt - startedAt, augmentMs: finishedAt - decodedAt };
 }
 
+/** Messages to the worker: a batch to make, or `close` (finish the batch in hand, skip the rest, end the thread). */
+export type ToPipelineWorker = BatchJob | { readonly type: 'close' };
+
 /** Messages from the worker. */
 export type WorkerReply =
   | { readonly type: 'ready'; readonly backend: string }
@@ -176,8 +179,17 @@ async function runWorker(data: PipelineWorkerData): Promise<void> {
   port.postMessage({ type: 'ready', backend: info.name } satisfies WorkerReply);
   // Jobs are made one at a time, in the order they arrive.
   let chain: Promise<void> = Promise.resolve();
-  port.on('message', (job: BatchJob) => {
+  let closing = false;
+  port.on('message', (msg: ToPipelineWorker) => {
+    if ('type' in msg) {
+      // the thread ends itself once the batch in hand is made: no file read is cut off (see stopWorker)
+      closing = true;
+      chain = chain.then(() => process.exit(0));
+      return;
+    }
+    const job = msg;
     chain = chain.then(async () => {
+      if (closing) return;
       try {
         const batch = await produceBatch(job, data.producer, cache, memory);
         port.postMessage({ type: 'done', batch } satisfies WorkerReply, [batch.data.buffer as ArrayBuffer]);

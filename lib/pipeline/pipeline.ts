@@ -23,6 +23,7 @@
  */
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { stopWorker } from '../util/worker-entry';
 import * as tf from '@tensorflow/tfjs';
 import { samplePolicy, resolvePolicy, applyOptions, type AugmentPolicy, type AugmentPolicyInput } from '../augment/policy';
 import type { AugmentParams } from '../augment/params';
@@ -35,7 +36,7 @@ import { refKey } from '../data/dataset';
 import { resolveLoadOptions } from '../data/image';
 import {
   produceBatch, resolvePreprocessing, DEFAULT_PREPROCESSING, wallClock, pipelineNice,
-  type BatchJob, type ProducedBatch, type ProducerConfig, type WorkerReply, type PipelineWorkerData,
+  type BatchJob, type ProducedBatch, type ProducerConfig, type ToPipelineWorker, type WorkerReply, type PipelineWorkerData,
 } from './pipeline-worker';
 import type { IsSame, Pair, PairList, Preprocessing } from '../data/types';
 import { IdentitySampler } from './identity-sampler';
@@ -371,7 +372,7 @@ export class PairPipeline {
     return new Promise<ProducedBatch>((resolve, reject) => {
       this.waiting.set(job.id, { resolve, reject });
       w.ref();
-      w.postMessage(job);
+      w.postMessage(job satisfies ToPipelineWorker);
     });
   }
 
@@ -544,7 +545,7 @@ export class PairPipeline {
     this.pending.clear();
     for (const waiter of this.waiting.values()) waiter.reject(new Error('pipeline closed'));
     this.waiting.clear();
-    if (this.worker) await this.worker.terminate();
+    if (this.worker) await stopWorker(this.worker, { type: 'close' } satisfies ToPipelineWorker);
     this.worker = null;
   }
 

@@ -263,6 +263,18 @@ describe('pair pipeline', () => {
     assert.equal(tf.memory().numTensors, before);
   });
 
+  it('closing while the worker decodes the next batches lets it finish the batch in hand and end itself (no terminate mid-read)', async () => {
+    // Node 20 aborts the whole process when a thread is terminated during a file read (see stopWorker); a notebook
+    // kernel died that way. Each close here comes while the worker is reading the prefetched batches' files.
+    for (let i = 0; i < 12; i++) {
+      const p = await createPairPipeline(pairs, dataset, { batchSize: 10, prefetch: 4, worker: true, seed: i, preprocessing: { size: SIZE } });
+      (await p.next()).dispose();
+      const started = performance.now();
+      await p.close();
+      assert.ok(performance.now() - started < 5000, 'close waits for one batch, not for the timeout');
+    }
+  });
+
   it('names the missing image and its pair line; a corrupt file fails the batch without moving the position', async () => {
     const ghost = makePairList('ghosts', [{ a: { person: 'Person_A', file: 'Person_A_0009.png' }, b: pairs.pairs[0].b, isSame: 1 }]);
     await assert.rejects(createPairPipeline(ghost, dataset), /<ghosts>:1: image Person_A\/Person_A_0009.png is not in dataset/);

@@ -25,8 +25,7 @@ async function main(): Promise<void> {
   let exchange = new SharedArrayBuffer(0);
   parentPort!.on('message', (msg: ToEmbeddingHelper) => {
     if (msg.kind === 'close') {
-      parentPort!.close();
-      return;
+      process.exit(0); // between steps (each is handled in full before the next message): nothing is cut off
     }
     const { seq, dim } = msg;
     if (msg.exchange) exchange = msg.exchange;

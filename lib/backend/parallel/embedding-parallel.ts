@@ -23,7 +23,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Worker } from 'node:worker_threads';
-import { workerEntry } from '../../util/worker-entry';
+import { stopWorker, workerEntry } from '../../util/worker-entry';
 
 /** What an embedding replica module's `createEmbeddingReplica(options)` returns (the same network on every thread). */
 export interface EmbeddingReplica {
@@ -258,7 +258,6 @@ export class EmbeddingParallel {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.worker.postMessage({ kind: 'close' } satisfies ToEmbeddingHelper);
-    await this.worker.terminate();
+    await stopWorker(this.worker, { kind: 'close' } satisfies ToEmbeddingHelper);
   }
 }
