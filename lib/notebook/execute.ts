@@ -3,12 +3,15 @@
  * runtime a JupyterLab user gets, without Jupyter or ZeroMQ. Cell output (stdout, stderr, rich display
  * data, errors) is captured into nbformat outputs. The first failing cell stops the run.
  *
- * `executeNotebookIsolated` runs it in a fresh Node process, as a fresh kernel would.
+ * `executeNotebookIsolated` runs it in a fresh Node process, as a fresh kernel would. `startNotebookIsolated` starts
+ * that process ahead of time: the kernel gets ready (its TypeScript compiler loaded and the first cell's imports
+ * type-checked, about 1.5 s) and then waits for `run()`, so a runner can start the next notebook's kernel while the
+ * current one runs, as JupyterLab starts a kernel when a notebook is opened.
  */
 import * as childProcess from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { setDisplayHook, tslabRuntime, type TslabConverterSet } from '../util/tslab';
+import { setDisplayHook, tslabRuntime, type TslabConverter, type TslabConverterSet } from '../util/tslab';
 import { readNotebook, sourceText, toLines, writeNotebook, type Notebook, type Output } from './format';
 
 export interface NotebookFailure {
@@ -24,6 +27,22 @@ export interface ExecutedNotebook {
   readonly seconds: number;
   /** Seconds per code cell, keyed by 1-based cell number. */
   readonly cellSeconds: Readonly<Record<number, number>>;
+  /**
+   * Seconds the kernel took to get ready before the first cell ran (loading TypeScript, type-checking the first
+   * cell's imports): counted in `seconds`, since a fresh kernel in JupyterLab spends them on the first cell too.
+   */
+  readonly kernelSeconds: number;
+}
+
+export interface ExecuteOptions {
+  /** Awaited once the kernel is ready, before the first cell runs (how a started kernel waits for its turn). */
+  readonly waitToRun?: () => Promise<void>;
+}
+
+/** The packages (bare module names, not local files) that a cell's `import ... from '...'` statements name. */
+export function importedPackages(source: string): string[] {
+  const names = [...source.matchAll(/\bfrom\s+['"]([^'"]+)['"]/g)].map((m) => m[1]);
+  return [...new Set(names.filter((n) => !n.startsWith('.') && !path.isAbsolute(n)))];
 }
 
 
@@ -42,14 +61,61 @@ function formatArgs(args: unknown[]): string {
   return `${util.formatWithOptions({ colors: false }, ...(args as [unknown, ...unknown[]]))}\n`;
 }
 
+/**
+ * Gets a new converter ready for a notebook: type-checks an empty cell that imports the types of `imports` (the
+ * packages its first cell imports), which loads the compiler's libraries and those packages' declarations into the
+ * converter's program. Nothing runs and no name is declared, so the notebook's cells see the converter as if new.
+ * Returns false if that compile emitted a local source file (an import of one): tslab emits each local file once, so
+ * the converter would no longer hand it to the executor, and the caller must use a new converter instead.
+ */
+export function warmConverter(converter: TslabConverter, imports: readonly string[]): boolean {
+  const lines = imports.map((name, i) => `import type * as kernelWarmUp${i} from ${JSON.stringify(name)};`);
+  try {
+    return !converter.convert('', `${lines.join('\n')}\nexport {};\n`).sideOutputs;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Seconds this process's main thread has waited for a CPU while ready to run (Linux's scheduler statistics in
+ * /proc); null where there are none.
+ */
+export function mainThreadWaitSeconds(): number | null {
+  try {
+    // /proc/<pid>/task/<tid>/schedstat: time on a CPU, time waiting on a run queue (ns), time slices
+    return Number(fs.readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ')[1]) / 1e9;
+  } catch {
+    return null;
+  }
+}
+
 /** Executes `file` top to bottom in this process; returns the notebook with outputs. */
-export async function executeNotebook(file: string): Promise<ExecutedNotebook> {
+export async function executeNotebook(file: string, options: ExecuteOptions = {}): Promise<ExecutedNotebook> {
   const abs = path.resolve(file);
   const nb = readNotebook(abs);
   const { createConverter, createExecutor } = tslabRuntime();
-  let node: { close(): void } | null = null;
+  const cwd = process.cwd();
+  // tslab's converter resolves cells and their imports against the current directory when it is created
+  process.chdir(path.dirname(abs));
+  const kernelStarted = performance.now();
+  const kernelWaited = mainThreadWaitSeconds();
+  const newConverter = () => createConverter({ isJS: false, isBrowser: false });
+  let node: TslabConverter | null = null;
+  try {
+    node = newConverter();
+    const firstCode = nb.cells.find((c) => c.cell_type === 'code');
+    if (firstCode && !warmConverter(node, importedPackages(sourceText(firstCode)))) {
+      node.close();
+      node = newConverter();
+    }
+  } catch (err) {
+    node?.close();
+    process.chdir(cwd);
+    throw err;
+  }
   const convs: TslabConverterSet = {
-    get node() { return (node ??= createConverter({ isJS: false, isBrowser: false })); },
+    get node() { return (node ??= newConverter()); },
     get browser() { throw new Error('browser cells (%browser) are not supported by the headless runner'); },
     close() { node?.close(); },
   };
@@ -63,15 +129,21 @@ export async function executeNotebook(file: string): Promise<ExecutedNotebook> {
       appendStream(outputs, 'stderr', text);
     },
   });
-  const cwd = process.cwd();
+  // what getting ready takes on an idle machine: its wall time less the time this thread (the compiler's) waited for a CPU.
+  // A kernel started while another notebook runs shares the cores with it: its wall time alone would count part of
+  // that notebook too.
+  const kernelWall = (performance.now() - kernelStarted) / 1000;
+  const waited = kernelWaited === null ? 0 : Math.max(0, (mainThreadWaitSeconds() ?? kernelWaited) - kernelWaited);
+  const kernelSeconds = kernelWall - waited;
   const stdoutWrite = process.stdout.write;
   const stderrWrite = process.stderr.write;
-  const started = performance.now();
   const cellSeconds: Record<number, number> = {};
   let failure: NotebookFailure | null = null;
   let count = 0;
-  process.chdir(path.dirname(abs));
+  let started = performance.now();
   try {
+    await options.waitToRun?.();
+    started = performance.now();
     for (let i = 0; i < nb.cells.length; i++) {
       const cell = nb.cells[i];
       if (cell.cell_type !== 'code') continue;
@@ -126,27 +198,37 @@ export async function executeNotebook(file: string): Promise<ExecutedNotebook> {
   for (const cell of nb.cells) {
     for (const out of cell.outputs ?? []) if (out.output_type === 'stream' && typeof out.text === 'string') out.text = toLines(out.text);
   }
-  return { notebook: nb, failure, seconds: (performance.now() - started) / 1000, cellSeconds };
+  return { notebook: nb, failure, seconds: kernelSeconds + (performance.now() - started) / 1000, cellSeconds, kernelSeconds };
+}
+
+/** A notebook's kernel process, started ahead of time: it gets ready, then waits for {@link StartedNotebook.run}. */
+export interface StartedNotebook {
+  /** Lets the kernel run the notebook; resolves with the same summary as `executeNotebook`. A crash or timeout becomes a failure. */
+  run(): Promise<ExecutedNotebook>;
+  /** Stops a kernel that has not been told to run: the process exits without running a cell; resolves when it has. */
+  cancel(): Promise<void>;
 }
 
 /**
- * Executes `file` in a fresh Node process (a fresh kernel), writing the executed notebook to `outFile`.
- * Resolves with the same summary as `executeNotebook`; a crash or timeout becomes a failure.
+ * Starts a fresh Node process (a fresh kernel) for `file`, which gets ready and waits; `run()` lets it execute the
+ * notebook, writing the executed notebook to `outFile`. `timeoutMs` counts from `run()`.
  */
-export function executeNotebookIsolated(file: string, outFile: string, timeoutMs = 20 * 60_000): Promise<ExecutedNotebook> {
+export function startNotebookIsolated(file: string, outFile: string, timeoutMs = 20 * 60_000): StartedNotebook {
   const child = path.join(__dirname, `child${path.extname(__filename)}`);
   const summaryFile = `${outFile}.summary.json`;
   fs.mkdirSync(path.dirname(outFile), { recursive: true });
   fs.rmSync(summaryFile, { force: true });
   const execArgv = path.extname(__filename) === '.ts' ? ['--import', 'tsx'] : [];
-  return new Promise((resolve) => {
-    const started = performance.now();
-    const proc = childProcess.spawn(process.execPath, [...execArgv, child, path.resolve(file), outFile, summaryFile], {
-      stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs, killSignal: 'SIGKILL',
-    });
-    let log = '';
-    proc.stdout.on('data', (d: Buffer) => { log += d.toString(); });
-    proc.stderr.on('data', (d: Buffer) => { log += d.toString(); });
+  const started = performance.now();
+  const proc = childProcess.spawn(process.execPath, [...execArgv, child, path.resolve(file), outFile, summaryFile, '--wait'], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let log = '';
+  proc.stdout.on('data', (d: Buffer) => { log += d.toString(); });
+  proc.stderr.on('data', (d: Buffer) => { log += d.toString(); });
+  proc.stdin.on('error', () => undefined); // a kernel that died before its turn: its exit is the failure reported
+  let timedOut = false;
+  const exited = new Promise<ExecutedNotebook>((resolve) => {
     proc.on('close', (code, signal) => {
       if (fs.existsSync(summaryFile)) {
         const summary = JSON.parse(fs.readFileSync(summaryFile, 'utf8')) as Omit<ExecutedNotebook, 'notebook'>;
@@ -154,20 +236,52 @@ export function executeNotebookIsolated(file: string, outFile: string, timeoutMs
         resolve({ ...summary, notebook: readNotebook(outFile) });
         return;
       }
-      const why = signal ? `killed by ${signal}${signal === 'SIGKILL' ? ` (timeout ${timeoutMs / 1000} s?)` : ''}` : `exit code ${code}`;
+      const why = timedOut ? `killed after the timeout of ${timeoutMs / 1000} s` : signal ? `killed by ${signal}` : `exit code ${code}`;
       resolve({
-        notebook: readNotebook(file), seconds: (performance.now() - started) / 1000, cellSeconds: {},
+        notebook: readNotebook(file), seconds: (performance.now() - started) / 1000, cellSeconds: {}, kernelSeconds: 0,
         failure: { notebook: path.resolve(file), cell: 0, error: `the kernel process died (${why}):\n${log.slice(-4000)}` },
       });
     });
   });
+  return {
+    run() {
+      const timer = setTimeout(() => { timedOut = true; proc.kill('SIGKILL'); }, timeoutMs);
+      proc.stdin.end('run\n');
+      return exited.finally(() => clearTimeout(timer));
+    },
+    cancel() {
+      proc.stdin.end();
+      return exited.then(() => undefined);
+    },
+  };
 }
 
-/** Entry point of the child process: `child <notebook> <out.ipynb> <summary.json>`. */
+/**
+ * Executes `file` in a fresh Node process (a fresh kernel), writing the executed notebook to `outFile`.
+ * Resolves with the same summary as `executeNotebook`; a crash or timeout becomes a failure.
+ */
+export function executeNotebookIsolated(file: string, outFile: string, timeoutMs = 20 * 60_000): Promise<ExecutedNotebook> {
+  return startNotebookIsolated(file, outFile, timeoutMs).run();
+}
+
+/** Resolves when this process's stdin says "run"; exits the process when stdin closes without it (cancelled). */
+function runWhenTold(): Promise<void> {
+  return new Promise((resolve) => {
+    let said = '';
+    process.stdin.setEncoding('utf8');
+    process.stdin.on('data', (d: string) => {
+      said += d;
+      if (said.includes('run')) { process.stdin.pause(); resolve(); }
+    });
+    process.stdin.on('end', () => { if (!said.includes('run')) process.exit(0); });
+  });
+}
+
+/** Entry point of the child process: `child <notebook> <out.ipynb> <summary.json> [--wait]` (--wait: get ready, then wait for "run" on stdin). */
 export async function childMain(argv: string[]): Promise<void> {
-  const [file, outFile, summaryFile] = argv;
-  const result = await executeNotebook(file);
+  const [file, outFile, summaryFile, wait] = argv;
+  const result = await executeNotebook(file, wait === '--wait' ? { waitToRun: runWhenTold } : {});
   writeNotebook(outFile, result.notebook);
-  fs.writeFileSync(summaryFile, JSON.stringify({ failure: result.failure, seconds: result.seconds, cellSeconds: result.cellSeconds }));
+  fs.writeFileSync(summaryFile, JSON.stringify({ failure: result.failure, seconds: result.seconds, cellSeconds: result.cellSeconds, kernelSeconds: result.kernelSeconds }));
   process.exit(0);
 }

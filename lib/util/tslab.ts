@@ -40,6 +40,12 @@ export function setDisplayHook(hook: WriteDisplayData | null): void {
   jupyterModule().lastWriteDisplayData = hook;
 }
 
+/** tslab's TypeScript converter: compiles one cell against the declarations of the cells before it (`prevDecl`). */
+export interface TslabConverter {
+  convert(prevDecl: string, src: string): { diagnostics?: unknown[]; sideOutputs?: unknown[] };
+  close(): void;
+}
+
 /** tslab's converter set, as its executor wants it. */
 export interface TslabConverterSet { node: unknown; browser: unknown; close(): void }
 /** tslab's executor: runs one cell's source; false when the cell failed. */
@@ -47,7 +53,7 @@ export interface TslabExecutor { execute(src: string): Promise<boolean>; close()
 
 /** tslab's TypeScript converter and cell executor (the same a JupyterLab kernel uses). */
 export function tslabRuntime(): {
-  createConverter: (o: { isJS: boolean; isBrowser: boolean }) => { close(): void };
+  createConverter: (o: { isJS: boolean; isBrowser: boolean }) => TslabConverter;
   createExecutor: (root: string, convs: TslabConverterSet, c: { log: (...a: unknown[]) => void; error: (...a: unknown[]) => void }) => TslabExecutor;
 } {
   return {

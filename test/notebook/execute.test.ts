@@ -8,9 +8,10 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { tslabRuntime, type TslabConverter } from '../../lib/util/tslab';
 import {
-  executeNotebookIsolated, executeWithJupyter, fillsCaches, jupyterUnavailableReason, listNotebooks, notebookBudget, readNotebook,
-  renderNotebookHtml, TSLAB_METADATA, writeNotebook, type Notebook,
+  executeNotebookIsolated, executeWithJupyter, fillsCaches, importedPackages, jupyterUnavailableReason, listNotebooks, notebookBudget, readNotebook,
+  renderNotebookHtml, startNotebookIsolated, TSLAB_METADATA, warmConverter, writeNotebook, type Notebook,
 } from '../../lib/notebook';
 
 const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'siamese-nb-'));
@@ -67,6 +68,84 @@ test('a type error is reported with its cell, before anything runs', async () =>
   const r = await executeNotebookIsolated(file, path.join(outDir, 'out-97.ipynb'));
   assert.equal(r.failure?.cell, 1);
   assert.match(r.failure?.error ?? '', /not assignable to type 'number'/);
+});
+
+test('importedPackages: the packages a cell imports from, not its local files', () => {
+  const cell = "import * as tf from '@tensorflow/tfjs';\nimport { apps, data } from \"siamese-lfw\";\nimport { helper } from './helper';\n" +
+    "import * as fs from 'node:fs';\nimport x from '/abs/x';\nimport { data as d2 } from 'siamese-lfw';";
+  assert.deepEqual(importedPackages(cell), ['@tensorflow/tfjs', 'siamese-lfw', 'node:fs']);
+  assert.deepEqual(importedPackages('const a = 1;'), []);
+});
+
+test('warmConverter: package types warm the converter; a local file would be used up, so it says to start a new one', () => {
+  const dir = fs.mkdtempSync(path.join(outDir, 'warm-'));
+  fs.writeFileSync(path.join(dir, 'helper.ts'), 'export function twice(n: number): number { return 2 * n; }\n');
+  const cwd = process.cwd();
+  process.chdir(dir); // tslab's converter works in the directory it was created in
+  const converters: Array<{ close(): void }> = [];
+  try {
+    const fresh = () => {
+      const c = tslabRuntime().createConverter({ isJS: false, isBrowser: false });
+      converters.push(c);
+      return c;
+    };
+    const cell = "import { twice } from './helper';\nconsole.log(twice(2));";
+    const warm = fresh();
+    assert.equal(warmConverter(warm, ['node:fs', 'node:path']), true);
+    assert.ok(warm.convert('', cell).sideOutputs, 'the local file is still handed over after a warm-up on packages');
+    const used = fresh();
+    assert.equal(warmConverter(used, ['./helper']), false);
+    assert.equal(used.convert('', cell).sideOutputs, undefined, 'this converter no longer hands the file over: hence a new one');
+  } finally {
+    process.chdir(cwd);
+    for (const c of converters) c.close();
+  }
+});
+
+const codeCell = (source: string): Notebook['cells'][number] => ({ cell_type: 'code', source, metadata: {}, outputs: [], execution_count: null });
+
+test('a started kernel gets ready, waits for run(), and counts its getting ready in the notebook\'s time', { timeout: 120_000 }, async () => {
+  const marker = path.join(outDir, 'started-marker.txt');
+  const file = path.join(outDir, '96-started.ipynb');
+  writeNotebook(file, {
+    cells: [codeCell(`import * as fs from 'node:fs';\nimport * as path from 'node:path';\nfs.writeFileSync(${JSON.stringify(marker)}, String(Date.now()));`), codeCell('console.log("second", 1 + 1);')],
+    metadata: { ...TSLAB_METADATA }, nbformat: 4, nbformat_minor: 5,
+  });
+  const started = startNotebookIsolated(file, path.join(outDir, 'out-96.ipynb'));
+  await new Promise((r) => setTimeout(r, 4000));
+  assert.equal(fs.existsSync(marker), false, 'no cell runs before run()');
+  const told = Date.now();
+  const r = await started.run();
+  assert.equal(r.failure, null, r.failure?.error);
+  assert.ok(Number(fs.readFileSync(marker, 'utf8')) >= told, 'the first cell ran after run()');
+  assert.match(JSON.stringify(r.notebook.cells[1].outputs), /second 2/);
+  assert.ok(r.kernelSeconds > 0 && r.seconds > r.kernelSeconds, `kernel ${r.kernelSeconds} s within the notebook's ${r.seconds} s`);
+});
+
+test('a started kernel that is cancelled exits without running a cell', { timeout: 120_000 }, async () => {
+  const marker = path.join(outDir, 'cancelled-marker.txt');
+  const file = path.join(outDir, '95-cancelled.ipynb');
+  writeNotebook(file, {
+    cells: [codeCell(`import * as fs from 'node:fs';\nfs.writeFileSync(${JSON.stringify(marker)}, 'ran');`)],
+    metadata: { ...TSLAB_METADATA }, nbformat: 4, nbformat_minor: 5,
+  });
+  const started = startNotebookIsolated(file, path.join(outDir, 'out-95.ipynb'));
+  await started.cancel();
+  assert.equal(fs.existsSync(marker), false);
+  assert.equal(fs.existsSync(path.join(outDir, 'out-95.ipynb')), false, 'nothing was written');
+});
+
+test('a notebook whose first cell imports a local TypeScript file runs in a started kernel', { timeout: 120_000 }, async () => {
+  const dir = fs.mkdtempSync(path.join(outDir, 'local-'));
+  fs.writeFileSync(path.join(dir, 'helper.ts'), 'export function twice(n: number): number { return 2 * n; }\n');
+  const file = path.join(dir, '94-local.ipynb');
+  writeNotebook(file, {
+    cells: [codeCell("import { twice } from './helper';\nimport * as path from 'node:path';\nconsole.log('twice', twice(21), path.basename('a/b'));")],
+    metadata: { ...TSLAB_METADATA }, nbformat: 4, nbformat_minor: 5,
+  });
+  const r = await startNotebookIsolated(file, path.join(dir, 'out-94.ipynb')).run();
+  assert.equal(r.failure, null, r.failure?.error);
+  assert.match(JSON.stringify(r.notebook.cells[0].outputs), /twice 42 b/);
 });
 
 // The README's route, as written: `npm run lab` registers the kernel (here with --no-start, which stops

@@ -267,7 +267,11 @@ export async function renderSyntheticImage(config: SynthConfig, personIndex: num
 export interface GenerateOptions {
   /** Called after each image with (done, total). */
   onProgress?: (done: number, total: number) => void;
-  /** Images rendered at once (default: the number of CPU cores, at least 2). */
+  /**
+   * Images rendered at once (default: four a CPU core, at least 8). Each image alternates between JavaScript (the
+   * SVG, lighting and noise) and sharp's threads (rasterise, blur, encode), so more images in flight than cores keep
+   * both busy: 1,428 images on 2 cores took 6.5 s two at a time, 5.0 s eight at a time.
+   */
   concurrency?: number;
 }
 
@@ -291,7 +295,7 @@ async function writeSet(dir: string, plan: SynthPlan, options: GenerateOptions):
     for (let n = 1; n <= person.images; n++) jobs.push({ person, index: person.index, n });
   }
   let next = 0, done = 0;
-  const workers = Math.max(1, options.concurrency ?? Math.max(2, os.availableParallelism()));
+  const workers = Math.max(1, options.concurrency ?? Math.max(8, 4 * os.availableParallelism()));
   await Promise.all(Array.from({ length: workers }, async () => {
     while (next < jobs.length) {
       const job = jobs[next++];
