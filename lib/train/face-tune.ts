@@ -94,6 +94,14 @@ export interface FaceTuneConfig {
    * are scored the same way and the AUCs averaged, so early stopping also watches the copies (e.g. tight crops).
    */
   readonly validation?: 'pairs' | 'people';
+  /**
+   * Mix the tuned top with face-api's own (weight-space ensembling, "WiSE-FT": Wortsman et al., 2022): after early
+   * stopping, each weight becomes (1 − α)·zero-shot + α·tuned for every α listed (each in (0, 1)), and the mix with the
+   * best validation AUC is kept when it beats both ends (α = 0: face-api's top; α = 1: the tuned one). Fine-tuning on
+   * a few thousand images moves the weights in a useful direction but past where photos unlike the training ones
+   * (tight crops) still gain; a mix keeps the gain and the robustness. Absent: the tuned top as early stopping left it.
+   */
+  readonly mix?: readonly number[];
 }
 
 export const DEFAULT_FACE_TUNE: Readonly<FaceTuneConfig> = Object.freeze({
@@ -130,6 +138,11 @@ export function resolveFaceTune(partial: Partial<FaceTuneConfig> = {}): FaceTune
   // the default resolves to absent, so configs (and their result folders) from before the field are unchanged
   if (c.validation === 'pairs') delete (c as { validation?: string }).validation;
   if (c.augmentShare !== undefined && c.augment === undefined) throw new RangeError('face-tune augmentShare needs augment (the copies to take that share from)');
+  if (c.mix !== undefined && (!Array.isArray(c.mix) || !c.mix.every((a) => typeof a === 'number' && a > 0 && a < 1))) {
+    throw new RangeError(`face-tune mix must be a list of weights of the tuned top, each between 0 and 1 (e.g. [0.25, 0.5, 0.75]), got ${JSON.stringify(c.mix)}`);
+  }
+  // no weights resolves to absent, so configs (and their result folders) from before the field are unchanged
+  if (c.mix !== undefined && c.mix.length === 0) delete (c as { mix?: readonly number[] }).mix;
   return c;
 }
 
@@ -397,6 +410,8 @@ export interface FaceTuneResult {
   readonly tuned: FoldScore;
   readonly bestStep: number;
   readonly steps: number;
+  /** With `mix`: the weight of the tuned top in the kept one (1: not mixed; 0 when early stopping kept step 0). */
+  readonly mix?: number;
   readonly validationAuc: { readonly zeroShot: number; readonly tuned: number };
   readonly seconds: number;
   /** Test images whose face no detector found (their fixed chip was used). */
@@ -497,7 +512,8 @@ export function tuneSplit(net: RecognitionNet, cache: TrunkCache, task: TuneTask
   const rng = stream(cfg.seed, 'faceTune').fork(task.stream);
   const vars = topVariables(net.top);
   const optimizer = tf.train.adam(cfg.learningRate);
-  let best = { auc: zeroVal, step: 0, values: vars.snapshot() };
+  const zeroValues = vars.snapshot();
+  let best = { auc: zeroVal, step: 0, values: zeroValues };
   let sinceBest = 0;
   let step = 0;
   try {
@@ -535,6 +551,8 @@ export function tuneSplit(net: RecognitionNet, cache: TrunkCache, task: TuneTask
       if (a > best.auc) { best = { auc: a, step, values: vars.snapshot() }; sinceBest = 0; } else sinceBest++;
       log(`  step ${step}: validation AUC ${a.toFixed(5)} (best ${best.auc.toFixed(5)} at step ${best.step})`);
     }
+    const mixed = cfg.mix && best.step > 0 ? mixWithZeroShot(vars, zeroValues, best, cfg.mix, valAuc, log) : null;
+    if (mixed) best = { ...best, auc: mixed.auc, values: mixed.values };
     vars.restore(best.values);
     const tunedDesc = describe(vars, cfg.flip);
     const tuned = score(testPairs, valPairs, tunedDesc);
@@ -545,6 +563,7 @@ export function tuneSplit(net: RecognitionNet, cache: TrunkCache, task: TuneTask
     options.onWeights?.(best.values);
     return {
       trainPeople: byPerson.size, trainImages, zeroShot, zeroShotFlip, tuned, bestStep: best.step, steps: step,
+      ...(cfg.mix ? { mix: best.step === 0 ? 0 : mixed?.mix ?? 1 } : {}),
       validationAuc: { zeroShot: zeroVal, tuned: best.auc }, seconds: (Date.now() - started) / 1000, testFixedChips, test,
       ...(options.alsoScore ? { also } : {}),
     };
@@ -552,6 +571,29 @@ export function tuneSplit(net: RecognitionNet, cache: TrunkCache, task: TuneTask
     vars.dispose();
     optimizer.dispose();
   }
+}
+
+/**
+ * The mix of the zero-shot and tuned weights ({@link FaceTuneConfig.mix}) with the best validation AUC, or null when
+ * none beats the tuned top itself (which already beat the zero-shot one, or early stopping would have kept step 0).
+ * Leaves `vars` holding the last mix tried.
+ */
+export function mixWithZeroShot(vars: TopVariables, zero: readonly Float32Array[], tuned: { auc: number; values: readonly Float32Array[] }, alphas: readonly number[],
+  valAuc: (top: RecognitionTop) => number, log: (line: string) => void): { mix: number; auc: number; values: Float32Array[] } | null {
+  let best: { mix: number; auc: number; values: Float32Array[] } | null = null;
+  for (const a of alphas) {
+    const values = zero.map((z, i) => {
+      const t = tuned.values[i];
+      const out = new Float32Array(z.length);
+      for (let j = 0; j < z.length; j++) out[j] = (1 - a) * z[j] + a * t[j];
+      return out;
+    });
+    vars.restore(values);
+    const auc = valAuc(vars);
+    log(`  mix ${a} of the tuned top with face-api's: validation AUC ${auc.toFixed(5)} (tuned ${tuned.auc.toFixed(5)})`);
+    if (auc > (best?.auc ?? tuned.auc)) best = { mix: a, auc, values };
+  }
+  return best;
 }
 
 /** Where a tuning config's per-fold results live: `<root>/<config hash>/fold-<k>.json`. */

@@ -8,7 +8,7 @@ import { initBackend } from '../../lib/backend';
 import type { IsSame, Pair, PairList } from '../../lib/data/types';
 import { loadRecognitionNet, topDescriptors, TRUNK_SIZE, type RecognitionNet } from '../../lib/faces/recognition-net';
 import { TrunkCache } from '../../lib/faces/trunk-cache';
-import { describeCached, drawHardBatch, findNeighbours, peopleAuc, resolveFaceTune, topVariables, tuneFold, tuneSplit, tuneView2, validationPeople } from '../../lib/train/face-tune';
+import { describeCached, drawHardBatch, findNeighbours, mixWithZeroShot, peopleAuc, resolveFaceTune, topVariables, tuneFold, tuneSplit, tuneView2, validationPeople } from '../../lib/train/face-tune';
 import { Rng } from '../../lib/util/rng';
 
 /**
@@ -244,6 +244,36 @@ describe('face-tune: the top of face-api ResNet trained per View 2 fold on cache
     const c = tuneFold(net, cache, list, 0, { ...FAST, maxSteps: 20, validation: 'people', augment: ['tight'] }, { augment: { tight: copy }, log: (l) => copyLines.push(l) });
     assert.ok(copyLines.some((l) => /of their copies \(AUC averaged\)/.test(l)), copyLines.join(' | '));
     assert.equal(c.validationAuc.zeroShot, a.validationAuc.zeroShot, 'a copy identical to the originals: the mean of two equal AUCs');
+  });
+
+  it("mix: the tuned top's weights mixed with face-api's, the mix chosen on the validation fold (WiSE-FT)", () => {
+    const vars = topVariables(net.top);
+    try {
+      const zero = vars.snapshot();
+      const tuned = zero.map((z) => z.map((x) => x + 1));
+      // a made-up validation AUC that peaks halfway between the two tops
+      const auc = (top: { fc: tf.Tensor }) => -Math.abs((top.fc.dataSync()[0] - zero[8][0]) - 0.5);
+      const lines: string[] = [];
+      const m = mixWithZeroShot(vars, zero, { auc: -0.5, values: tuned }, [0.25, 0.5, 0.75], auc, (l) => lines.push(l));
+      assert.equal(m?.mix, 0.5);
+      assert.ok(Math.abs(m!.auc) < 1e-6, `auc ${m?.auc}`);
+      for (let i = 0; i < zero.length; i++) for (const j of [0, zero[i].length - 1]) assert.ok(Math.abs(m!.values[i][j] - (zero[i][j] + 0.5)) < 1e-5);
+      assert.equal(lines.length, 3);
+      assert.equal(mixWithZeroShot(vars, zero, { auc: 1, values: tuned }, [0.5], auc, () => undefined), null, 'no mix beats a tuned top that is best');
+    } finally {
+      vars.dispose();
+    }
+    assert.throws(() => resolveFaceTune({ mix: [0.5, 1] }), /mix must be a list of weights of the tuned top, each between 0 and 1/);
+    assert.equal('mix' in resolveFaceTune({ mix: [] }), false, 'no weights resolves to absent (the result folder is as before)');
+    const before = tf.memory().numTensors;
+    const plain = tuneFold(net, cache, list, 0, FAST);
+    const a = tuneFold(net, cache, list, 0, { ...FAST, mix: [0.25, 0.5, 0.75] });
+    assert.equal(tf.memory().numTensors, before, 'tensor count changed');
+    assert.equal(a.bestStep, plain.bestStep, 'the same training');
+    assert.ok(a.mix !== undefined && [0.25, 0.5, 0.75, 1].includes(a.mix), `mix ${a.mix}`);
+    assert.ok(a.validationAuc.tuned >= plain.validationAuc.tuned, 'a mix is kept only when it scores better on validation');
+    assert.equal(a.mix === 1, a.validationAuc.tuned === plain.validationAuc.tuned);
+    assert.deepEqual({ ...a, seconds: 0 }, { ...tuneFold(net, cache, list, 0, { ...FAST, mix: [0.25, 0.5, 0.75] }), seconds: 0 }, 'deterministic');
   });
 
   it('trains with batch-hard triplet too', () => {
