@@ -11,6 +11,7 @@ import { initBackend } from '../backend/select';
 import { helpCascade, readPhoto, SharedCascade, warmUpDetection } from './detect';
 import { prepareDecoded, runsDetection, type PreparedFace } from './prepare-face';
 import { PassMailbox, type FromPhotoHelper, type PhotoHelperConfig, type ToPhotoHelper } from './photo-helper';
+import { jobQueue } from '../util/worker-entry';
 
 const port = parentPort!;
 const post = (m: FromPhotoHelper): void => port.postMessage(m);
@@ -40,14 +41,12 @@ async function main(): Promise<void> {
     post({ kind: 'start-failed', error: (err as Error).stack ?? String(err) });
     return;
   }
-  // one photo (or one photo's passes) at a time, in order: the networks are not shared between interleaved cascades
-  let queue: Promise<void> = Promise.resolve();
-  let closing = false;
+  // one photo (or one photo's passes) at a time, in order: the networks are not shared between interleaved cascades;
+  // on close the thread ends itself once the photo in hand is done, so no file read is cut off (see stopWorker)
+  const jobs = jobQueue();
   port.on('message', (msg: ToPhotoHelper) => {
     if (msg.kind === 'close') {
-      // the thread ends itself once the photo in hand is done: no file read is cut off (see stopWorker)
-      closing = true;
-      queue = queue.then(() => process.exit(0));
+      jobs.close();
       return;
     }
     if (msg.kind === 'pass') {
@@ -55,8 +54,7 @@ async function main(): Promise<void> {
       mailbox.deliver(msg.id, msg.pass, msg.outcome);
       return;
     }
-    queue = queue.then(async () => {
-      if (closing) return;
+    jobs.add(async () => {
       if (msg.kind === 'help') {
         await helpCascade(msg.photo.image, config.prepare.detect ?? {}, config.prepare.load ?? {}, new SharedCascade(msg.photo.buffer),
           (pass, outcome) => post({ kind: 'pass', ref: msg.ref, pass, outcome }));

@@ -18,6 +18,7 @@ import { initBackend, type BackendName } from '../backend';
 import { DecodeCache, MemoryDecodeCache } from '../data/cache';
 import { decodeImage, type LoadOptions } from '../data/image';
 import type { Channels, Normalization, Preprocessing } from '../data/types';
+import { jobQueue } from '../util/worker-entry';
 
 /** The normalisations: [0, 1]; [-1, 1]; 0-255; ImageNet mean/std per channel. */
 export const NORMALIZATIONS: readonly Normalization[] = ['zeroOne', 'minusOneOne', 'byte', 'imagenet'];
@@ -177,19 +178,16 @@ async function runWorker(data: PipelineWorkerData): Promise<void> {
   const cache = data.producer.cacheDir === null ? null : new DecodeCache(data.producer.cacheDir);
   const memory = new MemoryDecodeCache(data.producer.memoryBytes);
   port.postMessage({ type: 'ready', backend: info.name } satisfies WorkerReply);
-  // Jobs are made one at a time, in the order they arrive.
-  let chain: Promise<void> = Promise.resolve();
-  let closing = false;
+  // Jobs are made one at a time, in the order they arrive; on close the thread ends itself once the batch in hand is
+  // made, so no file read is cut off (see stopWorker).
+  const jobs = jobQueue();
   port.on('message', (msg: ToPipelineWorker) => {
     if ('type' in msg) {
-      // the thread ends itself once the batch in hand is made: no file read is cut off (see stopWorker)
-      closing = true;
-      chain = chain.then(() => process.exit(0));
+      jobs.close();
       return;
     }
     const job = msg;
-    chain = chain.then(async () => {
-      if (closing) return;
+    jobs.add(async () => {
       try {
         const batch = await produceBatch(job, data.producer, cache, memory);
         port.postMessage({ type: 'done', batch } satisfies WorkerReply, [batch.data.buffer as ArrayBuffer]);

@@ -45,3 +45,21 @@ export function stopWorker(worker: Worker, closeMessage: unknown, timeoutMs = 10
     }
   });
 }
+
+/**
+ * A helper thread's side of {@link stopWorker}: jobs run one at a time, in the order given; after `close()` the job in
+ * hand finishes, the queued ones are skipped, and the thread ends itself.
+ */
+export function jobQueue(): { add(job: () => Promise<void>): void; close(): void } {
+  let chain: Promise<void> = Promise.resolve();
+  let closing = false;
+  return {
+    add(job) {
+      chain = chain.then(() => (closing ? undefined : job()));
+    },
+    close() {
+      closing = true;
+      chain = chain.then(() => process.exit(0));
+    },
+  };
+}
