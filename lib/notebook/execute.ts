@@ -219,7 +219,7 @@ export function startNotebookIsolated(file: string, outFile: string, timeoutMs =
   fs.mkdirSync(path.dirname(outFile), { recursive: true });
   fs.rmSync(summaryFile, { force: true });
   const execArgv = path.extname(__filename) === '.ts' ? ['--import', 'tsx'] : [];
-  const started = performance.now();
+  let started = performance.now(); // from run(): a kernel that dies is timed from its turn, not from its start
   const proc = childProcess.spawn(process.execPath, [...execArgv, child, path.resolve(file), outFile, summaryFile, '--wait'], {
     stdio: ['pipe', 'pipe', 'pipe'],
   });
@@ -245,6 +245,7 @@ export function startNotebookIsolated(file: string, outFile: string, timeoutMs =
   });
   return {
     run() {
+      started = performance.now();
       const timer = setTimeout(() => { timedOut = true; proc.kill('SIGKILL'); }, timeoutMs);
       proc.stdin.end('run\n');
       return exited.finally(() => clearTimeout(timer));

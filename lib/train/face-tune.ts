@@ -97,9 +97,11 @@ export interface FaceTuneConfig {
   /**
    * Mix the tuned top with face-api's own (weight-space ensembling, "WiSE-FT": Wortsman et al., 2022): after early
    * stopping, each weight becomes (1 − α)·zero-shot + α·tuned for every α listed (each in (0, 1)), and the mix with the
-   * best validation AUC is kept when it beats both ends (α = 0: face-api's top; α = 1: the tuned one). Fine-tuning on
-   * a few thousand images moves the weights in a useful direction but past where photos unlike the training ones
-   * (tight crops) still gain; a mix keeps the gain and the robustness. Absent: the tuned top as early stopping left it.
+   * best validation AUC is kept when it beats both ends (α = 0: face-api's top; α = 1: the tuned one). The hope: fine-
+   * tuning on a few thousand images moves the weights past where photos unlike the training ones (tight crops) still
+   * gain, and a mix keeps the gain and the robustness. Measured on View 2 it does not (BENCHMARKS.md, 2026-12-05): the
+   * winning mixes beat the tuned top on validation by noise, and lost accuracy. Absent (the default): the tuned top as
+   * early stopping left it.
    */
   readonly mix?: readonly number[];
 }
