@@ -16,8 +16,12 @@
  * - `'none'`: the pooled 576-d feature itself.
  * Dropout is {@link SeededDropout}: a fresh mask every step, reproducible from `seed`.
  *
+ * Each conv-BN-activation unit is a conv layer and a batch norm layer that carries the activation (hard swish or
+ * ReLU; `FreezableBatchNorm`'s `activation`), as torchvision's `Conv2dNormActivation`: in training on wasm the
+ * batch norm and its activation are one kernel each way.
+ *
  * Layer names follow Keras' MobileNetV3 (`Conv`, `expanded_conv_3_depthwise_BatchNorm`, ...; `/` written
- * as `_`), so ImageNet weights converted from Keras load by name (`weights: 'imagenet'`, imagenet-weights.ts); head
+ * as `_`; Keras's separate activation layers are carried by the batch norms), so ImageNet weights converted from Keras load by name (`weights: 'imagenet'`, imagenet-weights.ts); head
  * layers start with `head_`. `trainableBackbone: false` freezes every backbone layer, its batch norms
  * included (they then use their moving statistics), leaving the head trainable.
  *
@@ -28,6 +32,7 @@
  * @see notebooks/04-model-construction.ipynb
  */
 import * as tf from '@tensorflow/tfjs';
+import type { BatchNormActivation } from '../backend/kernels/fused-ops';
 import type { Rng } from '../util/rng';
 import { canonicalName } from '../util/aliases';
 import { stream } from '../util/streams';
@@ -36,7 +41,6 @@ import { loadImagenetWeights, WEIGHTS_OPTIONS, type WeightsOption } from './imag
 import { torchDefault, torchvisionConv, torchvisionDepthwise } from './init';
 import { freezableBatchNorm } from './layers/freezable-batch-norm';
 import { hardSigmoid } from './layers/hard-sigmoid';
-import { hardSwish } from './layers/hard-swish';
 import { seededDropout } from './layers/seeded-dropout';
 
 export { isBackboneLayer } from './backbone';
@@ -169,12 +173,12 @@ interface Ctx {
   readonly rng: Rng;
 }
 
-function activation(name: string, hs: boolean): tf.layers.Layer {
-  return hs ? hardSwish({ name }) : tf.layers.reLU({ name });
-}
-
-/** Conv (no bias) + batch norm, with explicit padding for stride 2 as the padding style asks. */
-function convBn(ctx: Ctx, x: tf.SymbolicTensor, name: string, filters: number, k: number, stride: 1 | 2, depthwise: boolean): tf.SymbolicTensor {
+/**
+ * Conv (no bias) + batch norm (+ activation, carried by the batch norm layer: one kernel each way in training), with
+ * explicit padding for stride 2 as the padding style asks.
+ */
+function convBn(ctx: Ctx, x: tf.SymbolicTensor, name: string, filters: number, k: number, stride: 1 | 2, depthwise: boolean,
+  activation: BatchNormActivation | null): tf.SymbolicTensor {
   let padding: 'same' | 'valid' = 'same';
   if (stride === 2) {
     const pads = ([1, 2] as const).map((axis) => {
@@ -195,7 +199,7 @@ function convBn(ctx: Ctx, x: tf.SymbolicTensor, name: string, filters: number, k
     ? tf.layers.depthwiseConv2d({ kernelSize: k, strides: stride, padding, useBias: false, depthwiseInitializer: torchvisionDepthwise(r), name })
     : tf.layers.conv2d({ filters, kernelSize: k, strides: stride, padding, useBias: false, kernelInitializer: torchvisionConv(r).kernelInitializer, name });
   x = ap(conv, x);
-  return ap(freezableBatchNorm({ epsilon: 1e-3, momentum: 0.99, name: `${name}_BatchNorm` }), x);
+  return ap(freezableBatchNorm({ epsilon: 1e-3, momentum: 0.99, activation, name: `${name}_BatchNorm` }), x);
 }
 
 function squeezeExcite(ctx: Ctx, x: tf.SymbolicTensor, prefix: string, channels: number): tf.SymbolicTensor {
@@ -219,13 +223,11 @@ function invertedResidual(ctx: Ctx, x: tf.SymbolicTensor, index: number, spec: B
   const out = makeDivisible(spec.out * ctx.cfg.alpha);
   const shortcut = x;
   if (exp !== inC) {
-    x = convBn(ctx, x, `${prefix}_expand`, exp, 1, 1, false);
-    x = ap(activation(`${prefix}_expand_act`, spec.hs), x);
+    x = convBn(ctx, x, `${prefix}_expand`, exp, 1, 1, false, spec.hs ? 'hardSwish' : 'relu');
   }
-  x = convBn(ctx, x, `${prefix}_depthwise`, exp, spec.k, spec.stride, true);
-  x = ap(activation(`${prefix}_depthwise_act`, spec.hs), x);
+  x = convBn(ctx, x, `${prefix}_depthwise`, exp, spec.k, spec.stride, true, spec.hs ? 'hardSwish' : 'relu');
   if (spec.se) x = squeezeExcite(ctx, x, prefix, exp);
-  x = convBn(ctx, x, `${prefix}_project`, out, 1, 1, false);
+  x = convBn(ctx, x, `${prefix}_project`, out, 1, 1, false, null);
   if (spec.stride === 1 && inC === out) x = ap(tf.layers.add({ name: `${prefix}_Add` }), [shortcut, x]);
   return x;
 }
@@ -277,14 +279,12 @@ export function mobileNetV3Small(partial: Partial<MobileNetV3SmallConfig> = {}):
   const input = tf.input({ shape: [cfg.inputSize, cfg.inputSize, 3], name: 'image' });
   let x: tf.SymbolicTensor = input;
   if (cfg.inputScaling === 'minusOneToOne') x = ap(tf.layers.rescaling({ scale: 2, offset: -1, name: 'rescaling' }), x);
-  x = convBn(ctx, x, 'Conv', makeDivisible(16 * cfg.alpha), 3, 2, false);
-  x = ap(hardSwish({ name: 'Conv_hard_swish' }), x);
+  x = convBn(ctx, x, 'Conv', makeDivisible(16 * cfg.alpha), 3, 2, false, 'hardSwish');
   SMALL_BLOCKS.forEach((spec, i) => {
     x = invertedResidual(ctx, x, i, spec);
   });
   const lastC = 6 * (x.shape[3] as number);
-  x = convBn(ctx, x, 'Conv_1', lastC, 1, 1, false);
-  x = ap(hardSwish({ name: 'Conv_1_hard_swish' }), x);
+  x = convBn(ctx, x, 'Conv_1', lastC, 1, 1, false, 'hardSwish');
   x = ap(tf.layers.globalAveragePooling2d({ name: 'avg_pool' }), x);
   x = head(ctx, x);
   // (a model saved before the rename is named `mobileNetV3Small_seed1`: names are labels only, weights and checkpoints go by weight names)

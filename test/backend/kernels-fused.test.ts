@@ -15,7 +15,7 @@ import { fusedBatchNormTraining, fusedHardSwish, parseFusedChoice } from '../../
 import { COLOUR_STAGE } from '../../lib/backend/kernels/fused-ops';
 import { applyAugment } from '../../lib/augment';
 import { IDENTITY_PARAMS, type AugmentParams } from '../../lib/augment/params';
-import { freezableBatchNorm } from '../../lib/models/layers/freezable-batch-norm';
+import { FreezableBatchNorm, freezableBatchNorm } from '../../lib/models/layers/freezable-batch-norm';
 import { hardSwish } from '../../lib/models/layers/hard-swish';
 import { workshopCnn } from '../../lib/models';
 import { contrastiveLoss } from '../../lib/losses';
@@ -118,6 +118,81 @@ test('fused batch norm: outputs, batch statistics and gradients (x, gamma, beta)
     const ref = await onBackend('cpu', [x, gamma, beta, r], run(false));
     ['y', 'mean', 'variance', 'dx', 'dgamma', 'dbeta'].forEach((what, i) => assertClose(`[${shape}] ${what}`, ours[i], ref[i]));
   }
+});
+
+test('fused batch norm statistics in one read: a large mean and a small spread keep the variance (float64 reference)', () => {
+  // x = 300 + 0.01·N(0, 1), over more rows than one block of the one-read statistics (bn_stats merges blocks)
+  const rng = new Rng('bn stats');
+  for (const [rows, C] of [[5000, 5], [777, 40], [3, 1]]) {
+    const values = randomArray(rng, rows * C, 0.01, 300);
+    const [y, mean, variance] = fusedBatchNormTraining(tf.tensor2d(values, [rows, C]), tf.ones([C]), tf.zeros([C]), 1e-12)!;
+    const m = mean.dataSync(), v = variance.dataSync();
+    for (let c = 0; c < C; c++) {
+      let s = 0, s2 = 0;
+      for (let r = 0; r < rows; r++) s += values[r * C + c];
+      const mu = s / rows;
+      for (let r = 0; r < rows; r++) s2 += (values[r * C + c] - mu) ** 2;
+      const want = s2 / rows;
+      assert.ok(Math.abs(m[c] - mu) <= 1e-6 * 300, `[${rows}, ${C}] mean ${c}: ${m[c]} vs ${mu}`);
+      assert.ok(Math.abs(v[c] - want) <= 2e-3 * want + 1e-12, `[${rows}, ${C}] variance ${c}: ${v[c]} vs ${want}`);
+    }
+    tf.dispose([y, mean, variance]);
+  }
+});
+
+test('fused batch norm carrying ReLU or hard swish: values and gradients match batch norm then the activation on cpu', async () => {
+  const hsRef = (t: tf.Tensor) => tf.mul(t, tf.div(tf.relu6(tf.add(t, 3)), 6));
+  for (const activation of ['relu', 'hardSwish'] as const) {
+    // odd channel counts (vector tails), one row, and a shape with more than 512 rows (several blocks of sums)
+    for (const shape of [[2, 5, 7, 6], [3, 16], [1, 1, 3, 5], [4, 9, 9, 13], [600, 7]]) {
+      const rng = new Rng(`bn ${activation} ${shape}`);
+      const C = shape[shape.length - 1];
+      const x = { values: randomArray(rng, size(shape), 2, 0.5), shape };
+      // gamma up to about 4 and beta up to about +-3 put normalised values on both sides of hard swish's kinks
+      const gamma = { values: randomArray(rng, C, 1.5, 1), shape: [C] };
+      const beta = { values: randomArray(rng, C, 1.5), shape: [C] };
+      const r = { values: randomArray(rng, size(shape)), shape };
+      const act = activation === 'relu' ? tf.relu : hsRef;
+      const bnAct = (fused: boolean, p: tf.Tensor, q: tf.Tensor, s: tf.Tensor): tf.Tensor[] => {
+        if (fused) return fusedBatchNormTraining(p, q, s, 1e-5, activation)!;
+        const [z, mean, variance] = referenceBatchNorm(p, q, s, 1e-5);
+        return [act(z), mean, variance];
+      };
+      const run = (fused: boolean) => (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor, rt: tf.Tensor) => [
+        ...bnAct(fused, a, g, b),
+        ...tf.grads((p: tf.Tensor, q: tf.Tensor, s: tf.Tensor) => tf.sum(tf.mul(bnAct(fused, p, q, s)[0], rt)))([a, g, b]),
+      ];
+      const ours = await onBackend('wasm', [x, gamma, beta, r], run(true));
+      const ref = await onBackend('cpu', [x, gamma, beta, r], run(false));
+      ['y', 'mean', 'variance', 'dx', 'dgamma', 'dbeta'].forEach((what, i) => assertClose(`${activation} [${shape}] ${what}`, ours[i], ref[i]));
+      // the activation did something: some outputs clipped (ReLU's zeros; hard swish's flat part below -3 on the larger shapes)
+      if (activation === 'relu' || size(shape) > 100) assert.ok(ours[0].some((v) => v === 0), `${activation} [${shape}]: some outputs are 0`);
+    }
+  }
+  assert.throws(() => fusedBatchNormTraining(tf.ones([2, 3]), tf.ones([3]), tf.zeros([3]), 1e-3, 'gelu' as never), /activation must be "relu" or "hardSwish", got "gelu"/);
+});
+
+test('fused batch norm with an activation: the same bits as the batch norm kernel then the activation kernels, gradients too', async () => {
+  const rng = new Rng('bn act bits');
+  const shape = [3, 6, 5, 11];
+  const C = 11;
+  const x = tf.tensor(randomArray(rng, size(shape), 2, 0.5), shape);
+  const gamma = tf.tensor1d(randomArray(rng, C, 1.5, 1)), beta = tf.tensor1d(randomArray(rng, C, 1.5));
+  const r = tf.tensor(randomArray(rng, size(shape)), shape);
+  for (const activation of ['relu', 'hardSwish'] as const) {
+    const act = (t: tf.Tensor) => (activation === 'relu' ? tf.relu(t) : fusedHardSwish(t)!);
+    const loss = (fused: boolean) => (p: tf.Tensor, q: tf.Tensor, s: tf.Tensor) =>
+      tf.sum(tf.mul(fused ? fusedBatchNormTraining(p, q, s, 1e-3, activation)![0] : act(fusedBatchNormTraining(p, q, s, 1e-3)![0]), r));
+    const bits = (fused: boolean) => tf.tidy(() => {
+      const y = fused ? fusedBatchNormTraining(x, gamma, beta, 1e-3, activation)![0] : act(fusedBatchNormTraining(x, gamma, beta, 1e-3)![0]);
+      return [y, ...tf.grads(loss(fused))([x, gamma, beta])].map((t) => Array.from(t.dataSync()));
+    });
+    const [one, two] = [bits(true), bits(false)];
+    ['y', 'dx', 'dgamma', 'dbeta'].forEach((what, i) => {
+      one[i].forEach((v, j) => assert.ok(Object.is(v, two[i][j]) || (v === 0 && two[i][j] === 0), `${activation} ${what}[${j}]: ${v} vs ${two[i][j]}`));
+    });
+  }
+  tf.dispose([x, gamma, beta, r]);
 });
 
 test('fused hard swish: values and gradient match tfjs ops on cpu, kinks at -3, 0 and 3 included', async () => {
@@ -542,6 +617,45 @@ test('Identity shares the buffer, and an in-place Adam step on a variable leaves
   assert.ok(Math.abs(v.dataSync()[0] - 0.9) < 1e-5, `the variable moved: ${v.dataSync()[0]}`);
   tf.dispose([c, g, v]);
   opt.dispose();
+});
+
+test('FreezableBatchNorm carrying an activation equals the batch norm layer then the activation layer, training and inference, wasm and cpu; it saves and loads', async () => {
+  const rng = new Rng('bn act layer');
+  const shape = [4, 6, 6, 10];
+  const values = randomArray(rng, size(shape), 1.5, 0.3);
+  for (const backend of ['wasm', 'cpu'] as const) {
+    await tf.setBackend(backend);
+    try {
+      for (const activation of ['relu', 'hardSwish'] as const) {
+        const config = { epsilon: 1e-3, momentum: 0.9, gammaInitializer: tf.initializers.randomNormal({ mean: 1, stddev: 1, seed: 3 }),
+          betaInitializer: tf.initializers.randomNormal({ mean: 0, stddev: 1.5, seed: 4 }) };
+        const carried = freezableBatchNorm({ ...config, activation });
+        const plain = freezableBatchNorm(config);
+        const after = activation === 'relu' ? tf.layers.reLU() : hardSwish();
+        const xt = tf.tensor(values, shape);
+        tf.dispose([carried.apply(xt) as tf.Tensor, plain.apply(xt) as tf.Tensor]); // builds both
+        plain.setWeights(carried.getWeights());
+        for (const training of [true, false]) {
+          const a = carried.apply(xt, { training }) as tf.Tensor;
+          const b = after.apply(plain.apply(xt, { training }) as tf.Tensor) as tf.Tensor;
+          assertClose(`${backend} ${activation} training ${training}`, a.dataSync() as Float32Array, b.dataSync() as Float32Array, 1e-6);
+          tf.dispose([a, b]);
+        }
+        carried.getWeights().forEach((w, i) => assertClose(`${backend} ${activation} weight ${i}`, w.dataSync() as Float32Array,
+          plain.getWeights()[i].dataSync() as Float32Array, 1e-6));
+        assert.equal(carried.getConfig()['activation'], activation);
+        assert.equal('activation' in plain.getConfig(), false);
+        const copy = FreezableBatchNorm.fromConfig(FreezableBatchNorm, carried.getConfig());
+        assert.equal((copy as unknown as { activation: string }).activation, activation);
+        xt.dispose();
+        carried.dispose();
+        plain.dispose();
+      }
+    } finally {
+      await tf.setBackend('wasm');
+    }
+  }
+  assert.throws(() => freezableBatchNorm({ name: 'bn7', activation: 'tanh' as never }), /FreezableBatchNorm bn7: activation must be "relu", "hardSwish" or null, got "tanh"/);
 });
 
 test('FreezableBatchNorm (training) and HardSwish layers on wasm match the same layers on cpu, moving statistics too', async () => {

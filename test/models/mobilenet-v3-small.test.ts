@@ -22,7 +22,10 @@ describe('mobileNetV3Small', () => {
     assert.deepEqual(mobileNetV3Small({ head: 'mnv3-notebook', inputSize: 64 }).outputs[0].shape, [null, 64]);
     assert.ok(m.layers.some((l) => l.getClassName() === 'DepthwiseConv2D'));
     assert.ok(m.layers.some((l) => l.name === 'expanded_conv_3_squeeze_excite_Mul'));
-    assert.equal(m.layers.filter((l) => l.getClassName() === 'HardSwish').length, 18);
+    // conv-BN-activation units: the batch norm carries the activation (18 hard swish, 5 ReLU; the 11 projections none)
+    const carried = (a: string | null) => m.layers.filter((l) => l.getClassName() === 'FreezableBatchNorm' && (l as unknown as { activation: string | null }).activation === a).length;
+    assert.deepEqual([carried('hardSwish'), carried('relu'), carried(null)], [18, 5, 11]);
+    assert.equal(m.layers.filter((l) => l.getClassName() === 'HardSwish').length, 0);
   });
 
   it('is seeded: same seed, same weights; another seed, other weights', () => {

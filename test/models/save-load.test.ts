@@ -53,7 +53,9 @@ describe('saveModel / loadModel', () => {
   for (const head of ['mnv3-notebook', 'simple', 'none'] as const) {
     it(`round-trips MobileNetV3-Small with the ${head} head (custom layers registered)`, async () => {
       const copy = await roundTrip(mobileNetV3Small({ head, inputSize: 32, alpha: 0.25, seed: 1 }), x32(), `mnv3-${head}`);
-      assert.ok(copy.layers.some((l) => l.getClassName() === 'HardSwish'));
+      assert.ok(copy.layers.some((l) => l.getClassName() === 'HardSigmoid'));
+      assert.equal((copy.getLayer('Conv_BatchNorm') as unknown as { activation: string }).activation, 'hardSwish');
+      assert.equal((copy.getLayer('expanded_conv_depthwise_BatchNorm') as unknown as { activation: string }).activation, 'relu');
     });
   }
 

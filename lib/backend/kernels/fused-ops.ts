@@ -3,7 +3,9 @@
  * each one kernel forward and one kernel backward (src/kernels.c), where tfjs runs them as a dozen
  * element-wise ops each way (every one a full pass over the activation, most of them saved for the
  * backward pass). Registered as their own kernels with their own gradients, so tf.grad and the tape
- * see one node per layer. ReLU's gradient is one kernel too (tfjs runs Step, Cast and Multiply). Sum's and
+ * see one node per layer. The batch norm can carry the activation that follows it (ReLU or hard swish, as
+ * MobileNetV3's conv-BN-activation units): then the pair is one kernel each way, with no pass of its own
+ * for the activation or its gradient. ReLU's gradient is one kernel too (tfjs runs Step, Cast and Multiply). Sum's and
  * Mean's gradients broadcast dy without a full-size tf.ones. The input pipeline's colour augmentation runs each
  * stage as one kernel too (`fusedColourStage`: the bits of tfjs's op sequence in one pass).
  *
@@ -27,6 +29,17 @@ export const COLOUR_STAGE = 'SiameseColourStage';
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 
+/** The activations a fused batch norm can carry, and their codes in src/kernels.c (`act`; 0 is none). */
+export type BatchNormActivation = 'relu' | 'hardSwish';
+const ACTIVATION_CODES: Readonly<Record<BatchNormActivation, number>> = { relu: 1, hardSwish: 2 };
+
+function activationCode(kernel: string, activation: unknown): number {
+  if (activation === undefined || activation === null || activation === '') return 0;
+  const code = ACTIVATION_CODES[activation as BatchNormActivation];
+  if (code === undefined) throw new Error(`lib/backend/kernels ${kernel}: activation must be "relu" or "hardSwish", got ${JSON.stringify(activation)}`);
+  return code;
+}
+
 function float32(kernel: string, ...ts: tf.TensorInfo[]): void {
   for (const t of ts) if (t.dtype !== 'float32') throw new Error(`lib/backend/kernels ${kernel}: expected float32 inputs, got ${t.dtype}`);
 }
@@ -47,7 +60,8 @@ function batchNormTrain(variant: KernelVariant): TrainingKernel {
     kernelName: BATCH_NORM_TRAIN,
     kernelFunc(args: KernelArgs) {
       const { x, gamma, beta } = args.inputs as { x: tf.TensorInfo; gamma: tf.TensorInfo; beta: tf.TensorInfo };
-      const { epsilon } = args.attrs as unknown as { epsilon: number };
+      const { epsilon, activation } = args.attrs as unknown as { epsilon: number; activation?: string };
+      const act = activationCode(BATCH_NORM_TRAIN, activation);
       float32(BATCH_NORM_TRAIN, x, gamma, beta);
       const { rows, C } = channelsOf(BATCH_NORM_TRAIN, x, gamma, beta);
       const be = wasmBackend(args.backend);
@@ -59,7 +73,7 @@ function batchNormTrain(variant: KernelVariant): TrainingKernel {
         return [y, mean, variance, invstd] as unknown as tf.TensorInfo;
       }
       km.exports.bn_train_forward(offsetOf(be, x), offsetOf(be, gamma), offsetOf(be, beta), offsetOf(be, y), offsetOf(be, mean),
-        offsetOf(be, variance), offsetOf(be, invstd), rows, C, epsilon, km.scratch(2 * C));
+        offsetOf(be, variance), offsetOf(be, invstd), rows, C, epsilon, km.scratch(4 * C), act);
       return [y, mean, variance, invstd] as unknown as tf.TensorInfo;
     },
   };
@@ -69,16 +83,17 @@ function batchNormTrainGrad(variant: KernelVariant): TrainingKernel {
   return {
     kernelName: BATCH_NORM_TRAIN_GRAD,
     kernelFunc(args: KernelArgs) {
-      const { x, dy, gamma, mean, invstd } = args.inputs as Record<'x' | 'dy' | 'gamma' | 'mean' | 'invstd', tf.TensorInfo>;
-      float32(BATCH_NORM_TRAIN_GRAD, x, dy, gamma, mean, invstd);
-      const { rows, C } = channelsOf(BATCH_NORM_TRAIN_GRAD, x, gamma, mean, invstd);
+      const { x, dy, gamma, beta, mean, invstd } = args.inputs as Record<'x' | 'dy' | 'gamma' | 'beta' | 'mean' | 'invstd', tf.TensorInfo>;
+      const act = activationCode(BATCH_NORM_TRAIN_GRAD, (args.attrs as unknown as { activation?: string }).activation);
+      float32(BATCH_NORM_TRAIN_GRAD, x, dy, gamma, beta, mean, invstd);
+      const { rows, C } = channelsOf(BATCH_NORM_TRAIN_GRAD, x, gamma, beta, mean, invstd);
       if (!tf.util.arraysEqual(x.shape, dy.shape)) throw new Error(`lib/backend/kernels ${BATCH_NORM_TRAIN_GRAD}: dy [${dy.shape}] and x [${x.shape}] differ`);
       const be = wasmBackend(args.backend);
       const km = kernelModuleFor(be, variant);
       const dx = be.makeOutput([...x.shape], 'float32'), dgamma = be.makeOutput([C], 'float32'), dbeta = be.makeOutput([C], 'float32');
       if (rows > 0 && C > 0) {
-        km.exports.bn_train_backward(offsetOf(be, x), offsetOf(be, dy), offsetOf(be, gamma), offsetOf(be, mean), offsetOf(be, invstd),
-          offsetOf(be, dx), offsetOf(be, dgamma), offsetOf(be, dbeta), rows, C, km.scratch(3 * C));
+        km.exports.bn_train_backward(offsetOf(be, x), offsetOf(be, dy), offsetOf(be, gamma), offsetOf(be, beta), offsetOf(be, mean),
+          offsetOf(be, invstd), offsetOf(be, dx), offsetOf(be, dgamma), offsetOf(be, dbeta), rows, C, km.scratch(5 * C), act);
       }
       return [dx, dgamma, dbeta] as unknown as tf.TensorInfo;
     },
@@ -155,14 +170,17 @@ export function registerFusedGradients(): void {
   gradientsRegistered = true;
   tf.registerGradient({
     kernelName: BATCH_NORM_TRAIN,
-    inputsToSave: ['x', 'gamma'],
+    inputsToSave: ['x', 'gamma', 'beta'],
     outputsToSave: [false, true, false, true],
     // Outputs 1-3 (mean, variance, 1/std) feed the moving statistics only: their gradients are not used.
-    gradFunc(dy, saved) {
-      const [x, gamma, mean, invstd] = saved;
+    gradFunc(dy, saved, attrs) {
+      const [x, gamma, beta, mean, invstd] = saved;
       const g = Array.isArray(dy) ? dy[0] : dy;
-      // All three at once (one kernel); a gradient nobody asks for is freed by the caller's tidy.
-      const [dx, dgamma, dbeta] = tf.engine().runKernel(BATCH_NORM_TRAIN_GRAD, { x, dy: g, gamma, mean, invstd }, {}) as tf.Tensor[];
+      const { activation } = attrs as unknown as { activation?: string };
+      // All three at once (one kernel, through the carried activation's derivative); a gradient nobody asks for is
+      // freed by the caller's tidy.
+      const [dx, dgamma, dbeta] = tf.engine().runKernel(BATCH_NORM_TRAIN_GRAD, { x, dy: g, gamma, beta, mean, invstd },
+        { activation: activation ?? '' } as unknown as tf.NamedAttrMap) as tf.Tensor[];
       return { x: () => dx, gamma: () => dgamma, beta: () => dbeta };
     },
   });
@@ -217,14 +235,18 @@ function active(kernelName: string): boolean {
 
 /**
  * Training-mode batch norm over the last axis of `x`: `[y, mean, variance]` (batch statistics, variance
- * divided by the count, as tf.moments), or null when the fused kernels are not active. Differentiable in
+ * divided by the count, as tf.moments), or null when the fused kernels are not active. With `activation`, y is
+ * that activation of the normalised values (ReLU `max(z, 0)` or hard swish), in the same kernel. Differentiable in
  * `x`, `gamma` and `beta` through `y` (mean and variance are for the moving statistics). Does not dispose
  * its inputs.
  * @see notebooks/04-model-construction.ipynb
  */
-export function fusedBatchNormTraining(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsilon: number): [tf.Tensor, tf.Tensor1D, tf.Tensor1D] | null {
+export function fusedBatchNormTraining(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsilon: number,
+  activation?: BatchNormActivation | null): [tf.Tensor, tf.Tensor1D, tf.Tensor1D] | null {
   if (!active(BATCH_NORM_TRAIN) || x.dtype !== 'float32' || gamma.dtype !== 'float32' || beta.dtype !== 'float32') return null;
-  const outs = tf.engine().runKernel(BATCH_NORM_TRAIN, { x, gamma, beta }, { epsilon }) as tf.Tensor[];
+  activationCode(BATCH_NORM_TRAIN, activation);
+  const outs = tf.engine().runKernel(BATCH_NORM_TRAIN, { x, gamma, beta },
+    { epsilon, activation: activation ?? '' } as unknown as tf.NamedAttrMap) as tf.Tensor[];
   outs[3].dispose();
   return [outs[0], outs[1] as tf.Tensor1D, outs[2] as tf.Tensor1D];
 }

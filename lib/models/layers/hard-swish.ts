@@ -24,9 +24,17 @@ export class HardSwish extends ElementwiseLayer {
   }
 
   protected override fn(x: tf.Tensor): tf.Tensor {
-    // One kernel each way on wasm with the project's kernels (lib/backend/kernels fused-ops).
-    return fusedHardSwish(x) ?? tf.mul(x, tf.div(tf.relu6(tf.add(x, 3)), 6));
+    return hardSwishOp(x);
   }
+}
+
+/**
+ * Hard swish of a tensor: one kernel each way on wasm with the project's kernels (lib/backend/kernels
+ * fused-ops), tfjs's ops elsewhere.
+ * @see notebooks/04-model-construction.ipynb
+ */
+export function hardSwishOp(x: tf.Tensor): tf.Tensor {
+  return fusedHardSwish(x) ?? tf.tidy(() => tf.mul(x, tf.div(tf.relu6(tf.add(x, 3)), 6)));
 }
 
 /**

@@ -1384,38 +1384,130 @@ void sum_rows(const f32 *x, f32 *y, int rows, int cols, f32 scale, f32 *acc) {
   }
 }
 
+/* ---------------------------------------------------------------- activations, element-wise */
+
+/* Hard swish x * min(max(x + 3, 0), 6) / 6; the division is a multiplication by 1/6 (twice as fast: the division
+ * bound the loop; results within an ulp or so of tfjs's ops). */
+static inline v128_t hswish4(v128_t v) {
+  const v128_t r = wasm_f32x4_min(wasm_f32x4_max(wasm_f32x4_add(v, wasm_f32x4_splat(3.0f)), zero4()), wasm_f32x4_splat(6.0f));
+  return wasm_f32x4_mul(v, wasm_f32x4_mul(r, wasm_f32x4_splat(1.0f / 6.0f)));
+}
+static inline f32 hswish1(f32 x) {
+  const f32 t = x + 3.0f;
+  const f32 r = t < 0.0f ? 0.0f : (t > 6.0f ? 6.0f : t);
+  return x * (r * (1.0f / 6.0f));
+}
+/* Hard swish's derivative: 0 up to -3, 1 above 3, (2x + 3)/6 between (times 1/6, as above); at the kinks this is what
+ * tfjs's gradient of x * relu6(x + 3) / 6 gives (relu6's mask is step(t) * (t <= 6)). */
+static inline v128_t hswish_grad4(v128_t v) {
+  v128_t d = wasm_f32x4_mul(wasm_f32x4_add(wasm_f32x4_add(v, v), wasm_f32x4_splat(3.0f)), wasm_f32x4_splat(1.0f / 6.0f));
+  d = wasm_v128_bitselect(wasm_f32x4_splat(1.0f), d, wasm_f32x4_gt(v, wasm_f32x4_splat(3.0f)));
+  return wasm_v128_bitselect(zero4(), d, wasm_f32x4_le(v, wasm_f32x4_splat(-3.0f)));
+}
+static inline f32 hswish_grad1(f32 v) { return v <= -3.0f ? 0.0f : (v > 3.0f ? 1.0f : (2.0f * v + 3.0f) * (1.0f / 6.0f)); }
+/* ReLU's derivative as tfjs-core writes it, cast(step(x)): 1 for x > 0, 0 otherwise, NaN for NaN. */
+static inline v128_t relu_grad4(v128_t v) {
+  const v128_t s = wasm_v128_bitselect(wasm_f32x4_splat(1.0f), zero4(), wasm_f32x4_gt(v, zero4()));
+  return wasm_v128_bitselect(v, s, wasm_f32x4_ne(v, v));
+}
+static inline f32 relu_grad1(f32 v) { return v != v ? v : (v > 0.0f ? 1.0f : 0.0f); }
+
+/* The activations a batch norm can carry (`act` of bn_train_forward / bn_train_backward): 0 none, 1 ReLU (max(x, 0),
+ * NaN kept), 2 hard swish. Called with a constant act inside always-inline loops, so each loop is compiled per act. */
+enum { ACT_NONE = 0, ACT_RELU = 1, ACT_HARD_SWISH = 2 };
+static inline __attribute__((always_inline)) v128_t act4(v128_t z, int act) {
+  return act == ACT_RELU ? wasm_f32x4_max(z, zero4()) : act == ACT_HARD_SWISH ? hswish4(z) : z;
+}
+static inline __attribute__((always_inline)) f32 act1(f32 z, int act) {
+  return act == ACT_RELU ? (z < 0.0f ? 0.0f : z) : act == ACT_HARD_SWISH ? hswish1(z) : z;
+}
+/* dy * act'(z). */
+static inline __attribute__((always_inline)) v128_t act_grad4(v128_t z, v128_t dy, int act) {
+  return act == ACT_RELU ? wasm_f32x4_mul(dy, relu_grad4(z)) : act == ACT_HARD_SWISH ? wasm_f32x4_mul(dy, hswish_grad4(z)) : dy;
+}
+static inline __attribute__((always_inline)) f32 act_grad1(f32 z, f32 dy, int act) {
+  return act == ACT_RELU ? dy * relu_grad1(z) : act == ACT_HARD_SWISH ? dy * hswish_grad1(z) : dy;
+}
+
 /* ---------------------------------------------------------------- batch norm (training), fused */
 
+/* y = act(x * scale + shift) per channel, over rows x C. */
+static inline __attribute__((always_inline)) void bn_apply(const f32 *x, f32 *y, const f32 *scale, const f32 *shift, int rows, int C,
+                                                          int act) {
+  for (int r = 0; r < rows; ++r) {
+    const f32 *row = x + (long)r * C;
+    f32 *out = y + (long)r * C;
+    int c = 0;
+    for (; c + 4 <= C; c += 4)
+      wasm_v128_store(out + c, act4(MADD(wasm_v128_load(row + c), wasm_v128_load(scale + c), wasm_v128_load(shift + c)), act));
+    for (; c < C; ++c) out[c] = act1(row[c] * scale[c] + shift[c], act);
+  }
+}
+
 /*
- * Batch normalisation over the rows of x[rows, C] (NHWC flattened: rows = N*H*W), as tfjs-layers
- * does in training (tf.moments then batchNormalization):
- *   mean = sum(x)/rows;  var = sum((x-mean)^2)/rows;  invstd = 1/sqrt(var + eps);
- *   y = (x - mean) * invstd * gamma + beta.
- * Sums run in blocks of 512 rows (like sum_rows). work: 2*C floats.
+ * Batch statistics of x[rows, C] in one read of x from memory: per block of R rows (R*C about 16 K floats, so the
+ * block is still in cache for its second pass) the block's mean and sum of squared deviations from it, merged into
+ * the running ones by Chan, Golub and LeVeque's pairwise update (delta = block mean - mean; mean += delta*nb/n;
+ * m2 += block m2 + delta^2*na*nb/n). As accurate as two passes over the whole tensor, which read it twice.
+ * Writes mean[C] and m2[C] (the sum of squared deviations); work: 2*C floats.
  */
-EXPORT(bn_train_forward)
-void bn_train_forward(const f32 *x, const f32 *gamma, const f32 *beta, f32 *y, f32 *mean, f32 *var, f32 *invstd,
-                      int rows, int C, f32 eps, f32 *work) {
-  f32 *acc = work, *shift = work + C;
-  sum_rows(x, mean, rows, C, 1.0f / (f32)rows, acc);
-  fill_zero(var, C);
-  for (int r0 = 0; r0 < rows; r0 += 512) {
-    const int r1 = MIN(rows, r0 + 512);
-    fill_zero(acc, C);
+static void bn_stats(const f32 *x, f32 *mean, f32 *m2, int rows, int C, f32 *work) {
+  f32 *bmean = work, *bm2 = work + C;
+  int R = 16384 / C;
+  R = R < 8 ? 8 : (R > 512 ? 512 : R);
+  int n = 0;
+  for (int r0 = 0; r0 < rows; r0 += R) {
+    const int r1 = MIN(rows, r0 + R), nb = r1 - r0;
+    fill_zero(bmean, C);
+    for (int r = r0; r < r1; ++r) add_f32(bmean, x + (long)r * C, C);
+    const f32 inv_nb = 1.0f / (f32)nb;
+    fill_zero(bm2, C);
+    {
+      int c = 0;
+      for (; c + 4 <= C; c += 4) wasm_v128_store(bmean + c, wasm_f32x4_mul(wasm_v128_load(bmean + c), wasm_f32x4_splat(inv_nb)));
+      for (; c < C; ++c) bmean[c] *= inv_nb;
+    }
     for (int r = r0; r < r1; ++r) {
       const f32 *row = x + (long)r * C;
       int c = 0;
       for (; c + 4 <= C; c += 4) {
-        const v128_t d = wasm_f32x4_sub(wasm_v128_load(row + c), wasm_v128_load(mean + c));
-        wasm_v128_store(acc + c, MADD(d, d, wasm_v128_load(acc + c)));
+        const v128_t d = wasm_f32x4_sub(wasm_v128_load(row + c), wasm_v128_load(bmean + c));
+        wasm_v128_store(bm2 + c, MADD(d, d, wasm_v128_load(bm2 + c)));
       }
       for (; c < C; ++c) {
-        const f32 d = row[c] - mean[c];
-        acc[c] += d * d;
+        const f32 d = row[c] - bmean[c];
+        bm2[c] += d * d;
       }
     }
-    add_f32(var, acc, C);
+    if (n == 0) {
+      copy_f32(mean, bmean, C);
+      copy_f32(m2, bm2, C);
+    } else {
+      const f32 total = (f32)(n + nb), wa = (f32)nb / total, wb = (f32)n * (f32)nb / total;
+      for (int c = 0; c < C; ++c) {
+        const f32 delta = bmean[c] - mean[c];
+        mean[c] += delta * wa;
+        m2[c] += bm2[c] + delta * delta * wb;
+      }
+    }
+    n += nb;
   }
+}
+
+/*
+ * Batch normalisation over the rows of x[rows, C] (NHWC flattened: rows = N*H*W), as tfjs-layers
+ * does in training (tf.moments then batchNormalization), then the activation `act` (see act4):
+ *   mean = sum(x)/rows;  var = sum((x-mean)^2)/rows;  invstd = 1/sqrt(var + eps);
+ *   y = act((x - mean) * invstd * gamma + beta).
+ * Carrying the activation saves its own pass over the output (read and write) and, backwards, its gradient's pass;
+ * the normalised value z before the activation is never stored (bn_train_backward computes it again).
+ * The statistics read x once (bn_stats), the output a second time. work: 4*C floats.
+ */
+EXPORT(bn_train_forward)
+void bn_train_forward(const f32 *x, const f32 *gamma, const f32 *beta, f32 *y, f32 *mean, f32 *var, f32 *invstd,
+                      int rows, int C, f32 eps, f32 *work, int act) {
+  f32 *acc = work, *shift = work + C;
+  bn_stats(x, mean, var, rows, C, work + 2 * C); /* var holds the sum of squared deviations until divided below */
   const f32 inv_rows = 1.0f / (f32)rows;
   for (int c = 0; c < C; ++c) {
     var[c] *= inv_rows;
@@ -1423,27 +1515,27 @@ void bn_train_forward(const f32 *x, const f32 *gamma, const f32 *beta, f32 *y, f
     acc[c] = invstd[c] * gamma[c];           /* scale */
     shift[c] = beta[c] - mean[c] * acc[c];   /* shift */
   }
-  for (int r = 0; r < rows; ++r) {
-    const f32 *row = x + (long)r * C;
-    f32 *out = y + (long)r * C;
-    int c = 0;
-    for (; c + 4 <= C; c += 4)
-      wasm_v128_store(out + c, MADD(wasm_v128_load(row + c), wasm_v128_load(acc + c), wasm_v128_load(shift + c)));
-    for (; c < C; ++c) out[c] = row[c] * acc[c] + shift[c];
+  switch (act) {
+    case ACT_RELU: bn_apply(x, y, acc, shift, rows, C, ACT_RELU); break;
+    case ACT_HARD_SWISH: bn_apply(x, y, acc, shift, rows, C, ACT_HARD_SWISH); break;
+    default: bn_apply(x, y, acc, shift, rows, C, ACT_NONE); break;
   }
 }
 
-/*
- * Gradients of bn_train_forward's y with respect to x, gamma and beta (mean and variance depend on
- * x; their own output gradients are not used):
- *   dbeta = sum(dy);  dgamma = invstd * sum(dy * (x - mean));
- *   dx = gamma*invstd * (dy - dbeta/rows - (x - mean) * invstd^2 * sum(dy*(x-mean))/rows).
- * work: 3*C floats.
- */
-EXPORT(bn_train_backward)
-void bn_train_backward(const f32 *x, const f32 *dy, const f32 *gamma, const f32 *mean, const f32 *invstd, f32 *dx,
-                       f32 *dgamma, f32 *dbeta, int rows, int C, f32 *work) {
-  f32 *a = work, *b = work + C, *k = work + 2 * C;
+/* bn_train_backward's body for one act (constant after inlining); g is dy through the activation's derivative at
+ * z = x * scale + shift, recomputed with the forward's own scale and shift, so z is the forward's value bit for bit.
+ * With an activation the first pass parks g in dx and the second reads it back (an extra write of the tensor costs
+ * less than computing the derivative twice). */
+static inline __attribute__((always_inline)) void bn_backward_body(const f32 *x, const f32 *dy, const f32 *gamma,
+    const f32 *beta, const f32 *mean, const f32 *invstd, f32 *dx, f32 *dgamma, f32 *dbeta, int rows, int C, f32 *work,
+    int act) {
+  f32 *a = work, *b = work + C, *k = work + 2 * C, *scale = work + 3 * C, *shift = work + 4 * C;
+  if (act != ACT_NONE) {
+    for (int c = 0; c < C; ++c) {
+      scale[c] = invstd[c] * gamma[c];
+      shift[c] = beta[c] - mean[c] * scale[c];
+    }
+  }
   fill_zero(dbeta, C);
   fill_zero(dgamma, C);
   for (int r0 = 0; r0 < rows; r0 += 512) {
@@ -1454,14 +1546,21 @@ void bn_train_backward(const f32 *x, const f32 *dy, const f32 *gamma, const f32 
       const f32 *xr = x + (long)r * C, *gr = dy + (long)r * C;
       int c = 0;
       for (; c + 4 <= C; c += 4) {
-        const v128_t g = wasm_v128_load(gr + c);
-        const v128_t d = wasm_f32x4_sub(wasm_v128_load(xr + c), wasm_v128_load(mean + c));
+        const v128_t xv = wasm_v128_load(xr + c);
+        v128_t g = wasm_v128_load(gr + c);
+        if (act != ACT_NONE) {
+          g = act_grad4(MADD(xv, wasm_v128_load(scale + c), wasm_v128_load(shift + c)), g, act);
+          wasm_v128_store(dx + (long)r * C + c, g);
+        }
+        const v128_t d = wasm_f32x4_sub(xv, wasm_v128_load(mean + c));
         wasm_v128_store(a + c, wasm_f32x4_add(wasm_v128_load(a + c), g));
         wasm_v128_store(b + c, MADD(g, d, wasm_v128_load(b + c)));
       }
       for (; c < C; ++c) {
-        a[c] += gr[c];
-        b[c] += gr[c] * (xr[c] - mean[c]);
+        f32 g = gr[c];
+        if (act != ACT_NONE) dx[(long)r * C + c] = g = act_grad1(xr[c] * scale[c] + shift[c], g, act);
+        a[c] += g;
+        b[c] += g * (xr[c] - mean[c]);
       }
     }
     add_f32(dbeta, a, C);
@@ -1475,77 +1574,62 @@ void bn_train_backward(const f32 *x, const f32 *dy, const f32 *gamma, const f32 
     k[c] = b[c] * mean[c] - gs * dbeta[c] * inv_rows;
     dgamma[c] = sdx * s;
   }
+  const f32 *g_all = act != ACT_NONE ? dx : dy; /* g, parked in dx by the first pass (read before overwritten) */
   for (int r = 0; r < rows; ++r) {
-    const f32 *xr = x + (long)r * C, *gr = dy + (long)r * C;
+    const f32 *xr = x + (long)r * C, *gr = g_all + (long)r * C;
     f32 *out = dx + (long)r * C;
     int c = 0;
     for (; c + 4 <= C; c += 4) {
+      const v128_t xv = wasm_v128_load(xr + c);
       const v128_t t = MADD(wasm_v128_load(a + c), wasm_v128_load(gr + c), wasm_v128_load(k + c));
-      wasm_v128_store(out + c, wasm_f32x4_sub(t, wasm_f32x4_mul(wasm_v128_load(b + c), wasm_v128_load(xr + c))));
+      wasm_v128_store(out + c, wasm_f32x4_sub(t, wasm_f32x4_mul(wasm_v128_load(b + c), xv)));
     }
     for (; c < C; ++c) out[c] = a[c] * gr[c] + k[c] - b[c] * xr[c];
   }
 }
 
-/* ---------------------------------------------------------------- hard swish, fused */
-
-/* y = x * min(max(x + 3, 0), 6) / 6, element-wise over n floats; the division is a multiplication by 1/6
- * (twice as fast: the division bound this loop; results within an ulp or so of tfjs's ops). */
-EXPORT(hard_swish_forward)
-void hard_swish_forward(const f32 *x, f32 *y, int n) {
-  const v128_t three = wasm_f32x4_splat(3.0f), six = wasm_f32x4_splat(6.0f), zero = zero4();
-  const v128_t sixth = wasm_f32x4_splat(1.0f / 6.0f);
-  int i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const v128_t v = wasm_v128_load(x + i);
-    const v128_t r = wasm_f32x4_min(wasm_f32x4_max(wasm_f32x4_add(v, three), zero), six);
-    wasm_v128_store(y + i, wasm_f32x4_mul(v, wasm_f32x4_mul(r, sixth)));
-  }
-  for (; i < n; ++i) {
-    const f32 t = x[i] + 3.0f;
-    const f32 r = t < 0.0f ? 0.0f : (t > 6.0f ? 6.0f : t);
-    y[i] = x[i] * (r * (1.0f / 6.0f));
+/*
+ * Gradients of bn_train_forward's y with respect to x, gamma and beta (mean and variance depend on
+ * x; their own output gradients are not used), through the activation `act` it carried:
+ *   g = dy * act'(z);  dbeta = sum(g);  dgamma = invstd * sum(g * (x - mean));
+ *   dx = gamma*invstd * (g - dbeta/rows - (x - mean) * invstd^2 * sum(g*(x-mean))/rows).
+ * beta is read only with an activation (to recompute z). work: 5*C floats.
+ */
+EXPORT(bn_train_backward)
+void bn_train_backward(const f32 *x, const f32 *dy, const f32 *gamma, const f32 *beta, const f32 *mean, const f32 *invstd,
+                       f32 *dx, f32 *dgamma, f32 *dbeta, int rows, int C, f32 *work, int act) {
+  switch (act) {
+    case ACT_RELU: bn_backward_body(x, dy, gamma, beta, mean, invstd, dx, dgamma, dbeta, rows, C, work, ACT_RELU); break;
+    case ACT_HARD_SWISH: bn_backward_body(x, dy, gamma, beta, mean, invstd, dx, dgamma, dbeta, rows, C, work, ACT_HARD_SWISH); break;
+    default: bn_backward_body(x, dy, gamma, beta, mean, invstd, dx, dgamma, dbeta, rows, C, work, ACT_NONE); break;
   }
 }
 
-/* dx = dy * hard_swish'(x): 0 up to -3, 1 above 3, (2x + 3)/6 between (times 1/6, as above); at the kinks this is what
- * tfjs's gradient of x * relu6(x + 3) / 6 gives (relu6's mask is step(t) * (t <= 6)). */
+/* ---------------------------------------------------------------- hard swish, fused */
+
+/* y = hard swish(x), element-wise over n floats (hswish4). */
+EXPORT(hard_swish_forward)
+void hard_swish_forward(const f32 *x, f32 *y, int n) {
+  int i = 0;
+  for (; i + 4 <= n; i += 4) wasm_v128_store(y + i, hswish4(wasm_v128_load(x + i)));
+  for (; i < n; ++i) y[i] = hswish1(x[i]);
+}
+
+/* dx = dy * hard_swish'(x) (hswish_grad4). */
 EXPORT(hard_swish_backward)
 void hard_swish_backward(const f32 *x, const f32 *dy, f32 *dx, int n) {
-  const v128_t three = wasm_f32x4_splat(3.0f), mthree = wasm_f32x4_splat(-3.0f);
-  const v128_t one = wasm_f32x4_splat(1.0f), zero = zero4(), sixth = wasm_f32x4_splat(1.0f / 6.0f);
   int i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const v128_t v = wasm_v128_load(x + i);
-    v128_t d = wasm_f32x4_mul(wasm_f32x4_add(wasm_f32x4_add(v, v), three), sixth);
-    d = wasm_v128_bitselect(one, d, wasm_f32x4_gt(v, three));
-    d = wasm_v128_bitselect(zero, d, wasm_f32x4_le(v, mthree));
-    wasm_v128_store(dx + i, wasm_f32x4_mul(wasm_v128_load(dy + i), d));
-  }
-  for (; i < n; ++i) {
-    const f32 v = x[i];
-    const f32 d = v <= -3.0f ? 0.0f : (v > 3.0f ? 1.0f : (2.0f * v + 3.0f) * (1.0f / 6.0f));
-    dx[i] = dy[i] * d;
-  }
+  for (; i + 4 <= n; i += 4) wasm_v128_store(dx + i, wasm_f32x4_mul(wasm_v128_load(dy + i), hswish_grad4(wasm_v128_load(x + i))));
+  for (; i < n; ++i) dx[i] = dy[i] * hswish_grad1(x[i]);
 }
 
 /* ReLU's gradient as tfjs-core writes it, mul(dy, cast(step(x))) with step(x) = 1 for x > 0, 0 otherwise and NaN for
    NaN, bit for bit in one pass (tfjs runs Step, Cast and Multiply, three passes over the activation). */
 EXPORT(relu_backward)
 void relu_backward(const f32 *x, const f32 *dy, f32 *dx, int n) {
-  const v128_t one = wasm_f32x4_splat(1.0f), zero = zero4();
   int i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const v128_t v = wasm_v128_load(x + i);
-    v128_t s = wasm_v128_bitselect(one, zero, wasm_f32x4_gt(v, zero));
-    s = wasm_v128_bitselect(v, s, wasm_f32x4_ne(v, v));
-    wasm_v128_store(dx + i, wasm_f32x4_mul(wasm_v128_load(dy + i), s));
-  }
-  for (; i < n; ++i) {
-    const f32 v = x[i];
-    const f32 s = v != v ? v : (v > 0.0f ? 1.0f : 0.0f);
-    dx[i] = dy[i] * s;
-  }
+  for (; i + 4 <= n; i += 4) wasm_v128_store(dx + i, wasm_f32x4_mul(wasm_v128_load(dy + i), relu_grad4(wasm_v128_load(x + i))));
+  for (; i < n; ++i) dx[i] = dy[i] * relu_grad1(x[i]);
 }
 
 /* ---------------------------------------------------------------- max pool gradient */
