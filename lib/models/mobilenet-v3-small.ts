@@ -27,7 +27,8 @@
  *
  * Padding: `'torchvision'` pads stride-2 convs symmetrically by (k−1)/2, as PyTorch does; `'keras'` pads
  * as TensorFlow's "same" (one more row/column after than before on even sizes). Pick the one that
- * matches the weights you load.
+ * matches the weights you load. The stride-2 convs carry their padding (`explicitPadding` of PaddedConv2D /
+ * PaddedDepthwiseConv2D) where Keras has a separate ZeroPadding2D layer: the same result without a padded copy.
  *
  * @see notebooks/04-model-construction.ipynb
  */
@@ -41,6 +42,7 @@ import { loadImagenetWeights, WEIGHTS_OPTIONS, type WeightsOption } from './imag
 import { torchDefault, torchvisionConv, torchvisionDepthwise } from './init';
 import { freezableBatchNorm } from './layers/freezable-batch-norm';
 import { hardSigmoid } from './layers/hard-sigmoid';
+import { paddedConv2d, paddedDepthwiseConv2d, type ExplicitPadding2D } from './layers/padded-conv';
 import { seededDropout } from './layers/seeded-dropout';
 
 export { isBackboneLayer } from './backbone';
@@ -174,14 +176,14 @@ interface Ctx {
 }
 
 /**
- * Conv (no bias) + batch norm (+ activation, carried by the batch norm layer: one kernel each way in training), with
- * explicit padding for stride 2 as the padding style asks.
+ * Conv (no bias) + batch norm (+ activation, carried by the batch norm layer: one kernel each way in training); a
+ * stride-2 conv pads explicitly as the padding style asks, inside the conv (PaddedConv2D: no padded copy).
  */
 function convBn(ctx: Ctx, x: tf.SymbolicTensor, name: string, filters: number, k: number, stride: 1 | 2, depthwise: boolean,
   activation: BatchNormActivation | null): tf.SymbolicTensor {
-  let padding: 'same' | 'valid' = 'same';
+  let pads: ExplicitPadding2D | null = null;
   if (stride === 2) {
-    const pads = ([1, 2] as const).map((axis) => {
+    pads = ([1, 2] as const).map((axis) => {
       const size = x.shape[axis] as number;
       const p = Math.floor((k - 1) / 2);
       // TensorFlow "same" with stride 2: total padding max(k - 2, 0) on even sizes, k - 1 on odd.
@@ -190,14 +192,14 @@ function convBn(ctx: Ctx, x: tf.SymbolicTensor, name: string, filters: number, k
         return [Math.floor(total / 2), total - Math.floor(total / 2)] as [number, number];
       }
       return [p, p] as [number, number];
-    });
-    x = ap(tf.layers.zeroPadding2d({ padding: [pads[0], pads[1]], name: `${name}_pad` }), x);
-    padding = 'valid';
+    }) as ExplicitPadding2D;
   }
   const r = ctx.rng.fork(name);
-  const conv = depthwise
-    ? tf.layers.depthwiseConv2d({ kernelSize: k, strides: stride, padding, useBias: false, depthwiseInitializer: torchvisionDepthwise(r), name })
-    : tf.layers.conv2d({ filters, kernelSize: k, strides: stride, padding, useBias: false, kernelInitializer: torchvisionConv(r).kernelInitializer, name });
+  const dw = { kernelSize: k, strides: stride, useBias: false, depthwiseInitializer: torchvisionDepthwise(r), name };
+  const full = { filters, kernelSize: k, strides: stride, useBias: false, kernelInitializer: torchvisionConv(r).kernelInitializer, name };
+  const conv = pads === null
+    ? (depthwise ? tf.layers.depthwiseConv2d({ ...dw, padding: 'same' }) : tf.layers.conv2d({ ...full, padding: 'same' }))
+    : (depthwise ? paddedDepthwiseConv2d({ ...dw, explicitPadding: pads }) : paddedConv2d({ ...full, explicitPadding: pads }));
   x = ap(conv, x);
   return ap(freezableBatchNorm({ epsilon: 1e-3, momentum: 0.99, activation, name: `${name}_BatchNorm` }), x);
 }

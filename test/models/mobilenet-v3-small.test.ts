@@ -49,9 +49,12 @@ describe('mobileNetV3Small', () => {
   it('padding styles differ only in where stride-2 convs pad', () => {
     const t = mobileNetV3Small({ head: 'none', inputSize: 32, padding: 'torchvision' });
     const k = mobileNetV3Small({ head: 'none', inputSize: 32, padding: 'keras' });
-    assert.deepEqual((t.getLayer('Conv_pad').getConfig() as { padding: number[][] }).padding, [[1, 1], [1, 1]]);
-    assert.deepEqual((k.getLayer('Conv_pad').getConfig() as { padding: number[][] }).padding, [[0, 1], [0, 1]]);
-    assert.deepEqual((k.getLayer('expanded_conv_3_depthwise_pad').getConfig() as { padding: number[][] }).padding, [[1, 2], [1, 2]]);
+    const pads = (m: tf.LayersModel, name: string) => (m.getLayer(name).getConfig() as { explicitPadding: number[][] }).explicitPadding;
+    assert.deepEqual(pads(t, 'Conv'), [[1, 1], [1, 1]]);
+    assert.deepEqual(pads(k, 'Conv'), [[0, 1], [0, 1]]);
+    assert.deepEqual(pads(k, 'expanded_conv_3_depthwise'), [[1, 2], [1, 2]]);
+    assert.equal(t.getLayer('expanded_conv_2_depthwise').getConfig()['padding'], 'same');
+    assert.ok(!t.layers.some((l) => l.getClassName() === 'ZeroPadding2D'), 'no separate padding layers');
   });
 
   it('freezes the backbone: only the head trains, and frozen batch norms keep their statistics', () => {
