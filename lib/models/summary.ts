@@ -41,7 +41,8 @@ export type SummaryRow = {
 };
 
 /**
- * One row per layer (nested models stay one row), like `model.summary()` but as data.
+ * One row per layer (nested models stay one row), like `model.summary()` but as data; a layer that applies an
+ * activation says so in its type (`FreezableBatchNorm + hardSwish`).
  * @see notebooks/04-model-construction.ipynb
  */
 export function summaryRows(model: tf.LayersModel): SummaryRow[] {
@@ -56,7 +57,16 @@ export function summaryRows(model: tf.LayersModel): SummaryRow[] {
     } catch {
       outputShape = 'multiple';
     }
-    return { layer: layer.name, type: layer.getClassName(), outputShape, params: layer.countParams(), calls };
+    return { layer: layer.name, type: typeOf(layer), outputShape, params: layer.countParams(), calls };
   });
+}
+
+/** The layer's class, and the activation it applies when it has one (`FreezableBatchNorm + hardSwish`, `Dense + sigmoid`). */
+function typeOf(layer: tf.layers.Layer): string {
+  const act = (layer as unknown as { activation?: unknown }).activation;
+  const name = typeof act === 'string' ? act
+    : act !== null && typeof act === 'object' && typeof (act as { getClassName?: unknown }).getClassName === 'function'
+      ? (act as { getClassName(): string }).getClassName() : 'linear';
+  return name === 'linear' ? layer.getClassName() : `${layer.getClassName()} + ${name}`;
 }
 

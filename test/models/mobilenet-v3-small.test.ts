@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { countParams, makeDivisible, mobileNetV3Small, setBackboneTrainable } from '../../lib/models';
+import { countParams, makeDivisible, mobileNetV3Small, setBackboneTrainable, summaryRows } from '../../lib/models';
 import { assertNoLeak, assertTensorsClose } from '../helpers';
 
 describe('mobileNetV3Small', () => {
@@ -26,6 +26,11 @@ describe('mobileNetV3Small', () => {
     const carried = (a: string | null) => m.layers.filter((l) => l.getClassName() === 'FreezableBatchNorm' && (l as unknown as { activation: string | null }).activation === a).length;
     assert.deepEqual([carried('hardSwish'), carried('relu'), carried(null)], [18, 5, 11]);
     assert.equal(m.layers.filter((l) => l.getClassName() === 'HardSwish').length, 0);
+    const types = new Map(summaryRows(m).map((r) => [r.layer, r.type]));
+    assert.equal(types.get('Conv_BatchNorm'), 'FreezableBatchNorm + hardSwish');
+    assert.equal(types.get('expanded_conv_depthwise_BatchNorm'), 'FreezableBatchNorm + relu');
+    assert.equal(types.get('expanded_conv_project_BatchNorm'), 'FreezableBatchNorm');
+    assert.equal(types.get('Conv'), 'PaddedConv2D');
   });
 
   it('is seeded: same seed, same weights; another seed, other weights', () => {
