@@ -33,7 +33,9 @@ function arg(name: string, fallback: string): string {
 
 interface Layer {
   name: string; depthwise: boolean; inShape: [number, number, number, number]; filterShape: [number, number, number, number];
-  strides: number; pad: 'same' | 'valid';
+  strides: number;
+  /** 'same', 'valid', or the stride-2 convs' own padding (PaddedConv2D / PaddedDepthwiseConv2D). */
+  pad: 'same' | 'valid' | tf.backend_util.ExplicitPadding;
 }
 
 /** The model's convolution layers with their input shapes at batch `batch`. */
@@ -42,16 +44,17 @@ function convLayers(size: number, batch: number): Layer[] {
   const out: Layer[] = [];
   for (const l of net.layers) {
     const cls = l.getClassName();
-    if (cls !== 'Conv2D' && cls !== 'DepthwiseConv2D') continue;
-    const cfg = l.getConfig() as { kernelSize: number[]; strides: number[]; padding: 'same' | 'valid'; filters?: number };
+    if (!['Conv2D', 'DepthwiseConv2D', 'PaddedConv2D', 'PaddedDepthwiseConv2D'].includes(cls)) continue;
+    const cfg = l.getConfig() as { kernelSize: number[]; strides: number[]; padding: 'same' | 'valid'; filters?: number;
+      explicitPadding?: [[number, number], [number, number]] };
     const inShape = (l.input as tf.SymbolicTensor).shape;
     const c = inShape[3] as number;
     if (inShape[1] === 1) continue; // squeeze-excite's 1x1 convs on pooled [n,1,1,c]: negligible
-    const depthwise = cls === 'DepthwiseConv2D';
+    const depthwise = cls.endsWith('DepthwiseConv2D');
     out.push({
       name: l.name, depthwise, inShape: [batch, inShape[1] as number, inShape[2] as number, c],
       filterShape: [cfg.kernelSize[0], cfg.kernelSize[1], c, depthwise ? 1 : (cfg.filters as number)],
-      strides: cfg.strides[0], pad: cfg.padding,
+      strides: cfg.strides[0], pad: cfg.explicitPadding ? [[0, 0], cfg.explicitPadding[0], cfg.explicitPadding[1], [0, 0]] : cfg.padding,
     });
   }
   net.dispose();

@@ -72,10 +72,12 @@ const round = (v: number, digits = 1): number => Math.round(v * 10 ** digits) / 
 
 type Kind = 'conv2d' | 'depthwise' | 'dense';
 type Direction = 'forward' | 'input' | 'filter';
+/** 'same', 'valid', or MobileNetV3's stride-2 convs' own padding (PaddedConv2D / PaddedDepthwiseConv2D). */
+type Pad = 'same' | 'valid' | tf.backend_util.ExplicitPadding;
 interface Op {
   layer: string; kind: Kind; first: boolean;
   /** conv: NHWC input and [kh,kw,cin,cout|1] filter; dense: [B, FIN] and [FIN, UNITS]. */
-  inShape: number[]; filterShape: number[]; strides: [number, number]; pad: 'same' | 'valid'; useBias: boolean;
+  inShape: number[]; filterShape: number[]; strides: [number, number]; pad: Pad; useBias: boolean;
 }
 
 function buildModel(name: CaseName): tf.LayersModel {
@@ -91,20 +93,21 @@ function weightedOps(name: CaseName, batch: number): Op[] {
   const ops: Op[] = [];
   for (const l of net.layers) {
     const cls = l.getClassName();
-    if (cls !== 'Conv2D' && cls !== 'DepthwiseConv2D' && cls !== 'Dense') continue;
+    if (!['Conv2D', 'DepthwiseConv2D', 'PaddedConv2D', 'PaddedDepthwiseConv2D', 'Dense'].includes(cls)) continue;
     const inShape = (l.input as tf.SymbolicTensor).shape.map((d, i) => (i === 0 ? batch : d as number));
     const cfg = l.getConfig() as { kernelSize?: number[]; strides?: number[]; padding?: 'same' | 'valid'; filters?: number;
-      units?: number; useBias?: boolean };
+      units?: number; useBias?: boolean; explicitPadding?: [[number, number], [number, number]] };
+    const pad: Pad = cfg.explicitPadding ? [[0, 0], cfg.explicitPadding[0], cfg.explicitPadding[1], [0, 0]] : cfg.padding as 'same' | 'valid';
     const first = ops.length === 0;
     if (cls === 'Dense') {
       ops.push({ layer: l.name, kind: 'dense', first, inShape, filterShape: [inShape[1], cfg.units as number], strides: [1, 1],
         pad: 'valid', useBias: cfg.useBias ?? true });
     } else {
-      const depthwise = cls === 'DepthwiseConv2D';
+      const depthwise = cls.endsWith('DepthwiseConv2D');
       const [kh, kw] = cfg.kernelSize as number[];
       ops.push({ layer: l.name, kind: depthwise ? 'depthwise' : 'conv2d', first, inShape,
         filterShape: [kh, kw, inShape[3], depthwise ? 1 : (cfg.filters as number)],
-        strides: [(cfg.strides as number[])[0], (cfg.strides as number[])[1]], pad: cfg.padding as 'same' | 'valid',
+        strides: [(cfg.strides as number[])[0], (cfg.strides as number[])[1]], pad,
         useBias: cfg.useBias ?? true });
     }
   }
