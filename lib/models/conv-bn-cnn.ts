@@ -1,8 +1,10 @@
 /**
  * The plain CNN that seed2's model and the workshop's share: blocks of conv → ReLU → batch norm (each
- * optionally followed by a 2×2 max pool), then flatten → dense → ReLU → batch norm. Layer names are
- * `conv{n}`, `relu{n}`, `bn{n}`, `pool{n}` (n from 1), then `flatten`, `fc`, `fc_relu`, `fc_bn`: saved
- * models and checkpoints depend on them.
+ * optionally followed by a 2×2 max pool), then flatten → dense → ReLU → batch norm. Each ReLU is carried by
+ * the batch norm after it (`FreezableBatchNorm`'s `inputActivation`): in training the two are one kernel each
+ * way. Layer names are `conv{n}`, `bn{n}`, `pool{n}` (n from 1), then `flatten`, `fc`, `fc_bn`: saved models and
+ * checkpoints depend on them (models saved before the ReLUs were carried also have `relu{n}` and `fc_relu`
+ * layers, and still load).
  *
  * Initialisation follows PyTorch's defaults (U(±1/√fanIn) for weights and biases), each layer seeded by
  * its own fork of the model's stream; batch norm uses PyTorch's eps 1e-5 and momentum 0.1 (tfjs momentum 0.9).
@@ -45,15 +47,13 @@ export function convBnCnn(spec: ConvBnCnnSpec): tf.LayersModel {
   spec.blocks.forEach(({ filters, kernelSize: k, pool }, i) => {
     const n = i + 1;
     x = tf.layers.conv2d({ filters, kernelSize: k, padding: 'same', name: `conv${n}`, ...torchDefault(k * k * inC, rng.fork(`conv${n}`)) }).apply(x) as tf.SymbolicTensor;
-    x = tf.layers.reLU({ name: `relu${n}` }).apply(x) as tf.SymbolicTensor;
-    x = freezableBatchNorm({ epsilon: 1e-5, momentum: 0.9, name: `bn${n}` }).apply(x) as tf.SymbolicTensor;
+    x = freezableBatchNorm({ epsilon: 1e-5, momentum: 0.9, inputActivation: 'relu', name: `bn${n}` }).apply(x) as tf.SymbolicTensor;
     if (pool) x = tf.layers.maxPooling2d({ poolSize: 2, strides: 2, name: `pool${n}` }).apply(x) as tf.SymbolicTensor;
     inC = filters;
   });
   x = tf.layers.flatten({ name: 'flatten' }).apply(x) as tf.SymbolicTensor;
   const fanIn = x.shape[1] as number;
   x = tf.layers.dense({ units: spec.units, name: 'fc', ...torchDefault(fanIn, rng.fork('fc')) }).apply(x) as tf.SymbolicTensor;
-  x = tf.layers.reLU({ name: 'fc_relu' }).apply(x) as tf.SymbolicTensor;
-  x = freezableBatchNorm({ epsilon: 1e-5, momentum: 0.9, name: 'fc_bn' }).apply(x) as tf.SymbolicTensor;
+  x = freezableBatchNorm({ epsilon: 1e-5, momentum: 0.9, inputActivation: 'relu', name: 'fc_bn' }).apply(x) as tf.SymbolicTensor;
   return tf.model({ inputs: input, outputs: x, name: spec.name });
 }

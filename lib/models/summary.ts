@@ -61,12 +61,14 @@ export function summaryRows(model: tf.LayersModel): SummaryRow[] {
   });
 }
 
-/** The layer's class, and the activation it applies when it has one (`FreezableBatchNorm + hardSwish`, `Dense + sigmoid`). */
+/** The layer's class, and the activations it applies (`FreezableBatchNorm + hardSwish`, `relu + FreezableBatchNorm`, `Dense + sigmoid`). */
 function typeOf(layer: tf.layers.Layer): string {
   const act = (layer as unknown as { activation?: unknown }).activation;
   const name = typeof act === 'string' ? act
     : act !== null && typeof act === 'object' && typeof (act as { getClassName?: unknown }).getClassName === 'function'
       ? (act as { getClassName(): string }).getClassName() : 'linear';
-  return name === 'linear' ? layer.getClassName() : `${layer.getClassName()} + ${name}`;
+  const input = (layer as unknown as { inputActivation?: unknown }).inputActivation;
+  const type = typeof input === 'string' ? `${input} + ${layer.getClassName()}` : layer.getClassName();
+  return name === 'linear' ? type : `${type} + ${name}`;
 }
 

@@ -172,6 +172,36 @@ test('fused batch norm carrying ReLU or hard swish: values and gradients match b
   assert.throws(() => fusedBatchNormTraining(tf.ones([2, 3]), tf.ones([3]), tf.zeros([3]), 1e-3, 'gelu' as never), /activation must be "relu" or "hardSwish", got "gelu"/);
 });
 
+test('fused batch norm of a ReLU of its input (conv -> ReLU -> BN): values and gradients match ReLU then batch norm on cpu', async () => {
+  for (const activation of [null, 'relu', 'hardSwish'] as const) {
+    for (const shape of [[2, 5, 7, 6], [3, 16], [1, 1, 3, 5], [4, 9, 9, 13], [600, 7]]) {
+      const rng = new Rng(`bn relu-in ${activation} ${shape}`);
+      const C = shape[shape.length - 1];
+      const x = { values: randomArray(rng, size(shape), 2, 0.5), shape };
+      x.values[0] = 0; // ReLU's kink: step(0) = 0, so this element gets no gradient
+      const gamma = { values: randomArray(rng, C, 1.5, 1), shape: [C] };
+      const beta = { values: randomArray(rng, C, 1.5), shape: [C] };
+      const r = { values: randomArray(rng, size(shape)), shape };
+      const after = (t: tf.Tensor) => (activation === null ? t : activation === 'relu' ? tf.relu(t) : tf.mul(t, tf.div(tf.relu6(tf.add(t, 3)), 6)));
+      const bn = (fused: boolean, p: tf.Tensor, q: tf.Tensor, s: tf.Tensor): tf.Tensor[] => {
+        if (fused) return fusedBatchNormTraining(p, q, s, 1e-5, activation, 'relu')!;
+        const [z, mean, variance] = referenceBatchNorm(tf.relu(p), q, s, 1e-5);
+        return [after(z), mean, variance];
+      };
+      const run = (fused: boolean) => (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor, rt: tf.Tensor) => [
+        ...bn(fused, a, g, b),
+        ...tf.grads((p: tf.Tensor, q: tf.Tensor, s: tf.Tensor) => tf.sum(tf.mul(bn(fused, p, q, s)[0], rt)))([a, g, b]),
+      ];
+      const ours = await onBackend('wasm', [x, gamma, beta, r], run(true));
+      const ref = await onBackend('cpu', [x, gamma, beta, r], run(false));
+      ['y', 'mean', 'variance', 'dx', 'dgamma', 'dbeta'].forEach((what, i) => assertClose(`relu in, ${activation} out [${shape}] ${what}`, ours[i], ref[i]));
+      assert.ok(ours[3][0] === 0, 'no gradient through ReLU at 0');
+      assert.ok(ours[3].some((v, i) => v === 0 && x.values[i] < 0), 'negative inputs get no gradient');
+    }
+  }
+  assert.throws(() => fusedBatchNormTraining(tf.ones([2, 3]), tf.ones([3]), tf.zeros([3]), 1e-3, null, 'hardSwish' as never), /inputActivation must be "relu", got "hardSwish"/);
+});
+
 test('fused batch norm with an activation: the same bits as the batch norm kernel then the activation kernels, gradients too', async () => {
   const rng = new Rng('bn act bits');
   const shape = [3, 6, 5, 11];
@@ -626,27 +656,30 @@ test('FreezableBatchNorm carrying an activation equals the batch norm layer then
   for (const backend of ['wasm', 'cpu'] as const) {
     await tf.setBackend(backend);
     try {
-      for (const activation of ['relu', 'hardSwish'] as const) {
+      for (const activation of ['relu', 'hardSwish', 'relu before'] as const) {
         const config = { epsilon: 1e-3, momentum: 0.9, gammaInitializer: tf.initializers.randomNormal({ mean: 1, stddev: 1, seed: 3 }),
           betaInitializer: tf.initializers.randomNormal({ mean: 0, stddev: 1.5, seed: 4 }) };
-        const carried = freezableBatchNorm({ ...config, activation });
+        const before = activation === 'relu before';
+        const carried = freezableBatchNorm(before ? { ...config, inputActivation: 'relu' } : { ...config, activation });
         const plain = freezableBatchNorm(config);
-        const after = activation === 'relu' ? tf.layers.reLU() : hardSwish();
+        const act = activation === 'hardSwish' ? hardSwish() : tf.layers.reLU();
         const xt = tf.tensor(values, shape);
         tf.dispose([carried.apply(xt) as tf.Tensor, plain.apply(xt) as tf.Tensor]); // builds both
         plain.setWeights(carried.getWeights());
         for (const training of [true, false]) {
           const a = carried.apply(xt, { training }) as tf.Tensor;
-          const b = after.apply(plain.apply(xt, { training }) as tf.Tensor) as tf.Tensor;
+          const b = before ? plain.apply(act.apply(xt) as tf.Tensor, { training }) as tf.Tensor
+            : act.apply(plain.apply(xt, { training }) as tf.Tensor) as tf.Tensor;
           assertClose(`${backend} ${activation} training ${training}`, a.dataSync() as Float32Array, b.dataSync() as Float32Array, 1e-6);
           tf.dispose([a, b]);
         }
         carried.getWeights().forEach((w, i) => assertClose(`${backend} ${activation} weight ${i}`, w.dataSync() as Float32Array,
           plain.getWeights()[i].dataSync() as Float32Array, 1e-6));
-        assert.equal(carried.getConfig()['activation'], activation);
-        assert.equal('activation' in plain.getConfig(), false);
+        const key = before ? 'inputActivation' : 'activation';
+        assert.equal(carried.getConfig()[key], before ? 'relu' : activation);
+        assert.equal('activation' in plain.getConfig() || 'inputActivation' in plain.getConfig(), false);
         const copy = FreezableBatchNorm.fromConfig(FreezableBatchNorm, carried.getConfig());
-        assert.equal((copy as unknown as { activation: string }).activation, activation);
+        assert.equal((copy as unknown as Record<string, string>)[key], before ? 'relu' : activation);
         xt.dispose();
         carried.dispose();
         plain.dispose();
@@ -656,6 +689,7 @@ test('FreezableBatchNorm carrying an activation equals the batch norm layer then
     }
   }
   assert.throws(() => freezableBatchNorm({ name: 'bn7', activation: 'tanh' as never }), /FreezableBatchNorm bn7: activation must be "relu", "hardSwish" or null, got "tanh"/);
+  assert.throws(() => freezableBatchNorm({ name: 'bn8', inputActivation: 'hardSwish' as never }), /FreezableBatchNorm bn8: inputActivation must be "relu" or null, got "hardSwish"/);
 });
 
 test('FreezableBatchNorm (training) and HardSwish layers on wasm match the same layers on cpu, moving statistics too', async () => {

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { countParams, seed2Cnn, seed2CnnParamCount } from '../../lib/models';
+import { countParams, seed2Cnn, seed2CnnParamCount, summaryRows } from '../../lib/models';
 
 describe('seed2Cnn', () => {
   before(async () => {
@@ -26,8 +26,10 @@ describe('seed2Cnn', () => {
     assert.deepEqual(m.getLayer('pool3').outputShape, [null, 4, 4, 256]);
     assert.deepEqual(m.getLayer('flatten').outputShape, [null, 4 * 4 * 512]);
     assert.deepEqual(m.outputs[0].shape, [null, 1024]);
-    const types = m.layers.slice(1, 5).map((l) => l.getClassName());
-    assert.deepEqual(types, ['Conv2D', 'ReLU', 'FreezableBatchNorm', 'MaxPooling2D']);
+    // conv -> ReLU -> batch norm -> pool, the ReLU carried by the batch norm (inputActivation)
+    const types = summaryRows(m).slice(1, 4).map((r) => r.type);
+    assert.deepEqual(types, ['Conv2D', 'relu + FreezableBatchNorm', 'MaxPooling2D']);
+    assert.equal(summaryRows(m).find((r) => r.layer === 'fc_bn')?.type, 'relu + FreezableBatchNorm');
     assert.equal((m.getLayer('conv1').getConfig() as { kernelSize: number[] }).kernelSize[0], 5);
     assert.equal((m.getLayer('conv3').getConfig() as { kernelSize: number[] }).kernelSize[0], 3);
   });

@@ -4,8 +4,8 @@
  * element-wise ops each way (every one a full pass over the activation, most of them saved for the
  * backward pass). Registered as their own kernels with their own gradients, so tf.grad and the tape
  * see one node per layer. The batch norm can carry the activation that follows it (ReLU or hard swish, as
- * MobileNetV3's conv-BN-activation units): then the pair is one kernel each way, with no pass of its own
- * for the activation or its gradient. ReLU's gradient is one kernel too (tfjs runs Step, Cast and Multiply). Sum's and
+ * MobileNetV3's conv-BN-activation units) or a ReLU before it (the workshop CNN's conv-ReLU-BN units): then the pair
+ * is one kernel each way, with no pass of its own for the activation or its gradient. ReLU's gradient is one kernel too (tfjs runs Step, Cast and Multiply). Sum's and
  * Mean's gradients broadcast dy without a full-size tf.ones. The input pipeline's colour augmentation runs each
  * stage as one kernel too (`fusedColourStage`: the bits of tfjs's op sequence in one pass).
  *
@@ -29,8 +29,10 @@ export const COLOUR_STAGE = 'SiameseColourStage';
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 
-/** The activations a fused batch norm can carry, and their codes in src/kernels.c (`act`; 0 is none). */
+/** The activations a fused batch norm can carry, and their codes in src/kernels.c (`act`, `pre`; 0 is none). */
 export type BatchNormActivation = 'relu' | 'hardSwish';
+/** The activation a fused batch norm can apply to its input before normalising. */
+export type BatchNormInputActivation = 'relu';
 const ACTIVATION_CODES: Readonly<Record<BatchNormActivation, number>> = { relu: 1, hardSwish: 2 };
 
 function activationCode(kernel: string, activation: unknown): number {
@@ -38,6 +40,12 @@ function activationCode(kernel: string, activation: unknown): number {
   const code = ACTIVATION_CODES[activation as BatchNormActivation];
   if (code === undefined) throw new Error(`lib/backend/kernels ${kernel}: activation must be "relu" or "hardSwish", got ${JSON.stringify(activation)}`);
   return code;
+}
+
+function inputActivationCode(kernel: string, activation: unknown): number {
+  if (activation === undefined || activation === null || activation === '') return 0;
+  if (activation !== 'relu') throw new Error(`lib/backend/kernels ${kernel}: inputActivation must be "relu", got ${JSON.stringify(activation)}`);
+  return ACTIVATION_CODES.relu;
 }
 
 function float32(kernel: string, ...ts: tf.TensorInfo[]): void {
@@ -60,8 +68,8 @@ function batchNormTrain(variant: KernelVariant): TrainingKernel {
     kernelName: BATCH_NORM_TRAIN,
     kernelFunc(args: KernelArgs) {
       const { x, gamma, beta } = args.inputs as { x: tf.TensorInfo; gamma: tf.TensorInfo; beta: tf.TensorInfo };
-      const { epsilon, activation } = args.attrs as unknown as { epsilon: number; activation?: string };
-      const act = activationCode(BATCH_NORM_TRAIN, activation);
+      const { epsilon, activation, inputActivation } = args.attrs as unknown as { epsilon: number; activation?: string; inputActivation?: string };
+      const act = activationCode(BATCH_NORM_TRAIN, activation), pre = inputActivationCode(BATCH_NORM_TRAIN, inputActivation);
       float32(BATCH_NORM_TRAIN, x, gamma, beta);
       const { rows, C } = channelsOf(BATCH_NORM_TRAIN, x, gamma, beta);
       const be = wasmBackend(args.backend);
@@ -73,7 +81,7 @@ function batchNormTrain(variant: KernelVariant): TrainingKernel {
         return [y, mean, variance, invstd] as unknown as tf.TensorInfo;
       }
       km.exports.bn_train_forward(offsetOf(be, x), offsetOf(be, gamma), offsetOf(be, beta), offsetOf(be, y), offsetOf(be, mean),
-        offsetOf(be, variance), offsetOf(be, invstd), rows, C, epsilon, km.scratch(4 * C), act);
+        offsetOf(be, variance), offsetOf(be, invstd), rows, C, epsilon, km.scratch(4 * C), act, pre);
       return [y, mean, variance, invstd] as unknown as tf.TensorInfo;
     },
   };
@@ -84,7 +92,8 @@ function batchNormTrainGrad(variant: KernelVariant): TrainingKernel {
     kernelName: BATCH_NORM_TRAIN_GRAD,
     kernelFunc(args: KernelArgs) {
       const { x, dy, gamma, beta, mean, invstd } = args.inputs as Record<'x' | 'dy' | 'gamma' | 'beta' | 'mean' | 'invstd', tf.TensorInfo>;
-      const act = activationCode(BATCH_NORM_TRAIN_GRAD, (args.attrs as unknown as { activation?: string }).activation);
+      const attrs = args.attrs as unknown as { activation?: string; inputActivation?: string };
+      const act = activationCode(BATCH_NORM_TRAIN_GRAD, attrs.activation), pre = inputActivationCode(BATCH_NORM_TRAIN_GRAD, attrs.inputActivation);
       float32(BATCH_NORM_TRAIN_GRAD, x, dy, gamma, beta, mean, invstd);
       const { rows, C } = channelsOf(BATCH_NORM_TRAIN_GRAD, x, gamma, beta, mean, invstd);
       if (!tf.util.arraysEqual(x.shape, dy.shape)) throw new Error(`lib/backend/kernels ${BATCH_NORM_TRAIN_GRAD}: dy [${dy.shape}] and x [${x.shape}] differ`);
@@ -93,7 +102,7 @@ function batchNormTrainGrad(variant: KernelVariant): TrainingKernel {
       const dx = be.makeOutput([...x.shape], 'float32'), dgamma = be.makeOutput([C], 'float32'), dbeta = be.makeOutput([C], 'float32');
       if (rows > 0 && C > 0) {
         km.exports.bn_train_backward(offsetOf(be, x), offsetOf(be, dy), offsetOf(be, gamma), offsetOf(be, beta), offsetOf(be, mean),
-          offsetOf(be, invstd), offsetOf(be, dx), offsetOf(be, dgamma), offsetOf(be, dbeta), rows, C, km.scratch(5 * C), act);
+          offsetOf(be, invstd), offsetOf(be, dx), offsetOf(be, dgamma), offsetOf(be, dbeta), rows, C, km.scratch(5 * C), act, pre);
       }
       return [dx, dgamma, dbeta] as unknown as tf.TensorInfo;
     },
@@ -176,11 +185,11 @@ export function registerFusedGradients(): void {
     gradFunc(dy, saved, attrs) {
       const [x, gamma, beta, mean, invstd] = saved;
       const g = Array.isArray(dy) ? dy[0] : dy;
-      const { activation } = attrs as unknown as { activation?: string };
-      // All three at once (one kernel, through the carried activation's derivative); a gradient nobody asks for is
+      const { activation, inputActivation } = attrs as unknown as { activation?: string; inputActivation?: string };
+      // All three at once (one kernel, through the carried activations' derivatives); a gradient nobody asks for is
       // freed by the caller's tidy.
       const [dx, dgamma, dbeta] = tf.engine().runKernel(BATCH_NORM_TRAIN_GRAD, { x, dy: g, gamma, beta, mean, invstd },
-        { activation: activation ?? '' } as unknown as tf.NamedAttrMap) as tf.Tensor[];
+        { activation: activation ?? '', inputActivation: inputActivation ?? '' } as unknown as tf.NamedAttrMap) as tf.Tensor[];
       return { x: () => dx, gamma: () => dgamma, beta: () => dbeta };
     },
   });
@@ -236,17 +245,19 @@ function active(kernelName: string): boolean {
 /**
  * Training-mode batch norm over the last axis of `x`: `[y, mean, variance]` (batch statistics, variance
  * divided by the count, as tf.moments), or null when the fused kernels are not active. With `activation`, y is
- * that activation of the normalised values (ReLU `max(z, 0)` or hard swish), in the same kernel. Differentiable in
+ * that activation of the normalised values (ReLU `max(z, 0)` or hard swish), in the same kernel; with
+ * `inputActivation` ('relu'), what is normalised is `max(x, 0)` (statistics included). Differentiable in
  * `x`, `gamma` and `beta` through `y` (mean and variance are for the moving statistics). Does not dispose
  * its inputs.
  * @see notebooks/04-model-construction.ipynb
  */
 export function fusedBatchNormTraining(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsilon: number,
-  activation?: BatchNormActivation | null): [tf.Tensor, tf.Tensor1D, tf.Tensor1D] | null {
+  activation?: BatchNormActivation | null, inputActivation?: BatchNormInputActivation | null): [tf.Tensor, tf.Tensor1D, tf.Tensor1D] | null {
   if (!active(BATCH_NORM_TRAIN) || x.dtype !== 'float32' || gamma.dtype !== 'float32' || beta.dtype !== 'float32') return null;
   activationCode(BATCH_NORM_TRAIN, activation);
+  inputActivationCode(BATCH_NORM_TRAIN, inputActivation);
   const outs = tf.engine().runKernel(BATCH_NORM_TRAIN, { x, gamma, beta },
-    { epsilon, activation: activation ?? '' } as unknown as tf.NamedAttrMap) as tf.Tensor[];
+    { epsilon, activation: activation ?? '', inputActivation: inputActivation ?? '' } as unknown as tf.NamedAttrMap) as tf.Tensor[];
   outs[3].dispose();
   return [outs[0], outs[1] as tf.Tensor1D, outs[2] as tf.Tensor1D];
 }

@@ -1,7 +1,7 @@
 /** The project's wasm SIMD training kernels for tfjs-backend-wasm (see src/kernels.c). */
 export { registerWasmKernels, unregisterWasmKernels, activeWasmKernels, parseFusedChoice } from './register-wasm-kernels';
 export { fusedBatchNormTraining, fusedHardSwish, fusedColourStage } from './fused-ops';
-export type { BatchNormActivation, ColourStage } from './fused-ops';
+export type { BatchNormActivation, BatchNormInputActivation, ColourStage } from './fused-ops';
 export type { KernelRegistration } from './register-wasm-kernels';
 export { parseKernelChoice, relaxedSimdSupported, kernelBinaryPath, kernelsDir } from './kernel-module';
 export type { KernelChoice, KernelVariant } from './kernel-module';

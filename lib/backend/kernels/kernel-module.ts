@@ -39,9 +39,9 @@ export interface KernelExports {
   tile_f32(x: number, y: number, rank: number, meta: number): void;
   sum_rows(x: number, y: number, rows: number, cols: number, scale: number, acc: number): void;
   bn_train_forward(x: number, gamma: number, beta: number, y: number, mean: number, variance: number, invstd: number,
-    rows: number, C: number, eps: number, work: number, act: number): void;
+    rows: number, C: number, eps: number, work: number, act: number, pre: number): void;
   bn_train_backward(x: number, dy: number, gamma: number, beta: number, mean: number, invstd: number, dx: number, dgamma: number,
-    dbeta: number, rows: number, C: number, work: number, act: number): void;
+    dbeta: number, rows: number, C: number, work: number, act: number, pre: number): void;
   hard_swish_forward(x: number, y: number, n: number): void;
   hard_swish_backward(x: number, dy: number, dx: number, n: number): void;
   relu_backward(x: number, dy: number, dx: number, n: number): void;

@@ -16,13 +16,15 @@
  * "batch norm + activation" in one. In training on wasm the pair runs as the same single kernel each way,
  * which saves the activation's pass over the output and its gradient's pass (MobileNetV3 at 224 px: about a
  * tenth of a training step); everywhere else the layer applies the activation after normalising.
+ * `inputActivation: 'relu'` does the same for a ReLU before the batch norm (conv → ReLU → batch norm, the workshop
+ * CNN's units): the layer normalises `max(x, 0)`.
  *
  * @see notebooks/04-model-construction.ipynb
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BatchNormalizationLayerArgs } from '@tensorflow/tfjs-layers/dist/layers/normalization';
 import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types';
-import { fusedBatchNormTraining, type BatchNormActivation } from '../../backend/kernels/fused-ops';
+import { fusedBatchNormTraining, type BatchNormActivation, type BatchNormInputActivation } from '../../backend/kernels/fused-ops';
 import { hardSwishOp } from './hard-swish';
 
 /** The fields of tfjs's BatchNormalization the fused path reads. */
@@ -49,6 +51,8 @@ const BatchNormalizationBase = entry[0] as unknown as LayerClass;
 export type FreezableBatchNormArgs = BatchNormalizationLayerArgs & {
   /** Applied to the normalised output: 'relu' (`max(x, 0)`), 'hardSwish', or none (absent or null). */
   activation?: BatchNormActivation | null;
+  /** Applied to the input before normalising: 'relu', or none (absent or null). */
+  inputActivation?: BatchNormInputActivation | null;
 };
 
 /**
@@ -60,14 +64,21 @@ export class FreezableBatchNorm extends BatchNormalizationBase {
 
   /** The activation applied to the output, or null. */
   readonly activation: BatchNormActivation | null;
+  /** The activation applied to the input, or null. */
+  readonly inputActivation: BatchNormInputActivation | null;
 
   constructor(args: FreezableBatchNormArgs = {}) {
-    const { activation = null, ...rest } = args;
+    const { activation = null, inputActivation = null, ...rest } = args;
+    const what = `FreezableBatchNorm${rest.name ? ` ${rest.name}` : ''}`;
     if (activation !== null && activation !== 'relu' && activation !== 'hardSwish') {
-      throw new Error(`FreezableBatchNorm${rest.name ? ` ${rest.name}` : ''}: activation must be "relu", "hardSwish" or null, got ${JSON.stringify(activation)}`);
+      throw new Error(`${what}: activation must be "relu", "hardSwish" or null, got ${JSON.stringify(activation)}`);
+    }
+    if (inputActivation !== null && inputActivation !== 'relu') {
+      throw new Error(`${what}: inputActivation must be "relu" or null, got ${JSON.stringify(inputActivation)}`);
     }
     super(rest);
     this.activation = activation;
+    this.inputActivation = inputActivation;
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
@@ -76,17 +87,22 @@ export class FreezableBatchNorm extends BatchNormalizationBase {
       const fused = this.fusedTrainingCall(Array.isArray(inputs) ? inputs[0] : inputs);
       if (fused !== null) return fused;
     }
-    if (this.activation === null) return super.call(inputs, { ...kwargs, training });
+    if (this.activation === null && this.inputActivation === null) return super.call(inputs, { ...kwargs, training });
     return tf.tidy(() => {
-      const y = super.call(inputs, { ...kwargs, training });
+      const x = Array.isArray(inputs) ? inputs[0] : inputs;
+      const y = super.call(this.inputActivation === 'relu' ? tf.relu(x) : x, { ...kwargs, training });
       const z = Array.isArray(y) ? y[0] : y;
-      return this.activation === 'relu' ? tf.relu(z) : hardSwishOp(z);
+      return this.activation === null ? z : this.activation === 'relu' ? tf.relu(z) : hardSwishOp(z);
     });
   }
 
   override getConfig(): tf.serialization.ConfigDict {
     const config = super.getConfig();
-    return this.activation === null ? config : { ...config, activation: this.activation };
+    return {
+      ...config,
+      ...(this.activation === null ? {} : { activation: this.activation }),
+      ...(this.inputActivation === null ? {} : { inputActivation: this.inputActivation }),
+    };
   }
 
   /** Training mode through the fused wasm kernel, or null where it does not apply. */
@@ -96,7 +112,7 @@ export class FreezableBatchNorm extends BatchNormalizationBase {
     if (!lastAxis || !self.center || !self.scale || self.gamma === null || self.beta === null || x.rank < 2) return null;
     const gamma = self.gamma.read(), beta = self.beta.read();
     return tf.tidy(() => {
-      const r = fusedBatchNormTraining(x, gamma, beta, self.epsilon, this.activation);
+      const r = fusedBatchNormTraining(x, gamma, beta, self.epsilon, this.activation, this.inputActivation);
       if (r === null) return null as unknown as tf.Tensor;
       const [y, mean, variance] = r;
       // tfjs-layers' doMovingAverage: moving -= (moving - batch) * (1 - momentum).

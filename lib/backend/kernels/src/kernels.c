@@ -1431,16 +1431,22 @@ static inline __attribute__((always_inline)) f32 act_grad1(f32 z, f32 dy, int ac
 
 /* ---------------------------------------------------------------- batch norm (training), fused */
 
-/* y = act(x * scale + shift) per channel, over rows x C. */
+/* The activation a batch norm can apply to its input before normalising (`pre`: 0 none, 1 ReLU), for a conv -> ReLU ->
+ * batch norm unit (the workshop CNN's): the ReLU's output is never stored, and its gradient is the last step of the
+ * batch norm's. Loads of x go through it. */
+static inline __attribute__((always_inline)) v128_t pre4(v128_t x, int pre) { return pre == ACT_RELU ? wasm_f32x4_max(x, zero4()) : x; }
+static inline __attribute__((always_inline)) f32 pre1(f32 x, int pre) { return pre == ACT_RELU ? (x < 0.0f ? 0.0f : x) : x; }
+
+/* y = act(pre(x) * scale + shift) per channel, over rows x C. */
 static inline __attribute__((always_inline)) void bn_apply(const f32 *x, f32 *y, const f32 *scale, const f32 *shift, int rows, int C,
-                                                          int act) {
+                                                          int pre, int act) {
   for (int r = 0; r < rows; ++r) {
     const f32 *row = x + (long)r * C;
     f32 *out = y + (long)r * C;
     int c = 0;
     for (; c + 4 <= C; c += 4)
-      wasm_v128_store(out + c, act4(MADD(wasm_v128_load(row + c), wasm_v128_load(scale + c), wasm_v128_load(shift + c)), act));
-    for (; c < C; ++c) out[c] = act1(row[c] * scale[c] + shift[c], act);
+      wasm_v128_store(out + c, act4(MADD(pre4(wasm_v128_load(row + c), pre), wasm_v128_load(scale + c), wasm_v128_load(shift + c)), act));
+    for (; c < C; ++c) out[c] = act1(pre1(row[c], pre) * scale[c] + shift[c], act);
   }
 }
 
@@ -1451,7 +1457,7 @@ static inline __attribute__((always_inline)) void bn_apply(const f32 *x, f32 *y,
  * m2 += block m2 + delta^2*na*nb/n). As accurate as two passes over the whole tensor, which read it twice.
  * Writes mean[C] and m2[C] (the sum of squared deviations); work: 2*C floats.
  */
-static void bn_stats(const f32 *x, f32 *mean, f32 *m2, int rows, int C, f32 *work) {
+static inline __attribute__((always_inline)) void bn_stats(const f32 *x, f32 *mean, f32 *m2, int rows, int C, f32 *work, int pre) {
   f32 *bmean = work, *bm2 = work + C;
   int R = 16384 / C;
   R = R < 8 ? 8 : (R > 512 ? 512 : R);
@@ -1459,7 +1465,12 @@ static void bn_stats(const f32 *x, f32 *mean, f32 *m2, int rows, int C, f32 *wor
   for (int r0 = 0; r0 < rows; r0 += R) {
     const int r1 = MIN(rows, r0 + R), nb = r1 - r0;
     fill_zero(bmean, C);
-    for (int r = r0; r < r1; ++r) add_f32(bmean, x + (long)r * C, C);
+    for (int r = r0; r < r1; ++r) {
+      const f32 *row = x + (long)r * C;
+      int c = 0;
+      for (; c + 4 <= C; c += 4) wasm_v128_store(bmean + c, wasm_f32x4_add(wasm_v128_load(bmean + c), pre4(wasm_v128_load(row + c), pre)));
+      for (; c < C; ++c) bmean[c] += pre1(row[c], pre);
+    }
     const f32 inv_nb = 1.0f / (f32)nb;
     fill_zero(bm2, C);
     {
@@ -1471,11 +1482,11 @@ static void bn_stats(const f32 *x, f32 *mean, f32 *m2, int rows, int C, f32 *wor
       const f32 *row = x + (long)r * C;
       int c = 0;
       for (; c + 4 <= C; c += 4) {
-        const v128_t d = wasm_f32x4_sub(wasm_v128_load(row + c), wasm_v128_load(bmean + c));
+        const v128_t d = wasm_f32x4_sub(pre4(wasm_v128_load(row + c), pre), wasm_v128_load(bmean + c));
         wasm_v128_store(bm2 + c, MADD(d, d, wasm_v128_load(bm2 + c)));
       }
       for (; c < C; ++c) {
-        const f32 d = row[c] - bmean[c];
+        const f32 d = pre1(row[c], pre) - bmean[c];
         bm2[c] += d * d;
       }
     }
@@ -1496,7 +1507,8 @@ static void bn_stats(const f32 *x, f32 *mean, f32 *m2, int rows, int C, f32 *wor
 
 /*
  * Batch normalisation over the rows of x[rows, C] (NHWC flattened: rows = N*H*W), as tfjs-layers
- * does in training (tf.moments then batchNormalization), then the activation `act` (see act4):
+ * does in training (tf.moments then batchNormalization), then the activation `act` (see act4); with `pre` (pre4),
+ * of pre(x) instead of x (below, x stands for pre(x)):
  *   mean = sum(x)/rows;  var = sum((x-mean)^2)/rows;  invstd = 1/sqrt(var + eps);
  *   y = act((x - mean) * invstd * gamma + beta).
  * Carrying the activation saves its own pass over the output (read and write) and, backwards, its gradient's pass;
@@ -1505,9 +1517,11 @@ static void bn_stats(const f32 *x, f32 *mean, f32 *m2, int rows, int C, f32 *wor
  */
 EXPORT(bn_train_forward)
 void bn_train_forward(const f32 *x, const f32 *gamma, const f32 *beta, f32 *y, f32 *mean, f32 *var, f32 *invstd,
-                      int rows, int C, f32 eps, f32 *work, int act) {
+                      int rows, int C, f32 eps, f32 *work, int act, int pre) {
   f32 *acc = work, *shift = work + C;
-  bn_stats(x, mean, var, rows, C, work + 2 * C); /* var holds the sum of squared deviations until divided below */
+  /* var holds the sum of squared deviations until divided below */
+  if (pre == ACT_RELU) bn_stats(x, mean, var, rows, C, work + 2 * C, ACT_RELU);
+  else bn_stats(x, mean, var, rows, C, work + 2 * C, ACT_NONE);
   const f32 inv_rows = 1.0f / (f32)rows;
   for (int c = 0; c < C; ++c) {
     var[c] *= inv_rows;
@@ -1515,20 +1529,24 @@ void bn_train_forward(const f32 *x, const f32 *gamma, const f32 *beta, f32 *y, f
     acc[c] = invstd[c] * gamma[c];           /* scale */
     shift[c] = beta[c] - mean[c] * acc[c];   /* shift */
   }
-  switch (act) {
-    case ACT_RELU: bn_apply(x, y, acc, shift, rows, C, ACT_RELU); break;
-    case ACT_HARD_SWISH: bn_apply(x, y, acc, shift, rows, C, ACT_HARD_SWISH); break;
-    default: bn_apply(x, y, acc, shift, rows, C, ACT_NONE); break;
+  switch (act + 3 * (pre == ACT_RELU)) {
+    case ACT_RELU: bn_apply(x, y, acc, shift, rows, C, ACT_NONE, ACT_RELU); break;
+    case ACT_HARD_SWISH: bn_apply(x, y, acc, shift, rows, C, ACT_NONE, ACT_HARD_SWISH); break;
+    case 3: bn_apply(x, y, acc, shift, rows, C, ACT_RELU, ACT_NONE); break;
+    case 3 + ACT_RELU: bn_apply(x, y, acc, shift, rows, C, ACT_RELU, ACT_RELU); break;
+    case 3 + ACT_HARD_SWISH: bn_apply(x, y, acc, shift, rows, C, ACT_RELU, ACT_HARD_SWISH); break;
+    default: bn_apply(x, y, acc, shift, rows, C, ACT_NONE, ACT_NONE); break;
   }
 }
 
 /* bn_train_backward's body for one act (constant after inlining); g is dy through the activation's derivative at
  * z = x * scale + shift, recomputed with the forward's own scale and shift, so z is the forward's value bit for bit.
  * With an activation the first pass parks g in dx and the second reads it back (an extra write of the tensor costs
- * less than computing the derivative twice). */
+ * less than computing the derivative twice). With `pre`, x is pre(x) throughout and dx is finally multiplied by pre's
+ * derivative at the raw x (ReLU's: tfjs-core's step, NaN kept). */
 static inline __attribute__((always_inline)) void bn_backward_body(const f32 *x, const f32 *dy, const f32 *gamma,
     const f32 *beta, const f32 *mean, const f32 *invstd, f32 *dx, f32 *dgamma, f32 *dbeta, int rows, int C, f32 *work,
-    int act) {
+    int act, int pre) {
   f32 *a = work, *b = work + C, *k = work + 2 * C, *scale = work + 3 * C, *shift = work + 4 * C;
   if (act != ACT_NONE) {
     for (int c = 0; c < C; ++c) {
@@ -1546,7 +1564,7 @@ static inline __attribute__((always_inline)) void bn_backward_body(const f32 *x,
       const f32 *xr = x + (long)r * C, *gr = dy + (long)r * C;
       int c = 0;
       for (; c + 4 <= C; c += 4) {
-        const v128_t xv = wasm_v128_load(xr + c);
+        const v128_t xv = pre4(wasm_v128_load(xr + c), pre);
         v128_t g = wasm_v128_load(gr + c);
         if (act != ACT_NONE) {
           g = act_grad4(MADD(xv, wasm_v128_load(scale + c), wasm_v128_load(shift + c)), g, act);
@@ -1557,10 +1575,11 @@ static inline __attribute__((always_inline)) void bn_backward_body(const f32 *x,
         wasm_v128_store(b + c, MADD(g, d, wasm_v128_load(b + c)));
       }
       for (; c < C; ++c) {
+        const f32 xs = pre1(xr[c], pre);
         f32 g = gr[c];
-        if (act != ACT_NONE) dx[(long)r * C + c] = g = act_grad1(xr[c] * scale[c] + shift[c], g, act);
+        if (act != ACT_NONE) dx[(long)r * C + c] = g = act_grad1(xs * scale[c] + shift[c], g, act);
         a[c] += g;
-        b[c] += g * (xr[c] - mean[c]);
+        b[c] += g * (xs - mean[c]);
       }
     }
     add_f32(dbeta, a, C);
@@ -1580,11 +1599,16 @@ static inline __attribute__((always_inline)) void bn_backward_body(const f32 *x,
     f32 *out = dx + (long)r * C;
     int c = 0;
     for (; c + 4 <= C; c += 4) {
-      const v128_t xv = wasm_v128_load(xr + c);
+      const v128_t raw = wasm_v128_load(xr + c), xv = pre4(raw, pre);
       const v128_t t = MADD(wasm_v128_load(a + c), wasm_v128_load(gr + c), wasm_v128_load(k + c));
-      wasm_v128_store(out + c, wasm_f32x4_sub(t, wasm_f32x4_mul(wasm_v128_load(b + c), xv)));
+      v128_t d = wasm_f32x4_sub(t, wasm_f32x4_mul(wasm_v128_load(b + c), xv));
+      if (pre == ACT_RELU) d = wasm_f32x4_mul(d, relu_grad4(raw));
+      wasm_v128_store(out + c, d);
     }
-    for (; c < C; ++c) out[c] = a[c] * gr[c] + k[c] - b[c] * xr[c];
+    for (; c < C; ++c) {
+      const f32 d = a[c] * gr[c] + k[c] - b[c] * pre1(xr[c], pre);
+      out[c] = pre == ACT_RELU ? d * relu_grad1(xr[c]) : d;
+    }
   }
 }
 
@@ -1593,16 +1617,22 @@ static inline __attribute__((always_inline)) void bn_backward_body(const f32 *x,
  * x; their own output gradients are not used), through the activation `act` it carried:
  *   g = dy * act'(z);  dbeta = sum(g);  dgamma = invstd * sum(g * (x - mean));
  *   dx = gamma*invstd * (g - dbeta/rows - (x - mean) * invstd^2 * sum(g*(x-mean))/rows).
+ * With `pre`, x stands for pre(x) and dx is then multiplied by pre'(x).
  * beta is read only with an activation (to recompute z). work: 5*C floats.
  */
 EXPORT(bn_train_backward)
 void bn_train_backward(const f32 *x, const f32 *dy, const f32 *gamma, const f32 *beta, const f32 *mean, const f32 *invstd,
-                       f32 *dx, f32 *dgamma, f32 *dbeta, int rows, int C, f32 *work, int act) {
-  switch (act) {
-    case ACT_RELU: bn_backward_body(x, dy, gamma, beta, mean, invstd, dx, dgamma, dbeta, rows, C, work, ACT_RELU); break;
-    case ACT_HARD_SWISH: bn_backward_body(x, dy, gamma, beta, mean, invstd, dx, dgamma, dbeta, rows, C, work, ACT_HARD_SWISH); break;
-    default: bn_backward_body(x, dy, gamma, beta, mean, invstd, dx, dgamma, dbeta, rows, C, work, ACT_NONE); break;
+                       f32 *dx, f32 *dgamma, f32 *dbeta, int rows, int C, f32 *work, int act, int pre) {
+#define BN_BACKWARD(PRE, ACT) bn_backward_body(x, dy, gamma, beta, mean, invstd, dx, dgamma, dbeta, rows, C, work, ACT, PRE)
+  switch (act + 3 * (pre == ACT_RELU)) {
+    case ACT_RELU: BN_BACKWARD(ACT_NONE, ACT_RELU); break;
+    case ACT_HARD_SWISH: BN_BACKWARD(ACT_NONE, ACT_HARD_SWISH); break;
+    case 3: BN_BACKWARD(ACT_RELU, ACT_NONE); break;
+    case 3 + ACT_RELU: BN_BACKWARD(ACT_RELU, ACT_RELU); break;
+    case 3 + ACT_HARD_SWISH: BN_BACKWARD(ACT_RELU, ACT_HARD_SWISH); break;
+    default: BN_BACKWARD(ACT_NONE, ACT_NONE); break;
   }
+#undef BN_BACKWARD
 }
 
 /* ---------------------------------------------------------------- hard swish, fused */
