@@ -47,7 +47,7 @@ const entry = tf.serialization.SerializationMap.getMap().classNameMap['BatchNorm
 if (!entry) throw new Error('tfjs BatchNormalization is not registered; is @tensorflow/tfjs loaded?');
 const BatchNormalizationBase = entry[0] as unknown as LayerClass;
 
-/** Arguments: tfjs's `BatchNormalizationLayerArgs`, and the activation applied to the output. */
+/** Arguments: tfjs's `BatchNormalizationLayerArgs`, and the activations applied to the output and to the input. */
 export type FreezableBatchNormArgs = BatchNormalizationLayerArgs & {
   /** Applied to the normalised output: 'relu' (`max(x, 0)`), 'hardSwish', or none (absent or null). */
   activation?: BatchNormActivation | null;
