@@ -194,12 +194,17 @@ function convBn(ctx: Ctx, x: tf.SymbolicTensor, name: string, filters: number, k
       return [p, p] as [number, number];
     }) as ExplicitPadding2D;
   }
+  // Only the initialiser this layer uses draws its seed from the fork (a second draw would move the first one's seed).
   const r = ctx.rng.fork(name);
-  const dw = { kernelSize: k, strides: stride, useBias: false, depthwiseInitializer: torchvisionDepthwise(r), name };
-  const full = { filters, kernelSize: k, strides: stride, useBias: false, kernelInitializer: torchvisionConv(r).kernelInitializer, name };
-  const conv = pads === null
-    ? (depthwise ? tf.layers.depthwiseConv2d({ ...dw, padding: 'same' }) : tf.layers.conv2d({ ...full, padding: 'same' }))
-    : (depthwise ? paddedDepthwiseConv2d({ ...dw, explicitPadding: pads }) : paddedConv2d({ ...full, explicitPadding: pads }));
+  const common = { kernelSize: k, strides: stride, useBias: false, name };
+  let conv: tf.layers.Layer;
+  if (depthwise) {
+    const dw = { ...common, depthwiseInitializer: torchvisionDepthwise(r) };
+    conv = pads === null ? tf.layers.depthwiseConv2d({ ...dw, padding: 'same' }) : paddedDepthwiseConv2d({ ...dw, explicitPadding: pads });
+  } else {
+    const full = { ...common, filters, kernelInitializer: torchvisionConv(r).kernelInitializer };
+    conv = pads === null ? tf.layers.conv2d({ ...full, padding: 'same' }) : paddedConv2d({ ...full, explicitPadding: pads });
+  }
   x = ap(conv, x);
   return ap(freezableBatchNorm({ epsilon: 1e-3, momentum: 0.99, activation, name: `${name}_BatchNorm` }), x);
 }

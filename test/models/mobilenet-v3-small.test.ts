@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { countParams, makeDivisible, mobileNetV3Small, setBackboneTrainable, summaryRows } from '../../lib/models';
+import { stream } from '../../lib/util/streams';
 import { assertNoLeak, assertTensorsClose } from '../helpers';
 
 describe('mobileNetV3Small', () => {
@@ -41,6 +42,18 @@ describe('mobileNetV3Small', () => {
     const y3 = mobileNetV3Small({ ...cfg, seed: 4 }).predict(x) as tf.Tensor;
     assertTensorsClose(y2, y1, 0);
     assert.notDeepEqual(Array.from(y3.dataSync()), Array.from(y1.dataSync()));
+  });
+
+  it("each conv's kernel is drawn from the first seed of its layer's fork (regular and depthwise, padded or not)", () => {
+    const m = mobileNetV3Small({ head: 'none', inputSize: 32, alpha: 0.5, seed: 1 });
+    for (const [name, mode] of [['Conv', 'fanOut'], ['expanded_conv_1_expand', 'fanOut'], ['expanded_conv_depthwise', 'fanIn'], ['expanded_conv_2_depthwise', 'fanIn']] as const) {
+      const w = m.getLayer(name).getWeights()[0];
+      const seed = stream(1, 'mobileNetV3Small').fork(name).seed();
+      const want = tf.initializers.varianceScaling({ scale: 2, mode, distribution: 'normal', seed }).apply(w.shape);
+      assertTensorsClose(w, want, 0);
+      want.dispose();
+    }
+    m.dispose();
   });
 
   it('width multiplier rounds channels like torchvision', () => {
