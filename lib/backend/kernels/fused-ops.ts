@@ -35,17 +35,17 @@ export type BatchNormActivation = 'relu' | 'hardSwish';
 export type BatchNormInputActivation = 'relu';
 const ACTIVATION_CODES: Readonly<Record<BatchNormActivation, number>> = { relu: 1, hardSwish: 2 };
 
-function activationCode(kernel: string, activation: unknown): number {
-  if (activation === undefined || activation === null || activation === '') return 0;
-  const code = ACTIVATION_CODES[activation as BatchNormActivation];
-  if (code === undefined) throw new Error(`lib/backend/kernels ${kernel}: activation must be "relu" or "hardSwish", got ${JSON.stringify(activation)}`);
-  return code;
-}
+/** What each of the batch norm's activation attributes may name. */
+const ALLOWED = { activation: ['relu', 'hardSwish'], inputActivation: ['relu'] } as const;
 
-function inputActivationCode(kernel: string, activation: unknown): number {
-  if (activation === undefined || activation === null || activation === '') return 0;
-  if (activation !== 'relu') throw new Error(`lib/backend/kernels ${kernel}: inputActivation must be "relu", got ${JSON.stringify(activation)}`);
-  return ACTIVATION_CODES.relu;
+/** The kernel code of an activation attribute (0: none); errors name the kernel, the attribute and the value. */
+function activationCode(kernel: string, attr: keyof typeof ALLOWED, value: unknown): number {
+  if (value === undefined || value === null || value === '') return 0;
+  const allowed: readonly string[] = ALLOWED[attr];
+  if (!allowed.includes(value as string)) {
+    throw new Error(`lib/backend/kernels ${kernel}: ${attr} must be ${allowed.map((a) => `"${a}"`).join(' or ')}, got ${JSON.stringify(value)}`);
+  }
+  return ACTIVATION_CODES[value as BatchNormActivation];
 }
 
 function float32(kernel: string, ...ts: tf.TensorInfo[]): void {
@@ -69,7 +69,8 @@ function batchNormTrain(variant: KernelVariant): TrainingKernel {
     kernelFunc(args: KernelArgs) {
       const { x, gamma, beta } = args.inputs as { x: tf.TensorInfo; gamma: tf.TensorInfo; beta: tf.TensorInfo };
       const { epsilon, activation, inputActivation } = args.attrs as unknown as { epsilon: number; activation?: string; inputActivation?: string };
-      const act = activationCode(BATCH_NORM_TRAIN, activation), pre = inputActivationCode(BATCH_NORM_TRAIN, inputActivation);
+      const act = activationCode(BATCH_NORM_TRAIN, 'activation', activation);
+      const pre = activationCode(BATCH_NORM_TRAIN, 'inputActivation', inputActivation);
       float32(BATCH_NORM_TRAIN, x, gamma, beta);
       const { rows, C } = channelsOf(BATCH_NORM_TRAIN, x, gamma, beta);
       const be = wasmBackend(args.backend);
@@ -93,7 +94,8 @@ function batchNormTrainGrad(variant: KernelVariant): TrainingKernel {
     kernelFunc(args: KernelArgs) {
       const { x, dy, gamma, beta, mean, invstd } = args.inputs as Record<'x' | 'dy' | 'gamma' | 'beta' | 'mean' | 'invstd', tf.TensorInfo>;
       const attrs = args.attrs as unknown as { activation?: string; inputActivation?: string };
-      const act = activationCode(BATCH_NORM_TRAIN_GRAD, attrs.activation), pre = inputActivationCode(BATCH_NORM_TRAIN_GRAD, attrs.inputActivation);
+      const act = activationCode(BATCH_NORM_TRAIN_GRAD, 'activation', attrs.activation);
+      const pre = activationCode(BATCH_NORM_TRAIN_GRAD, 'inputActivation', attrs.inputActivation);
       float32(BATCH_NORM_TRAIN_GRAD, x, dy, gamma, beta, mean, invstd);
       const { rows, C } = channelsOf(BATCH_NORM_TRAIN_GRAD, x, gamma, beta, mean, invstd);
       if (!tf.util.arraysEqual(x.shape, dy.shape)) throw new Error(`lib/backend/kernels ${BATCH_NORM_TRAIN_GRAD}: dy [${dy.shape}] and x [${x.shape}] differ`);
@@ -254,8 +256,7 @@ function active(kernelName: string): boolean {
 export function fusedBatchNormTraining(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsilon: number,
   activation?: BatchNormActivation | null, inputActivation?: BatchNormInputActivation | null): [tf.Tensor, tf.Tensor1D, tf.Tensor1D] | null {
   if (!active(BATCH_NORM_TRAIN) || x.dtype !== 'float32' || gamma.dtype !== 'float32' || beta.dtype !== 'float32') return null;
-  activationCode(BATCH_NORM_TRAIN, activation);
-  inputActivationCode(BATCH_NORM_TRAIN, inputActivation);
+  // the kernel checks the activations (before it allocates anything)
   const outs = tf.engine().runKernel(BATCH_NORM_TRAIN, { x, gamma, beta },
     { epsilon, activation: activation ?? '', inputActivation: inputActivation ?? '' } as unknown as tf.NamedAttrMap) as tf.Tensor[];
   outs[3].dispose();
