@@ -1437,6 +1437,15 @@ static inline __attribute__((always_inline)) f32 act_grad1(f32 z, f32 dy, int ac
 static inline __attribute__((always_inline)) v128_t pre4(v128_t x, int pre) { return pre == ACT_RELU ? wasm_f32x4_max(x, zero4()) : x; }
 static inline __attribute__((always_inline)) f32 pre1(f32 x, int pre) { return pre == ACT_RELU ? (x < 0.0f ? 0.0f : x) : x; }
 
+/* The per-channel affine map of the normalisation, z = x * scale + shift: the forward computes it, and the backward
+ * computes it again from the saved mean and 1/std, so both see the same z bit for bit. */
+static void bn_scale_shift(const f32 *gamma, const f32 *beta, const f32 *mean, const f32 *invstd, f32 *scale, f32 *shift, int C) {
+  for (int c = 0; c < C; ++c) {
+    scale[c] = invstd[c] * gamma[c];
+    shift[c] = beta[c] - mean[c] * scale[c];
+  }
+}
+
 /* y = act(pre(x) * scale + shift) per channel, over rows x C. */
 static inline __attribute__((always_inline)) void bn_apply(const f32 *x, f32 *y, const f32 *scale, const f32 *shift, int rows, int C,
                                                           int pre, int act) {
@@ -1526,9 +1535,8 @@ void bn_train_forward(const f32 *x, const f32 *gamma, const f32 *beta, f32 *y, f
   for (int c = 0; c < C; ++c) {
     var[c] *= inv_rows;
     invstd[c] = 1.0f / __builtin_sqrtf(var[c] + eps);
-    acc[c] = invstd[c] * gamma[c];           /* scale */
-    shift[c] = beta[c] - mean[c] * acc[c];   /* shift */
   }
+  bn_scale_shift(gamma, beta, mean, invstd, acc, shift, C); /* acc: the scale */
   switch (act + 3 * (pre == ACT_RELU)) {
     case ACT_RELU: bn_apply(x, y, acc, shift, rows, C, ACT_NONE, ACT_RELU); break;
     case ACT_HARD_SWISH: bn_apply(x, y, acc, shift, rows, C, ACT_NONE, ACT_HARD_SWISH); break;
@@ -1548,12 +1556,7 @@ static inline __attribute__((always_inline)) void bn_backward_body(const f32 *x,
     const f32 *beta, const f32 *mean, const f32 *invstd, f32 *dx, f32 *dgamma, f32 *dbeta, int rows, int C, f32 *work,
     int act, int pre) {
   f32 *a = work, *b = work + C, *k = work + 2 * C, *scale = work + 3 * C, *shift = work + 4 * C;
-  if (act != ACT_NONE) {
-    for (int c = 0; c < C; ++c) {
-      scale[c] = invstd[c] * gamma[c];
-      shift[c] = beta[c] - mean[c] * scale[c];
-    }
-  }
+  if (act != ACT_NONE) bn_scale_shift(gamma, beta, mean, invstd, scale, shift, C);
   fill_zero(dbeta, C);
   fill_zero(dgamma, C);
   for (int r0 = 0; r0 < rows; r0 += 512) {
