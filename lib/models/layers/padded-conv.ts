@@ -32,8 +32,6 @@ function tfjsClass<A>(name: string): LayerClass<A> {
 interface ConvInternals {
   strides: [number, number];
   dilationRate: number | [number, number];
-  padding: string;
-  dataFormat: string;
   useBias: boolean;
   bias: { read(): tf.Tensor } | null;
   activation: { apply(x: tf.Tensor): tf.Tensor; getClassName(): string } | null;
