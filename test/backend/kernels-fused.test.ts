@@ -140,52 +140,26 @@ test('fused batch norm statistics in one read: a large mean and a small spread k
   }
 });
 
-test('fused batch norm carrying ReLU or hard swish: values and gradients match batch norm then the activation on cpu', async () => {
+test('fused batch norm carrying ReLU or hard swish after it, or a ReLU before it (conv -> ReLU -> BN): values and gradients match the separate ops on cpu', async () => {
   const hsRef = (t: tf.Tensor) => tf.mul(t, tf.div(tf.relu6(tf.add(t, 3)), 6));
-  for (const activation of ['relu', 'hardSwish'] as const) {
+  const cases = [[null, 'relu'], [null, 'hardSwish'], ['relu', null], ['relu', 'relu'], ['relu', 'hardSwish']] as const;
+  for (const [inputActivation, activation] of cases) {
+    const label = `${inputActivation ?? 'no'} ReLU before, ${activation ?? 'nothing'} after`;
     // odd channel counts (vector tails), one row, and a shape with more than 512 rows (several blocks of sums)
     for (const shape of [[2, 5, 7, 6], [3, 16], [1, 1, 3, 5], [4, 9, 9, 13], [600, 7]]) {
-      const rng = new Rng(`bn ${activation} ${shape}`);
+      const rng = new Rng(inputActivation === null ? `bn ${activation} ${shape}` : `bn relu-in ${activation} ${shape}`);
       const C = shape[shape.length - 1];
       const x = { values: randomArray(rng, size(shape), 2, 0.5), shape };
+      if (inputActivation !== null) x.values[0] = 0; // ReLU's kink: step(0) = 0, so this element gets no gradient
       // gamma up to about 4 and beta up to about +-3 put normalised values on both sides of hard swish's kinks
       const gamma = { values: randomArray(rng, C, 1.5, 1), shape: [C] };
       const beta = { values: randomArray(rng, C, 1.5), shape: [C] };
       const r = { values: randomArray(rng, size(shape)), shape };
-      const act = activation === 'relu' ? tf.relu : hsRef;
-      const bnAct = (fused: boolean, p: tf.Tensor, q: tf.Tensor, s: tf.Tensor): tf.Tensor[] => {
-        if (fused) return fusedBatchNormTraining(p, q, s, 1e-5, activation)!;
-        const [z, mean, variance] = referenceBatchNorm(p, q, s, 1e-5);
-        return [act(z), mean, variance];
-      };
-      const run = (fused: boolean) => (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor, rt: tf.Tensor) => [
-        ...bnAct(fused, a, g, b),
-        ...tf.grads((p: tf.Tensor, q: tf.Tensor, s: tf.Tensor) => tf.sum(tf.mul(bnAct(fused, p, q, s)[0], rt)))([a, g, b]),
-      ];
-      const ours = await onBackend('wasm', [x, gamma, beta, r], run(true));
-      const ref = await onBackend('cpu', [x, gamma, beta, r], run(false));
-      ['y', 'mean', 'variance', 'dx', 'dgamma', 'dbeta'].forEach((what, i) => assertClose(`${activation} [${shape}] ${what}`, ours[i], ref[i]));
-      // the activation did something: some outputs clipped (ReLU's zeros; hard swish's flat part below -3 on the larger shapes)
-      if (activation === 'relu' || size(shape) > 100) assert.ok(ours[0].some((v) => v === 0), `${activation} [${shape}]: some outputs are 0`);
-    }
-  }
-  assert.throws(() => fusedBatchNormTraining(tf.ones([2, 3]), tf.ones([3]), tf.zeros([3]), 1e-3, 'gelu' as never), /activation must be "relu" or "hardSwish", got "gelu"/);
-});
-
-test('fused batch norm of a ReLU of its input (conv -> ReLU -> BN): values and gradients match ReLU then batch norm on cpu', async () => {
-  for (const activation of [null, 'relu', 'hardSwish'] as const) {
-    for (const shape of [[2, 5, 7, 6], [3, 16], [1, 1, 3, 5], [4, 9, 9, 13], [600, 7]]) {
-      const rng = new Rng(`bn relu-in ${activation} ${shape}`);
-      const C = shape[shape.length - 1];
-      const x = { values: randomArray(rng, size(shape), 2, 0.5), shape };
-      x.values[0] = 0; // ReLU's kink: step(0) = 0, so this element gets no gradient
-      const gamma = { values: randomArray(rng, C, 1.5, 1), shape: [C] };
-      const beta = { values: randomArray(rng, C, 1.5), shape: [C] };
-      const r = { values: randomArray(rng, size(shape)), shape };
-      const after = (t: tf.Tensor) => (activation === null ? t : activation === 'relu' ? tf.relu(t) : tf.mul(t, tf.div(tf.relu6(tf.add(t, 3)), 6)));
+      const before = (t: tf.Tensor) => (inputActivation === null ? t : tf.relu(t));
+      const after = (t: tf.Tensor) => (activation === null ? t : activation === 'relu' ? tf.relu(t) : hsRef(t));
       const bn = (fused: boolean, p: tf.Tensor, q: tf.Tensor, s: tf.Tensor): tf.Tensor[] => {
-        if (fused) return fusedBatchNormTraining(p, q, s, 1e-5, activation, 'relu')!;
-        const [z, mean, variance] = referenceBatchNorm(tf.relu(p), q, s, 1e-5);
+        if (fused) return fusedBatchNormTraining(p, q, s, 1e-5, activation, inputActivation)!;
+        const [z, mean, variance] = referenceBatchNorm(before(p), q, s, 1e-5);
         return [after(z), mean, variance];
       };
       const run = (fused: boolean) => (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor, rt: tf.Tensor) => [
@@ -194,11 +168,17 @@ test('fused batch norm of a ReLU of its input (conv -> ReLU -> BN): values and g
       ];
       const ours = await onBackend('wasm', [x, gamma, beta, r], run(true));
       const ref = await onBackend('cpu', [x, gamma, beta, r], run(false));
-      ['y', 'mean', 'variance', 'dx', 'dgamma', 'dbeta'].forEach((what, i) => assertClose(`relu in, ${activation} out [${shape}] ${what}`, ours[i], ref[i]));
-      assert.ok(ours[3][0] === 0, 'no gradient through ReLU at 0');
-      assert.ok(ours[3].some((v, i) => v === 0 && x.values[i] < 0), 'negative inputs get no gradient');
+      ['y', 'mean', 'variance', 'dx', 'dgamma', 'dbeta'].forEach((what, i) => assertClose(`${label} [${shape}] ${what}`, ours[i], ref[i]));
+      if (inputActivation === null) {
+        // the activation did something: some outputs clipped (ReLU's zeros; hard swish's flat part below -3 on the larger shapes)
+        if (activation === 'relu' || size(shape) > 100) assert.ok(ours[0].some((v) => v === 0), `${label} [${shape}]: some outputs are 0`);
+      } else {
+        assert.ok(ours[3][0] === 0, 'no gradient through ReLU at 0');
+        assert.ok(ours[3].some((v, i) => v === 0 && x.values[i] < 0), 'negative inputs get no gradient');
+      }
     }
   }
+  assert.throws(() => fusedBatchNormTraining(tf.ones([2, 3]), tf.ones([3]), tf.zeros([3]), 1e-3, 'gelu' as never), /activation must be "relu" or "hardSwish", got "gelu"/);
   assert.throws(() => fusedBatchNormTraining(tf.ones([2, 3]), tf.ones([3]), tf.zeros([3]), 1e-3, null, 'hardSwish' as never), /inputActivation must be "relu", got "hardSwish"/);
 });
 
