@@ -110,6 +110,9 @@ describe('custom layers', () => {
     assert.deepEqual((copy.getLayer('pc').getConfig() as { explicitPadding: number[][] }).explicitPadding, [[1, 1], [1, 1]]);
     assert.throws(() => paddedConv2d({ filters: 1, kernelSize: 3, explicitPadding: [[1, -1], [0, 0]], name: 'bad' }), /PaddedConv2D bad: explicitPadding must be/);
     assert.throws(() => paddedDepthwiseConv2d({ kernelSize: 3, padding: 'same', explicitPadding: [[1, 1], [1, 1]] }), /padding must be 'valid'/);
+    assert.throws(() => paddedConv2d({ filters: 1, kernelSize: 3, dataFormat: 'channelsFirst', explicitPadding: [[1, 1], [1, 1]], name: 'nchw' }),
+      /PaddedConv2D nchw: computes channelsLast \(NHWC\) only, got dataFormat "channelsFirst"/);
+    assert.throws(() => paddedDepthwiseConv2d({ kernelSize: 3, dataFormat: 'channelsFirst', explicitPadding: [[1, 1], [1, 1]] }), /channelsLast \(NHWC\) only/);
   });
 
   it('do not leak tensors', () => {

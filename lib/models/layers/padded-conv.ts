@@ -37,11 +37,13 @@ interface ConvInternals {
   activation: { apply(x: tf.Tensor): tf.Tensor; getClassName(): string } | null;
 }
 
-function checkPadding(layer: string, padding: unknown, convPadding: unknown): ExplicitPadding2D {
+function checkPadding(layer: string, padding: unknown, convPadding: unknown, dataFormat: unknown): ExplicitPadding2D {
   const ok = Array.isArray(padding) && padding.length === 2 && padding.every((p) => Array.isArray(p) && p.length === 2
     && p.every((v) => Number.isInteger(v) && v >= 0));
   if (!ok) throw new Error(`${layer}: explicitPadding must be [[top, bottom], [left, right]] of non-negative integers, got ${JSON.stringify(padding)}`);
   if (convPadding !== undefined && convPadding !== 'valid') throw new Error(`${layer}: padding must be 'valid' with explicitPadding, got ${JSON.stringify(convPadding)}`);
+  // the wasm backend computes NHWC only, and so do the calls below
+  if (dataFormat !== undefined && dataFormat !== 'channelsLast') throw new Error(`${layer}: computes channelsLast (NHWC) only, got dataFormat ${JSON.stringify(dataFormat)}`);
   return padding.map((p) => [p[0], p[1]]) as ExplicitPadding2D;
 }
 
@@ -79,7 +81,7 @@ export class PaddedConv2D extends Conv2DBase {
 
   constructor(args: PaddedConv2DArgs) {
     const { explicitPadding, ...rest } = args;
-    const pads = checkPadding(`PaddedConv2D${rest.name ? ` ${rest.name}` : ''}`, explicitPadding, rest.padding);
+    const pads = checkPadding(`PaddedConv2D${rest.name ? ` ${rest.name}` : ''}`, explicitPadding, rest.padding, rest.dataFormat);
     super({ ...rest, padding: 'valid' });
     this.explicitPadding = pads;
   }
@@ -114,7 +116,7 @@ export class PaddedDepthwiseConv2D extends DepthwiseConv2DBase {
 
   constructor(args: PaddedDepthwiseConv2DArgs) {
     const { explicitPadding, ...rest } = args;
-    const pads = checkPadding(`PaddedDepthwiseConv2D${rest.name ? ` ${rest.name}` : ''}`, explicitPadding, rest.padding);
+    const pads = checkPadding(`PaddedDepthwiseConv2D${rest.name ? ` ${rest.name}` : ''}`, explicitPadding, rest.padding, rest.dataFormat);
     super({ ...rest, padding: 'valid' });
     this.explicitPadding = pads;
   }
