@@ -29,7 +29,8 @@ import { Dataset, refKey } from '../lib/data/dataset';
 import { loadRecognitionNet } from '../lib/faces/recognition-net';
 import { fillTrunkCache, lfwTrunkDir, TrunkCache } from '../lib/faces/trunk-cache';
 import { evaluateModel, faceApiDescriptorFile } from '../lib/train';
-import { tuneSplits } from '../lib/train/face-tune';
+import { summarizeFolds } from '../lib/eval';
+import { resolveFaceTune, tuneSplits } from '../lib/train/face-tune';
 import { parseFolds } from '../lib/cli/commands/eval';
 import { textTable, writeLfwResults, type ResultRow } from '../lib/faces';
 import * as os from 'node:os';
@@ -48,7 +49,20 @@ function tightSummary(t: Record<string, any>): string {
   return `tight crops (48-128 px, wide or tall, a third grey) of the test pairs' ${images} images over ${t.folds.length} folds: `
     + `found by ${Object.entries(f).filter(([k, v]) => v > 0 && k !== 'fixed').map(([k, v]) => `${k} ${v}`).join(', ')} (+pad: on the padded crop, +eq: on the contrast-equalised crop, +low: only at the rescue passes' lowered score), no face ${f.fixed} (LFW's fixed chip, counted); `
     + `AUC tuned ${t.tunedAuc.mean.toFixed(4)} ± ${t.tunedAuc.stdError.toFixed(4)} (per fold: ${per(t.tunedAuc)}; lowest ${Math.min(...t.tunedAuc.perFold).toFixed(4)}), `
-    + `zero-shot ${t.zeroShotAuc.mean.toFixed(4)} ± ${t.zeroShotAuc.stdError.toFixed(4)}; accuracy tuned ${(100 * t.tunedAccuracy.mean).toFixed(2)} ± ${(100 * t.tunedAccuracy.stdError).toFixed(2)} %, zero-shot ${(100 * t.zeroShotAccuracy.mean).toFixed(2)} ± ${(100 * t.zeroShotAccuracy.stdError).toFixed(2)} %`;
+    + `zero-shot ${t.zeroShotAuc.mean.toFixed(4)} ± ${t.zeroShotAuc.stdError.toFixed(4)}${t.zeroShotFlipAuc ? `, zero-shot with the mirror ${t.zeroShotFlipAuc.mean.toFixed(4)} ± ${t.zeroShotFlipAuc.stdError.toFixed(4)} (per fold: ${per(t.zeroShotFlipAuc)})` : ''}; `
+    + `accuracy tuned ${pctSe(t.tunedAccuracy)} %, zero-shot ${pctSe(t.zeroShotAccuracy)} %${t.zeroShotFlipAccuracy ? `, zero-shot with the mirror ${pctSe(t.zeroShotFlipAccuracy)} %; `
+      + `tuned minus zero-shot with the mirror, paired per fold: AUC ${pairedGain(t.tunedAuc.perFold, t.zeroShotFlipAuc.perFold, 1, 4)}, accuracy ${pairedGain(t.tunedAccuracy.perFold, t.zeroShotFlipAccuracy.perFold, 100, 2)} points` : ''}`;
+}
+
+/** 100 x a mean ± s.e. as `m ± s`. */
+function pctSe(x: { mean: number; stdError: number }): string {
+  return `${(100 * x.mean).toFixed(2)} ± ${(100 * x.stdError).toFixed(2)}`;
+}
+
+/** The paired per-fold difference a − b, times `scale`, as mean ± s.e. */
+function pairedGain(a: readonly number[], b: readonly number[], scale: number, digits: number): string {
+  const g = summarizeFolds(a.map((x, i) => scale * (x - b[i])));
+  return `${g.mean >= 0 ? '+' : ''}${g.mean.toFixed(digits)} ± ${g.stdError.toFixed(digits)}`;
 }
 
 /** The trunk caches a run reads, as [photo folder, cache folder]: the originals', and the tight crops' with `--tight`. */
@@ -164,7 +178,12 @@ async function main(): Promise<void> {
       await fillTrunkCache(net, lfw, todo, cacheDir, 0, (d, n) => { if (d % 500 === 0) console.log(`  ${d}/${n}`); });
       cache = TrunkCache.open(cacheDir);
     }
-    const s = tuneSplits(net, cache, dataset, { preset: 'seed1' }, seeds, tune, { log: (l) => console.log(l) });
+    // the copies a config trains on (augment): the tight crops' trunk cache, as View 2's folds use it
+    const augment = Object.fromEntries((resolveFaceTune(tune).augment ?? []).map((copy) => {
+      if (copy !== 'tight' || !opt('tight')) throw new Error(`--config's augment names the copy "${copy}": the bench has the "tight" copy only, with --tight DIR`);
+      return [copy, TrunkCache.open(artifactsDir('faces', lfwTrunkDir('tight')))];
+    }));
+    const s = tuneSplits(net, cache, dataset, { preset: 'seed1' }, seeds, tune, { log: (l) => console.log(l), augment });
     const pct = (x: number) => (100 * x).toFixed(1);
     console.log('\nThe MobileNetV3 notebook\'s protocol (300 / 75 / 100 pairs, person-disjoint; its own result: 69 %):');
     console.log(textTable(s.runs.map((r) => ({

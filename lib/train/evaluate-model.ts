@@ -359,11 +359,15 @@ async function chipModels(name: 'face-api:chip' | 'face-api-tuned', list: PairLi
         folds: done.map((f) => f.fold), found,
         zeroShotAuc: of((f) => f.also![other].zeroShot.auc), tunedAuc: of((f) => f.also![other].tuned.auc),
         zeroShotAccuracy: of((f) => f.also![other].zeroShot.accuracy), tunedAccuracy: of((f) => f.also![other].tuned.accuracy),
+        // with the mirror averaged in, as the tuned model describes a face: what the training itself adds on these photos
+        ...(done.every((f) => f.also![other].zeroShotFlip) ? {
+          zeroShotFlipAuc: of((f) => f.also![other].zeroShotFlip!.auc), zeroShotFlipAccuracy: of((f) => f.also![other].zeroShotFlip!.accuracy),
+        } : {}),
       }];
     }));
     return {
       protocol: 'LFW View 2', model: name, outsideData: true,
-      description: `face-api's ResNet, its top fine-tuned per fold (${r.config.loss}, all images of the training folds' people; early stopping and threshold on the validation fold${r.config.flip ? '; trained on chips and their mirror images, each test image described as the mean of both' : ''}); gain over zero-shot chip on the same folds and threshold rule: ${meanSe(g.mean, g.stdError)} points${r.config.flip ? ` (over zero-shot with the same mirror averaging: ${meanSe(gf.mean, gf.stdError)})` : ''}`,
+      description: `face-api's ResNet, its top fine-tuned per fold (${r.config.loss}, all images of the training folds' people; early stopping and threshold on the validation fold${r.config.flip ? '; trained on chips and their mirror images, each test image described as the mean of both' : ''}${r.config.augment ? `; also trained on the ${r.config.augment.join(', ')} copies of the images` : ''}${r.config.withZeroShot ? "; each face described by the tuned top and face-api's own side by side (the distance: the root mean square of the two)" : ''}); gain over zero-shot chip on the same folds and threshold rule: ${meanSe(g.mean, g.stdError)} points${r.config.flip ? ` (over zero-shot with the same mirror averaging: ${meanSe(gf.mean, gf.stdError)})` : ''}`,
       row: row(name, meanSe(s.mean, s.stdError), `${a.mean.toFixed(4)} ± ${a.stdError.toFixed(4)}`, '–', r.folds.length, true),
       details: { leakage: `${leakage}; per fold, no training person or image is in its test or validation pairs (checked)`, detection, config: r.config, resultsDir: r.dir, folds: r.folds, missingFolds: r.missing, gain: { perFold: gain, ...g }, gainOverZeroShotFlip: { perFold: gainFlip, ...gf }, ...(Object.keys(also).length ? { also } : {}) },
     };

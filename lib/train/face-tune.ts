@@ -104,6 +104,15 @@ export interface FaceTuneConfig {
    * early stopping left it.
    */
   readonly mix?: readonly number[];
+  /**
+   * Describe with face-api's own top beside the tuned one (a score-level ensemble): a face's descriptor is the two
+   * tops' descriptors side by side, each scaled by 1/√2, so the distance between two faces is the root mean square of
+   * the two tops' distances, on the scale dlib's threshold is on. Early stopping, thresholds and test scores all use
+   * it; the trunk is shared, so it costs one more pass of the small top. Tuning on a few thousand images moves the
+   * top by about as much as its training noise; beside face-api's, what it learned (e.g. from tight crops) is kept
+   * and its noise halved. Absent: the tuned top alone.
+   */
+  readonly withZeroShot?: boolean;
 }
 
 export const DEFAULT_FACE_TUNE: Readonly<FaceTuneConfig> = Object.freeze({
@@ -145,6 +154,9 @@ export function resolveFaceTune(partial: Partial<FaceTuneConfig> = {}): FaceTune
   }
   // no weights resolves to absent, so configs (and their result folders) from before the field are unchanged
   if (c.mix !== undefined && c.mix.length === 0) delete (c as { mix?: readonly number[] }).mix;
+  if (c.withZeroShot !== undefined && typeof c.withZeroShot !== 'boolean') throw new RangeError(`face-tune withZeroShot must be true or false, got ${JSON.stringify(c.withZeroShot)}`);
+  // false resolves to absent, as above
+  if (c.withZeroShot === false) delete (c as { withZeroShot?: boolean }).withZeroShot;
   return c;
 }
 
@@ -202,6 +214,23 @@ export function describeCached(top: RecognitionTop, cache: TrunkCache, refs: rea
     }
   }
   return out;
+}
+
+/**
+ * The tuned model's descriptors ({@link describeCached}): the tuned top's, or with `beside` (face-api's own top,
+ * {@link FaceTuneConfig.withZeroShot}) both tops' side by side, each scaled by 1/√2. `besideDesc` may hold `beside`'s
+ * descriptors of the same refs, already computed (they do not change while the top trains).
+ */
+export function describeTuned(top: RecognitionTop, cache: TrunkCache, refs: readonly string[], flip: boolean, beside?: RecognitionTop, besideDesc?: readonly Float32Array[]): Float32Array[] {
+  const d = describeCached(top, cache, refs, flip);
+  if (!beside) return d;
+  const z = besideDesc ?? describeCached(beside, cache, refs, flip);
+  if (z.length !== d.length) throw new Error(`describeTuned: ${z.length} descriptors beside the tuned top's ${d.length}`);
+  return d.map((v, i) => {
+    const out = new Float32Array(2 * v.length);
+    for (let j = 0; j < v.length; j++) { out[j] = v[j] * Math.SQRT1_2; out[v.length + j] = z[i][j] * Math.SQRT1_2; }
+    return out;
+  });
 }
 
 /** For {@link FaceTuneConfig.hardBatches}: each multi-image person's nearest other such people and nearest single images. */
@@ -294,10 +323,14 @@ function score(pairs: PairList['pairs'], vPairs: PairList['pairs'], desc: Map<st
   return { accuracy: accuracyAt(t, ty, fit.threshold, DIST), auc: auc(t, ty, DIST), threshold: fit.threshold };
 }
 
-/** Descriptors of `refs` from `cache` with `top` (see {@link describeCached}), by ref. */
-function describeByRef(top: RecognitionTop, cache: TrunkCache, refs: readonly string[], flip: boolean): Map<string, Float32Array> {
-  const d = describeCached(top, cache, refs, flip);
-  return new Map(refs.map((r, i) => [r, d[i]]));
+/** Descriptors of `refs` from `cache` with `top` (beside `beside`: see {@link describeTuned}), by ref. */
+function describeByRef(top: RecognitionTop, cache: TrunkCache, refs: readonly string[], flip: boolean, beside?: RecognitionTop): Map<string, Float32Array> {
+  return byRef(refs, describeTuned(top, cache, refs, flip, beside));
+}
+
+/** `desc` (of `refs`, in order) by ref. */
+function byRef(refs: readonly string[], desc: readonly Float32Array[]): Map<string, Float32Array> {
+  return new Map(refs.map((r, i) => [r, desc[i]]));
 }
 
 /** {@link FaceTuneConfig.validation} `'people'`: up to `perPerson` images (the first by name) of each person of `pairs`, and whose they are. */
@@ -331,9 +364,9 @@ function requireCached(cache: TrunkCache, refs: Iterable<string>, what: string):
 
 /**
  * Scores `testPairs` from each of `others` (trunk caches of the same images seen another way), zero-shot
- * (`net.top`) and with `tuned`, each thresholded on that cache's `valPairs`.
+ * (`net.top`) and with `tuned` (beside `net.top` with `withZeroShot`), each thresholded on that cache's `valPairs`.
  */
-function scoreOtherCaches(net: RecognitionNet, tuned: RecognitionTop, flip: boolean, testPairs: PairList['pairs'], valPairs: PairList['pairs'],
+function scoreOtherCaches(net: RecognitionNet, tuned: RecognitionTop, flip: boolean, withZeroShot: boolean, testPairs: PairList['pairs'], valPairs: PairList['pairs'],
   others: Readonly<Record<string, TrunkCache>>, log: (line: string) => void): Record<string, OtherCacheScore> {
   const held = heldRefs(testPairs, valPairs);
   const testRefs = new Set(testPairs.flatMap((p) => [refKey(p.a), refKey(p.b)]));
@@ -342,8 +375,12 @@ function scoreOtherCaches(net: RecognitionNet, tuned: RecognitionTop, flip: bool
     requireCached(other, held, 'a test or validation image');
     const found = emptyFoundCounts();
     for (const r of testRefs) found[other.records.get(r)!.found]++;
-    also[name] = { zeroShot: score(testPairs, valPairs, describeByRef(net.top, other, held, false)), tuned: score(testPairs, valPairs, describeByRef(tuned, other, held, flip)), found, records: recordsKey(other, held) };
-    log(`  ${name}: zero-shot ${(100 * also[name].zeroShot.accuracy).toFixed(2)} % (AUC ${also[name].zeroShot.auc.toFixed(4)}), tuned ${(100 * also[name].tuned.accuracy).toFixed(2)} % (AUC ${also[name].tuned.auc.toFixed(4)})`);
+    also[name] = {
+      zeroShot: score(testPairs, valPairs, describeByRef(net.top, other, held, false)), zeroShotFlip: score(testPairs, valPairs, describeByRef(net.top, other, held, true)),
+      tuned: score(testPairs, valPairs, describeByRef(tuned, other, held, flip, withZeroShot ? net.top : undefined)), found, records: recordsKey(other, held),
+    };
+    const pct = (f: FoldScore) => `${(100 * f.accuracy).toFixed(2)} % (AUC ${f.auc.toFixed(4)})`;
+    log(`  ${name}: zero-shot ${pct(also[name].zeroShot)}, with the mirror ${pct(also[name].zeroShotFlip!)}, tuned ${pct(also[name].tuned)}`);
   }
   return also;
 }
@@ -366,6 +403,8 @@ export interface TuneFoldOptions {
 /** The same test pairs scored from another trunk cache ({@link TuneFoldOptions.alsoScore}). */
 export interface OtherCacheScore {
   readonly zeroShot: FoldScore;
+  /** Zero-shot with the mirror image averaged in (absent in results from before it was scored: they are scored again). */
+  readonly zeroShotFlip?: FoldScore;
   readonly tuned: FoldScore;
   /** How the faces of the test pairs' images in that cache were found. */
   readonly found: Readonly<Record<TrunkFoundBy, number>>;
@@ -502,11 +541,18 @@ export function tuneSplit(net: RecognitionNet, cache: TrunkCache, task: TuneTask
   const zeroDesc = describe(net.top, false);
   const zeroShot = score(testPairs, valPairs, zeroDesc);
   const zeroShotFlip = score(testPairs, valPairs, describe(net.top, true));
+  // the tuned model: the tuned top, or (withZeroShot) it and face-api's side by side, face-api's half computed once per image set
+  const beside = cfg.withZeroShot ? net.top : undefined;
+  const besideMemo = new Map<readonly string[], Float32Array[]>();
+  const describeModel = (top: RecognitionTop, c: TrunkCache, refs: readonly string[]): Float32Array[] => {
+    if (beside && !besideMemo.has(refs)) besideMemo.set(refs, describeCached(beside, c, refs, cfg.flip));
+    return describeTuned(top, c, refs, cfg.flip, beside, besideMemo.get(refs));
+  };
   // with copies trained on (augment), each copy's images of the same people are a validation set too: the score is the mean
   const people = cfg.validation === 'people' ? [cache, ...copies].map((c) => ({ cache: c, ...validationPeople(c, valPairs) })) : undefined;
   const valAuc = (top: RecognitionTop): number => (people
-    ? people.reduce((sum, v) => sum + peopleAuc(describeCached(top, v.cache, v.refs, cfg.flip), v.labels), 0) / people.length
-    : auc(pairDistances(valPairs, describe(top, cfg.flip)), valPairs.map((p) => p.isSame), DIST));
+    ? people.reduce((sum, v) => sum + peopleAuc(describeModel(top, v.cache, v.refs), v.labels), 0) / people.length
+    : auc(pairDistances(valPairs, byRef(heldList, describeModel(top, cache, heldList))), valPairs.map((p) => p.isSame), DIST));
   const zeroVal = valAuc(net.top);
   if (people) log(`  validation: every pair of ${people[0].refs.length} images of the validation fold's ${new Set(people[0].labels).size} people${copies.length ? `, and of their ${copies.length === 1 ? 'copies' : `copies in each of ${copies.length} caches`} (AUC averaged)` : ''}`);
 
@@ -556,12 +602,12 @@ export function tuneSplit(net: RecognitionNet, cache: TrunkCache, task: TuneTask
     const mixed = cfg.mix && best.step > 0 ? mixWithZeroShot(vars, zeroValues, best, cfg.mix, valAuc, log) : null;
     if (mixed) best = { ...best, auc: mixed.auc, values: mixed.values };
     vars.restore(best.values);
-    const tunedDesc = describe(vars, cfg.flip);
+    const tunedDesc = byRef(heldList, describeModel(vars, cache, heldList));
     const tuned = score(testPairs, valPairs, tunedDesc);
     const testRefs = new Set(testPairs.flatMap((p) => [refKey(p.a), refKey(p.b)]));
     const testFixedChips = [...testRefs].filter((r) => cache.records.get(r)!.found === 'fixed').length;
     const test = { isSame: testPairs.map((p) => p.isSame), tuned: pairDistances(testPairs, tunedDesc), zeroShot: pairDistances(testPairs, zeroDesc) };
-    const also = scoreOtherCaches(net, vars, cfg.flip, testPairs, valPairs, options.alsoScore ?? {}, log);
+    const also = scoreOtherCaches(net, vars, cfg.flip, !!cfg.withZeroShot, testPairs, valPairs, options.alsoScore ?? {}, log);
     options.onWeights?.(best.values);
     return {
       trainPeople: byPerson.size, trainImages, zeroShot, zeroShotFlip, tuned, bestStep: best.step, steps: step,
@@ -646,19 +692,20 @@ export function tuneView2(net: RecognitionNet, cache: TrunkCache, list: PairList
       // from its kept weights, else trained again
       const split = foldPairs(list, k);
       const held = heldRefs(split.testPairs, split.valPairs);
-      const lacking = Object.fromEntries(Object.entries(options.alsoScore ?? {}).filter(([name, other]) => done.also?.[name]?.records !== recordsKey(other, held)));
+      const current = (name: string, other: TrunkCache) => done.also?.[name]?.records === recordsKey(other, held) && done.also[name].zeroShotFlip !== undefined;
+      const lacking = Object.fromEntries(Object.entries(options.alsoScore ?? {}).filter(([name, other]) => !current(name, other)));
       const weightsFile = path.join(dir, `fold-${k + 1}.top.f32`);
       if (Object.keys(lacking).length && fs.existsSync(weightsFile)) {
         const vars = topVariables(net.top);
         try {
           vars.restore(readTopWeights(weightsFile, vars));
-          done = { ...done, also: { ...done.also, ...scoreOtherCaches(net, vars, cfg.flip, split.testPairs, split.valPairs, lacking, options.log ?? (() => {})) } };
+          done = { ...done, also: { ...done.also, ...scoreOtherCaches(net, vars, cfg.flip, !!cfg.withZeroShot, split.testPairs, split.valPairs, lacking, options.log ?? (() => {})) } };
           writeFileAtomicSafe(file, [`${JSON.stringify({ ...done, config: cfg }, null, 2)}\n`]);
         } finally {
           vars.dispose();
         }
       }
-      if (Object.entries(options.alsoScore ?? {}).every(([name, other]) => done.also?.[name]?.records === recordsKey(other, held)) || options.train === false) { folds.push(done); continue; }
+      if (Object.entries(options.alsoScore ?? {}).every(([name, other]) => current(name, other)) || options.train === false) { folds.push(done); continue; }
       options.log?.(`${file} has no ${Object.keys(lacking).join(', ')} scores and no kept weights: training fold ${k + 1} again`);
     }
     if (options.train === false) { missing.push(k); continue; }

@@ -8,7 +8,7 @@ import { initBackend } from '../../lib/backend';
 import type { IsSame, Pair, PairList } from '../../lib/data/types';
 import { loadRecognitionNet, topDescriptors, TRUNK_SIZE, type RecognitionNet } from '../../lib/faces/recognition-net';
 import { TrunkCache } from '../../lib/faces/trunk-cache';
-import { describeCached, drawHardBatch, findNeighbours, mixWithZeroShot, peopleAuc, resolveFaceTune, topVariables, tuneFold, tuneSplit, tuneView2, validationPeople } from '../../lib/train/face-tune';
+import { describeCached, describeTuned, drawHardBatch, findNeighbours, mixWithZeroShot, peopleAuc, resolveFaceTune, topVariables, tuneFold, tuneSplit, tuneView2, validationPeople } from '../../lib/train/face-tune';
 import { Rng } from '../../lib/util/rng';
 
 /**
@@ -142,6 +142,16 @@ describe('face-tune: the top of face-api ResNet trained per View 2 fold on cache
     const f = later.folds[0];
     assert.deepEqual(f.also?.same.tuned, f.tuned);
     assert.deepEqual(f.also?.same.zeroShot, f.zeroShot);
+    assert.deepEqual(f.also?.same.zeroShotFlip, f.zeroShotFlip);
+    // a result from before the mirror was scored on other caches is scored again from its kept weights
+    const file = path.join(first.dir, 'fold-7.json');
+    const old = JSON.parse(fs.readFileSync(file, 'utf8'));
+    delete old.also.same.zeroShotFlip;
+    fs.writeFileSync(file, JSON.stringify(old));
+    const lines2: string[] = [];
+    const rescored = tuneView2(net, cache, list, cfg, { folds: [6], root, alsoScore: { same: cache }, log: (l) => lines2.push(l) });
+    assert.ok(!lines2.some((l) => /training fold/.test(l)), `scored from the kept weights, not trained again: ${lines2.join(' | ')}`);
+    assert.deepEqual(rescored.folds[0].also?.same.zeroShotFlip, f.zeroShotFlip);
     assert.equal(f.also?.same.found.tiny, 24, 'the test pairs\' 24 distinct images, each counted once by how it was found');
     // and the fold's file now holds them
     const reread = tuneView2(net, cache, list, cfg, { folds: [6], root, train: false });
@@ -274,6 +284,39 @@ describe('face-tune: the top of face-api ResNet trained per View 2 fold on cache
     assert.ok(a.validationAuc.tuned >= plain.validationAuc.tuned, 'a mix is kept only when it scores better on validation');
     assert.equal(a.mix === 1, a.validationAuc.tuned === plain.validationAuc.tuned);
     assert.deepEqual({ ...a, seconds: 0 }, { ...tuneFold(net, cache, list, 0, { ...FAST, mix: [0.25, 0.5, 0.75] }), seconds: 0 }, 'deterministic');
+  });
+
+  it("withZeroShot: the tuned top described beside face-api's, distances their root mean square", () => {
+    const refs = [...cache.records.keys()].slice(0, 6);
+    const vars = topVariables(net.top);
+    try {
+      const tuned = vars.snapshot().map((w, i) => (i === 8 ? w.map((x, j) => x * (1 + 0.5 * Math.sin(j))) : w));
+      vars.restore(tuned);
+      const t = describeCached(vars, cache, refs, true);
+      const z = describeCached(net.top, cache, refs, true);
+      const both = describeTuned(vars, cache, refs, true, net.top);
+      assert.equal(both[0].length, 256);
+      const dist = (a: Float32Array, b: Float32Array) => Math.sqrt(a.reduce((s, x, j) => s + (x - b[j]) ** 2, 0));
+      for (const [i, j] of [[0, 1], [0, 5], [2, 3]]) {
+        const want = Math.sqrt((dist(t[i], t[j]) ** 2 + dist(z[i], z[j]) ** 2) / 2);
+        assert.ok(Math.abs(dist(both[i], both[j]) - want) < 1e-5, `pair ${i}, ${j}: ${dist(both[i], both[j])} vs ${want}`);
+      }
+      assert.deepEqual(describeTuned(vars, cache, refs, true, net.top, z), both, 'descriptors given for the second top are used as they are');
+      assert.deepEqual(describeTuned(vars, cache, refs, true), t, 'without a second top: the tuned top alone');
+      assert.throws(() => describeTuned(vars, cache, refs, true, net.top, z.slice(1)), /5 descriptors beside the tuned top's 6/);
+    } finally {
+      vars.dispose();
+    }
+    assert.throws(() => resolveFaceTune({ withZeroShot: 1 as never }), /withZeroShot must be true or false, got 1/);
+    assert.equal('withZeroShot' in resolveFaceTune({ withZeroShot: false }), false, 'false resolves to absent (the result folder is as before)');
+    const before = tf.memory().numTensors;
+    const plain = tuneFold(net, cache, list, 0, FAST);
+    const a = tuneFold(net, cache, list, 0, { ...FAST, withZeroShot: true });
+    assert.equal(tf.memory().numTensors, before, 'tensor count changed');
+    assert.deepEqual(a.zeroShotFlip, plain.zeroShotFlip, 'zero-shot is scored the same way');
+    assert.ok(a.bestStep > 0, 'early stopping watches the pair of tops, and training still pays');
+    assert.ok(a.tuned.auc > a.zeroShotFlip.auc, `withZeroShot: AUC ${a.tuned.auc} vs zero-shot ${a.zeroShotFlip.auc}`);
+    assert.notDeepEqual(a.tuned, plain.tuned);
   });
 
   it('trains with batch-hard triplet too', () => {
