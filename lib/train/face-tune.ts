@@ -120,6 +120,14 @@ export const DEFAULT_FACE_TUNE: Readonly<FaceTuneConfig> = Object.freeze({
   learningRate: 2e-5, maxSteps: 3000, evalEvery: 100, patience: 8, flip: true, layers: 'block+fc', seed: 1, validation: 'people',
 });
 
+/**
+ * The tuning that holds up on tight crops too (the one `lib/faces/lfw-results.json` records): half the training
+ * images taken from their tight crops (a trunk cache of them is needed: `siamese eval --tight DIR`), and each face
+ * described by the tuned top and face-api's side by side. On View 2 (BENCHMARKS.md, 2026-12-05) it scores the
+ * originals as zero-shot with the mirror does, and the tight crops' pairs better on every fold.
+ */
+export const FACE_TUNE_TIGHT: Readonly<Partial<FaceTuneConfig>> = Object.freeze({ augment: Object.freeze(['tight']), withZeroShot: true });
+
 /** Checks a config, filling defaults; errors name the bad field. */
 export function resolveFaceTune(partial: Partial<FaceTuneConfig> = {}): FaceTuneConfig {
   const c = { ...DEFAULT_FACE_TUNE, ...Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined)) } as FaceTuneConfig;

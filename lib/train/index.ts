@@ -29,5 +29,5 @@ export { trainPerFold, foldExperiment, fixedRule } from './per-fold';
 export type { PerFoldOptions, PerFoldResult } from './per-fold';
 export { evaluateModel, faceApiDescriptorFile, EVAL_BASELINES } from './evaluate-model';
 export type { EvaluateOptions, EvaluationReport } from './evaluate-model';
-export { tuneFold, tuneSplit, tuneSplits, tuneView2, topVariables, describeCached, readTopWeights, resolveFaceTune, faceTuneDir, DEFAULT_FACE_TUNE } from './face-tune';
+export { tuneFold, tuneSplit, tuneSplits, tuneView2, topVariables, describeCached, readTopWeights, resolveFaceTune, faceTuneDir, DEFAULT_FACE_TUNE, FACE_TUNE_TIGHT } from './face-tune';
 export type { FaceTuneConfig, FaceTuneFold, FaceTuneResult, FaceTuneSplitRun, FaceTuneView2, TuneTask, TuneFoldOptions, TuneView2Options, TopVariables, FoldScore, OtherCacheScore } from './face-tune';

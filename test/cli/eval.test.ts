@@ -65,6 +65,12 @@ describe('siamese eval', () => {
     const noLfw = run('--folds', '1');
     assert.equal(noLfw.status, 1);
     assert.match(noLfw.stderr, /--folds is for LFW View 2: give --lfw <dir> or set LFW_DIR/);
+    const tightNoLfw = run('--model', 'face-api-tuned', '--tight', dir);
+    assert.equal(tightNoLfw.status, 1);
+    assert.match(tightNoLfw.stderr, /--tight is for LFW View 2: give --lfw <dir> or set LFW_DIR/);
+    const tightMissing = run('--model', 'face-api-tuned', '--lfw', faces, '--tight', path.join(dir, 'no-such-folder'));
+    assert.equal(tightMissing.status, 1);
+    assert.match(tightMissing.stderr, /--tight: .*no-such-folder is not a folder \(tight crops of LFW: npx tsx bench\/lfw-tight-crops\.ts/);
     assert.throws(() => parseFolds('0'), /--folds: "0" is not a fold number or range \(1-based/);
     assert.deepEqual(parseFolds('1,3-4'), [0, 2, 3]);
     // face-api on View 2 reads bench/lfw-face-api.ts's descriptors; without them it says how to make them
