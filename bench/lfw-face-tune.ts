@@ -28,8 +28,7 @@ import { initBackend } from '../lib/backend';
 import { Dataset, refKey } from '../lib/data/dataset';
 import { loadRecognitionNet } from '../lib/faces/recognition-net';
 import { fillTrunkCache, lfwTrunkDir, TrunkCache } from '../lib/faces/trunk-cache';
-import { evaluateModel, faceApiDescriptorFile } from '../lib/train';
-import { summarizeFolds } from '../lib/eval';
+import { evaluateModel, faceApiDescriptorFile, tightPairsSummary } from '../lib/train';
 import { resolveFaceTune, tuneSplits } from '../lib/train/face-tune';
 import { parseFolds } from '../lib/cli/commands/eval';
 import { textTable, writeLfwResults, type ResultRow } from '../lib/faces';
@@ -40,30 +39,6 @@ const args = process.argv.slice(2);
 const opt = (name: string): string | undefined => { const i = args.indexOf(`--${name}`); return i >= 0 ? args[i + 1] : undefined; };
 
 const str = (row: Record<string, unknown>): ResultRow => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, String(v)]));
-
-/** One line on View 2's pairs made of tight crops: how their faces were found, and AUC per fold. */
-function tightSummary(t: Record<string, any>): string {
-  const f = t.found as Record<string, number>;
-  const images = Object.values(f).reduce((a, b) => a + b, 0);
-  const per = (x: { perFold: number[] }) => x.perFold.map((v) => v.toFixed(4)).join(', ');
-  return `tight crops (48-128 px, wide or tall, a third grey) of the test pairs' ${images} images over ${t.folds.length} folds: `
-    + `found by ${Object.entries(f).filter(([k, v]) => v > 0 && k !== 'fixed').map(([k, v]) => `${k} ${v}`).join(', ')} (+pad: on the padded crop, +eq: on the contrast-equalised crop, +low: only at the rescue passes' lowered score), no face ${f.fixed} (LFW's fixed chip, counted); `
-    + `AUC tuned ${t.tunedAuc.mean.toFixed(4)} ± ${t.tunedAuc.stdError.toFixed(4)} (per fold: ${per(t.tunedAuc)}; lowest ${Math.min(...t.tunedAuc.perFold).toFixed(4)}), `
-    + `zero-shot ${t.zeroShotAuc.mean.toFixed(4)} ± ${t.zeroShotAuc.stdError.toFixed(4)}${t.zeroShotFlipAuc ? `, zero-shot with the mirror ${t.zeroShotFlipAuc.mean.toFixed(4)} ± ${t.zeroShotFlipAuc.stdError.toFixed(4)} (per fold: ${per(t.zeroShotFlipAuc)})` : ''}; `
-    + `accuracy tuned ${pctSe(t.tunedAccuracy)} %, zero-shot ${pctSe(t.zeroShotAccuracy)} %${t.zeroShotFlipAccuracy ? `, zero-shot with the mirror ${pctSe(t.zeroShotFlipAccuracy)} %; `
-      + `tuned minus zero-shot with the mirror, paired per fold: AUC ${pairedGain(t.tunedAuc.perFold, t.zeroShotFlipAuc.perFold, 1, 4)}, accuracy ${pairedGain(t.tunedAccuracy.perFold, t.zeroShotFlipAccuracy.perFold, 100, 2)} points` : ''}`;
-}
-
-/** 100 x a mean ± s.e. as `m ± s`. */
-function pctSe(x: { mean: number; stdError: number }): string {
-  return `${(100 * x.mean).toFixed(2)} ± ${(100 * x.stdError).toFixed(2)}`;
-}
-
-/** The paired per-fold difference a − b, times `scale`, as mean ± s.e. */
-function pairedGain(a: readonly number[], b: readonly number[], scale: number, digits: number): string {
-  const g = summarizeFolds(a.map((x, i) => scale * (x - b[i])));
-  return `${g.mean >= 0 ? '+' : ''}${g.mean.toFixed(digits)} ± ${g.stdError.toFixed(digits)}`;
-}
 
 /** The trunk caches a run reads, as [photo folder, cache folder]: the originals', and the tight crops' with `--tight`. */
 function trunkCaches(lfw: string): [string, string][] {
@@ -98,7 +73,7 @@ function writeRecord(report: Record<string, any>): void {
     })),
     splitsSummary: `mean over ${s.runs.length} split seeds: step 0 ${pct(s.zeroShot.mean)} ± ${pct(s.zeroShot.stdError)} %, tuned ${pct(s.tuned.mean)} ± ${pct(s.tuned.stdError)} % (the MobileNetV3 notebook's own result on this protocol: 69 %)`,
     reading: report.reading ?? '',
-    ...(tuned.details.also?.tight ? { tight: tightSummary(tuned.details.also.tight) } : {}),
+    ...(tuned.details.also?.tight ? { tight: tightPairsSummary(tuned.details.also.tight) } : {}),
   });
   console.log(`wrote ${file}`);
 }
@@ -164,7 +139,7 @@ async function main(): Promise<void> {
   console.log(`\nLFW View 2${folds ? ` folds ${opt('folds')}` : ''}:`);
   console.log(textTable(rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, String(v)])))));
   const tunedDetails = (report['face-api-tuned'] as { details?: Record<string, any> } | undefined)?.details;
-  if (tunedDetails?.also?.tight) console.log(tightSummary(tunedDetails.also.tight));
+  if (tunedDetails?.also?.tight) console.log(tightPairsSummary(tunedDetails.also.tight));
 
   if (seeds.length && !args.includes('--no-splits')) {
     const dataset = await Dataset.open(lfw);

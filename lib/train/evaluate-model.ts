@@ -267,6 +267,48 @@ async function view2(kind: Kind, options: EvaluateOptions, lfw: string, runsDir:
   };
 }
 
+/** Per-fold scores of View 2's test pairs read from another copy of their images (`face-api-tuned`'s `details.also`). */
+export interface OtherCacheSummary {
+  readonly folds: readonly number[];
+  readonly found: Readonly<Record<string, number>>;
+  readonly zeroShotAuc: PerFold;
+  readonly tunedAuc: PerFold;
+  readonly zeroShotAccuracy: PerFold;
+  readonly tunedAccuracy: PerFold;
+  readonly zeroShotFlipAuc?: PerFold;
+  readonly zeroShotFlipAccuracy?: PerFold;
+}
+
+/** Per-fold values and their mean ± s.e. */
+type PerFold = { readonly perFold: readonly number[]; readonly mean: number; readonly stdError: number };
+
+/**
+ * One line on View 2's pairs made of tight crops (`face-api-tuned`'s `details.also.tight`): how their faces were found,
+ * AUC per fold, accuracy, tuned against zero-shot with the same mirror averaging. `siamese eval --tight` and the bench print it.
+ */
+export function tightPairsSummary(t: OtherCacheSummary): string {
+  const f = t.found;
+  const images = Object.values(f).reduce((a, b) => a + b, 0);
+  const per = (x: PerFold) => x.perFold.map((v) => v.toFixed(4)).join(', ');
+  return `tight crops (48-128 px, wide or tall, a third grey) of the test pairs' ${images} images over ${t.folds.length} folds: `
+    + `found by ${Object.entries(f).filter(([k, v]) => v > 0 && k !== 'fixed').map(([k, v]) => `${k} ${v}`).join(', ')} (+pad: on the padded crop, +eq: on the contrast-equalised crop, +low: only at the rescue passes' lowered score), no face ${f.fixed} (LFW's fixed chip, counted); `
+    + `AUC tuned ${t.tunedAuc.mean.toFixed(4)} ± ${t.tunedAuc.stdError.toFixed(4)} (per fold: ${per(t.tunedAuc)}; lowest ${Math.min(...t.tunedAuc.perFold).toFixed(4)}), `
+    + `zero-shot ${t.zeroShotAuc.mean.toFixed(4)} ± ${t.zeroShotAuc.stdError.toFixed(4)}${t.zeroShotFlipAuc ? `, zero-shot with the mirror ${t.zeroShotFlipAuc.mean.toFixed(4)} ± ${t.zeroShotFlipAuc.stdError.toFixed(4)} (per fold: ${per(t.zeroShotFlipAuc)})` : ''}; `
+    + `accuracy tuned ${pctSe(t.tunedAccuracy)} %, zero-shot ${pctSe(t.zeroShotAccuracy)} %${t.zeroShotFlipAccuracy && t.zeroShotFlipAuc ? `, zero-shot with the mirror ${pctSe(t.zeroShotFlipAccuracy)} %; `
+      + `tuned minus zero-shot with the mirror, paired per fold: AUC ${pairedGain(t.tunedAuc.perFold, t.zeroShotFlipAuc.perFold, 1, 4)}, accuracy ${pairedGain(t.tunedAccuracy.perFold, t.zeroShotFlipAccuracy.perFold, 100, 2)} points` : ''}`;
+}
+
+/** 100 x a mean ± s.e. as `m ± s`. */
+function pctSe(x: { mean: number; stdError: number }): string {
+  return `${(100 * x.mean).toFixed(2)} ± ${(100 * x.stdError).toFixed(2)}`;
+}
+
+/** The paired per-fold difference a − b, times `scale`, as mean ± s.e. */
+function pairedGain(a: readonly number[], b: readonly number[], scale: number, digits: number): string {
+  const g = summarizeFolds(a.map((x, i) => scale * (x - b[i])));
+  return `${g.mean >= 0 ? '+' : ''}${g.mean.toFixed(digits)} ± ${g.stdError.toFixed(digits)}`;
+}
+
 /**
  * `face-api:chip` and `face-api-tuned` on View 2, from the trunk-activation cache (filled first where it
  * lacks an image: detection, chip and trunk once per photo, resumable).

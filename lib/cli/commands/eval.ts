@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import type { Command } from 'commander';
 import { initBackend } from '../../backend';
 import { textTable } from '../../faces';
-import { EVAL_BASELINES, evaluateModel, FACE_TUNE_TIGHT, type EvaluationReport } from '../../train';
+import { EVAL_BASELINES, evaluateModel, FACE_TUNE_TIGHT, tightPairsSummary, type EvaluationReport, type OtherCacheSummary } from '../../train';
 
 interface EvalOptions { model: string; lfw?: string; tight?: string; folds?: string; train: boolean; splitOf?: string; bootstrap?: string; out?: string; json?: boolean }
 
@@ -56,6 +56,10 @@ export function register(program: Command): void {
         : '\nHeld-out people of the default data: threshold fitted on the validation people\'s pairs, applied to the test pairs (accuracy and TAR/FAR in %, 95 % bootstrap interval)');
       console.log(textTable(reports.map((r) => Object.fromEntries(Object.entries(r.row).map(([k, v]) => [k, String(v)])))));
       for (const r of reports) console.log(`${r.model}: ${r.description}${r.outsideData ? ' [outside training data]' : ''}; written to ${r.file}`);
+      for (const r of reports) {
+        const tight = (r.details.also as Record<string, OtherCacheSummary> | undefined)?.tight;
+        if (tight) console.log(`${r.model} on ${tightPairsSummary(tight)}`);
+      }
       for (const r of reports) {
         const missing = r.details.missingFolds as number[] | undefined;
         if (missing?.length) console.log(`${r.model}: folds ${missing.map((k) => k + 1).join(', ')} not trained yet (rerun without --no-train to train them)`);
