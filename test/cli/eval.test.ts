@@ -68,6 +68,9 @@ describe('siamese eval', () => {
     const tightNoLfw = run('--model', 'face-api-tuned', '--tight', dir);
     assert.equal(tightNoLfw.status, 1);
     assert.match(tightNoLfw.stderr, /--tight is for LFW View 2: give --lfw <dir> or set LFW_DIR/);
+    const tightOther = run('--model', 'raw-pixels', '--lfw', faces, '--tight', dir);
+    assert.equal(tightOther.status, 1);
+    assert.match(tightOther.stderr, /--tight is for the model face-api-tuned .*--model was "raw-pixels"/);
     const tightMissing = run('--model', 'face-api-tuned', '--lfw', faces, '--tight', path.join(dir, 'no-such-folder'));
     assert.equal(tightMissing.status, 1);
     assert.match(tightMissing.stderr, /--tight: .*no-such-folder is not a folder \(tight crops of LFW: npx tsx bench\/lfw-tight-crops\.ts/);

@@ -37,13 +37,15 @@ export function register(program: Command): void {
       if (folds && !lfw) throw new Error('--folds is for LFW View 2: give --lfw <dir> or set LFW_DIR');
       if (opts.tight && !lfw) throw new Error('--tight is for LFW View 2: give --lfw <dir> or set LFW_DIR');
       if (opts.tight && !fs.statSync(opts.tight, { throwIfNoEntry: false })?.isDirectory()) throw new Error(`--tight: ${opts.tight} is not a folder (tight crops of LFW: npx tsx bench/lfw-tight-crops.ts --out DIR --all)`);
+      const models = opts.model.split(',').map((m) => m.trim()).filter(Boolean);
+      if (opts.tight && !models.includes('face-api-tuned')) throw new Error(`--tight is for the model face-api-tuned (its training and its tight-crop scores); --model was ${JSON.stringify(opts.model)}`);
       const tight = opts.tight ? { tune: FACE_TUNE_TIGHT, alsoScoreFrom: { tight: opts.tight } } : {};
       const bootstrap = opts.bootstrap === undefined ? undefined : Number(opts.bootstrap);
       if (bootstrap !== undefined && !(Number.isInteger(bootstrap) && bootstrap >= 100)) throw new RangeError(`--bootstrap must be an integer >= 100, got ${JSON.stringify(opts.bootstrap)}`);
       const log = opts.json ? (s: string) => console.error(s) : (s: string) => console.log(s);
       await initBackend({ quiet: true });
       const reports: EvaluationReport[] = [];
-      for (const model of opts.model.split(',').map((m) => m.trim()).filter(Boolean)) {
+      for (const model of models) {
         reports.push(await evaluateModel({ model, lfw, folds, train: opts.train, splitOf: opts.splitOf, bootstrap, outDir: opts.out, log, ...(model === 'face-api-tuned' ? tight : {}) }));
       }
       if (opts.json) {
