@@ -332,9 +332,9 @@ function score(pairs: PairList['pairs'], vPairs: PairList['pairs'], desc: Map<st
   return { accuracy: accuracyAt(t, ty, fit.threshold, DIST), auc: auc(t, ty, DIST), threshold: fit.threshold };
 }
 
-/** Descriptors of `refs` from `cache` with `top` (beside `beside`: see {@link describeTuned}), by ref. */
-function describeByRef(top: RecognitionTop, cache: TrunkCache, refs: readonly string[], flip: boolean, beside?: RecognitionTop): Map<string, Float32Array> {
-  return byRef(refs, describeTuned(top, cache, refs, flip, beside));
+/** Descriptors of `refs` from `cache` with `top` (see {@link describeCached}), by ref. */
+function describeByRef(top: RecognitionTop, cache: TrunkCache, refs: readonly string[], flip: boolean): Map<string, Float32Array> {
+  return byRef(refs, describeCached(top, cache, refs, flip));
 }
 
 /** `desc` (of `refs`, in order) by ref. */
@@ -384,9 +384,12 @@ function scoreOtherCaches(net: RecognitionNet, tuned: RecognitionTop, flip: bool
     requireCached(other, held, 'a test or validation image');
     const found = emptyFoundCounts();
     for (const r of testRefs) found[other.records.get(r)!.found]++;
+    // face-api's mirror-averaged descriptors serve zero-shot with the mirror and, with withZeroShot, the tuned model's second half
+    const zeroFlip = describeCached(net.top, other, held, true);
+    const tunedDesc = describeTuned(tuned, other, held, flip, withZeroShot ? net.top : undefined, withZeroShot && flip ? zeroFlip : undefined);
     also[name] = {
-      zeroShot: score(testPairs, valPairs, describeByRef(net.top, other, held, false)), zeroShotFlip: score(testPairs, valPairs, describeByRef(net.top, other, held, true)),
-      tuned: score(testPairs, valPairs, describeByRef(tuned, other, held, flip, withZeroShot ? net.top : undefined)), found, records: recordsKey(other, held),
+      zeroShot: score(testPairs, valPairs, describeByRef(net.top, other, held, false)), zeroShotFlip: score(testPairs, valPairs, byRef(held, zeroFlip)),
+      tuned: score(testPairs, valPairs, byRef(held, tunedDesc)), found, records: recordsKey(other, held),
     };
     const pct = (f: FoldScore) => `${(100 * f.accuracy).toFixed(2)} % (AUC ${f.auc.toFixed(4)})`;
     log(`  ${name}: zero-shot ${pct(also[name].zeroShot)}, with the mirror ${pct(also[name].zeroShotFlip!)}, tuned ${pct(also[name].tuned)}`);
@@ -546,13 +549,13 @@ export function tuneSplit(net: RecognitionNet, cache: TrunkCache, task: TuneTask
   const trainImages = [...byPerson.values()].reduce((s, r) => s + r.length, 0);
   log(`${task.name}: training ${byPerson.size} people (${multi.length} with 2+ images), ${trainImages} images; ${valPairs.length} validation and ${testPairs.length} test pairs`);
 
-  const describe = (top: RecognitionTop, flip: boolean) => describeByRef(top, cache, heldList, flip);
-  const zeroDesc = describe(net.top, false);
+  const zeroDesc = describeByRef(net.top, cache, heldList, false);
   const zeroShot = score(testPairs, valPairs, zeroDesc);
-  const zeroShotFlip = score(testPairs, valPairs, describe(net.top, true));
+  const zeroFlip = describeCached(net.top, cache, heldList, true);
+  const zeroShotFlip = score(testPairs, valPairs, byRef(heldList, zeroFlip));
   // the tuned model: the tuned top, or (withZeroShot) it and face-api's side by side, face-api's half computed once per image set
   const beside = cfg.withZeroShot ? net.top : undefined;
-  const besideMemo = new Map<readonly string[], Float32Array[]>();
+  const besideMemo = new Map<readonly string[], Float32Array[]>(cfg.flip ? [[heldList, zeroFlip]] : []);
   const describeModel = (top: RecognitionTop, c: TrunkCache, refs: readonly string[]): Float32Array[] => {
     if (beside && !besideMemo.has(refs)) besideMemo.set(refs, describeCached(beside, c, refs, cfg.flip));
     return describeTuned(top, c, refs, cfg.flip, beside, besideMemo.get(refs));
