@@ -35,13 +35,13 @@ export type BatchNormActivation = 'relu' | 'hardSwish';
 export type BatchNormInputActivation = 'relu';
 const ACTIVATION_CODES: Readonly<Record<BatchNormActivation, number>> = { relu: 1, hardSwish: 2 };
 
-/** What each of the batch norm's activation attributes may name. */
-const ALLOWED = { activation: ['relu', 'hardSwish'], inputActivation: ['relu'] } as const;
+/** What each of the batch norm's activation attributes may name (the kernels' and FreezableBatchNorm's checks). */
+export const BATCH_NORM_ACTIVATIONS = { activation: ['relu', 'hardSwish'], inputActivation: ['relu'] } as const;
 
 /** The kernel code of an activation attribute (0: none); errors name the kernel, the attribute and the value. */
-function activationCode(kernel: string, attr: keyof typeof ALLOWED, value: unknown): number {
+function activationCode(kernel: string, attr: keyof typeof BATCH_NORM_ACTIVATIONS, value: unknown): number {
   if (value === undefined || value === null || value === '') return 0;
-  const allowed: readonly string[] = ALLOWED[attr];
+  const allowed: readonly string[] = BATCH_NORM_ACTIVATIONS[attr];
   if (!allowed.includes(value as string)) {
     throw new Error(`lib/backend/kernels ${kernel}: ${attr} must be ${allowed.map((a) => `"${a}"`).join(' or ')}, got ${JSON.stringify(value)}`);
   }

@@ -24,7 +24,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BatchNormalizationLayerArgs } from '@tensorflow/tfjs-layers/dist/layers/normalization';
 import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types';
-import { fusedBatchNormTraining, type BatchNormActivation, type BatchNormInputActivation } from '../../backend/kernels/fused-ops';
+import { BATCH_NORM_ACTIVATIONS, fusedBatchNormTraining, type BatchNormActivation, type BatchNormInputActivation } from '../../backend/kernels/fused-ops';
 import { hardSwishOp } from './hard-swish';
 
 /** The fields of tfjs's BatchNormalization the fused path reads. */
@@ -69,12 +69,11 @@ export class FreezableBatchNorm extends BatchNormalizationBase {
 
   constructor(args: FreezableBatchNormArgs = {}) {
     const { activation = null, inputActivation = null, ...rest } = args;
-    const what = `FreezableBatchNorm${rest.name ? ` ${rest.name}` : ''}`;
-    if (activation !== null && activation !== 'relu' && activation !== 'hardSwish') {
-      throw new Error(`${what}: activation must be "relu", "hardSwish" or null, got ${JSON.stringify(activation)}`);
-    }
-    if (inputActivation !== null && inputActivation !== 'relu') {
-      throw new Error(`${what}: inputActivation must be "relu" or null, got ${JSON.stringify(inputActivation)}`);
+    for (const [attr, value] of [['activation', activation], ['inputActivation', inputActivation]] as const) {
+      const allowed: readonly string[] = BATCH_NORM_ACTIVATIONS[attr];
+      if (value !== null && !allowed.includes(value)) {
+        throw new Error(`FreezableBatchNorm${rest.name ? ` ${rest.name}` : ''}: ${attr} must be ${allowed.map((a) => `"${a}"`).join(', ')} or null, got ${JSON.stringify(value)}`);
+      }
     }
     super(rest);
     this.activation = activation;
