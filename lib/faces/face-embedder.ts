@@ -8,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { euclideanDistance } from '../distances/arrays';
 import { loadFaceApi, FACE_API_PACKAGE, type LoadFaceApiOptions } from './face-api';
+import { DESCRIPTOR_SIZE, loadRecognitionNet, loadRecognitionTop, RECOGNITION_INPUT, topDescriptors, trunkActivations, type RecognitionTop } from './recognition-net';
 
 /** A frozen embedding network for face crops. */
 export interface FaceEmbedder {
@@ -61,6 +62,53 @@ export async function faceApiEmbedder(options: LoadFaceApiOptions = {}, variant:
       } finally {
         tf.dispose(items);
       }
+    },
+    compare: euclideanDistance,
+  };
+}
+
+/**
+ * face-api's ResNet with a fine-tuned top beside its own (what `bench/lfw-face-product.ts` trains and `siamese verify`
+ * ships as `face-api-tuned`): the frozen trunk runs once over each crop and its mirror image; each top's descriptor is
+ * the mean of the two views, and the embedding is the tuned top's descriptor and face-api's side by side, each scaled
+ * by 1/√2 (256-d), so the Euclidean distance is the root mean square of the two tops' distances. This is what
+ * `describeTuned` computes from cached trunk activations when training with `withZeroShot`, so a threshold fitted
+ * there holds here. `topFile` is the tuned top's weights manifest (`saveRecognitionTop`).
+ * @see notebooks/07-personal-images.ipynb
+ */
+export async function tunedFaceApiEmbedder(topFile: string, name = 'face-api-tuned'): Promise<FaceEmbedder> {
+  const net = loadRecognitionNet();
+  let tuned: RecognitionTop;
+  try {
+    tuned = loadRecognitionTop(topFile);
+  } catch (err) {
+    net.dispose();
+    throw err;
+  }
+  return {
+    name,
+    description: `dlib ResNet from ${FACE_API_PACKAGE}, its top fine-tuned on LFW beside face-api's own: 150 px, mean of the crop and its mirror image, 2 x 128-d, Euclidean; trained on outside data and on LFW people outside View 1's test pairs`,
+    inputSize: RECOGNITION_INPUT,
+    dim: 2 * DESCRIPTOR_SIZE,
+    higherIsCloser: false,
+    outsideData: true,
+    async embed(crops: tf.Tensor4D): Promise<number[][]> {
+      if (crops.rank !== 4 || crops.shape[3] !== 3) throw new RangeError(`${name} embedder needs crops [n, h, w, 3], got [${crops.shape.join(', ')}]`);
+      const n = crops.shape[0];
+      if (n === 0) return [];
+      const out = tf.tidy(() => {
+        const x = crops.shape[1] === RECOGNITION_INPUT && crops.shape[2] === RECOGNITION_INPUT ? crops : tf.image.resizeBilinear(tf.cast(crops, 'float32'), [RECOGNITION_INPUT, RECOGNITION_INPUT]);
+        const trunk = trunkActivations(net, tf.concat([x, tf.reverse(x, 2)]) as tf.Tensor4D);
+        const views = (top: RecognitionTop) => {
+          const d = topDescriptors(top, trunk);
+          return tf.div(tf.add(d.slice([0, 0], [n, DESCRIPTOR_SIZE]), d.slice([n, 0], [n, DESCRIPTOR_SIZE])), 2);
+        };
+        return tf.mul(tf.concat([views(tuned), views(net.top)], 1), Math.SQRT1_2) as tf.Tensor2D;
+      });
+      const data = await out.data();
+      out.dispose();
+      const dim = 2 * DESCRIPTOR_SIZE;
+      return Array.from({ length: n }, (_, i) => Array.from(data.subarray(i * dim, (i + 1) * dim)));
     },
     compare: euclideanDistance,
   };

@@ -117,11 +117,23 @@ export async function groupPhotoFaces(files: readonly string[], verifier: GroupV
     }
     photos.push({ file, name, image, faces });
   }
+  return embedGroupFaces(photos, verifier, options);
+}
+
+/**
+ * Embeds the faces of `photos` that pass the face check with `verifier`'s embedder and crop (with `mirror`, their
+ * flipped crops too), replacing any embeddings they had: the same faces described by another model.
+ */
+export async function embedGroupFaces(photos: readonly (Omit<GroupPhoto, 'faces'> & { readonly faces: readonly Omit<GroupFace, 'embedding' | 'mirrorEmbedding'>[] })[],
+  verifier: Pick<GroupVerifier, 'embedder' | 'crop'>, options: { readonly mirror?: boolean } = {}): Promise<GroupPhoto[]> {
   const used = photos.flatMap((p) => p.faces).filter((f) => f.faceCheck?.isFace ?? true);
   const crops = used.map((f) => (verifier.crop === 'box' ? f.box : f.chip));
   const embeddings = await embedCrops(verifier.embedder, options.mirror ? [...crops, ...crops.map(mirrorImage)] : crops);
   const byFace = new Map(used.map((f, i) => [f, { embedding: embeddings[i], ...(options.mirror ? { mirrorEmbedding: embeddings[used.length + i] } : {}) }]));
-  return photos.map((p) => ({ ...p, faces: p.faces.map((f) => ({ ...f, ...byFace.get(f) })) }));
+  return photos.map((p) => ({ ...p, faces: p.faces.map((f) => {
+    const { embedding: _e, mirrorEmbedding: _m, ...rest } = f as GroupFace;
+    return { ...rest, ...byFace.get(f) };
+  }) }));
 }
 
 /** What is known about a pair of faces. */

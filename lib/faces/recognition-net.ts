@@ -17,8 +17,10 @@
  *
  * @see notebooks/06-test-evaluation.ipynb
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { toFloat16 } from '../util/float16';
 import { FACE_API_NETS, faceApiModelDir, readWeightsManifest } from './face-api';
 
 /** The recognition net's input side, in pixels. */
@@ -86,6 +88,75 @@ export function loadRecognitionNet(modelDir = faceApiModelDir()): RecognitionNet
     for (const [name] of TRUNK_BLOCKS) { convScale(weights, `${name}/conv1`, file); convScale(weights, `${name}/conv2`, file); }
     convScale(weights, 'conv32_down', file);
     return { weights, top, dispose: () => tf.dispose(Object.values(weights)) };
+  } catch (err) {
+    tf.dispose(Object.values(weights));
+    throw err;
+  }
+}
+
+/** face-api's name of the top's block; its tensors are `<TOP_BLOCK>/conv1/conv/filters` and so on, and `fc`. */
+const TOP_BLOCK = 'conv256_down_out';
+const CONV_SCALE_PARTS = [['conv/filters', 'filters'], ['conv/bias', 'bias'], ['scale/weights', 'scaleWeights'], ['scale/biases', 'scaleBiases']] as const;
+
+/**
+ * The top's tensors by face-api's names, in the order of a trainable copy's variables (conv1's filters, bias,
+ * scale weights and biases, conv2's, then `fc`).
+ */
+export function topTensors(top: RecognitionTop): [string, tf.Tensor][] {
+  const cs = (c: ConvScale, n: string): [string, tf.Tensor][] => CONV_SCALE_PARTS.map(([file, field]) => [`${TOP_BLOCK}/${n}/${file}`, c[field]]);
+  return [...cs(top.conv1, 'conv1'), ...cs(top.conv2, 'conv2'), ['fc', top.fc]];
+}
+
+/** Tensors at least this large are stored at half precision by {@link saveRecognitionTop} (the filters and `fc`). */
+const HALF_FROM = 1024;
+
+/**
+ * Writes a top's weights (`values` in {@link topTensors}' order, shaped like `like`'s tensors) as a tfjs weights
+ * manifest `<dir>/<name>-weights_manifest.json` and its `<name>.bin`: the filters and the projection at half
+ * precision (float16, half the bytes; their rounding is far below what training changes), the 256-long vectors
+ * as float32. Returns the manifest's path; {@link loadRecognitionTop} reads it back.
+ */
+export function saveRecognitionTop(dir: string, name: string, values: readonly Float32Array[], like: RecognitionTop): string {
+  const named = topTensors(like);
+  if (values.length !== named.length) throw new RangeError(`a top has ${named.length} tensors, got ${values.length} arrays`);
+  const weights: tf.io.WeightsManifestEntry[] = [];
+  const parts: Buffer[] = [];
+  named.forEach(([n, t], i) => {
+    if (values[i].length !== t.size) throw new RangeError(`${n}: ${values[i].length} values for shape [${t.shape.join(', ')}]`);
+    const half = t.size >= HALF_FROM;
+    weights.push({ name: n, shape: t.shape, dtype: 'float32', ...(half ? { quantization: { dtype: 'float16' as const } } : {}) });
+    const data = half ? toFloat16(values[i]) : Float32Array.from(values[i]);
+    parts.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+  });
+  fs.mkdirSync(dir, { recursive: true });
+  const bin = `${name}.bin`;
+  fs.writeFileSync(path.join(dir, bin), Buffer.concat(parts));
+  const manifest = path.join(dir, `${name}-weights_manifest.json`);
+  fs.writeFileSync(manifest, `${JSON.stringify([{ paths: [bin], weights }], null, 1)}\n`);
+  return manifest;
+}
+
+/**
+ * Reads a top written by {@link saveRecognitionTop} (or any manifest with the top's tensors under face-api's names).
+ * Throws naming the file when a tensor is missing or its shape is not the top's.
+ */
+export function loadRecognitionTop(manifestFile: string): RecognitionTop {
+  const weights = readWeightsManifest(manifestFile);
+  const want: Record<string, string> = { filters: '3x3x256x256', bias: '256', scaleWeights: '256', scaleBiases: '256' };
+  try {
+    const cs = (n: string): ConvScale => {
+      const c = convScale(weights, `${TOP_BLOCK}/${n}`, manifestFile);
+      for (const [, field] of CONV_SCALE_PARTS) {
+        if (c[field].shape.join('x') !== want[field]) throw new Error(`${manifestFile}: ${TOP_BLOCK}/${n} ${field} should be ${want[field]}, got ${c[field].shape.join('x')}`);
+      }
+      return c;
+    };
+    const fc = weights.fc;
+    if (!fc || fc.shape.join('x') !== '256x128') throw new Error(`${manifestFile}: tensor fc should be 256x128, got ${fc ? fc.shape.join('x') : 'none'}`);
+    const top: RecognitionTop = { conv1: cs('conv1'), conv2: cs('conv2'), fc: fc as tf.Tensor2D };
+    const kept = new Set<tf.Tensor>(topTensors(top).map(([, t]) => t));
+    tf.dispose(Object.values(weights).filter((t) => !kept.has(t)));
+    return top;
   } catch (err) {
     tf.dispose(Object.values(weights));
     throw err;

@@ -27,6 +27,8 @@ export interface VerifyModelSettings {
    * fitted on such embeddings, so the embedder must make them the same way.
    */
   readonly mirror?: boolean;
+  /** A trained model's weights manifest, relative to the project root (absent for face-api's own weights). */
+  readonly weights?: string;
   readonly [extra: string]: unknown;
 }
 
@@ -60,10 +62,27 @@ export function readVerifyModel(model: string, file = verifyModelsFile()): Verif
   return s;
 }
 
+/** Whether the settings file has an entry for `model` (false when the file is missing or unreadable). */
+export function hasVerifyModel(model: string, file = verifyModelsFile()): boolean {
+  try {
+    return model in (JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>);
+  } catch {
+    return false;
+  }
+}
+
 /** Writes (or replaces) the settings of `model`, keeping the others; returns the file. */
 export function writeVerifyModel(model: string, settings: VerifyModelSettings, file = verifyModelsFile()): string {
   const all = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, VerifyModelSettings> : {};
   all[model] = settings;
   fs.writeFileSync(file, `${JSON.stringify(all, null, 2)}\n`);
+  return file;
+}
+
+/** The weights manifest that `model`'s settings name (absolute); throws when they name none or it is missing. */
+export function settingsWeightsFile(model: string, settings: VerifyModelSettings | undefined): string {
+  if (typeof settings?.weights !== 'string') throw new Error(`the settings of model ${JSON.stringify(model)} name no weights file (field "weights" in ${verifyModelsFile()})`);
+  const file = path.resolve(projectRoot(), settings.weights);
+  if (!fs.existsSync(file)) throw new Error(`model ${JSON.stringify(model)}: its weights ${file} are missing; retrain with bench/lfw-face-product.ts --write`);
   return file;
 }

@@ -16,24 +16,35 @@ import * as tf from '@tensorflow/tfjs';
 import { Dataset } from '../data/dataset';
 import type { DecodedImage, IsSame } from '../data/types';
 import type { LoadFaceApiOptions } from './face-api';
-import { embedCrops, faceApiEmbedder, type FaceEmbedder } from './face-embedder';
+import { embedCrops, faceApiEmbedder, tunedFaceApiEmbedder, type FaceEmbedder } from './face-embedder';
 import { readPhoto, resolveDetect, warmUpDetection, type DetectConfig } from './detect';
 import { PhotoHelper } from './photo-helper';
 import { DEFAULT_FACE_CROP, prepareDecoded, runsDetection, type FaceCrop, type PrepareOptions, type PreparedFace } from './prepare-face';
 import { accepts } from '../eval/scored';
 import { readFaceCheck } from './face-check';
-import { readVerifyModel, verifySettingsKey, type VerifyModelSettings } from './verify-model';
+import { hasVerifyModel, readVerifyModel, settingsWeightsFile, verifySettingsKey, type VerifyModelSettings } from './verify-model';
+
+/** The tuned model's name: face-api's ResNet with a top fine-tuned on LFW (bench/lfw-face-product.ts). */
+export const TUNED_MODEL = 'face-api-tuned';
 
 /** The embedders `siamese verify --model` knows, each made as its settings say (e.g. `mirror`). */
 export const VERIFY_MODELS: Readonly<Record<string, (load: LoadFaceApiOptions, settings?: VerifyModelSettings) => Promise<FaceEmbedder>>> = Object.freeze({
   'face-api': (load: LoadFaceApiOptions, settings?: VerifyModelSettings) => faceApiEmbedder(load, { mirror: settings?.mirror === true }),
+  [TUNED_MODEL]: (_load: LoadFaceApiOptions, settings?: VerifyModelSettings) => {
+    if (settings?.mirror !== true) throw new Error(`the settings of ${TUNED_MODEL} must say mirror: true (the tuned top was trained and fitted on mirror-averaged descriptors)`);
+    return tunedFaceApiEmbedder(settingsWeightsFile(TUNED_MODEL, settings), TUNED_MODEL);
+  },
 });
 
 /** Photos prepared and embedded together in folder mode. */
 const FOLDER_BATCH = 8;
 
-/** The default model: face-api's dlib ResNet, zero-shot, threshold fitted on View 1. */
-export const DEFAULT_VERIFY_MODEL = 'face-api';
+/**
+ * The default model: face-api's dlib ResNet with its top fine-tuned on LFW beside its own ({@link TUNED_MODEL}), which
+ * on View 1's test pairs scores the originals as zero-shot with the mirror does and tight crops better (BENCHMARKS.md).
+ * `face-api` is the zero-shot network.
+ */
+export const DEFAULT_VERIFY_MODEL = TUNED_MODEL;
 
 /** Options of {@link Verifier.create}. */
 export interface VerifierOptions {
@@ -125,7 +136,14 @@ export class Verifier {
     const make = VERIFY_MODELS[model];
     if (!make) throw new RangeError(`unknown model ${JSON.stringify(model)}; available: ${Object.keys(VERIFY_MODELS).join(', ')}`);
     const crop = options.crop ?? DEFAULT_FACE_CROP;
-    const settings = readVerifyModel(verifySettingsKey(model, crop), options.settingsFile);
+    let settings: VerifyModelSettings;
+    try {
+      settings = readVerifyModel(verifySettingsKey(model, crop), options.settingsFile);
+    } catch (err) {
+      // say which models have settings for this crop (the tuned model is fitted on the chip only)
+      const withCrop = Object.keys(VERIFY_MODELS).filter((m) => m !== model && hasVerifyModel(verifySettingsKey(m, crop), options.settingsFile));
+      throw withCrop.length ? new Error(`${(err as Error).message}; the ${crop} crop has settings for: ${withCrop.map((m) => `--model ${m}`).join(', ')}`) : err;
+    }
     if (settings.cropKind !== undefined && settings.cropKind !== crop) {
       throw new Error(`settings ${verifySettingsKey(model, crop)} were fitted on the ${String(settings.cropKind)} crop, not ${crop}`);
     }

@@ -35,7 +35,7 @@ describe('siamese search and siamese cluster', () => {
   it('search prints a ranked table with distances and verdicts, the model and the index size (--aligned)', () => {
     const r = siamese('search', '--gallery', path.join(dir, 'gallery'), '--aligned', '--no-face-check', '--k', '3', path.join(dir, 'gallery', 'bob', '1.jpg'));
     assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stdout, /loaded face-api in \d+ ms; threshold \d\.\d{3} fitted on .*--aligned: no face detection/);
+    assert.match(r.stdout, /loaded face-api-tuned in \d+ ms; threshold \d\.\d{3} fitted on .*--aligned: no face detection/);
     assert.match(r.stdout, /gallery .*: 6 faces of 3 people indexed in [\d.]+ s \(exact search, euclidean\)/);
     assert.match(r.stdout, /rank\s+person\s+file\s+distance\s+verdict/);
     assert.match(r.stdout, /\n1\s+bob\s+bob\/1\.jpg\s+0\.000\s+same\n2\s+bob\s+bob\/2\.jpg\s+0\.000\s+same\n3\s+/);
@@ -43,7 +43,7 @@ describe('siamese search and siamese cluster', () => {
     const json = siamese('search', '--gallery', path.join(dir, 'gallery'), '--aligned', '--no-face-check', '--json', path.join(dir, 'gallery', 'cy', '2.jpg'));
     assert.equal(json.status, 0, json.stderr);
     const out = JSON.parse(json.stdout) as { model: string; indexSize: number; hits: { person: string }[] };
-    assert.equal(out.model, 'face-api');
+    assert.equal(out.model, 'face-api-tuned');
     assert.equal(out.indexSize, 6);
     assert.deepEqual(out.hits.slice(0, 2).map((h) => h.person), ['cy', 'cy']);
   });
@@ -71,7 +71,7 @@ describe('siamese search and siamese cluster', () => {
     assert.match(notFace.stdout, /query .*1\.jpg: NO ANSWER: not a face: the detector \(ssd\) fired, but landmark fit residual \d+\.\d px > \d+\.\d/);
     assert.doesNotMatch(notFace.stdout, /use --aligned/);
     const unknown = siamese('search', '--gallery', path.join(dir, 'gallery'), '--model', 'nope', q);
-    assert.match(unknown.stderr, /unknown model "nope"; available: face-api, default/);
+    assert.match(unknown.stderr, /unknown model "nope"; available: face-api, face-api-tuned, default/);
     const mismatch = siamese('search', '--gallery', path.join(dir, 'gallery'), '--model', 'seed2-bce', '--aligned', '--no-face-check', q);
     assert.equal(mismatch.status, 1);
     assert.match(mismatch.stderr, /model mismatch: seed2-bce compares pairs with a bceConcat head/);

@@ -32,7 +32,7 @@ describe('siamese verify', () => {
     assert.doesNotMatch(r.stdout, /time:| ms/);
     const timed = run(a, a, '--aligned', '--no-face-check', '--timing');
     assert.equal(timed.status, 0, timed.stderr);
-    assert.match(timed.stdout, /loaded face-api in \d+ ms \(networks read and warmed up; photos prepared on [12] threads?\)/);
+    assert.match(timed.stdout, /loaded face-api-tuned in \d+ ms \(networks read and warmed up; photos prepared on [12] threads?\)/);
     assert.match(timed.stdout, /time: \d+ ms for this pair/);
   });
 

@@ -30,9 +30,11 @@ test('the committed settings hold a fitted threshold for each crop, each saying 
 test('a verifier reads the settings of its crop, and refuses settings fitted on another crop', async () => {
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'siamese-crop-')), 'settings.json');
   writeVerifyModel('face-api', { cropKind: 'chip', threshold: 0.5, uncertainBand: 0.02, higherIsCloser: false, fittedOn: 'test', command: 'none' }, file);
-  await assert.rejects(Verifier.create({ settingsFile: file, crop: 'box', warmUp: false }), /has no settings for model "face-api:box" \(it has: face-api\)/);
+  await assert.rejects(Verifier.create({ model: 'face-api', settingsFile: file, crop: 'box', warmUp: false }), /has no settings for model "face-api:box" \(it has: face-api\)/);
   writeVerifyModel('face-api:box', { cropKind: 'chip', threshold: 0.6, uncertainBand: 0.02, higherIsCloser: false, fittedOn: 'test', command: 'none' }, file);
-  await assert.rejects(Verifier.create({ settingsFile: file, crop: 'box', warmUp: false }), /settings face-api:box were fitted on the chip crop, not box/);
+  await assert.rejects(Verifier.create({ model: 'face-api', settingsFile: file, crop: 'box', warmUp: false }), /settings face-api:box were fitted on the chip crop, not box/);
+  // the default (tuned) model is fitted on the chip only: the error says which model has the box crop
+  await assert.rejects(Verifier.create({ crop: 'box', warmUp: false }), /no settings for model "face-api-tuned:box" .*; the box crop has settings for: --model face-api$/);
 });
 
 test('a detected face is cropped as a chip: a face seen rotated and scaled comes out upright at the chip size', () => {

@@ -162,14 +162,14 @@ describe('model files and verification settings', () => {
     writeVerifyModel('face-api', { threshold: 0.55, uncertainBand: 0.03, higherIsCloser: false, fittedOn: 'test', command: 'none' }, f);
     await assert.rejects(Verifier.create({ model: 'resnet-9000', settingsFile: f }), /unknown model "resnet-9000"; available: face-api/);
     disposeFaceApi(['recognition']);
-    const v = await Verifier.create({ settingsFile: f, warmUp: false });
+    const v = await Verifier.create({ model: 'face-api', settingsFile: f, warmUp: false });
     const grey = path.join(dir, 'g.jpg');
     await sharp({ create: { width: 200, height: 200, channels: 3, background: '#999' } }).jpeg().toFile(grey);
     const verdict = await v.verify(grey, grey);
     assert.equal(verdict.decision, 'no-face');
     assert.equal(verdict.value, undefined);
     // --aligned: the same crop twice is distance 0, "same"
-    const aligned = await Verifier.create({ settingsFile: f, aligned: true, warmUp: false, faceCheck: false });
+    const aligned = await Verifier.create({ model: 'face-api', settingsFile: f, aligned: true, warmUp: false, faceCheck: false });
     const same = await aligned.verify(grey, grey);
     assert.equal(same.decision, 'same');
     assert.ok(same.value! < 1e-6);

@@ -161,7 +161,7 @@ describe('detection and the face check on real and generated images', () => {
     for (const family of NON_FACE_FAMILIES) for (const [i, img] of (await nonFaces(family, 4, 'verify')).entries()) files.push(await png(path.join(dir, `${family}-${i}.png`), img));
     assert.ok(files.length >= 20);
     for (const aligned of [true, false]) {
-      const v = await Verifier.create({ settingsFile: f, aligned, warmUp: false });
+      const v = await Verifier.create({ model: 'face-api', settingsFile: f, aligned, warmUp: false });
       const decisions = new Set<string>();
       for (let i = 0; i < files.length; i++) decisions.add((await v.verify(files[i], files[(i + 1) % files.length])).decision);
       assert.ok(!decisions.has('same') && !decisions.has('different') && !decisions.has('uncertain'), `aligned=${aligned}: ${[...decisions].join(', ')}`);

@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { initBackend } from '../../lib/backend';
 import {
-  closestPairs, describeGroupSummary, faceApiDemoPhotos, groupMarks, groupMatrix, groupPairs, groupPhotoFaces, groupSummary, groupTableRows, mirrorImage, Verifier,
+  embedGroupFaces, closestPairs, describeGroupSummary, faceApiDemoPhotos, groupMarks, groupMatrix, groupPairs, groupPhotoFaces, groupSummary, groupTableRows, mirrorImage, Verifier,
   type DetectedFace, type GroupFace, type GroupPhoto,
 } from '../../lib/faces';
 import { euclideanDistance } from '../../lib/distances/arrays';
@@ -85,10 +85,17 @@ test('groupPhotoFaces on face-api\'s sample1: three faces left to right, chip an
   for (const f of p.faces) {
     assert.deepEqual([f.chip.width, f.chip.height, f.box.width, f.box.height], [150, 150, 150, 150]);
     assert.ok(f.faceCheck!.isFace, `${f.label}: ${f.faceCheck!.rms}`);
-    assert.equal(f.embedding!.length, 128);
-    assert.equal(f.mirrorEmbedding!.length, 128);
+    assert.equal(f.embedding!.length, v.embedder.dim);
+    assert.equal(f.mirrorEmbedding!.length, v.embedder.dim);
   }
   const pairs = groupPairs([p], v.embedder.compare, v.settings, { mirror: true });
   assert.deepEqual(groupSummary(pairs).different, { pairs: 3, right: 3, wrong: 0, uncertain: 0, notAFace: 0 });
   assert.deepEqual(groupSummary(pairs).same, { pairs: 3, right: 3, wrong: 0, uncertain: 0, notAFace: 0 });
+  // the same faces described by face-api zero-shot: same faces and crops, its own 128-d descriptors
+  const zero = await Verifier.create({ model: 'face-api', warmUp: false });
+  const [z] = await embedGroupFaces([p], zero, { mirror: true });
+  assert.deepEqual(z.faces.map((f) => f.label), p.faces.map((f) => f.label));
+  assert.ok(z.faces.every((f, i) => f.chip === p.faces[i].chip && f.embedding!.length === 128 && f.mirrorEmbedding!.length === 128));
+  const zs = groupSummary(groupPairs([z], zero.embedder.compare, zero.settings, { mirror: true }));
+  assert.deepEqual(zs.different, { pairs: 3, right: 3, wrong: 0, uncertain: 0, notAFace: 0 });
 });

@@ -1,10 +1,14 @@
-import { before, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../lib/backend';
 import { loadFaceApi } from '../../lib/faces/face-api';
-import { faceApiEmbedder } from '../../lib/faces/face-embedder';
-import { describeChips, loadRecognitionNet, topDescriptors, trunkActivations, TRUNK_SHAPE, type RecognitionNet } from '../../lib/faces/recognition-net';
+import { faceApiEmbedder, tunedFaceApiEmbedder } from '../../lib/faces/face-embedder';
+import { euclideanDistance } from '../../lib/distances/arrays';
+import { describeChips, loadRecognitionNet, loadRecognitionTop, saveRecognitionTop, topDescriptors, topTensors, trunkActivations, TRUNK_SHAPE, type RecognitionNet } from '../../lib/faces/recognition-net';
 import { Rng } from '../../lib/util/rng';
 
 /** Two 150-px test chips: smooth colour patterns with a face-like blob, different per seed. */
@@ -94,5 +98,77 @@ describe('the face-api embedder with the mirror (what siamese verify uses)', () 
     assert.notDeepEqual(a[0], b[0], 'the plain descriptor does depend on the side the face looks to');
     assert.match(mirrored.description, /mean of the crop and its mirror image/);
     tf.dispose([x, flipped]);
+  });
+});
+
+describe('a tuned top stored at half precision, and the tuned embedder that ships it', () => {
+  let net: RecognitionNet;
+  let tmp: string;
+  let manifest: string;
+  before(async () => {
+    await initBackend();
+    net = loadRecognitionNet();
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'siamese-top-'));
+    // face-api's own top, stored as a tuned one would be
+    manifest = saveRecognitionTop(tmp, 'top', topTensors(net.top).map(([, t]) => t.dataSync() as Float32Array), net.top);
+  });
+  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  it('stores the filters and the projection at half precision, the vectors exactly, and reads them back under face-api\'s names', () => {
+    const bytes = topTensors(net.top).reduce((s, [, t]) => s + t.size * (t.size >= 1024 ? 2 : 4), 0);
+    assert.equal(fs.statSync(path.join(tmp, 'top.bin')).size, bytes);
+    const before = tf.memory().numTensors;
+    const top = loadRecognitionTop(manifest);
+    const mine = topTensors(top);
+    const theirs = topTensors(net.top);
+    assert.deepEqual(mine.map(([n, t]) => [n, t.shape]), theirs.map(([n, t]) => [n, t.shape]));
+    mine.forEach(([n, t], i) => {
+      const a = t.dataSync();
+      const b = theirs[i][1].dataSync();
+      for (let j = 0; j < a.length; j++) {
+        const tol = t.size >= 1024 ? Math.max(Math.abs(b[j]) * 2 ** -11, 2 ** -25) : 0;
+        assert.ok(Math.abs(a[j] - b[j]) <= tol, `${n}[${j}]: ${a[j]} vs ${b[j]}`);
+      }
+    });
+    assert.equal(tf.memory().numTensors, before + mine.length, 'only the top\'s tensors are kept');
+    tf.dispose(mine.map(([, t]) => t));
+  });
+
+  it('names the file when a tensor is missing or has the wrong shape', () => {
+    const groups = JSON.parse(fs.readFileSync(manifest, 'utf8'));
+    const broken = path.join(tmp, 'broken-weights_manifest.json');
+    const fc = groups[0].weights.find((w: { name: string }) => w.name === 'fc');
+    fc.shape = [128, 256];
+    fs.writeFileSync(broken, JSON.stringify(groups));
+    assert.throws(() => loadRecognitionTop(broken), /broken-weights_manifest\.json: tensor fc should be 256x128, got 128x256/);
+    groups[0].weights = groups[0].weights.map((w: { name: string }) => (w.name.endsWith('conv2/scale/biases') ? { ...w, name: 'other' } : w));
+    fc.shape = [256, 128];
+    fs.writeFileSync(broken, JSON.stringify(groups));
+    assert.throws(() => loadRecognitionTop(broken), /broken-weights_manifest\.json: no tensor conv256_down_out\/conv2\/scale\/biases/);
+    assert.throws(() => saveRecognitionTop(tmp, 'short', [new Float32Array(3)], net.top), /a top has 9 tensors, got 1 arrays/);
+  });
+
+  it("with face-api's own top as the tuned one, its distances are face-api's with the mirror (the 1/√2 scaling); 256-d, no leak", async () => {
+    const tuned = await tunedFaceApiEmbedder(manifest);
+    const mirror = await faceApiEmbedder({}, { mirror: true });
+    const x = chips(7);
+    const y = chips(9);
+    await tuned.embed(x);
+    const before = tf.memory().numTensors;
+    const [a, b] = [await tuned.embed(x), await tuned.embed(y)];
+    assert.equal(tf.memory().numTensors, before, 'tensor count changed');
+    const [c, d] = [await mirror.embed(x), await mirror.embed(y)];
+    assert.equal(a[0].length, 256);
+    assert.equal(tuned.dim, 256);
+    for (let i = 0; i < 2; i++) {
+      const got = euclideanDistance(a[i], b[i]);
+      const want = euclideanDistance(c[i], d[i]);
+      assert.ok(Math.abs(got - want) <= 1e-3 * want, `pair ${i}: ${got} vs face-api's ${want}`);
+    }
+    // a crop of another size is resized first, as face-api does
+    const small = tf.image.resizeBilinear(x, [120, 120]) as tf.Tensor4D;
+    assert.equal((await tuned.embed(small)).length, 2);
+    tf.dispose([x, y, small]);
+    await assert.rejects(tunedFaceApiEmbedder(path.join(tmp, 'none-weights_manifest.json')), /none-weights_manifest\.json: not a readable tfjs weights manifest/);
   });
 });

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
 import { decodeImage } from '../../lib/data';
-import { Verifier, writeVerifyModel } from '../../lib/faces';
+import { DEFAULT_VERIFY_MODEL, readVerifyModel, TUNED_MODEL, Verifier, writeVerifyModel } from '../../lib/faces';
 
 /** A 120 px RGB image whose pixels come from `f(x, y, channel)`. */
 async function image(file: string, f: (x: number, y: number, c: number) => number): Promise<string> {
@@ -34,9 +34,9 @@ describe('Verifier: photos prepared together, faces described in one batch', () 
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it('gives the same descriptors batched as one photo at a time', async () => {
-    const batched = await Verifier.create({ settingsFile: settings, aligned: true, warmUp: false, faceCheck: false });
+    const batched = await Verifier.create({ model: 'face-api', settingsFile: settings, aligned: true, warmUp: false, faceCheck: false });
     const [ea, eb] = await batched.embedFiles([a, b]);
-    const single = await Verifier.create({ settingsFile: settings, aligned: true, warmUp: false, faceCheck: false });
+    const single = await Verifier.create({ model: 'face-api', settingsFile: settings, aligned: true, warmUp: false, faceCheck: false });
     const sa = await single.embedFile(a);
     const sb = await single.embedFile(b);
     for (const [x, y] of [[ea, sa], [eb, sb]]) {
@@ -52,20 +52,20 @@ describe('Verifier: photos prepared together, faces described in one batch', () 
     writeVerifyModel('face-api', { threshold: 0.55, uncertainBand: 0.03, higherIsCloser: false, fittedOn: 'test', command: 'none', mirror: true }, mirrored);
     const flipped = path.join(dir, 'ann-1-mirrored.png');
     await sharp(a).flop().toFile(flipped);
-    const v = await Verifier.create({ settingsFile: mirrored, aligned: true, warmUp: false, faceCheck: false });
+    const v = await Verifier.create({ model: 'face-api', settingsFile: mirrored, aligned: true, warmUp: false, faceCheck: false });
     assert.match(v.embedder.description, /mean of the crop and its mirror image/);
     assert.ok((await v.verify(a, flipped)).value! < 1e-4, 'mirror-invariant');
-    const plain = await Verifier.create({ settingsFile: settings, aligned: true, warmUp: false, faceCheck: false });
+    const plain = await Verifier.create({ model: 'face-api', settingsFile: settings, aligned: true, warmUp: false, faceCheck: false });
     assert.ok((await plain.verify(a, flipped)).value! > 1e-3, 'without the mirror a photo and its mirror image differ');
   });
 
   it('leaks no tensors across pairs, and answers the same pair the same way', async () => {
-    const v = await Verifier.create({ settingsFile: settings, aligned: true, warmUp: false, faceCheck: false });
+    const v = await Verifier.create({ model: 'face-api', settingsFile: settings, aligned: true, warmUp: false, faceCheck: false });
     await v.verify(a, c);
     const tensors = tf.memory().numTensors;
     const first = await v.verify(b, c);
     assert.equal(tf.memory().numTensors, tensors);
-    const fresh = await Verifier.create({ settingsFile: settings, aligned: true, warmUp: false, faceCheck: false });
+    const fresh = await Verifier.create({ model: 'face-api', settingsFile: settings, aligned: true, warmUp: false, faceCheck: false });
     assert.equal((await fresh.verify(b, c)).value, first.value);
   });
 
@@ -77,7 +77,7 @@ describe('Verifier: photos prepared together, faces described in one batch', () 
     const half = path.join(dir, 'half.png');
     await sharp(rgba, { raw: { width: 120, height: 120, channels: 4 } }).png().toFile(half);
     try {
-      const v = await Verifier.create({ settingsFile: settings, aligned: true, warmUp: false, faceCheck: false });
+      const v = await Verifier.create({ model: 'face-api', settingsFile: settings, aligned: true, warmUp: false, faceCheck: false });
       const opaque = await v.verify(a, a);
       assert.equal(opaque.decision, 'same');
       assert.deepEqual(opaque.warnings, []);
@@ -95,11 +95,33 @@ describe('Verifier: photos prepared together, faces described in one batch', () 
     }
   });
 
+  it('the shipped tuned model (the default): its committed weights load, 256-d, mirror-invariant; its settings are checked', async () => {
+    assert.equal(DEFAULT_VERIFY_MODEL, TUNED_MODEL);
+    const v = await Verifier.create({ aligned: true, warmUp: false, faceCheck: false });
+    assert.equal(v.embedder.name, TUNED_MODEL);
+    assert.match(v.embedder.description, /fine-tuned on LFW beside face-api's own/);
+    const flipped = path.join(dir, 'ann-1-flopped.png');
+    await sharp(a).flop().toFile(flipped);
+    const [ea] = await v.embedFiles([a]);
+    assert.equal(ea.embedding!.length, 256);
+    assert.ok((await v.verify(a, flipped)).value! < 1e-4, 'mirror-invariant');
+    assert.ok((await v.verify(a, c)).value! > 0.05);
+    const shipped = readVerifyModel(TUNED_MODEL);
+    const bad = path.join(dir, 'tuned-settings.json');
+    const { weights, ...noWeights } = shipped;
+    writeVerifyModel(TUNED_MODEL, noWeights, bad);
+    await assert.rejects(Verifier.create({ model: TUNED_MODEL, settingsFile: bad, aligned: true, warmUp: false }), /settings of model "face-api-tuned" name no weights file/);
+    writeVerifyModel(TUNED_MODEL, { ...shipped, weights: `${weights}.gone` }, bad);
+    await assert.rejects(Verifier.create({ model: TUNED_MODEL, settingsFile: bad, aligned: true, warmUp: false }), /face-api-tuned-weights_manifest\.json\.gone are missing; retrain with bench\/lfw-face-product\.ts --write/);
+    writeVerifyModel(TUNED_MODEL, { ...shipped, mirror: false }, bad);
+    await assert.rejects(Verifier.create({ model: TUNED_MODEL, settingsFile: bad, aligned: true, warmUp: false }), /must say mirror: true/);
+  });
+
   it('names the unreadable photo, and folder mode verifies the others', async () => {
     const broken = path.join(dir, 'bob', 'broken.jpg');
     fs.writeFileSync(broken, 'not a photo');
     try {
-      const v = await Verifier.create({ settingsFile: settings, aligned: true, warmUp: false, faceCheck: false });
+      const v = await Verifier.create({ model: 'face-api', settingsFile: settings, aligned: true, warmUp: false, faceCheck: false });
       await assert.rejects(v.verify(a, broken), /broken\.jpg: not an image: it starts with text "not a photo"/);
       const { rows, problems } = await v.verifyFolder(dir);
       assert.equal(rows.length, 3);

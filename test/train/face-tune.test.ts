@@ -10,36 +10,18 @@ import { loadRecognitionNet, topDescriptors, TRUNK_SIZE, type RecognitionNet } f
 import { TrunkCache } from '../../lib/faces/trunk-cache';
 import { describeCached, describeTuned, drawHardBatch, findNeighbours, mixWithZeroShot, peopleAuc, resolveFaceTune, topVariables, tuneFold, tuneSplit, tuneView2, validationPeople } from '../../lib/train/face-tune';
 import { Rng } from '../../lib/util/rng';
+import { writeFakeTrunkCache } from './fixtures';
 
 /**
- * A made-up LFW: 10 folds of 6 people, 4 images each, whose cached "trunk activations" are a person's
- * direction in an 8-dimensional subspace plus loud noise everywhere, so face-api's top (never trained on
- * them) separates the people only a little and a tuned top can do better.
+ * A made-up LFW: 10 folds of 6 people, 4 images each, with a made-up trunk cache ({@link writeFakeTrunkCache}).
  */
 function fakeLfw(dir: string): PairList {
-  const rng = new Rng(11);
-  const basis = Array.from({ length: 8 }, () => Float32Array.from({ length: TRUNK_SIZE }, () => rng.normal()));
-  const index: string[] = [];
-  const floats: Float32Array[] = [];
   const pairs: Pair[] = [];
   const folds: number[] = [];
+  const images: [string, string[]][] = [];
   for (let f = 0; f < 10; f++) {
     const people = Array.from({ length: 6 }, (_, i) => `P${f}x${i}`);
-    for (const person of people) {
-      const code = Array.from({ length: 8 }, () => rng.normal());
-      for (let n = 1; n <= 4; n++) {
-        const ref = `${person}/${person}_000${n}.jpg`;
-        const rec = new Float32Array(2 * TRUNK_SIZE);
-        for (let j = 0; j < TRUNK_SIZE; j++) {
-          let v = 0.4 + 0.6 * rng.normal();
-          for (let k = 0; k < 8; k++) v += 0.12 * code[k] * basis[k][j];
-          rec[j] = Math.max(0, v);
-          rec[TRUNK_SIZE + j] = Math.max(0, v + 0.05 * rng.normal());
-        }
-        index.push(JSON.stringify({ ref, found: 'tiny', faces: 1, shard: 0, index: floats.length }));
-        floats.push(rec);
-      }
-    }
+    for (const person of people) images.push([person, [1, 2, 3, 4].map((n) => `${person}/${person}_000${n}.jpg`)]);
     for (const [i, person] of people.entries()) {
       const ref = (n: number) => ({ person, file: `${person}_000${n}.jpg` });
       pairs.push({ a: ref(1), b: ref(2), isSame: 1 }, { a: ref(3), b: ref(4), isSame: 1 });
@@ -48,9 +30,7 @@ function fakeLfw(dir: string): PairList {
       folds.push(f, f, f, f);
     }
   }
-  fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'index-0.jsonl'), `${index.join('\n')}\n`);
-  fs.writeFileSync(path.join(dir, 'trunk-0.f32'), Buffer.concat(floats.map((f) => Buffer.from(f.buffer))));
+  writeFakeTrunkCache(dir, images);
   return { name: 'fake-pairs', pairs, folds, numFolds: 10, sources: pairs.map((_, i) => ({ file: 'fake-pairs.txt', line: i + 2 })) };
 }
 
