@@ -33,7 +33,7 @@ export function faceModelNames(): string[] {
 }
 
 /**
- * A {@link Verifier} for `model`: one of `VERIFY_MODELS` (face-api, threshold from lib/faces/verify-threshold.json),
+ * A {@link Verifier} for `model`: one of `VERIFY_MODELS` (face-api-tuned, face-api; threshold from lib/faces/verify-threshold.json),
  * or the name of a training preset whose run has finished (`siamese train --preset <name>`), used with the
  * threshold fitted on that run's validation pairs. A trained network knows only the aligned crops it was
  * trained on, so it needs `aligned`; and it must compare embeddings by a distance (a Euclidean head).

@@ -23,7 +23,7 @@ export { trainedEmbedder, embeddingNetOf } from './trained-embedder';
 export { embedDataset, pairImages } from './embed-dataset';
 export { readEmbeddingCache, pairValues } from './embedding-cache';
 export type { EmbeddingRecord } from './embedding-cache';
-export { readVerifyModel, writeVerifyModel, verifyModelsFile, verifySettingsKey } from './verify-model';
+export { readVerifyModel, writeVerifyModel, verifyModelsFile, verifySettingsKey, hasVerifyModel, settingsWeightsFile, tunedModelRows } from './verify-model';
 export type { VerifyModelSettings } from './verify-model';
 export { Verifier, decide, faceCheckThreshold, VERIFY_MODELS, DEFAULT_VERIFY_MODEL, TUNED_MODEL } from './verify';
 export { PhotoHelper } from './photo-helper';

@@ -9,6 +9,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { projectRoot } from '../util/paths';
 
+/** The tuned model's name: face-api's ResNet with a top fine-tuned on LFW (bench/lfw-face-product.ts). */
+export const TUNED_MODEL = 'face-api-tuned';
+
 /** How one embedder decides, and where the numbers came from. */
 export interface VerifyModelSettings {
   /** Decision threshold in the embedder's units (accept on the close side or equal). */
@@ -85,4 +88,28 @@ export function settingsWeightsFile(model: string, settings: VerifyModelSettings
   const file = path.resolve(projectRoot(), settings.weights);
   if (!fs.existsSync(file)) throw new Error(`model ${JSON.stringify(model)}: its weights ${file} are missing; retrain with bench/lfw-face-product.ts --write`);
   return file;
+}
+
+/** One model's scores on View 1's test pairs of one kind (bench/lfw-face-product.ts writes them in its settings' `view1`). */
+interface View1Score {
+  readonly threshold: number;
+  readonly testAccuracy: number;
+  readonly testAuc: number;
+  /** At the threshold the model uses on photos (the one fitted on the originals). */
+  readonly testAccuracyAtThreshold: number;
+}
+
+/**
+ * The shipped tuned model's View 1 test scores against face-api zero-shot with the mirror, per kind of pair (LFW's
+ * originals, their tight crops), as table rows. Throws naming the file when the settings lack them.
+ * @see notebooks/06-test-evaluation.ipynb
+ */
+export function tunedModelRows(settings: VerifyModelSettings = readVerifyModel(TUNED_MODEL), file = verifyModelsFile()): Record<string, string>[] {
+  const view1 = settings.view1 as Record<string, { tuned?: View1Score; zeroShotMirror?: View1Score }> | undefined;
+  if (!view1 || typeof view1 !== 'object') throw new Error(`${file}: ${TUNED_MODEL} has no view1 scores; retrain with bench/lfw-face-product.ts --write`);
+  const pct = (x: number) => `${(100 * x).toFixed(2)} %`;
+  return Object.entries(view1).flatMap(([pairs, m]) => ([['face-api zero-shot + mirror', m.zeroShotMirror], [TUNED_MODEL, m.tuned]] as const).map(([model, s]) => {
+    if (!s || typeof s.testAccuracyAtThreshold !== 'number') throw new Error(`${file}: ${TUNED_MODEL}.view1.${pairs} lacks the scores of ${model}`);
+    return { 'View 1 test pairs': pairs, model, 'accuracy at its threshold for photos': pct(s.testAccuracyAtThreshold), 'accuracy, threshold fitted on these crops': pct(s.testAccuracy), AUC: s.testAuc.toFixed(4) };
+  }));
 }

@@ -22,10 +22,9 @@ import { PhotoHelper } from './photo-helper';
 import { DEFAULT_FACE_CROP, prepareDecoded, runsDetection, type FaceCrop, type PrepareOptions, type PreparedFace } from './prepare-face';
 import { accepts } from '../eval/scored';
 import { readFaceCheck } from './face-check';
-import { hasVerifyModel, readVerifyModel, settingsWeightsFile, verifySettingsKey, type VerifyModelSettings } from './verify-model';
+import { hasVerifyModel, readVerifyModel, settingsWeightsFile, TUNED_MODEL, verifySettingsKey, type VerifyModelSettings } from './verify-model';
 
-/** The tuned model's name: face-api's ResNet with a top fine-tuned on LFW (bench/lfw-face-product.ts). */
-export const TUNED_MODEL = 'face-api-tuned';
+export { TUNED_MODEL };
 
 /** The embedders `siamese verify --model` knows, each made as its settings say (e.g. `mirror`). */
 export const VERIFY_MODELS: Readonly<Record<string, (load: LoadFaceApiOptions, settings?: VerifyModelSettings) => Promise<FaceEmbedder>>> = Object.freeze({

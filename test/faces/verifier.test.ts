@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
 import { decodeImage } from '../../lib/data';
-import { DEFAULT_VERIFY_MODEL, readVerifyModel, TUNED_MODEL, Verifier, writeVerifyModel } from '../../lib/faces';
+import { DEFAULT_VERIFY_MODEL, readVerifyModel, TUNED_MODEL, tunedModelRows, Verifier, writeVerifyModel } from '../../lib/faces';
 
 /** A 120 px RGB image whose pixels come from `f(x, y, channel)`. */
 async function image(file: string, f: (x: number, y: number, c: number) => number): Promise<string> {
@@ -113,6 +113,12 @@ describe('Verifier: photos prepared together, faces described in one batch', () 
     await assert.rejects(Verifier.create({ model: TUNED_MODEL, settingsFile: bad, aligned: true, warmUp: false }), /settings of model "face-api-tuned" name no weights file/);
     writeVerifyModel(TUNED_MODEL, { ...shipped, weights: `${weights}.gone` }, bad);
     await assert.rejects(Verifier.create({ model: TUNED_MODEL, settingsFile: bad, aligned: true, warmUp: false }), /face-api-tuned-weights_manifest\.json\.gone are missing; retrain with bench\/lfw-face-product\.ts --write/);
+    // its recorded View 1 scores, for notebook 06: both models on the originals and the tight crops
+    const rows = tunedModelRows(shipped);
+    assert.deepEqual(rows.map((r) => [r['View 1 test pairs'], r.model]), [['originals', 'face-api zero-shot + mirror'], ['originals', TUNED_MODEL], ['tight', 'face-api zero-shot + mirror'], ['tight', TUNED_MODEL]]);
+    assert.ok(rows.every((r) => /^\d+\.\d\d %$/.test(r['accuracy at its threshold for photos']) && /^0\.99\d\d$/.test(r.AUC)), JSON.stringify(rows));
+    const { view1: _v, ...noScores } = shipped;
+    assert.throws(() => tunedModelRows(noScores, 'x.json'), /x\.json: face-api-tuned has no view1 scores/);
     writeVerifyModel(TUNED_MODEL, { ...shipped, mirror: false }, bad);
     await assert.rejects(Verifier.create({ model: TUNED_MODEL, settingsFile: bad, aligned: true, warmUp: false }), /must say mirror: true/);
   });
