@@ -31,3 +31,5 @@ export { evaluateModel, faceApiDescriptorFile, tightPairsSummary, EVAL_BASELINES
 export type { EvaluateOptions, EvaluationReport, OtherCacheSummary } from './evaluate-model';
 export { tuneFold, tuneSplit, tuneSplits, tuneView2, topVariables, describeCached, readTopWeights, resolveFaceTune, faceTuneDir, DEFAULT_FACE_TUNE, FACE_TUNE_TIGHT } from './face-tune';
 export type { FaceTuneConfig, FaceTuneFold, FaceTuneResult, FaceTuneSplitRun, FaceTuneView2, TuneTask, TuneFoldOptions, TuneView2Options, TopVariables, FoldScore, OtherCacheScore } from './face-tune';
+export { productTask, trainProduct } from './face-product';
+export type { ProductTask, ProductTaskOptions, ProductRun, ProductScore } from './face-product';
