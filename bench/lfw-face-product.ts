@@ -40,6 +40,13 @@ async function main(): Promise<void> {
   const net = loadRecognitionNet();
   const cache = TrunkCache.open(artifactsDir('faces', lfwTrunkDir()));
   const others = tightDir ? { tight: TrunkCache.open(artifactsDir('faces', lfwTrunkDir('tight'))) } : {};
+  // every image is needed (training people's and held-out ones): say how to fill an empty or partial cache before training
+  for (const [what, c, photos] of [['originals', cache, root], ...(tightDir ? [['tight crops', others.tight!, tightDir]] : [])] as [string, TrunkCache, string][]) {
+    const missing = dataset.people.reduce((n, p) => n + dataset.images(p).filter((f) => !c.records.has(`${p}/${f}`)).length, 0);
+    if (missing > 0) {
+      throw new Error(`${c.dir}: the trunk cache of the ${what} lacks ${missing} of LFW's images (${photos}); fill it first: LFW_DIR=${root} npx tsx bench/lfw-face-tune.ts${tightDir ? ` --tight ${tightDir}` : ''} --fill 0/1`);
+    }
+  }
   const dir = artifactsDir('faces', 'product', configHash({ config, seed }));
   const run = await trainProduct(net, cache, dataset, dir, { others, config, task: { seed }, log: (l) => console.log(l) });
   const pct = (x: number) => `${(100 * x).toFixed(2)} %`;
