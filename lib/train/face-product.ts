@@ -72,6 +72,8 @@ export interface ProductScore {
   readonly test: { readonly accuracy: number; readonly auc: number };
   /** The test pairs' distances (for paired comparisons). */
   readonly testDistances: readonly number[];
+  /** The calibration pairs' distances. */
+  readonly calibrationDistances: readonly number[];
 }
 
 /** What {@link trainProduct} measured, with the weights it stored. */
@@ -88,6 +90,13 @@ export interface ProductRun {
   readonly steps: number;
   readonly seconds: number;
   readonly testIsSame: readonly IsSame[];
+  readonly calibrationIsSame: readonly IsSame[];
+  /**
+   * The uncertain band `verify` uses: the tuned model's, around its threshold for photos (the originals'), fitted on the
+   * calibration pairs of every cache together (the originals and the others, e.g. tight crops), so that decisions outside
+   * it are wrong at most 1 % of the time on photos of every kind given, not only on LFW's.
+   */
+  readonly band: UncertainBand;
   /** On each trunk cache (`originals`, and the others by name): zero-shot with the mirror, and the stored tuned model. */
   readonly scores: Readonly<Record<string, { readonly zeroShot: ProductScore; readonly tuned: ProductScore }>>;
   /** tuneSplit's own result (its scores use the weights before they were stored at half precision). */
@@ -106,7 +115,7 @@ function productScore(desc: Map<string, Float32Array>, cal: readonly Pair[], tes
   return {
     threshold: fit.threshold, band: fitUncertainBand(c, y(cal), fit.threshold, DIST),
     calibration: { accuracy: fit.accuracy, auc: auc(c, y(cal), DIST) },
-    test: { accuracy: accuracyAt(t, y(test), fit.threshold, DIST), auc: auc(t, y(test), DIST) }, testDistances: t,
+    test: { accuracy: accuracyAt(t, y(test), fit.threshold, DIST), auc: auc(t, y(test), DIST) }, testDistances: t, calibrationDistances: c,
   };
 }
 
@@ -142,10 +151,13 @@ export async function trainProduct(net: RecognitionNet, cache: TrunkCache, datas
         tuned: productScore(byRef(describeTuned(stored, c, refs, true, net.top, zero)), task.valPairs, task.testPairs),
       };
     }
+    const calY = task.valPairs.map((p) => p.isSame);
+    const tuned = Object.values(scores).map((s) => s.tuned);
+    const band = fitUncertainBand(tuned.flatMap((m) => m.calibrationDistances), tuned.flatMap(() => calY), scores.originals.tuned.threshold, DIST);
     return {
       weights: path.resolve(weights), config: cfg, trainPeople: tuning.trainPeople, trainImages: tuning.trainImages, calibrationPeople: calibrationPeople.length,
       calibrationPairs: task.valPairs.length, testPairs: task.testPairs.length, bestStep: tuning.bestStep, steps: tuning.steps, seconds: tuning.seconds,
-      testIsSame: task.testPairs.map((p) => p.isSame), scores, tuning,
+      testIsSame: task.testPairs.map((p) => p.isSame), calibrationIsSame: calY, band, scores, tuning,
     };
   } finally {
     tf.dispose([...Object.values(stored.conv1), ...Object.values(stored.conv2), stored.fc]);

@@ -9,6 +9,7 @@ import { ensureSynthetic } from '../../lib/data';
 import { Dataset } from '../../lib/data/dataset';
 import { loadRecognitionNet, loadRecognitionTop, type RecognitionNet } from '../../lib/faces/recognition-net';
 import { TrunkCache } from '../../lib/faces/trunk-cache';
+import { fitUncertainBand } from '../../lib/eval';
 import { productTask, trainProduct } from '../../lib/train/face-product';
 import { writeFakeTrunkCache } from './fixtures';
 
@@ -56,6 +57,9 @@ describe('the shipped tuned model: trained on LFW people outside View 1\'s test 
     const o = run.scores.originals;
     assert.ok(o.tuned.test.auc > o.zeroShot.test.auc + 0.02, `tuned test AUC ${o.tuned.test.auc} vs zero-shot ${o.zeroShot.test.auc}`);
     assert.ok(o.tuned.band.halfWidth >= 0 && o.tuned.threshold > 0);
+    // verify's band is fitted at the originals' threshold on every cache's calibration pairs: here only the originals'
+    assert.deepEqual(run.band, fitUncertainBand(o.tuned.calibrationDistances, run.calibrationIsSame, o.tuned.threshold, { higherIsCloser: false }));
+    assert.equal(o.tuned.calibrationDistances.length, 120);
     // the stored weights are what was scored: the same numbers from the file again
     const again = await trainProduct(net, cache, dataset, path.join(tmp, 'out2'), { config: FAST, task: { calibrationPairs: 120 } });
     assert.deepEqual(again.scores, run.scores);
@@ -63,5 +67,11 @@ describe('the shipped tuned model: trained on LFW people outside View 1\'s test 
     const top = loadRecognitionTop(run.weights);
     tf.dispose([...Object.values(top.conv1), ...Object.values(top.conv2), top.fc]);
     await assert.rejects(trainProduct(net, cache, dataset, path.join(tmp, 'out3'), { config: { ...FAST, withZeroShot: false } }), /needs withZeroShot and flip/);
+    // with another cache (here the same images again), both caches' calibration pairs fit the band
+    const both = await trainProduct(net, cache, dataset, path.join(tmp, 'out4'), { config: FAST, task: { calibrationPairs: 120 }, others: { again: cache } });
+    assert.deepEqual(Object.keys(both.scores), ['originals', 'again']);
+    const t = both.scores.originals.tuned;
+    assert.deepEqual(both.band, fitUncertainBand([...t.calibrationDistances, ...both.scores.again.tuned.calibrationDistances],
+      [...both.calibrationIsSame, ...both.calibrationIsSame], t.threshold, { higherIsCloser: false }));
   });
 });
