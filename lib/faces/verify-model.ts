@@ -84,7 +84,7 @@ export function writeVerifyModel(model: string, settings: VerifyModelSettings, f
 
 /** The weights manifest that `model`'s settings name (absolute); throws when they name none or it is missing. */
 export function settingsWeightsFile(model: string, settings: VerifyModelSettings | undefined): string {
-  if (typeof settings?.weights !== 'string') throw new Error(`the settings of model ${JSON.stringify(model)} name no weights file (field "weights" in ${verifyModelsFile()})`);
+  if (typeof settings?.weights !== 'string') throw new Error(`the settings of model ${JSON.stringify(model)} name no weights file (its entry's field "weights", a path from the project root)`);
   const file = path.resolve(projectRoot(), settings.weights);
   if (!fs.existsSync(file)) throw new Error(`model ${JSON.stringify(model)}: its weights ${file} are missing; retrain with bench/lfw-face-product.ts --write`);
   return file;
