@@ -82,9 +82,7 @@ export function loadRecognitionNet(modelDir = faceApiModelDir()): RecognitionNet
   const file = path.join(modelDir, `${FACE_API_NETS.recognition}-weights_manifest.json`);
   const weights = readWeightsManifest(file);
   try {
-    const fc = weights.fc;
-    if (!fc || fc.shape.join('x') !== '256x128') throw new Error(`${file}: tensor fc should be 256x128, got ${fc ? fc.shape.join('x') : 'none'}`);
-    const top: RecognitionTop = { conv1: convScale(weights, 'conv256_down_out/conv1', file), conv2: convScale(weights, 'conv256_down_out/conv2', file), fc: fc as tf.Tensor2D };
+    const top = topOf(weights, file);
     for (const [name] of TRUNK_BLOCKS) { convScale(weights, `${name}/conv1`, file); convScale(weights, `${name}/conv2`, file); }
     convScale(weights, 'conv32_down', file);
     return { weights, top, dispose: () => tf.dispose(Object.values(weights)) };
@@ -105,6 +103,21 @@ const CONV_SCALE_PARTS = [['conv/filters', 'filters'], ['conv/bias', 'bias'], ['
 export function topTensors(top: RecognitionTop): [string, tf.Tensor][] {
   const cs = (c: ConvScale, n: string): [string, tf.Tensor][] => CONV_SCALE_PARTS.map(([file, field]) => [`${TOP_BLOCK}/${n}/${file}`, c[field]]);
   return [...cs(top.conv1, 'conv1'), ...cs(top.conv2, 'conv2'), ['fc', top.fc]];
+}
+
+/** The top's tensors among `weights` (face-api's names); throws naming `file` when one is missing or not the top's shape. */
+function topOf(weights: tf.NamedTensorMap, file: string): RecognitionTop {
+  const fc = weights.fc;
+  if (!fc || fc.shape.join('x') !== '256x128') throw new Error(`${file}: tensor fc should be 256x128, got ${fc ? fc.shape.join('x') : 'none'}`);
+  const want: Record<string, string> = { filters: '3x3x256x256', bias: '256', scaleWeights: '256', scaleBiases: '256' };
+  const cs = (n: string): ConvScale => {
+    const c = convScale(weights, `${TOP_BLOCK}/${n}`, file);
+    for (const [, field] of CONV_SCALE_PARTS) {
+      if (c[field].shape.join('x') !== want[field]) throw new Error(`${file}: ${TOP_BLOCK}/${n} ${field} should be ${want[field]}, got ${c[field].shape.join('x')}`);
+    }
+    return c;
+  };
+  return { conv1: cs('conv1'), conv2: cs('conv2'), fc: fc as tf.Tensor2D };
 }
 
 /** Tensors at least this large are stored at half precision by {@link saveRecognitionTop} (the filters and `fc`). */
@@ -142,18 +155,8 @@ export function saveRecognitionTop(dir: string, name: string, values: readonly F
  */
 export function loadRecognitionTop(manifestFile: string): RecognitionTop {
   const weights = readWeightsManifest(manifestFile);
-  const want: Record<string, string> = { filters: '3x3x256x256', bias: '256', scaleWeights: '256', scaleBiases: '256' };
   try {
-    const cs = (n: string): ConvScale => {
-      const c = convScale(weights, `${TOP_BLOCK}/${n}`, manifestFile);
-      for (const [, field] of CONV_SCALE_PARTS) {
-        if (c[field].shape.join('x') !== want[field]) throw new Error(`${manifestFile}: ${TOP_BLOCK}/${n} ${field} should be ${want[field]}, got ${c[field].shape.join('x')}`);
-      }
-      return c;
-    };
-    const fc = weights.fc;
-    if (!fc || fc.shape.join('x') !== '256x128') throw new Error(`${manifestFile}: tensor fc should be 256x128, got ${fc ? fc.shape.join('x') : 'none'}`);
-    const top: RecognitionTop = { conv1: cs('conv1'), conv2: cs('conv2'), fc: fc as tf.Tensor2D };
+    const top = topOf(weights, manifestFile);
     const kept = new Set<tf.Tensor>(topTensors(top).map(([, t]) => t));
     tf.dispose(Object.values(weights).filter((t) => !kept.has(t)));
     return top;
