@@ -19,13 +19,12 @@
  */
 import * as path from 'node:path';
 import type { IsSame, Pair } from '../data/types';
-import { refKey, type Dataset } from '../data/dataset';
+import type { Dataset } from '../data/dataset';
 import { makeView1Split, samplePairs, splitRng } from '../data/split';
 import { accuracyAt, auc, bestThreshold, fitUncertainBand, type UncertainBand } from '../eval';
-import { euclideanDistance } from '../distances/arrays';
 import { loadRecognitionTop, saveRecognitionTop, type RecognitionNet, type RecognitionTop } from '../faces/recognition-net';
 import type { TrunkCache } from '../faces/trunk-cache';
-import { describeCached, describeTuned, FACE_TUNE_TIGHT, resolveFaceTune, tuneSplit, type FaceTuneConfig, type FaceTuneResult, type TuneTask } from './face-tune';
+import { describeCached, describeTuned, FACE_TUNE_TIGHT, heldRefs, pairDistances, resolveFaceTune, tuneSplit, type FaceTuneConfig, type FaceTuneResult, type TuneTask } from './face-tune';
 import * as tf from '@tensorflow/tfjs';
 
 /** How the product task is drawn. */
@@ -107,11 +106,10 @@ const DIST = { higherIsCloser: false } as const;
 
 /** Scores descriptors (by ref) on the calibration and test pairs. */
 function productScore(desc: Map<string, Float32Array>, cal: readonly Pair[], test: readonly Pair[]): ProductScore {
-  const dist = (pairs: readonly Pair[]) => pairs.map((p) => euclideanDistance(desc.get(refKey(p.a))!, desc.get(refKey(p.b))!));
   const y = (pairs: readonly Pair[]) => pairs.map((p) => p.isSame);
-  const c = dist(cal);
+  const c = pairDistances(cal, desc);
   const fit = bestThreshold(c, y(cal), DIST);
-  const t = dist(test);
+  const t = pairDistances(test, desc);
   return {
     threshold: fit.threshold, band: fitUncertainBand(c, y(cal), fit.threshold, DIST),
     calibration: { accuracy: fit.accuracy, auc: auc(c, y(cal), DIST) },
@@ -141,7 +139,7 @@ export async function trainProduct(net: RecognitionNet, cache: TrunkCache, datas
   const weights = saveRecognitionTop(dir, options.name ?? 'face-api-tuned', values!, net.top);
   const stored: RecognitionTop = loadRecognitionTop(weights);
   try {
-    const refs = [...new Set([...task.valPairs, ...task.testPairs].flatMap((p) => [refKey(p.a), refKey(p.b)]))].sort();
+    const refs = heldRefs(task.testPairs, task.valPairs);
     const scores: Record<string, { zeroShot: ProductScore; tuned: ProductScore }> = {};
     for (const [name, c] of [['originals', cache] as const, ...Object.entries(others)]) {
       const zero = describeCached(net.top, c, refs, true);

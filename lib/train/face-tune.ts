@@ -304,7 +304,7 @@ export function drawHardBatch(rng: Rng, near: Neighbours, count: number, group: 
 }
 
 /** Distances of `pairs` from descriptors by ref. */
-function pairDistances(pairs: PairList['pairs'], desc: Map<string, Float32Array>): number[] {
+export function pairDistances(pairs: PairList['pairs'], desc: Map<string, Float32Array>): number[] {
   return pairs.map((p) => euclideanDistance(desc.get(refKey(p.a))!, desc.get(refKey(p.b))!));
 }
 
@@ -434,7 +434,7 @@ function recordsKey(cache: TrunkCache, refs: readonly string[]): string {
 }
 
 /** The test and validation images of a fold's pairs, sorted. */
-function heldRefs(testPairs: PairList['pairs'], valPairs: PairList['pairs']): string[] {
+export function heldRefs(testPairs: PairList['pairs'], valPairs: PairList['pairs']): string[] {
   return [...new Set([...testPairs, ...valPairs].flatMap((p) => [refKey(p.a), refKey(p.b)]))].sort();
 }
 
