@@ -47,6 +47,7 @@ export interface KernelExports {
   relu_backward(x: number, dy: number, dx: number, n: number): void;
   max_pool_backprop(x: number, dy: number, dx: number, ...geom: number[]): void;
   bias_activation(y: number, bias: number, rows: number, C: number, act: number): void;
+  add_into(dst: number, src: number, n: number): void;
   fill_f32(p: number, n: number, value: number): void;
   pad_f32(x: number, y: number, rank: number, meta: number, value: number): void;
   transform_image(img: number, transforms: number, out: number, batchTransform: number, N: number, H: number, W: number,

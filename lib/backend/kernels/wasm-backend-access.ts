@@ -53,6 +53,15 @@ export function offsetOf(backend: WasmBackendInternals, t: tf.TensorInfo): numbe
 }
 
 /**
+ * A float32 tensor's data as a view of the wasm heap (no copy). Use it at once: the view is detached when the
+ * heap grows, and the tensor's buffer may be shared (check `backend.refCount` before writing through it).
+ */
+export function heapView(backend: WasmBackendInternals, t: tf.TensorInfo): Float32Array {
+  if (t.dtype !== 'float32') throw new Error(`lib/backend/kernels: heapView of a ${t.dtype} tensor`);
+  return new Float32Array(backend.wasm.asm.memory.buffer, offsetOf(backend, t), t.shape.reduce((a, b) => a * b, 1));
+}
+
+/**
  * Gives a tensor whose data was changed in place a new id in the backend's C++ side, so caches
  * keyed by tensor id (XNNPACK operators with packed weights, for Conv2D, depthwise and matMul) are
  * dropped and rebuilt from the new values. The memory stays where it is.

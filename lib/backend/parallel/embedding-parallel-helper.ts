@@ -8,7 +8,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { initBackend } from '../select';
-import { CONTROL, releaseAbandonedTape, signal, waitFor, type EmbeddingReplica, type ToEmbeddingHelper } from './embedding-parallel';
+import { heapView, renewTensorId } from '../kernels/wasm-backend-access';
+import { activeWasm, CONTROL, releaseAbandonedTape, signal, waitFor, type EmbeddingReplica, type ToEmbeddingHelper } from './embedding-parallel';
 
 async function main(): Promise<void> {
   const { module, options, backend, timeoutMs } = workerData as { module: string; options: unknown; backend: 'wasm' | 'cpu'; timeoutMs: number };
@@ -31,13 +32,23 @@ async function main(): Promise<void> {
     if (msg.exchange) exchange = msg.exchange;
     let x: tf.Tensor | null = null;
     try {
+      const be = activeWasm();
+      const input = x = tf.tensor(msg.there.values, msg.there.shape, 'float32');
+      waitFor(control, CONTROL.WEIGHTS, seq, timeoutMs, 'EmbeddingParallel helper');
       let off = 0;
       replica.variables.forEach((v, i) => {
-        tf.tidy(() => v.assign(tf.tensor(weights.subarray(off, off + sizes[i]), v.shape, 'float32')));
+        const values = weights.subarray(off, off + sizes[i]);
         off += sizes[i];
+        if (be === null || v.dtype !== 'float32') {
+          tf.tidy(() => v.assign(tf.tensor(values, v.shape, 'float32')));
+          return;
+        }
+        // written where the variable lies (it must own its buffer first); a new id makes XNNPACK repack it
+        if (be.refCount(v.dataId) > 1) tf.tidy(() => v.assign(tf.add(v, 0)));
+        heapView(be, v).set(values);
+        renewTensorId(be, v);
       });
       if (msg.state !== undefined) replica.setState?.(msg.state);
-      const input = x = tf.tensor(msg.there.values, msg.there.shape, 'float32');
       const rows = msg.there.shape[0];
       const { value, grads: g } = tf.variableGrads(() => {
         const e = replica.embed(input);
@@ -53,7 +64,7 @@ async function main(): Promise<void> {
       off = 0;
       replica.variables.forEach((v, i) => {
         const gi = g[v.name];
-        if (gi) grads.set(gi.dataSync() as Float32Array, off);
+        if (gi) grads.set(be !== null && gi.dtype === 'float32' ? heapView(be, gi) : (gi.dataSync() as Float32Array), off);
         else grads.fill(0, off, off + sizes[i]);
         off += sizes[i];
       });

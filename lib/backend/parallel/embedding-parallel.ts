@@ -17,13 +17,19 @@
  * cannot await), with a timeout and the helper's errors reported, never a hang.
  *
  * The helper's weights are refreshed from this thread's variables at every step, so this thread's optimizer
- * is the only one; random state the network carries (dropout mask counters) is handed over per step.
+ * is the only one; random state the network carries (dropout mask counters) is handed over per step. The images
+ * go first, so the helper copies them into its heap while this thread writes the weights to shared memory; on
+ * wasm the weights and gradients move between the heaps and shared memory in one copy each (no tensor made per
+ * variable), and the helper's part of each gradient is added into this thread's in place (src/kernels.c add_into).
  *
  * @see notebooks/05-training-runs.ipynb
  */
 import * as tf from '@tensorflow/tfjs';
 import { Worker } from 'node:worker_threads';
 import { stopWorker, workerEntry } from '../../util/worker-entry';
+import { kernelModuleFor } from '../kernels/kernel-module';
+import { activeWasmKernels } from '../kernels/register-wasm-kernels';
+import { heapView, offsetOf, wasmBackend, type WasmBackendInternals } from '../kernels/wasm-backend-access';
 
 /** What an embedding replica module's `createEmbeddingReplica(options)` returns (the same network on every thread). */
 export interface EmbeddingReplica {
@@ -68,7 +74,7 @@ export interface EmbeddingStep {
 }
 
 /** Control words in shared memory: the step number each event belongs to. */
-const EMBEDDED = 0, GRADIENT = 1, FAILED = 2, CANCELLED = 3;
+const EMBEDDED = 0, GRADIENT = 1, FAILED = 2, CANCELLED = 3, WEIGHTS = 4;
 
 /** Messages to the helper. */
 export type ToEmbeddingHelper =
@@ -100,7 +106,12 @@ export function signal(control: Int32Array, slot: number, seq: number): void {
   Atomics.notify(control, slot);
 }
 
-export const CONTROL = { EMBEDDED, GRADIENT, FAILED, CANCELLED, WORDS: 4 } as const;
+export const CONTROL = { EMBEDDED, GRADIENT, FAILED, CANCELLED, WEIGHTS, WORDS: 5 } as const;
+
+/** The wasm backend when it is the active one (tensors then live in its heap), else null. */
+export function activeWasm(): WasmBackendInternals | null {
+  return tf.getBackend() === 'wasm' ? wasmBackend(tf.backend()) : null;
+}
 
 /**
  * After a tape function threw: tfjs ends the tape but keeps the tensors its nodes saved for the backward pass
@@ -158,12 +169,7 @@ export class EmbeddingParallel {
       throw new Error(`EmbeddingParallel: ${shared.length} variables of sizes [${shared.map((v) => v.size)}] do not match the helper's replica [${sizes}]`);
     }
     const seq = ++this.seq;
-    // the helper starts from this thread's current weights
-    let off = 0;
-    shared.forEach((v, i) => {
-      this.weights.set(v.dataSync() as Float32Array, off);
-      off += sizes[i];
-    });
+    const be = activeWasm();
     const rowsThere = step.there.shape[0];
     const values = step.there.dataSync() as Float32Array;
     const there = { shape: step.there.shape, values: tf.getBackend() === 'wasm' ? values : values.slice() };
@@ -186,6 +192,13 @@ export class EmbeddingParallel {
     const ownVariables = step.own ?? [];
     const kept: { loss: tf.Scalar | null } = { loss: null };
     try {
+      // the helper starts from this thread's current weights (it copies its images in meanwhile)
+      let at = 0;
+      shared.forEach((v, i) => {
+        this.weights.set(be ? heapView(be, v) : (v.dataSync() as Float32Array), at);
+        at += sizes[i];
+      });
+      signal(control, WEIGHTS, seq);
       mine = tf.variableGrads(() => {
         const e1 = step.embed(step.here);
         if (e1.shape[1] !== dim) throw new Error(`EmbeddingParallel: the network's embeddings are ${e1.shape[1]} wide, the step said ${dim}`);
@@ -236,21 +249,30 @@ export class EmbeddingParallel {
     }
     // the two parts of each shared variable's gradient, added in a fixed order (this thread's, then the helper's)
     const grads: tf.NamedTensorMap = { ...mine.grads };
-    off = 0;
+    // On wasm with the project's kernels, the helper's parts come into this heap in one copy and each is added
+    // into this thread's gradient where it lies (add_into: f32 additions, tf.add's bits), without a tensor per variable.
+    const kernels = be !== null ? activeWasmKernels() : null;
+    const addInto = be !== null && kernels?.variant != null ? kernelModuleFor(be, kernels.variant).exports.add_into : null;
+    const theirs = addInto !== null ? tf.tensor1d(this.grads) : null;
+    let off = 0;
     shared.forEach((v, i) => {
       const own = mine.grads[v.name];
       const other = this.grads.subarray(off, off + sizes[i]);
       off += sizes[i];
+      if (own !== undefined && theirs !== null && own.dtype === 'float32' && be!.refCount(own.dataId) === 1) {
+        addInto!(offsetOf(be!, own), offsetOf(be!, theirs) + 4 * (off - sizes[i]), sizes[i]);
+        return;
+      }
       // the helper's part as a tensor (wasm copies it into its heap; other backends keep the array, so they get a copy)
-      const part = tf.tensor(tf.getBackend() === 'wasm' ? other : other.slice(), v.shape, 'float32');
+      const part = tf.tensor(be !== null ? other : other.slice(), v.shape, 'float32');
       if (own === undefined) {
         grads[v.name] = part;
         return;
       }
-      // one tensor op (f32 additions, the same bits as a JS loop) instead of reading the gradient out and back in
       grads[v.name] = tf.add(own, part);
       tf.dispose([own, part]);
     });
+    theirs?.dispose();
     return { value: mine.value, grads };
   }
 

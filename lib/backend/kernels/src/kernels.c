@@ -1306,6 +1306,11 @@ static void fill_value(f32 *restrict p, long n, f32 value) {
   for (; i < n; ++i) p[i] = value;
 }
 
+/* dst[0:n] += src[0:n], each sum one IEEE f32 addition (tf.add's bits): a gradient made on the other training thread
+ * added into this thread's where it lies (lib/backend/parallel). */
+EXPORT(add_into)
+void add_into(f32 *dst, const f32 *src, int n) { add_f32(dst, src, n); }
+
 /* p[0:n] = value. */
 EXPORT(fill_f32)
 void fill_f32(f32 *p, int n, f32 value) { fill_value(p, n, value); }
