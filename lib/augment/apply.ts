@@ -4,7 +4,8 @@
  * 1. geometry: one `tf.image.transform` call for the batch (one projective matrix per image, see
  *    {@link projectiveMatrix}; identity matrices give their images back exactly);
  * 2. colour: brightness, contrast, saturation and grayscale as broadcast multiply-adds with per-image
- *    `[n, 1, 1, 1]` factors, written `x·f + g·(1 − f)` so a factor of 1 returns `x` bit for bit;
+ *    `[n, 1, 1, 1]` factors, written `x·f + g·(1 − f)` so a factor of 1 returns `x` bit for bit (on wasm each stage is
+ *    one kernel, and saturation computes each pixel's luma itself);
  * 3. noise: seeded Gaussian noise for the images that have it (`tf.randomNormal`'s values, drawn faster: noise.ts);
  * 4. a clip to [0, 1].
  *
@@ -95,7 +96,8 @@ function opStage(x: tf.Tensor4D, stage: ColourStage): tf.Tensor4D {
   if (stage.mode !== 'none') {
     const f = factors([...stage.factors!]);
     t = tf.mul(x, f);
-    if (stage.mode !== 'scale') t = tf.add(t, tf.mul(stage.aux!, tf.sub(1, f)));
+    const aux = stage.mode === 'luma' ? grey(x) : stage.aux;
+    if (stage.mode !== 'scale') t = tf.add(t, tf.mul(aux!, tf.sub(1, f)));
   }
   if (stage.clampFirst) t = tf.clipByValue(t, 0, 1);
   if (stage.noise) {
@@ -157,7 +159,7 @@ export function applyAugment(images: tf.Tensor4D, params: readonly AugmentParams
     if (saturate) {
       // Grayscale after saturation is the grey of the original (saturation keeps luma, whose weights sum
       // to 1), so both are one blend toward grey with factor 0 (grayscale) or the saturation factor.
-      run({ mode: 'pixel', factors: params.map((p) => (p.grayscale ? 0 : p.saturation)), aux: grey(x), clampFirst: true, noise, clampLast: noise !== null });
+      run({ mode: 'luma', factors: params.map((p) => (p.grayscale ? 0 : p.saturation)), aux: null, clampFirst: true, noise, clampLast: noise !== null });
     }
     if (noise && !saturate) run({ mode: 'none', factors: null, aux: null, clampFirst: false, noise, clampLast: true });
 

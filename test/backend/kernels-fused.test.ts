@@ -380,7 +380,7 @@ test('Transform equals tfjs-backend-wasm\'s own bit for bit: bilinear and neares
   }
 });
 
-test('the colour stages (brightness, contrast, saturation, grayscale, noise) equal tfjs ops bit for bit, RGB and grey, odd sizes', () => {
+test('the colour stages (brightness, contrast, saturation with each pixel\'s luma computed in the kernel, grayscale, noise) equal tfjs ops bit for bit, RGB and grey, odd sizes', () => {
   const rng = new Rng(37);
   const kernel = tf.getKernel(COLOUR_STAGE, 'wasm');
   assert.ok(kernel, 'the colour kernel is registered');

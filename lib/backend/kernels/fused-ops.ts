@@ -154,7 +154,8 @@ function colourStage(variant: KernelVariant): TrainingKernel {
       const [N, H, W, C] = x.shape;
       const P = H * W * C;
       const need = mode === 1 ? N : mode === 2 ? N * H * W : 0;
-      if (x.shape.length !== 4 || f.shape[0] !== N || slot.dtype !== 'int32' || slot.shape[0] !== N || tf.util.sizeFromShape(a.shape) < need) {
+      if (x.shape.length !== 4 || f.shape[0] !== N || slot.dtype !== 'int32' || slot.shape[0] !== N || tf.util.sizeFromShape(a.shape) < need ||
+        (mode === 4 && C !== 3)) {
         throw new Error(`lib/backend/kernels ${COLOUR_STAGE}: x [${x.shape}], f [${f.shape}], a [${a.shape}] and slot [${slot.shape}] do not fit mode ${mode}`);
       }
       const be = wasmBackend(args.backend);
@@ -275,8 +276,12 @@ export function fusedHardSwish(x: tf.Tensor): tf.Tensor | null {
 
 /** What one {@link fusedColourStage} computes per image (see src/kernels.c `colour_stage`). */
 export interface ColourStage {
-  /** `scale`: x·f; `image`: x·f + a·(1 − f) with a per image `[n]`; `pixel`: the same with a per pixel `[n, h, w, 1]`; `none`: x. */
-  readonly mode: 'scale' | 'image' | 'pixel' | 'none';
+  /**
+   * `scale`: x·f; `image`: x·f + a·(1 − f) with a per image `[n]`; `pixel`: the same with a per pixel `[n, h, w, 1]`;
+   * `luma`: `pixel` with a = each pixel's luma, computed in the kernel from x (RGB only; `aux` unused): the bits of
+   * lib/augment's `grey(x)` matrix product, without its pass and its tensor; `none`: x.
+   */
+  readonly mode: 'scale' | 'image' | 'pixel' | 'luma' | 'none';
   /** Per-image factors (`none`: unused). */
   readonly factors: readonly number[] | null;
   readonly aux: tf.Tensor | null;
@@ -288,7 +293,7 @@ export interface ColourStage {
   readonly clampLast: boolean;
 }
 
-const COLOUR_MODES = { scale: 0, image: 1, pixel: 2, none: 3 } as const;
+const COLOUR_MODES = { scale: 0, image: 1, pixel: 2, none: 3, luma: 4 } as const;
 
 /**
  * One stage of the colour augmentation (lib/augment/apply.ts) as one kernel, bit for bit what its tfjs ops give

@@ -1987,6 +1987,8 @@ void transform_image(const f32 *img, const f32 *tr, f32 *out, int batch_transfor
  *   mode 1 (contrast):    t = x * f + a[i] * (1 - f)            (a: the image's mean luma)
  *   mode 2 (saturation):  t = x * f + a[i*P/C + e/C] * (1 - f)   (a: each pixel's luma)
  *   mode 3 (noise only):  t = x
+ *   mode 4 (saturation, each pixel's luma computed here): as mode 2 with a = luma(x) (C = 3), the bits of lib/augment's
+ *                         grey(x), the matrix product [pixels, 3] x [3, 1] by `sgemm` (see luma4)
  * then, in order: clamp to [0, 1] if clamp_first; t += noise[slot[i]*P + e] if slot[i] >= 0; clamp if clamp_last.
  * Each product, difference and sum is one float32 operation rounded as tfjs's Mul, Sub and Add round it (no fused
  * multiply-add: the two products and the sum stay separate), and the clamp is ClipByValue's min(max(t, 0), 1), so
@@ -2000,6 +2002,24 @@ static inline f32 clamp01s(f32 t) {
   return lo < 1.0f ? lo : 1.0f;
 }
 
+/* Four pixels' lumas from their twelve values (v0 = r0 g0 b0 r1, v1 = g1 b1 r2 g2, v2 = b2 r3 g3 b3), as `sgemm` computes
+ * a [pixels, 3] x [3, 1] product: per pixel c = 0, then c = MADD(x_k, w_k, c) for k = 0, 1, 2 in a vector lane, then
+ * stored as 0 + c (its edge tile), so the value is the product's bit for bit in either build. */
+static inline v128_t luma4(v128_t v0, v128_t v1, v128_t v2) {
+  const v128_t r = wasm_i32x4_shuffle(wasm_i32x4_shuffle(v0, v1, 0, 3, 6, 6), v2, 0, 1, 2, 5);
+  const v128_t g = wasm_i32x4_shuffle(wasm_i32x4_shuffle(v0, v1, 1, 4, 7, 7), v2, 0, 1, 2, 6);
+  const v128_t b = wasm_i32x4_shuffle(wasm_i32x4_shuffle(v0, v1, 2, 5, 5, 5), v2, 0, 1, 4, 7);
+  v128_t c = MADD(r, wasm_f32x4_splat(0.299f), zero4());
+  c = MADD(g, wasm_f32x4_splat(0.587f), c);
+  c = MADD(b, wasm_f32x4_splat(0.114f), c);
+  return wasm_f32x4_add(zero4(), c);
+}
+/* One pixel's luma, the same way (its values in lane 0). */
+static inline f32 luma1(const f32 *px) {
+  return wasm_f32x4_extract_lane(luma4(wasm_f32x4_make(px[0], px[1], px[2], 0.0f), wasm_f32x4_make(0.0f, 0.0f, 0.0f, 0.0f),
+                                       wasm_f32x4_make(0.0f, 0.0f, 0.0f, 0.0f)), 0);
+}
+
 EXPORT(colour_stage)
 void colour_stage(const f32 *x, f32 *out, int N, int P, int C, const f32 *f, const f32 *a, int mode, const f32 *noise,
                   const int *slot, int clamp_first, int clamp_last) {
@@ -2011,8 +2031,9 @@ void colour_stage(const f32 *x, f32 *out, int N, int P, int C, const f32 *f, con
     const f32 *zi = slot[i] >= 0 ? noise + (long)slot[i] * P : 0;
     const f32 ti = mode == 1 ? a[i] * omf : 0.0f;
     const f32 *ai = mode == 2 ? a + (long)i * (P / C) : a;
+    const int own_luma = mode == 4 && C == 3;
     int e = 0;
-    if (mode != 2) {
+    if (mode != 2 && mode != 4) {
       const v128_t vf = wasm_f32x4_splat(fi), vt = wasm_f32x4_splat(ti);
       for (; e + 4 <= P; e += 4) {
         v128_t t = wasm_v128_load(xi + e);
@@ -2024,13 +2045,15 @@ void colour_stage(const f32 *x, f32 *out, int N, int P, int C, const f32 *f, con
         wasm_v128_store(oi + e, t);
       }
     }
-    if (mode == 2) {
+    if (mode == 2 || mode == 4) {
       int px = 0;
       if (C == 3) {
         /* four pixels (twelve values) at a time: their lumas' terms spread over three vectors, one per channel triple */
         const v128_t vf = wasm_f32x4_splat(fi), vo = wasm_f32x4_splat(omf);
         for (; px + 4 <= P / 3; px += 4, e += 12) {
-          const v128_t q = wasm_f32x4_mul(wasm_v128_load(ai + px), vo);
+          const v128_t lum = own_luma ? luma4(wasm_v128_load(xi + e), wasm_v128_load(xi + e + 4), wasm_v128_load(xi + e + 8))
+                                      : wasm_v128_load(ai + px);
+          const v128_t q = wasm_f32x4_mul(lum, vo);
           const v128_t qs[3] = { wasm_i32x4_shuffle(q, q, 0, 0, 0, 1), wasm_i32x4_shuffle(q, q, 1, 1, 2, 2),
                                  wasm_i32x4_shuffle(q, q, 2, 3, 3, 3) };
           for (int j = 0; j < 3; ++j) {
@@ -2043,7 +2066,7 @@ void colour_stage(const f32 *x, f32 *out, int N, int P, int C, const f32 *f, con
         }
       }
       for (; px < P / C; ++px) {
-        const f32 q = ai[px] * omf;
+        const f32 q = (own_luma ? luma1(xi + e) : ai[px]) * omf;
         for (int ch = 0; ch < C; ++ch, ++e) {
           const f32 p = xi[e] * fi;
           f32 t = p + q;
