@@ -92,6 +92,10 @@ function drawNoise(params: readonly AugmentParams[], per: number): { values: Flo
 /** A colour stage as tfjs ops (what the fused kernel computes in one pass; see src/kernels.c `colour_stage`). */
 function opStage(x: tf.Tensor4D, stage: ColourStage): tf.Tensor4D {
   const [n, h, w, c] = x.shape;
+  if (stage.mode === 'contrastLuma') {
+    const contrasted = opStage(x, { mode: 'image', factors: stage.factors!.slice(0, n), aux: stage.aux, clampFirst: true, noise: null, clampLast: false });
+    return opStage(contrasted, { ...stage, mode: 'luma', factors: stage.factors!.slice(n), aux: null });
+  }
   let t: tf.Tensor4D = x;
   if (stage.mode !== 'none') {
     const f = factors([...stage.factors!]);
@@ -152,14 +156,19 @@ export function applyAugment(images: tf.Tensor4D, params: readonly AugmentParams
     if (colour && params.some((p) => p.brightness !== 1)) {
       run({ mode: 'scale', factors: params.map((p) => p.brightness), aux: null, clampFirst: true, noise: null, clampLast: false });
     }
-    if (colour && params.some((p) => p.contrast !== 1)) {
+    const contrast = colour && params.some((p) => p.contrast !== 1);
+    const saturate = colour && c === 3 && params.some((p) => p.saturation !== 1 || p.grayscale);
+    if (contrast && !saturate) {
       run({ mode: 'image', factors: params.map((p) => p.contrast), aux: meanGrey(x), clampFirst: true, noise: null, clampLast: false });
     }
-    const saturate = colour && c === 3 && params.some((p) => p.saturation !== 1 || p.grayscale);
     if (saturate) {
       // Grayscale after saturation is the grey of the original (saturation keeps luma, whose weights sum
-      // to 1), so both are one blend toward grey with factor 0 (grayscale) or the saturation factor.
-      run({ mode: 'luma', factors: params.map((p) => (p.grayscale ? 0 : p.saturation)), aux: null, clampFirst: true, noise, clampLast: noise !== null });
+      // to 1), so both are one blend toward grey with factor 0 (grayscale) or the saturation factor. After a
+      // contrast stage, both go in one pass (`contrastLuma`: the contrast stage's values are never stored).
+      const toward = params.map((p) => (p.grayscale ? 0 : p.saturation));
+      run(contrast
+        ? { mode: 'contrastLuma', factors: [...params.map((p) => p.contrast), ...toward], aux: meanGrey(x), clampFirst: true, noise, clampLast: noise !== null }
+        : { mode: 'luma', factors: toward, aux: null, clampFirst: true, noise, clampLast: noise !== null });
     }
     if (noise && !saturate) run({ mode: 'none', factors: null, aux: null, clampFirst: false, noise, clampLast: true });
 

@@ -380,7 +380,7 @@ test('Transform equals tfjs-backend-wasm\'s own bit for bit: bilinear and neares
   }
 });
 
-test('the colour stages (brightness, contrast, saturation with each pixel\'s luma computed in the kernel, grayscale, noise) equal tfjs ops bit for bit, RGB and grey, odd sizes', () => {
+test('the colour stages (brightness, contrast, saturation with each pixel\'s luma computed in the kernel, contrast and saturation in one pass, grayscale, noise) equal tfjs ops bit for bit, RGB and grey, odd sizes', () => {
   const rng = new Rng(37);
   const kernel = tf.getKernel(COLOUR_STAGE, 'wasm');
   assert.ok(kernel, 'the colour kernel is registered');
@@ -408,7 +408,9 @@ test('the colour stages (brightness, contrast, saturation with each pixel\'s lum
     const n = shape[0];
     const sets: [string, AugmentParams[]][] = [
       ['random', random(n)], ['brightness', only(n, { brightness: 1.3 })], ['contrast', only(n, { contrast: 0.7 })],
-      ['saturation', only(n, { saturation: 1.6 })], ['grayscale + noise', only(n, { grayscale: true, noiseStd: 0.1, noiseSeed: 5 })],
+      ['saturation', only(n, { saturation: 1.6 })], ['contrast + saturation (one pass)', only(n, { contrast: 1.3, saturation: 0.4 })],
+      ['contrast + grayscale + noise', only(n, { contrast: 0.8, grayscale: true, noiseStd: 0.1, noiseSeed: 3 })],
+      ['grayscale + noise', only(n, { grayscale: true, noiseStd: 0.1, noiseSeed: 5 })],
       ['noise only', only(n, { noiseStd: 0.05, noiseSeed: 9 })], ['geometry only', only(n, { rotate: 0.2 })],
     ];
     for (const [label, params] of sets) {

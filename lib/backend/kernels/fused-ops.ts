@@ -153,9 +153,9 @@ function colourStage(variant: KernelVariant): TrainingKernel {
       float32(COLOUR_STAGE, x, f, a, noise);
       const [N, H, W, C] = x.shape;
       const P = H * W * C;
-      const need = mode === 1 ? N : mode === 2 ? N * H * W : 0;
-      if (x.shape.length !== 4 || f.shape[0] !== N || slot.dtype !== 'int32' || slot.shape[0] !== N || tf.util.sizeFromShape(a.shape) < need ||
-        (mode === 4 && C !== 3)) {
+      const need = mode === 1 || mode === 5 ? N : mode === 2 ? N * H * W : 0;
+      if (x.shape.length !== 4 || f.shape[0] !== (mode === 5 ? 2 * N : N) || slot.dtype !== 'int32' || slot.shape[0] !== N ||
+        tf.util.sizeFromShape(a.shape) < need || (mode >= 4 && C !== 3)) {
         throw new Error(`lib/backend/kernels ${COLOUR_STAGE}: x [${x.shape}], f [${f.shape}], a [${a.shape}] and slot [${slot.shape}] do not fit mode ${mode}`);
       }
       const be = wasmBackend(args.backend);
@@ -279,10 +279,12 @@ export interface ColourStage {
   /**
    * `scale`: x·f; `image`: x·f + a·(1 − f) with a per image `[n]`; `pixel`: the same with a per pixel `[n, h, w, 1]`;
    * `luma`: `pixel` with a = each pixel's luma, computed in the kernel from x (RGB only; `aux` unused): the bits of
-   * lib/augment's `grey(x)` matrix product, without its pass and its tensor; `none`: x.
+   * lib/augment's `grey(x)` matrix product, without its pass and its tensor; `contrastLuma`: the `image` stage
+   * (clamped, no noise) and then the `luma` stage in one pass (RGB only): `factors` holds the n contrast factors and
+   * then the n saturation factors, `aux` the n mean lumas, and the clamps and noise are the `luma` stage's; `none`: x.
    */
-  readonly mode: 'scale' | 'image' | 'pixel' | 'luma' | 'none';
-  /** Per-image factors (`none`: unused). */
+  readonly mode: 'scale' | 'image' | 'pixel' | 'luma' | 'contrastLuma' | 'none';
+  /** Per-image factors (`none`: unused; `contrastLuma`: two per image, see `mode`). */
   readonly factors: readonly number[] | null;
   readonly aux: tf.Tensor | null;
   /** Clamp to [0, 1] after the blend. */
@@ -293,7 +295,7 @@ export interface ColourStage {
   readonly clampLast: boolean;
 }
 
-const COLOUR_MODES = { scale: 0, image: 1, pixel: 2, none: 3, luma: 4 } as const;
+const COLOUR_MODES = { scale: 0, image: 1, pixel: 2, none: 3, luma: 4, contrastLuma: 5 } as const;
 
 /**
  * One stage of the colour augmentation (lib/augment/apply.ts) as one kernel, bit for bit what its tfjs ops give

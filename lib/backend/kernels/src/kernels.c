@@ -1989,6 +1989,9 @@ void transform_image(const f32 *img, const f32 *tr, f32 *out, int batch_transfor
  *   mode 3 (noise only):  t = x
  *   mode 4 (saturation, each pixel's luma computed here): as mode 2 with a = luma(x) (C = 3), the bits of lib/augment's
  *                         grey(x), the matrix product [pixels, 3] x [3, 1] by `sgemm` (see luma4)
+ *   mode 5 (contrast, then saturation as mode 4, C = 3): f holds 2N factors (contrast f[i], saturation f[N + i]) and a
+ *                         the N mean lumas; first u = clamp(x * f[i] + a[i] * (1 - f[i])), mode 1's clamped stage, then
+ *                         mode 4 on u, with u never stored (the two stages' bits in one pass)
  * then, in order: clamp to [0, 1] if clamp_first; t += noise[slot[i]*P + e] if slot[i] >= 0; clamp if clamp_last.
  * Each product, difference and sum is one float32 operation rounded as tfjs's Mul, Sub and Add round it (no fused
  * multiply-add: the two products and the sum stay separate), and the clamp is ClipByValue's min(max(t, 0), 1), so
@@ -2015,9 +2018,17 @@ static inline v128_t luma4(v128_t v0, v128_t v1, v128_t v2) {
   return wasm_f32x4_add(zero4(), c);
 }
 /* One pixel's luma, the same way (its values in lane 0). */
-static inline f32 luma1(const f32 *px) {
-  return wasm_f32x4_extract_lane(luma4(wasm_f32x4_make(px[0], px[1], px[2], 0.0f), wasm_f32x4_make(0.0f, 0.0f, 0.0f, 0.0f),
-                                       wasm_f32x4_make(0.0f, 0.0f, 0.0f, 0.0f)), 0);
+static inline f32 luma1(f32 r, f32 g, f32 b) {
+  return wasm_f32x4_extract_lane(luma4(wasm_f32x4_make(r, g, b, 0.0f), zero4(), zero4()), 0);
+}
+/* One value of a saturation blend, as the vector loop: t = x * f + q, then the clamps and the noise in order. */
+static inline f32 saturation_tail(f32 x, f32 f, f32 q, f32 z, int noisy, int clamp_first, int clamp_last) {
+  const f32 p = x * f;
+  f32 t = p + q;
+  if (clamp_first) t = clamp01s(t);
+  if (noisy) t = t + z;
+  if (clamp_last) t = clamp01s(t);
+  return t;
 }
 
 EXPORT(colour_stage)
@@ -2029,11 +2040,11 @@ void colour_stage(const f32 *x, f32 *out, int N, int P, int C, const f32 *f, con
     const f32 fi = f[i];
     const f32 omf = 1.0f - fi;
     const f32 *zi = slot[i] >= 0 ? noise + (long)slot[i] * P : 0;
-    const f32 ti = mode == 1 ? a[i] * omf : 0.0f;
+    const f32 ti = mode == 1 || mode == 5 ? a[i] * omf : 0.0f;
     const f32 *ai = mode == 2 ? a + (long)i * (P / C) : a;
-    const int own_luma = mode == 4 && C == 3;
+    const int own_luma = (mode == 4 || mode == 5) && C == 3, pre = mode == 5 && C == 3;
     int e = 0;
-    if (mode != 2 && mode != 4) {
+    if (mode != 2 && mode != 4 && mode != 5) {
       const v128_t vf = wasm_f32x4_splat(fi), vt = wasm_f32x4_splat(ti);
       for (; e + 4 <= P; e += 4) {
         v128_t t = wasm_v128_load(xi + e);
@@ -2045,19 +2056,27 @@ void colour_stage(const f32 *x, f32 *out, int N, int P, int C, const f32 *f, con
         wasm_v128_store(oi + e, t);
       }
     }
-    if (mode == 2 || mode == 4) {
+    if (mode == 2 || mode == 4 || mode == 5) {
+      /* the saturation stage's factor (mode 5: the second of the image's two; the first is the contrast stage's) */
+      const f32 fs = pre ? f[N + i] : fi;
+      const f32 oms = 1.0f - fs;
       int px = 0;
       if (C == 3) {
         /* four pixels (twelve values) at a time: their lumas' terms spread over three vectors, one per channel triple */
-        const v128_t vf = wasm_f32x4_splat(fi), vo = wasm_f32x4_splat(omf);
+        const v128_t vf = wasm_f32x4_splat(fs), vo = wasm_f32x4_splat(oms), vcf = wasm_f32x4_splat(fi), vct = wasm_f32x4_splat(ti);
         for (; px + 4 <= P / 3; px += 4, e += 12) {
-          const v128_t lum = own_luma ? luma4(wasm_v128_load(xi + e), wasm_v128_load(xi + e + 4), wasm_v128_load(xi + e + 8))
-                                      : wasm_v128_load(ai + px);
+          v128_t v[3] = { wasm_v128_load(xi + e), wasm_v128_load(xi + e + 4), wasm_v128_load(xi + e + 8) };
+          if (pre) {
+            v[0] = clamp01(wasm_f32x4_add(wasm_f32x4_mul(v[0], vcf), vct));
+            v[1] = clamp01(wasm_f32x4_add(wasm_f32x4_mul(v[1], vcf), vct));
+            v[2] = clamp01(wasm_f32x4_add(wasm_f32x4_mul(v[2], vcf), vct));
+          }
+          const v128_t lum = own_luma ? luma4(v[0], v[1], v[2]) : wasm_v128_load(ai + px);
           const v128_t q = wasm_f32x4_mul(lum, vo);
           const v128_t qs[3] = { wasm_i32x4_shuffle(q, q, 0, 0, 0, 1), wasm_i32x4_shuffle(q, q, 1, 1, 2, 2),
                                  wasm_i32x4_shuffle(q, q, 2, 3, 3, 3) };
           for (int j = 0; j < 3; ++j) {
-            v128_t t = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(xi + e + 4 * j), vf), qs[j]);
+            v128_t t = wasm_f32x4_add(wasm_f32x4_mul(v[j], vf), qs[j]);
             if (clamp_first) t = clamp01(t);
             if (zi) t = wasm_f32x4_add(t, wasm_v128_load(zi + e + 4 * j));
             if (clamp_last) t = clamp01(t);
@@ -2065,16 +2084,22 @@ void colour_stage(const f32 *x, f32 *out, int N, int P, int C, const f32 *f, con
           }
         }
       }
-      for (; px < P / C; ++px) {
-        const f32 q = (own_luma ? luma1(xi + e) : ai[px]) * omf;
-        for (int ch = 0; ch < C; ++ch, ++e) {
-          const f32 p = xi[e] * fi;
-          f32 t = p + q;
-          if (clamp_first) t = clamp01s(t);
-          if (zi) t = t + zi[e];
-          if (clamp_last) t = clamp01s(t);
-          oi[e] = t;
+      for (; own_luma && px < P / 3; ++px, e += 3) {
+        f32 u0 = xi[e], u1 = xi[e + 1], u2 = xi[e + 2];
+        if (pre) {
+          const f32 p0 = u0 * fi, p1 = u1 * fi, p2 = u2 * fi;
+          u0 = clamp01s(p0 + ti);
+          u1 = clamp01s(p1 + ti);
+          u2 = clamp01s(p2 + ti);
         }
+        const f32 q = luma1(u0, u1, u2) * oms;
+        oi[e] = saturation_tail(u0, fs, q, zi ? zi[e] : 0.0f, zi != 0, clamp_first, clamp_last);
+        oi[e + 1] = saturation_tail(u1, fs, q, zi ? zi[e + 1] : 0.0f, zi != 0, clamp_first, clamp_last);
+        oi[e + 2] = saturation_tail(u2, fs, q, zi ? zi[e + 2] : 0.0f, zi != 0, clamp_first, clamp_last);
+      }
+      for (; px < P / C; ++px) {
+        const f32 q = ai[px] * oms;
+        for (int ch = 0; ch < C; ++ch, ++e) oi[e] = saturation_tail(xi[e], fs, q, zi ? zi[e] : 0.0f, zi != 0, clamp_first, clamp_last);
       }
       continue;
     }
