@@ -14,6 +14,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { kernelModuleFor } from './kernel-module';
 import { activeWasmKernels } from './register-wasm-kernels';
+import { ownBuffer } from './in-place-update';
 import { offsetOf, renewTensorId, wasmBackend } from './wasm-backend-access';
 
 type NamedTensor = { name: string; tensor: tf.Tensor };
@@ -47,7 +48,7 @@ export class InPlaceAdam extends tf.Optimizer {
       if (onWasm && x.dtype === 'float32' && g.dtype === 'float32') {
         const be = wasmBackend(tf.backend());
         // The variable must own its buffer before it is written in place.
-        if (tf.engine().backend.refCount(x.dataId) > 1) tf.tidy(() => x.assign(tf.add(x, 0)));
+        ownBuffer(be, x);
         kernelModuleFor(be, reg.variant!).exports.adam_update(offsetOf(be, x), offsetOf(be, state.m), offsetOf(be, state.v),
           offsetOf(be, g), x.size, this.learningRate, this.beta1, this.beta2, this.epsilon, c1, c2);
         // XNNPACK caches operators (with packed weights) by tensor id: a new id makes it repack.

@@ -26,7 +26,7 @@ export interface AdamStep {
 }
 
 /** Makes sure `t` owns its buffer (no clone shares it) so it may be written in place. */
-function own(be: WasmBackendInternals, t: tf.Variable): void {
+export function ownBuffer(be: WasmBackendInternals, t: tf.Variable): void {
   if (be.refCount(t.dataId) > 1) tf.tidy(() => t.assign(tf.add(t, 0)));
 }
 
@@ -62,7 +62,7 @@ function adamUpdate(param: tf.Variable, m: tf.Variable, v: tf.Variable, grad: tf
   if (tf.getBackend() !== 'wasm' || reg === null || reg.variant === null) return false;
   if ([param, m, v, grad].some((t) => t.dtype !== 'float32') || [m, v].some((t) => !tf.util.arraysEqual(t.shape, param.shape))) return false;
   const be = wasmBackend(tf.backend());
-  for (const t of [param, m, v]) own(be, t);
+  for (const t of [param, m, v]) ownBuffer(be, t);
   const useL2 = s.weightDecay > 0 && !s.decoupled;
   const useDecay = s.decoupled && s.weightDecay > 0;
   const at = 4 * start;

@@ -29,7 +29,7 @@ import * as tf from '@tensorflow/tfjs';
 import { convSpec, type ConvGeometry } from './conv-geometry';
 import { convInputGradientUnneeded } from './frugal-gradients';
 import { kernelModuleFor, type KernelModule, type KernelVariant } from './kernel-module';
-import { offsetOf, wasmBackend, type WasmBackendInternals } from './wasm-backend-access';
+import { heapView, offsetOf, wasmBackend, type WasmBackendInternals } from './wasm-backend-access';
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 type Strides = [number, number] | number;
@@ -348,7 +348,7 @@ function transform(args: KernelArgs, ctx: KernelContext): tf.TensorInfo {
     return builtIn(args, ctx, `unsupported case (fill ${fillMode}, interpolation ${interpolation}, ${image.dtype})`);
   }
   const { be, km } = moduleOf(args.backend, ctx.variant);
-  const matrices = new Float32Array(be.wasm.asm.memory.buffer, offsetOf(be, transforms), size(transforms.shape));
+  const matrices = heapView(be, transforms);
   if (!matrices.every(Number.isFinite)) return builtIn(args, ctx, 'non-finite transform matrix');
   const [N, H, W, C] = image.shape;
   const [OH, OW] = outputShape ?? [H, W];

@@ -8,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { initBackend } from '../select';
+import { ownBuffer } from '../kernels/in-place-update';
 import { heapView, renewTensorId } from '../kernels/wasm-backend-access';
 import { activeWasm, CONTROL, releaseAbandonedTape, signal, waitFor, type EmbeddingReplica, type ToEmbeddingHelper } from './embedding-parallel';
 
@@ -44,7 +45,7 @@ async function main(): Promise<void> {
           return;
         }
         // written where the variable lies (it must own its buffer first); a new id makes XNNPACK repack it
-        if (be.refCount(v.dataId) > 1) tf.tidy(() => v.assign(tf.add(v, 0)));
+        ownBuffer(be, v);
         heapView(be, v).set(values);
         renewTensorId(be, v);
       });

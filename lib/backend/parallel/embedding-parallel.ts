@@ -172,7 +172,7 @@ export class EmbeddingParallel {
     const be = activeWasm();
     const rowsThere = step.there.shape[0];
     const values = step.there.dataSync() as Float32Array;
-    const there = { shape: step.there.shape, values: tf.getBackend() === 'wasm' ? values : values.slice() };
+    const there = { shape: step.there.shape, values: be !== null ? values : values.slice() };
     const done = new Promise<{ seq: number; error?: string }>((resolve, reject) => {
       const onError = (e: Error) => reject(e);
       this.worker.once('message', (m: { seq: number; error?: string }) => {
@@ -257,12 +257,13 @@ export class EmbeddingParallel {
     let off = 0;
     shared.forEach((v, i) => {
       const own = mine.grads[v.name];
-      const other = this.grads.subarray(off, off + sizes[i]);
+      const at = off;
       off += sizes[i];
       if (own !== undefined && theirs !== null && own.dtype === 'float32' && be!.refCount(own.dataId) === 1) {
-        addInto!(offsetOf(be!, own), offsetOf(be!, theirs) + 4 * (off - sizes[i]), sizes[i]);
+        addInto!(offsetOf(be!, own), offsetOf(be!, theirs) + 4 * at, sizes[i]);
         return;
       }
+      const other = this.grads.subarray(at, off);
       // the helper's part as a tensor (wasm copies it into its heap; other backends keep the array, so they get a copy)
       const part = tf.tensor(be !== null ? other : other.slice(), v.shape, 'float32');
       if (own === undefined) {
