@@ -16,6 +16,9 @@
  * `--redo-fixed` first describes again the images of the trunk caches (the originals', and the tight crops' with
  * `--tight`) that were left to LFW's fixed chip, with today's detection cascade (`TRUNK_DETECT`, e.g. after its
  * rescue passes were added); the folds' scores on a redone cache are then computed again from their kept weights.
+ * `--open K` (with `--fill`): the caches hold the activations K of the trunk's last blocks short of its output
+ * (artifacts/faces/lfw-trunk-2-open<K>), for configs that train those blocks too (`{"open": K}`); a run derives the
+ * caches it needs from the one furthest short in seconds (trunk-cache.ts deriveTrunkCache).
  * `--fill I/N` only fills the trunk caches (the originals', and the tight crops' with `--tight`) with every LFW image
  * whose index in name order is I modulo N, into shard I, and exits: N processes started with I = 0 … N−1 fill them
  * N times as fast on N cores; then run the bench as usual.
@@ -43,7 +46,8 @@ const str = (row: Record<string, unknown>): ResultRow => Object.fromEntries(Obje
 /** The trunk caches a run reads, as [photo folder, cache folder]: the originals', and the tight crops' with `--tight`. */
 function trunkCaches(lfw: string): [string, string][] {
   const tight = opt('tight');
-  return [[lfw, artifactsDir('faces', lfwTrunkDir())], ...(tight ? [[tight, artifactsDir('faces', lfwTrunkDir('tight'))] as [string, string]] : [])];
+  const open = Number(opt('open') ?? 0);
+  return [[lfw, artifactsDir('faces', lfwTrunkDir(undefined, open))], ...(tight ? [[tight, artifactsDir('faces', lfwTrunkDir('tight', open))] as [string, string]] : [])];
 }
 
 /** How many faces each detection pass found, the passes that found none left out. */
@@ -110,7 +114,7 @@ async function main(): Promise<void> {
     const net = loadRecognitionNet();
     const all = (await Dataset.open(lfw)).refs().map(refKey).filter((_, i) => i % of === shard);
     for (const [root, dir] of trunkCaches(lfw)) {
-      const have = TrunkCache.open(dir).records;
+      const have = TrunkCache.declare(dir, Number(opt('open') ?? 0)).records;
       const todo = all.filter((r) => !have.has(r));
       const started = Date.now();
       console.log(`${dir} shard ${shard}: describing ${todo.length} of its ${all.length} images`);
@@ -144,9 +148,9 @@ async function main(): Promise<void> {
   if (seeds.length && !args.includes('--no-splits')) {
     const dataset = await Dataset.open(lfw);
     const net = loadRecognitionNet();
-    const cacheDir = artifactsDir('faces', lfwTrunkDir());
+    const cacheDir = artifactsDir('faces', lfwTrunkDir(undefined, resolveFaceTune(tune).open ?? 0));
     const all = dataset.refs().map(refKey);
-    let cache = TrunkCache.open(cacheDir);
+    let cache = TrunkCache.declare(cacheDir, resolveFaceTune(tune).open ?? 0);
     const todo = all.filter((r) => !cache.records.has(r));
     if (todo.length) {
       console.log(`describing ${todo.length} more images into ${cacheDir} (the split's people come from all of LFW)`);
@@ -156,7 +160,7 @@ async function main(): Promise<void> {
     // the copies a config trains on (augment): the tight crops' trunk cache, as View 2's folds use it
     const augment = Object.fromEntries((resolveFaceTune(tune).augment ?? []).map((copy) => {
       if (copy !== 'tight' || !opt('tight')) throw new Error(`--config's augment names the copy "${copy}": the bench has the "tight" copy only, with --tight DIR`);
-      return [copy, TrunkCache.open(artifactsDir('faces', lfwTrunkDir('tight')))];
+      return [copy, TrunkCache.open(artifactsDir('faces', lfwTrunkDir('tight', resolveFaceTune(tune).open ?? 0)))];
     }));
     const s = tuneSplits(net, cache, dataset, { preset: 'seed1' }, seeds, tune, { log: (l) => console.log(l), augment });
     const pct = (x: number) => (100 * x).toFixed(1);

@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { euclideanDistance } from '../distances/arrays';
 import { loadFaceApi, FACE_API_PACKAGE, type LoadFaceApiOptions } from './face-api';
-import { DESCRIPTOR_SIZE, loadRecognitionNet, loadRecognitionTop, RECOGNITION_INPUT, topDescriptors, trunkActivations, type RecognitionTop } from './recognition-net';
+import { DESCRIPTOR_SIZE, loadRecognitionNet, loadRecognitionTop, RECOGNITION_INPUT, topDescriptors, trunkActivations, zeroShotTop, type RecognitionTop } from './recognition-net';
 
 /** A frozen embedding network for face crops. */
 export interface FaceEmbedder {
@@ -98,12 +98,14 @@ export async function tunedFaceApiEmbedder(topFile: string, name = 'face-api-tun
       if (n === 0) return [];
       const out = tf.tidy(() => {
         const x = crops.shape[1] === RECOGNITION_INPUT && crops.shape[2] === RECOGNITION_INPUT ? crops : tf.image.resizeBilinear(tf.cast(crops, 'float32'), [RECOGNITION_INPUT, RECOGNITION_INPUT]);
-        const trunk = trunkActivations(net, tf.concat([x, tf.reverse(x, 2)]) as tf.Tensor4D);
+        // a top trained deeper takes the trunk short of its own blocks; face-api's top then runs the net's blocks in front
+        const open = tuned.blocks?.length ?? 0;
+        const trunk = trunkActivations(net, tf.concat([x, tf.reverse(x, 2)]) as tf.Tensor4D, open);
         const views = (top: RecognitionTop) => {
           const d = topDescriptors(top, trunk);
           return tf.div(tf.add(d.slice([0, 0], [n, DESCRIPTOR_SIZE]), d.slice([n, 0], [n, DESCRIPTOR_SIZE])), 2);
         };
-        return tf.mul(tf.concat([views(tuned), views(net.top)], 1), Math.SQRT1_2) as tf.Tensor2D;
+        return tf.mul(tf.concat([views(tuned), views(zeroShotTop(net, open))], 1), Math.SQRT1_2) as tf.Tensor2D;
       });
       const data = await out.data();
       out.dispose();

@@ -29,9 +29,9 @@ export { Verifier, decide, faceCheckThreshold, VERIFY_MODELS, DEFAULT_VERIFY_MOD
 export { PhotoHelper } from './photo-helper';
 export type { PhotoHelperConfig } from './photo-helper';
 export type { VerifierOptions, EmbeddedFace, Verdict, FolderRow } from './verify';
-export { loadRecognitionNet, loadRecognitionTop, saveRecognitionTop, topTensors, trunkActivations, topDescriptors, describeChips, RECOGNITION_INPUT, TRUNK_SIZE, DESCRIPTOR_SIZE } from './recognition-net';
+export { loadRecognitionNet, loadRecognitionTop, saveRecognitionTop, topTensors, trunkActivations, topDescriptors, describeChips, openBlocks, runBlocks, checkOpen, OPEN_BLOCKS, RECOGNITION_INPUT, TRUNK_SIZE, DESCRIPTOR_SIZE } from './recognition-net';
 export type { RecognitionNet, RecognitionTop, ConvScale } from './recognition-net';
-export { TrunkCache, fillTrunkCache, emptyFoundCounts, lfwTrunkDir, TRUNK_RECORD, TRUNK_DETECT } from './trunk-cache';
+export { TrunkCache, fillTrunkCache, deriveTrunkCache, emptyFoundCounts, lfwTrunkDir, TRUNK_RECORD, TRUNK_DETECT } from './trunk-cache';
 export type { TrunkRecord, TrunkFoundBy, FillResult } from './trunk-cache';
 export { readLfwResults, writeLfwResults, lfwResultsFile } from './lfw-results';
 export type { LfwResults, ResultRow } from './lfw-results';

@@ -40,8 +40,14 @@ const TRUNK_BLOCKS = [
   ['conv256_down', 'down'], ['conv256_1', 'same'], ['conv256_2', 'same'],
 ] as const;
 
-/** The trainable top's weights: one down-sampling residual block and the projection. */
+/**
+ * The trainable top's weights: one down-sampling residual block and the projection, and, in a top trained
+ * deeper, the trunk's last blocks before them (`blocks`, {@link OPEN_BLOCKS}: then it takes the activations
+ * of a trunk run with that many blocks left out, {@link trunkActivations}' `open`).
+ */
 export interface RecognitionTop {
+  /** The trunk's last `blocks.length` residual blocks, in the order they run (absent: none). */
+  readonly blocks?: readonly ResidualBlock[];
   readonly conv1: ConvScale;
   readonly conv2: ConvScale;
   /** [256, 128]. */
@@ -101,23 +107,33 @@ const CONV_SCALE_PARTS = [['conv/filters', 'filters'], ['conv/bias', 'bias'], ['
  * scale weights and biases, conv2's, then `fc`).
  */
 export function topTensors(top: RecognitionTop): [string, tf.Tensor][] {
-  const cs = (c: ConvScale, n: string): [string, tf.Tensor][] => CONV_SCALE_PARTS.map(([file, field]) => [`${TOP_BLOCK}/${n}/${file}`, c[field]]);
-  return [...cs(top.conv1, 'conv1'), ...cs(top.conv2, 'conv2'), ['fc', top.fc]];
+  const cs = (c: ConvScale, n: string): [string, tf.Tensor][] => CONV_SCALE_PARTS.map(([file, field]) => [`${n}/${file}`, c[field]]);
+  const names = blockNames(top.blocks?.length ?? 0);
+  const blocks = (top.blocks ?? []).flatMap((b, i) => [...cs(b.conv1, `${names[i]}/conv1`), ...cs(b.conv2, `${names[i]}/conv2`)]);
+  return [...blocks, ...cs(top.conv1, `${TOP_BLOCK}/conv1`), ...cs(top.conv2, `${TOP_BLOCK}/conv2`), ['fc', top.fc]];
+}
+
+/** face-api's names of the trunk's last `open` blocks, in the order they run. */
+function blockNames(open: number): string[] {
+  return TRUNK_BLOCKS.slice(TRUNK_BLOCKS.length - checkOpen(open)).map(([name]) => name);
 }
 
 /** The top's tensors among `weights` (face-api's names); throws naming `file` when one is missing or not the top's shape. */
-function topOf(weights: tf.NamedTensorMap, file: string): RecognitionTop {
+function topOf(weights: tf.NamedTensorMap, file: string, withBlocks = false): RecognitionTop {
   const fc = weights.fc;
   if (!fc || fc.shape.join('x') !== '256x128') throw new Error(`${file}: tensor fc should be 256x128, got ${fc ? fc.shape.join('x') : 'none'}`);
   const want: Record<string, string> = { filters: '3x3x256x256', bias: '256', scaleWeights: '256', scaleBiases: '256' };
   const cs = (n: string): ConvScale => {
-    const c = convScale(weights, `${TOP_BLOCK}/${n}`, file);
+    const c = convScale(weights, n, file);
     for (const [, field] of CONV_SCALE_PARTS) {
       if (c[field].shape.join('x') !== want[field]) throw new Error(`${file}: ${TOP_BLOCK}/${n} ${field} should be ${want[field]}, got ${c[field].shape.join('x')}`);
     }
     return c;
   };
-  return { conv1: cs('conv1'), conv2: cs('conv2'), fc: fc as tf.Tensor2D };
+  // a top trained deeper holds the trunk's last blocks too: as many as it has, counted from the end
+  const open = withBlocks ? OPEN_BLOCKS.filter((_, i) => OPEN_BLOCKS.slice(0, i + 1).every((n) => weights[`${n}/conv1/conv/filters`])).length : 0;
+  const blocks = blockNames(open).map((n) => ({ conv1: cs(`${n}/conv1`), conv2: cs(`${n}/conv2`) }));
+  return { ...(blocks.length ? { blocks } : {}), conv1: cs(`${TOP_BLOCK}/conv1`), conv2: cs(`${TOP_BLOCK}/conv2`), fc: fc as tf.Tensor2D };
 }
 
 /** Tensors at least this large are stored at half precision by {@link saveRecognitionTop} (the filters and `fc`). */
@@ -156,7 +172,7 @@ export function saveRecognitionTop(dir: string, name: string, values: readonly F
 export function loadRecognitionTop(manifestFile: string): RecognitionTop {
   const weights = readWeightsManifest(manifestFile);
   try {
-    const top = topOf(weights, manifestFile);
+    const top = topOf(weights, manifestFile, true);
     const kept = new Set<tf.Tensor>(topTensors(top).map(([, t]) => t));
     tf.dispose(Object.values(weights).filter((t) => !kept.has(t)));
     return top;
@@ -187,10 +203,57 @@ function downBlock(x: tf.Tensor4D, c1: ConvScale, c2: ConvScale): tf.Tensor4D {
 }
 
 /**
- * The frozen trunk: chips `[n, 150, 150, 3]` (RGB 0..255, any numeric dtype) to `[n, 4, 4, 256]`.
+ * The trunk's residual blocks that may be left out of the frozen part and trained with the top (from the end:
+ * `conv256_2`, then `conv256_1`). Their inputs and outputs are all `[n, 4, 4, 256]`.
+ */
+export const OPEN_BLOCKS = Object.freeze(['conv256_2', 'conv256_1'] as const);
+/** How many of the trunk's last blocks are trained with the top: 0 (the top alone), 1 or 2 ({@link OPEN_BLOCKS}). */
+export type OpenBlocks = 0 | 1 | 2;
+
+/** Checks an open-block count (0, 1 or 2), naming `what` in the error. */
+export function checkOpen(open: number, what = 'open blocks'): OpenBlocks {
+  if (!(Number.isInteger(open) && open >= 0 && open <= OPEN_BLOCKS.length)) throw new RangeError(`${what}: 0, 1 or 2 of the trunk's last blocks may be opened, got ${open}`);
+  return open as OpenBlocks;
+}
+
+/** One of the trunk's residual blocks ("same" blocks: the input's shape out). */
+export interface ResidualBlock {
+  readonly conv1: ConvScale;
+  readonly conv2: ConvScale;
+}
+
+/**
+ * The trunk's last `open` blocks, in the order they run (conv256_1 before conv256_2), with the net's weights:
+ * what a top trained with them starts from.
+ */
+export function openBlocks(net: RecognitionNet, open: number): ResidualBlock[] {
+  const n = checkOpen(open);
+  const names = TRUNK_BLOCKS.slice(TRUNK_BLOCKS.length - n).map(([name]) => name);
+  return names.map((name) => ({ conv1: convScale(net.weights, `${name}/conv1`, 'recognition net'), conv2: convScale(net.weights, `${name}/conv2`, 'recognition net') }));
+}
+
+/**
+ * face-api's own top for activations `open` blocks short of the trunk's output: its top with the trunk's last
+ * `open` blocks in front (the same tensors as the net's; nothing to dispose). With `open` 0, `net.top` itself.
+ */
+export function zeroShotTop(net: RecognitionNet, open: number): RecognitionTop {
+  return checkOpen(open) ? { ...net.top, blocks: openBlocks(net, open) } : net.top;
+}
+
+/** Runs residual blocks (from {@link openBlocks}, or trained copies of them) over `[n, 4, 4, 256]` activations. */
+export function runBlocks(blocks: readonly ResidualBlock[], x: tf.Tensor4D): tf.Tensor4D {
+  if (!blocks.length) return x;
+  return tf.tidy(() => blocks.reduce((a, b) => sameBlock(a, b.conv1, b.conv2), x));
+}
+
+/**
+ * The frozen trunk: chips `[n, 150, 150, 3]` (RGB 0..255, any numeric dtype) to `[n, 4, 4, 256]`. With
+ * `open` > 0 the trunk's last `open` blocks are left out ({@link OPEN_BLOCKS}): the activations are their input,
+ * of the same shape.
  * @see notebooks/06-test-evaluation.ipynb
  */
-export function trunkActivations(net: RecognitionNet, chips: tf.Tensor4D): tf.Tensor4D {
+export function trunkActivations(net: RecognitionNet, chips: tf.Tensor4D, open = 0): tf.Tensor4D {
+  const blocks = TRUNK_BLOCKS.slice(0, TRUNK_BLOCKS.length - checkOpen(open));
   if (chips.shape[1] !== RECOGNITION_INPUT || chips.shape[2] !== RECOGNITION_INPUT || chips.shape[3] !== 3) {
     throw new RangeError(`the recognition net takes [n, ${RECOGNITION_INPUT}, ${RECOGNITION_INPUT}, 3] chips, got [${chips.shape.join(', ')}]`);
   }
@@ -200,7 +263,7 @@ export function trunkActivations(net: RecognitionNet, chips: tf.Tensor4D): tf.Te
     const x = tf.div(tf.sub(tf.cast(chips, 'float32'), tf.tensor1d(MEAN_RGB)), 255) as tf.Tensor4D;
     let a = conv(x, c('conv32_down'), 2, true, 'valid');
     a = tf.maxPool(a, 3, 2, 'valid');
-    for (const [name, kind] of TRUNK_BLOCKS) {
+    for (const [name, kind] of blocks) {
       a = kind === 'same' ? sameBlock(a, c(`${name}/conv1`), c(`${name}/conv2`)) : downBlock(a, c(`${name}/conv1`), c(`${name}/conv2`));
     }
     return a;
@@ -213,7 +276,7 @@ export function trunkActivations(net: RecognitionNet, chips: tf.Tensor4D): tf.Te
  * @see notebooks/06-test-evaluation.ipynb
  */
 export function topDescriptors(top: RecognitionTop, trunk: tf.Tensor4D): tf.Tensor2D {
-  return tf.tidy(() => tf.matMul(tf.mean(downBlock(trunk, top.conv1, top.conv2), [1, 2]) as tf.Tensor2D, top.fc));
+  return tf.tidy(() => tf.matMul(tf.mean(downBlock(runBlocks(top.blocks ?? [], trunk), top.conv1, top.conv2), [1, 2]) as tf.Tensor2D, top.fc));
 }
 
 /**
@@ -221,5 +284,5 @@ export function topDescriptors(top: RecognitionTop, trunk: tf.Tensor4D): tf.Tens
  * @see notebooks/06-test-evaluation.ipynb
  */
 export function describeChips(net: RecognitionNet, chips: tf.Tensor4D, top: RecognitionTop = net.top): tf.Tensor2D {
-  return tf.tidy(() => topDescriptors(top, trunkActivations(net, chips)));
+  return tf.tidy(() => topDescriptors(top, trunkActivations(net, chips, top.blocks?.length ?? 0)));
 }

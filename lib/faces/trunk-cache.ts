@@ -19,7 +19,7 @@ import { readJsonLines } from '../util/files';
 import { extractChip, lfwFixedChipFor } from './chip';
 import { detectFaces, FOUND_BY, readPhoto, resolveDetect, type DetectConfig, type FoundBy } from './detect';
 import { cropFoundFace } from './prepare-face';
-import { RECOGNITION_INPUT, TRUNK_SIZE, trunkActivations, type RecognitionNet } from './recognition-net';
+import { checkOpen, openBlocks, RECOGNITION_INPUT, runBlocks, TRUNK_SHAPE, TRUNK_SIZE, trunkActivations, type OpenBlocks, type RecognitionNet } from './recognition-net';
 
 /** Floats one record holds: the chip's trunk activations, then its mirror image's. */
 export const TRUNK_RECORD = 2 * TRUNK_SIZE;
@@ -65,15 +65,46 @@ export const TRUNK_DETECT: Readonly<Partial<DetectConfig>> = Object.freeze({
  * from the photo with a mirrored border ({@link cropFoundFace}, 2026-12-03), so a cache filled before, with
  * black there, is never mixed into one filled now.
  */
-export function lfwTrunkDir(copy?: string): string {
-  return copy === undefined ? 'lfw-trunk-2' : `lfw-${copy}-trunk-2`;
+export function lfwTrunkDir(copy?: string, open = 0): string {
+  const base = copy === undefined ? 'lfw-trunk-2' : `lfw-${copy}-trunk-2`;
+  return checkOpen(open) ? `${base}-open${open}` : base;
 }
+
+/** The file in a cache folder that says which activations it holds (absent: the whole trunk's, `open` 0). */
+const CACHE_META = 'cache.json';
 
 export class TrunkCache {
   readonly records = new Map<string, TrunkRecord>();
   private readonly floats = new Map<number, Float32Array>();
 
-  private constructor(readonly dir: string) {}
+  /**
+   * How many of the trunk's last blocks the cached activations stop short of (lib/faces/recognition-net.ts
+   * `OPEN_BLOCKS`): 0 for the trunk's output, 1 for conv256_2's input, 2 for conv256_1's.
+   */
+  readonly open: OpenBlocks;
+
+  private constructor(readonly dir: string) {
+    const meta = path.join(dir, CACHE_META);
+    if (!fs.existsSync(meta)) { this.open = 0; return; }
+    let value: { open?: unknown };
+    try { value = JSON.parse(fs.readFileSync(meta, 'utf8')); } catch (err) { throw new Error(`${meta}: not JSON (${(err as Error).message})`); }
+    if (typeof value?.open !== 'number') throw new Error(`${meta}: should hold {"open": 0, 1 or 2}`);
+    this.open = checkOpen(value.open, meta);
+  }
+
+  /**
+   * Opens a cache folder as {@link TrunkCache.open} does, first making it hold activations `open` blocks short of
+   * the trunk's output: a new or empty folder is marked so; one that holds other activations is an error.
+   */
+  static declare(dir: string, open: number): TrunkCache {
+    const want = checkOpen(open);
+    fs.mkdirSync(dir, { recursive: true });
+    const cache = TrunkCache.open(dir);
+    if (cache.open === want) return cache;
+    if (cache.records.size) throw new Error(`${dir} holds activations ${cache.open} block(s) short of the trunk's output, not ${want}: use another folder`);
+    fs.writeFileSync(path.join(dir, CACHE_META), `${JSON.stringify({ open: want })}\n`);
+    return TrunkCache.open(dir);
+  }
 
   /**
    * Opens a cache folder (a missing one is an empty cache) and reads every shard's index; an image listed twice
@@ -135,6 +166,7 @@ export async function fillTrunkCache(net: RecognitionNet, root: string, refs: re
   onProgress?: (done: number, total: number) => void, redo?: (record: TrunkRecord) => boolean): Promise<FillResult> {
   fs.mkdirSync(dir, { recursive: true });
   const cache = TrunkCache.open(dir);
+  const open = cache.open;
   const todo = refs.filter((r) => {
     const rec = cache.records.get(r);
     return !rec || (redo !== undefined && rec.shard === shard && redo(rec));
@@ -171,7 +203,7 @@ export async function fillTrunkCache(net: RecognitionNet, root: string, refs: re
       const pixels = (chip ?? extractChip(image, lfwFixedChipFor(image.width), RECOGNITION_INPUT)).data;
       const values = tf.tidy(() => {
         const t = tf.tensor4d(pixels, [1, RECOGNITION_INPUT, RECOGNITION_INPUT, 3], 'int32');
-        return trunkActivations(net, tf.concat([t, tf.reverse(t, 2)]));
+        return trunkActivations(net, tf.concat([t, tf.reverse(t, 2)]), open);
       });
       const data = values.dataSync() as Float32Array;
       values.dispose();
@@ -186,4 +218,45 @@ export async function fillTrunkCache(net: RecognitionNet, root: string, refs: re
     fs.closeSync(indexFd);
   }
   return { added: Object.values(found).reduce((a, b) => a + b, 0), found, errors };
+}
+
+/**
+ * Makes the cache in `dir` from `source` by running the trunk's next blocks (those between `source.open` and
+ * `open`, with the net's weights) over every record, chip and mirror: a cache `open` blocks short of the trunk's
+ * output, with the same records (shards, order, how each face was found). Done in seconds where a fill detects
+ * and describes every photo again. Resumes: records already in `dir` are kept.
+ * @see notebooks/06-test-evaluation.ipynb
+ */
+export function deriveTrunkCache(net: RecognitionNet, source: TrunkCache, open: number, dir: string, batch = 256): { added: number } {
+  if (checkOpen(open) > source.open) throw new RangeError(`${source.dir} stops ${source.open} block(s) short of the trunk's output: a cache ${open} short cannot be made from it`);
+  const blocks = openBlocks(net, source.open).slice(0, source.open - open);
+  const cache = TrunkCache.declare(dir, open);
+  let added = 0;
+  const byShard = new Map<number, TrunkRecord[]>();
+  for (const r of source.records.values()) if (!cache.records.has(r.ref)) byShard.set(r.shard, [...(byShard.get(r.shard) ?? []), r]);
+  for (const [shard, todo] of byShard) {
+    todo.sort((a, b) => a.index - b.index);
+    const floatFile = path.join(dir, `trunk-${shard}.f32`);
+    let next = [...cache.records.values()].filter((r) => r.shard === shard).reduce((m, r) => Math.max(m, r.index + 1), 0);
+    if (fs.existsSync(floatFile) && fs.statSync(floatFile).size > next * TRUNK_RECORD * 4) fs.truncateSync(floatFile, next * TRUNK_RECORD * 4);
+    const floatsFd = fs.openSync(floatFile, 'a');
+    const indexFd = fs.openSync(path.join(dir, `index-${shard}.jsonl`), 'a');
+    try {
+      for (let i = 0; i < todo.length; i += batch) {
+        const part = todo.slice(i, i + batch);
+        const buf = new Float32Array(part.length * TRUNK_RECORD);
+        part.forEach((r, k) => buf.set(source.activations(r.ref), k * TRUNK_RECORD));
+        const out = tf.tidy(() => runBlocks(blocks, tf.tensor4d(buf, [2 * part.length, ...TRUNK_SHAPE])));
+        const data = out.dataSync() as Float32Array;
+        out.dispose();
+        fs.writeSync(floatsFd, Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+        fs.writeSync(indexFd, part.map((r) => `${JSON.stringify({ ...r, shard, index: next++ })}\n`).join(''));
+        added += part.length;
+      }
+    } finally {
+      fs.closeSync(floatsFd);
+      fs.closeSync(indexFd);
+    }
+  }
+  return { added };
 }

@@ -31,8 +31,8 @@ import { stream } from '../util/streams';
 import { experimentSplit, readRunResult, resolveExperiment, runDir, runExperiment, runPredictions, type ExperimentInput, type ExperimentResult, type RunOptions } from './experiment';
 import { trainHead, type HeadConfig } from './head';
 import { describeCached, resolveFaceTune, tuneView2, type FaceTuneConfig, type FaceTuneFold } from './face-tune';
-import { loadRecognitionNet } from '../faces/recognition-net';
-import { emptyFoundCounts, fillTrunkCache, lfwTrunkDir, TrunkCache, type TrunkFoundBy } from '../faces/trunk-cache';
+import { loadRecognitionNet, OPEN_BLOCKS, type RecognitionNet } from '../faces/recognition-net';
+import { deriveTrunkCache, emptyFoundCounts, fillTrunkCache, lfwTrunkDir, TrunkCache, type TrunkFoundBy } from '../faces/trunk-cache';
 import { trainPerFold } from './per-fold';
 import { EXPERIMENT_PRESETS } from './presets';
 
@@ -310,6 +310,26 @@ function pairedGain(a: readonly number[], b: readonly number[], scale: number, d
 }
 
 /**
+ * Makes the LFW trunk cache of `copy` (absent: the originals') `open` blocks short of the trunk's output from one
+ * further short that holds every image of `refs` (trunk-cache.ts deriveTrunkCache: seconds, where filling detects
+ * and describes each photo again). Returns whether it did.
+ */
+function deriveFromFurther(net: RecognitionNet, copy: string | undefined, open: number, refs: readonly string[], log: (l: string) => void): boolean {
+  for (let from = OPEN_BLOCKS.length; from > open; from--) {
+    const dir = artifactsDir('faces', lfwTrunkDir(copy, from));
+    if (!fs.existsSync(dir)) continue;
+    const source = TrunkCache.open(dir);
+    if (source.open !== from || !refs.every((r) => source.records.has(r))) continue;
+    const to = artifactsDir('faces', lfwTrunkDir(copy, open));
+    const started = Date.now();
+    const { added } = deriveTrunkCache(net, source, open, to);
+    log(`${to}: ${added} records made from ${dir} by running the trunk's ${from - open} block(s) after it (${((Date.now() - started) / 1000).toFixed(0)} s)`);
+    return true;
+  }
+  return false;
+}
+
+/**
  * `face-api:chip` and `face-api-tuned` on View 2, from the trunk-activation cache (filled first where it
  * lacks an image: detection, chip and trunk once per photo, resumable).
  */
@@ -318,14 +338,20 @@ async function chipModels(name: 'face-api:chip' | 'face-api-tuned', list: PairLi
   log: (l: string) => void): Promise<Omit<EvaluationReport, 'file'>> {
   const net = loadRecognitionNet();
   try {
-    const cacheDir = options.trunkCache ?? artifactsDir('faces', lfwTrunkDir());
+    // a tuning that trains the trunk's last blocks too reads the activations before them
+    const open = name === 'face-api-tuned' ? resolveFaceTune(options.tune).open ?? 0 : 0;
+    const cacheDir = options.trunkCache ?? artifactsDir('faces', lfwTrunkDir(undefined, open));
     const pairRefs = pairImages(list.pairs).map(refKey);
     // fine-tuning uses every image of the pairs' people (View 2's unrestricted setting)
     const people = new Set(list.pairs.flatMap((p) => [p.a.person, p.b.person]));
     const refs = name === 'face-api:chip' ? pairRefs
       : [...people].sort().flatMap((person) => dataset.refs(person).map(refKey));
-    let cache = TrunkCache.open(cacheDir);
-    const todo = refs.filter((r) => !cache.records.has(r));
+    let cache = TrunkCache.declare(cacheDir, open);
+    let todo = refs.filter((r) => !cache.records.has(r));
+    if (todo.length && !options.trunkCache && deriveFromFurther(net, undefined, open, todo, log)) {
+      cache = TrunkCache.open(cacheDir);
+      todo = refs.filter((r) => !cache.records.has(r));
+    }
     if (todo.length) {
       if (options.train === false) throw new Error(`${cacheDir} lacks ${todo.length} of the ${refs.length} images ${name} needs (first: ${todo[0]}), and --no-train was given`);
       log(`${name}: describing ${todo.length} of ${refs.length} images into ${cacheDir} (detect, chip, trunk: about 0.15 s an image; resumable)`);
@@ -364,11 +390,12 @@ async function chipModels(name: 'face-api:chip' | 'face-api-tuned', list: PairLi
       if (!options.alsoScoreFrom?.[copy]) throw new Error(`face-tune augment names the copy "${copy}", but no folder of it is given (alsoScoreFrom; bench/lfw-face-tune.ts --tight DIR)`);
     }
     for (const [other, root] of Object.entries(options.alsoScoreFrom ?? {})) {
-      const dir = artifactsDir('faces', lfwTrunkDir(other));
+      const dir = artifactsDir('faces', lfwTrunkDir(other, open));
       // a copy trained on needs every image of the pairs' people, one only scored needs the pair images
       const wanted = augment.includes(other) ? refs : pairRefs;
-      const have = TrunkCache.open(dir).records;
-      const missing = wanted.filter((ref) => !have.has(ref));
+      const lacking = () => { const have = TrunkCache.declare(dir, open).records; return wanted.filter((ref) => !have.has(ref)); };
+      let missing = lacking();
+      if (missing.length && deriveFromFurther(net, other, open, missing, log)) missing = lacking();
       if (missing.length) {
         if (options.train === false) throw new Error(`${dir} lacks ${missing.length} of the ${wanted.length} images of ${root} it needs (first: ${missing[0]}), and --no-train was given`);
         log(`${name}: describing ${missing.length} images of ${root} into ${dir} (the ${other} copies)`);

@@ -22,7 +22,7 @@ import type { IsSame, Pair } from '../data/types';
 import type { Dataset } from '../data/dataset';
 import { makeView1Split, samplePairs, splitRng } from '../data/split';
 import { accuracyAt, auc, bestThreshold, fitUncertainBand, type UncertainBand } from '../eval';
-import { loadRecognitionTop, saveRecognitionTop, type RecognitionNet, type RecognitionTop } from '../faces/recognition-net';
+import { loadRecognitionTop, saveRecognitionTop, zeroShotTop, type RecognitionNet, type RecognitionTop } from '../faces/recognition-net';
 import type { TrunkCache } from '../faces/trunk-cache';
 import { describeCached, describeTuned, FACE_TUNE_TIGHT, heldRefs, pairDistances, resolveFaceTune, tuneSplit, type FaceTuneConfig, type FaceTuneResult, type TuneTask } from './face-tune';
 import * as tf from '@tensorflow/tfjs';
@@ -136,17 +136,19 @@ export async function trainProduct(net: RecognitionNet, cache: TrunkCache, datas
   const others = options.others ?? {};
   let values: readonly Float32Array[] | undefined;
   const tuning = tuneSplit(net, cache, task, partial, { log: options.log, alsoScore: others, augment: others, onWeights: (v) => { values = v; } });
-  const weights = saveRecognitionTop(dir, options.name ?? 'face-api-tuned', values!, net.top);
+  // a top trained deeper (open) is stored with its trunk blocks, and face-api's side runs the net's own in front of its top
+  const zeroTop = zeroShotTop(net, cfg.open ?? 0);
+  const weights = saveRecognitionTop(dir, options.name ?? 'face-api-tuned', values!, zeroTop);
   const stored: RecognitionTop = loadRecognitionTop(weights);
   try {
     const refs = heldRefs(task.testPairs, task.valPairs);
     const scores: Record<string, { zeroShot: ProductScore; tuned: ProductScore }> = {};
     for (const [name, c] of [['originals', cache] as const, ...Object.entries(others)]) {
-      const zero = describeCached(net.top, c, refs, true);
+      const zero = describeCached(zeroTop, c, refs, true);
       const byRef = (d: readonly Float32Array[]) => new Map(refs.map((r, i) => [r, d[i]]));
       scores[name] = {
         zeroShot: productScore(byRef(zero), task.valPairs, task.testPairs),
-        tuned: productScore(byRef(describeTuned(stored, c, refs, true, net.top, zero)), task.valPairs, task.testPairs),
+        tuned: productScore(byRef(describeTuned(stored, c, refs, true, zeroTop, zero)), task.valPairs, task.testPairs),
       };
     }
     const calY = task.valPairs.map((p) => p.isSame);

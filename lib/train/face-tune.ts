@@ -33,7 +33,7 @@ import { refKey } from '../data/dataset';
 import { makeSplit, splitRng, view2ValidationFold, type SplitConfigInput } from '../data/split';
 import type { Dataset } from '../data/dataset';
 import { accuracyAt, auc, bestThreshold, bootstrapCi, summarizeFolds, type ConfidenceInterval } from '../eval';
-import { TRUNK_SIZE, topDescriptors, type ConvScale, type RecognitionNet, type RecognitionTop } from '../faces/recognition-net';
+import { TRUNK_SIZE, topDescriptors, zeroShotTop, type ConvScale, type RecognitionNet, type RecognitionTop } from '../faces/recognition-net';
 import { emptyFoundCounts, type TrunkCache, type TrunkFoundBy } from '../faces/trunk-cache';
 import { euclideanDistance } from '../distances/arrays';
 import { batchContrastiveLoss } from '../losses/batch-contrastive';
@@ -114,6 +114,13 @@ export interface FaceTuneConfig {
    * Absent: the tuned top alone.
    */
   readonly withZeroShot?: boolean;
+  /**
+   * Train deeper: the trunk's last 1 or 2 residual blocks (`conv256_2`, then `conv256_1`; 1.2 M weights each) are
+   * trained with the top, from face-api's weights, so step 0 is still the zero-shot descriptor. The trunk cache must
+   * hold the activations that many blocks short of the trunk's output (lib/faces/trunk-cache.ts `open`). Each
+   * block costs about 19 M multiply-adds a face, 16 times the top's. Absent: the top alone.
+   */
+  readonly open?: 1 | 2;
 }
 
 export const DEFAULT_FACE_TUNE: Readonly<FaceTuneConfig> = Object.freeze({
@@ -166,6 +173,9 @@ export function resolveFaceTune(partial: Partial<FaceTuneConfig> = {}): FaceTune
   if (c.withZeroShot !== undefined && typeof c.withZeroShot !== 'boolean') throw new RangeError(`face-tune withZeroShot must be true or false, got ${JSON.stringify(c.withZeroShot)}`);
   // false resolves to absent, as above
   if (c.withZeroShot === false) delete (c as { withZeroShot?: boolean }).withZeroShot;
+  if (c.open !== undefined && !([0, 1, 2] as unknown[]).includes(c.open)) throw new RangeError(`face-tune open must be 0, 1 or 2 (the trunk's last blocks trained with the top), got ${JSON.stringify(c.open)}`);
+  // 0 resolves to absent, as above
+  if ((c.open as number) === 0) delete (c as { open?: number }).open;
   return c;
 }
 
@@ -180,7 +190,10 @@ export interface TopVariables extends RecognitionTop {
 
 let topVariablesMade = 0;
 
-/** The top's weights as `tf.Variable`s, starting at `top`'s values. */
+/**
+ * The top's weights as `tf.Variable`s, starting at `top`'s values: its blocks' first (conv1's filters, bias, scale
+ * weights and biases, conv2's, block by block), then the down block's conv1 and conv2, then `fc`.
+ */
 export function topVariables(top: RecognitionTop): TopVariables {
   // a variable shares its initial tensor's data until assigned; the tensor itself stays face-api's
   const id = ++topVariablesMade;
@@ -189,12 +202,14 @@ export function topVariables(top: RecognitionTop): TopVariables {
     filters: v(c.filters, `${n}/filters`) as unknown as tf.Tensor4D, bias: v(c.bias, `${n}/bias`) as unknown as tf.Tensor1D,
     scaleWeights: v(c.scaleWeights, `${n}/scaleWeights`) as unknown as tf.Tensor1D, scaleBiases: v(c.scaleBiases, `${n}/scaleBiases`) as unknown as tf.Tensor1D,
   });
+  const parts = (c: ConvScale) => [c.filters, c.bias, c.scaleWeights, c.scaleBiases];
+  const blocks = (top.blocks ?? []).map((b, i) => ({ conv1: cs(b.conv1, `block${i}/conv1`), conv2: cs(b.conv2, `block${i}/conv2`) }));
   const conv1 = cs(top.conv1, 'conv1');
   const conv2 = cs(top.conv2, 'conv2');
   const fc = v(top.fc, 'fc') as unknown as tf.Tensor2D;
-  const variables = [conv1.filters, conv1.bias, conv1.scaleWeights, conv1.scaleBiases, conv2.filters, conv2.bias, conv2.scaleWeights, conv2.scaleBiases, fc] as unknown as tf.Variable[];
+  const variables = [...blocks.flatMap((b) => [...parts(b.conv1), ...parts(b.conv2)]), ...parts(conv1), ...parts(conv2), fc] as unknown as tf.Variable[];
   return {
-    conv1, conv2, fc, variables,
+    ...(blocks.length ? { blocks } : {}), conv1, conv2, fc, variables,
     snapshot: () => variables.map((x) => x.dataSync().slice() as Float32Array),
     restore: (values) => variables.forEach((x, i) => tf.tidy(() => x.assign(tf.tensor(values[i], x.shape)))),
     dispose: () => tf.dispose(variables),
@@ -366,6 +381,13 @@ export function peopleAuc(desc: readonly Float32Array[], labels: readonly number
   return auc(values, same, DIST);
 }
 
+/** Throws unless `cache` holds the activations `open` blocks short of the trunk's output ({@link FaceTuneConfig.open}). */
+function requireOpen(cache: TrunkCache, open: number): void {
+  if (cache.open !== open) {
+    throw new Error(`${cache.dir} holds the activations ${cache.open} block(s) short of the trunk's output, but this tuning trains ${open} of the trunk's blocks: it needs a cache ${open} short (lib/faces/trunk-cache.ts deriveTrunkCache makes one from a cache further short)`);
+  }
+}
+
 /** Throws naming the first of `refs` that `cache` lacks (`what` says whose images they are). */
 function requireCached(cache: TrunkCache, refs: Iterable<string>, what: string): void {
   for (const r of refs) if (!cache.records.has(r)) throw new Error(`${cache.dir}: ${r} (${what}) is not in the trunk cache; fill it first`);
@@ -373,22 +395,23 @@ function requireCached(cache: TrunkCache, refs: Iterable<string>, what: string):
 
 /**
  * Scores `testPairs` from each of `others` (trunk caches of the same images seen another way), zero-shot
- * (`net.top`) and with `tuned` (beside `net.top` with `withZeroShot`), each thresholded on that cache's `valPairs`.
+ * (`zeroTop`: face-api's top) and with `tuned` (beside `zeroTop` with `withZeroShot`), each thresholded on that cache's `valPairs`.
  */
-function scoreOtherCaches(net: RecognitionNet, tuned: RecognitionTop, flip: boolean, withZeroShot: boolean, testPairs: PairList['pairs'], valPairs: PairList['pairs'],
+function scoreOtherCaches(zeroTop: RecognitionTop, tuned: RecognitionTop, flip: boolean, withZeroShot: boolean, testPairs: PairList['pairs'], valPairs: PairList['pairs'],
   others: Readonly<Record<string, TrunkCache>>, log: (line: string) => void): Record<string, OtherCacheScore> {
   const held = heldRefs(testPairs, valPairs);
   const testRefs = new Set(testPairs.flatMap((p) => [refKey(p.a), refKey(p.b)]));
   const also: Record<string, OtherCacheScore> = {};
   for (const [name, other] of Object.entries(others)) {
     requireCached(other, held, 'a test or validation image');
+    requireOpen(other, zeroTop.blocks?.length ?? 0);
     const found = emptyFoundCounts();
     for (const r of testRefs) found[other.records.get(r)!.found]++;
     // face-api's mirror-averaged descriptors serve zero-shot with the mirror and, with withZeroShot, the tuned model's second half
-    const zeroFlip = describeCached(net.top, other, held, true);
-    const tunedDesc = describeTuned(tuned, other, held, flip, withZeroShot ? net.top : undefined, withZeroShot && flip ? zeroFlip : undefined);
+    const zeroFlip = describeCached(zeroTop, other, held, true);
+    const tunedDesc = describeTuned(tuned, other, held, flip, withZeroShot ? zeroTop : undefined, withZeroShot && flip ? zeroFlip : undefined);
     also[name] = {
-      zeroShot: score(testPairs, valPairs, describeByRef(net.top, other, held, false)), zeroShotFlip: score(testPairs, valPairs, byRef(held, zeroFlip)),
+      zeroShot: score(testPairs, valPairs, describeByRef(zeroTop, other, held, false)), zeroShotFlip: score(testPairs, valPairs, byRef(held, zeroFlip)),
       tuned: score(testPairs, valPairs, byRef(held, tunedDesc)), found, records: recordsKey(other, held),
     };
     const pct = (f: FoldScore) => `${(100 * f.accuracy).toFixed(2)} % (AUC ${f.auc.toFixed(4)})`;
@@ -544,17 +567,20 @@ export function tuneSplit(net: RecognitionNet, cache: TrunkCache, task: TuneTask
     if (!copy) throw new Error(`${task.name}: face-tune augment names the copy "${name}", but no trunk cache was given for it`);
     return copy;
   });
+  for (const c of [cache, ...copies, ...Object.values(options.alsoScore ?? {})]) requireOpen(c, cfg.open ?? 0);
+  // face-api's own top, with the trunk's blocks this tuning trains in front of it: step 0 and the zero-shot scores
+  const zeroTop = zeroShotTop(net, cfg.open ?? 0);
   const multi = [...byPerson.values()].filter((r) => r.length >= 2);
   const singles = [...byPerson.values()].filter((r) => r.length === 1).map((r) => r[0]);
   const trainImages = [...byPerson.values()].reduce((s, r) => s + r.length, 0);
   log(`${task.name}: training ${byPerson.size} people (${multi.length} with 2+ images), ${trainImages} images; ${valPairs.length} validation and ${testPairs.length} test pairs`);
 
-  const zeroDesc = describeByRef(net.top, cache, heldList, false);
+  const zeroDesc = describeByRef(zeroTop, cache, heldList, false);
   const zeroShot = score(testPairs, valPairs, zeroDesc);
-  const zeroFlip = describeCached(net.top, cache, heldList, true);
+  const zeroFlip = describeCached(zeroTop, cache, heldList, true);
   const zeroShotFlip = score(testPairs, valPairs, byRef(heldList, zeroFlip));
   // the tuned model: the tuned top, or (withZeroShot) it and face-api's side by side, face-api's half computed once per image set
-  const beside = cfg.withZeroShot ? net.top : undefined;
+  const beside = cfg.withZeroShot ? zeroTop : undefined;
   const besideMemo = new Map<readonly string[], Float32Array[]>(cfg.flip ? [[heldList, zeroFlip]] : []);
   const describeModel = (top: RecognitionTop, c: TrunkCache, refs: readonly string[]): Float32Array[] => {
     if (beside && !besideMemo.has(refs)) besideMemo.set(refs, describeCached(beside, c, refs, cfg.flip));
@@ -565,12 +591,12 @@ export function tuneSplit(net: RecognitionNet, cache: TrunkCache, task: TuneTask
   const valAuc = (top: RecognitionTop): number => (people
     ? people.reduce((sum, v) => sum + peopleAuc(describeModel(top, v.cache, v.refs), v.labels), 0) / people.length
     : auc(pairDistances(valPairs, byRef(heldList, describeModel(top, cache, heldList))), valPairs.map((p) => p.isSame), DIST));
-  const zeroVal = valAuc(net.top);
+  const zeroVal = valAuc(zeroTop);
   if (people) log(`  validation: every pair of ${people[0].refs.length} images of the validation fold's ${new Set(people[0].labels).size} people${copies.length ? `, and of their ${copies.length === 1 ? 'copies' : `copies in each of ${copies.length} caches`} (AUC averaged)` : ''}`);
 
-  const neighbours = cfg.hardBatches ? findNeighbours(net.top, cache, multi, singles, cfg.flip) : undefined;
+  const neighbours = cfg.hardBatches ? findNeighbours(zeroTop, cache, multi, singles, cfg.flip) : undefined;
   const rng = stream(cfg.seed, 'faceTune').fork(task.stream);
-  const vars = topVariables(net.top);
+  const vars = topVariables(zeroTop);
   const optimizer = tf.train.adam(cfg.learningRate);
   const zeroValues = vars.snapshot();
   let best = { auc: zeroVal, step: 0, values: zeroValues };
@@ -619,7 +645,7 @@ export function tuneSplit(net: RecognitionNet, cache: TrunkCache, task: TuneTask
     const testRefs = new Set(testPairs.flatMap((p) => [refKey(p.a), refKey(p.b)]));
     const testFixedChips = [...testRefs].filter((r) => cache.records.get(r)!.found === 'fixed').length;
     const test = { isSame: testPairs.map((p) => p.isSame), tuned: pairDistances(testPairs, tunedDesc), zeroShot: pairDistances(testPairs, zeroDesc) };
-    const also = scoreOtherCaches(net, vars, cfg.flip, !!cfg.withZeroShot, testPairs, valPairs, options.alsoScore ?? {}, log);
+    const also = scoreOtherCaches(zeroTop, vars, cfg.flip, !!cfg.withZeroShot, testPairs, valPairs, options.alsoScore ?? {}, log);
     options.onWeights?.(best.values);
     return {
       trainPeople: byPerson.size, trainImages, zeroShot, zeroShotFlip, tuned, bestStep: best.step, steps: step,
@@ -708,10 +734,11 @@ export function tuneView2(net: RecognitionNet, cache: TrunkCache, list: PairList
       const lacking = Object.fromEntries(Object.entries(options.alsoScore ?? {}).filter(([name, other]) => !current(name, other)));
       const weightsFile = path.join(dir, `fold-${k + 1}.top.f32`);
       if (Object.keys(lacking).length && fs.existsSync(weightsFile)) {
-        const vars = topVariables(net.top);
+        const zeroTop = zeroShotTop(net, cfg.open ?? 0);
+        const vars = topVariables(zeroTop);
         try {
           vars.restore(readTopWeights(weightsFile, vars));
-          done = { ...done, also: { ...done.also, ...scoreOtherCaches(net, vars, cfg.flip, !!cfg.withZeroShot, split.testPairs, split.valPairs, lacking, options.log ?? (() => {})) } };
+          done = { ...done, also: { ...done.also, ...scoreOtherCaches(zeroTop, vars, cfg.flip, !!cfg.withZeroShot, split.testPairs, split.valPairs, lacking, options.log ?? (() => {})) } };
           writeFileAtomicSafe(file, [`${JSON.stringify({ ...done, config: cfg }, null, 2)}\n`]);
         } finally {
           vars.dispose();

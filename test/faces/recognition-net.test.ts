@@ -8,7 +8,7 @@ import { initBackend } from '../../lib/backend';
 import { loadFaceApi } from '../../lib/faces/face-api';
 import { faceApiEmbedder, tunedFaceApiEmbedder } from '../../lib/faces/face-embedder';
 import { euclideanDistance } from '../../lib/distances/arrays';
-import { describeChips, loadRecognitionNet, loadRecognitionTop, saveRecognitionTop, topDescriptors, topTensors, trunkActivations, TRUNK_SHAPE, type RecognitionNet } from '../../lib/faces/recognition-net';
+import { describeChips, loadRecognitionNet, loadRecognitionTop, openBlocks, runBlocks, saveRecognitionTop, topDescriptors, topTensors, trunkActivations, TRUNK_SHAPE, zeroShotTop, type RecognitionNet } from '../../lib/faces/recognition-net';
 import { Rng } from '../../lib/util/rng';
 
 /** Two 150-px test chips: smooth colour patterns with a face-like blob, different per seed. */
@@ -60,6 +60,32 @@ describe("recognition net: face-api's ResNet written out, split into a frozen tr
     for (let i = 0; i < a.length; i++) assert.equal(a[i], b[i]);
     tf.dispose([trunk, split, whole]);
     assert.equal(tf.memory().numTensors, before);
+    x.dispose();
+  });
+
+  it("the trunk with its last blocks left out, then those blocks, is the whole trunk; face-api's top over them is zero-shot", () => {
+    const x = chips(6);
+    const before = tf.memory().numTensors;
+    const whole = trunkActivations(net, x);
+    const want = topDescriptors(net.top, whole);
+    for (const open of [1, 2]) {
+      const part = trunkActivations(net, x, open);
+      assert.deepEqual(part.shape.slice(1), [...TRUNK_SHAPE], 'the blocks that may be opened keep the shape');
+      assert.equal(openBlocks(net, open).length, open);
+      const rest = runBlocks(openBlocks(net, open), part);
+      assert.deepEqual(Array.from(rest.dataSync()), Array.from(whole.dataSync()), `open ${open}: the blocks run after it give the trunk's output`);
+      const got = topDescriptors(zeroShotTop(net, open), part);
+      assert.deepEqual(Array.from(got.dataSync()), Array.from(want.dataSync()), `open ${open}: face-api's top with the blocks in front`);
+      const chipsDesc = describeChips(net, x, zeroShotTop(net, open));
+      assert.deepEqual(Array.from(chipsDesc.dataSync()), Array.from(want.dataSync()), 'describeChips runs the trunk the top needs');
+      tf.dispose([part, rest, got, chipsDesc]);
+    }
+    const short = trunkActivations(net, x, 1);
+    assert.notDeepEqual(Array.from(short.dataSync().slice(0, 64)), Array.from(whole.dataSync().slice(0, 64)), 'a block left out changes the activations');
+    tf.dispose([whole, want, short]);
+    assert.equal(tf.memory().numTensors, before, 'tensor count changed');
+    assert.throws(() => trunkActivations(net, x, 3), /0, 1 or 2 of the trunk's last blocks may be opened, got 3/);
+    assert.throws(() => openBlocks(net, -1), /got -1/);
     x.dispose();
   });
 
@@ -132,6 +158,28 @@ describe('a tuned top stored at half precision, and the tuned embedder that ship
     });
     assert.equal(tf.memory().numTensors, before + mine.length, 'only the top\'s tensors are kept');
     tf.dispose(mine.map(([, t]) => t));
+  });
+
+  it("stores a top trained deeper with its trunk blocks under face-api's names, and reads them back", () => {
+    const deeper = zeroShotTop(net, 2);
+    const named = topTensors(deeper);
+    assert.equal(named.length, 25);
+    assert.deepEqual(named.slice(0, 2).map(([n]) => n), ['conv256_1/conv1/conv/filters', 'conv256_1/conv1/conv/bias']);
+    assert.equal(named[8][0], 'conv256_2/conv1/conv/filters');
+    const file = saveRecognitionTop(tmp, 'deeper', named.map(([, t]) => t.dataSync() as Float32Array), deeper);
+    const before = tf.memory().numTensors;
+    const back = loadRecognitionTop(file);
+    assert.equal(back.blocks?.length, 2);
+    assert.deepEqual(topTensors(back).map(([n, t]) => [n, t.shape]), named.map(([n, t]) => [n, t.shape]));
+    const a = topTensors(back)[8][1].dataSync();
+    const b = named[8][1].dataSync();
+    for (let j = 0; j < a.length; j += 31) assert.ok(Math.abs(a[j] - b[j]) <= Math.max(Math.abs(b[j]) * 2 ** -11, 2 ** -25));
+    assert.equal(tf.memory().numTensors, before + 25);
+    tf.dispose(topTensors(back).map(([, t]) => t));
+    const one = loadRecognitionTop(saveRecognitionTop(tmp, 'one', topTensors(zeroShotTop(net, 1)).map(([, t]) => t.dataSync() as Float32Array), zeroShotTop(net, 1)));
+    assert.deepEqual(topTensors(one).slice(0, 1).map(([n]) => n), ['conv256_2/conv1/conv/filters'], 'one block: conv256_2');
+    tf.dispose(topTensors(one).map(([, t]) => t));
+    assert.equal(loadRecognitionTop(manifest).blocks, undefined, 'a top without blocks reads back without them');
   });
 
   it('names the file when a tensor is missing or has the wrong shape', () => {

@@ -9,7 +9,7 @@ import { initBackend } from '../../lib/backend';
 import { extractChip, LFW_FIXED_CHIP } from '../../lib/faces/chip';
 import { readPhoto } from '../../lib/faces/detect';
 import { loadRecognitionNet, trunkActivations, TRUNK_SIZE, type RecognitionNet } from '../../lib/faces/recognition-net';
-import { fillTrunkCache, TrunkCache, TRUNK_RECORD } from '../../lib/faces/trunk-cache';
+import { deriveTrunkCache, fillTrunkCache, TrunkCache, TRUNK_RECORD } from '../../lib/faces/trunk-cache';
 
 /** A 250x250 LFW-sized picture with no face in it (a smooth pattern), written as JPEG. */
 async function picture(file: string, k: number): Promise<void> {
@@ -79,6 +79,37 @@ describe('trunk cache: frozen trunk activations per image, in resumable shards',
     assert.equal(cache.records.get('Ann/Ann_0002.jpg')!.index, 3, 'the redone record is the appended line');
     assert.equal(fs.readFileSync(path.join(dir, 'index-0.jsonl'), 'utf8').trim().split('\n').length, 4);
     assert.deepEqual(Array.from(cache.activations('Ann/Ann_0002.jpg').subarray(0, 64)), before, 'the same image gives the same activations');
+  });
+
+  it("holds the activations before the trunk's last blocks when declared so; a cache made from it by running them is the filled one, bit for bit", async () => {
+    const lfw = path.join(root, 'lfw');
+    const short = TrunkCache.declare(path.join(root, 'open2'), 2);
+    assert.equal(short.open, 2);
+    await fillTrunkCache(net, lfw, refs, short.dir, 0);
+    const filled = TrunkCache.open(short.dir);
+    assert.equal(filled.open, 2, 'the folder says what it holds');
+    const { image } = await readPhoto(path.join(lfw, 'Ann/Ann_0001.jpg'), 800);
+    const chip = extractChip(image, LFW_FIXED_CHIP, 150);
+    const want = tf.tidy(() => trunkActivations(net, tf.tensor4d(chip.data, [1, 150, 150, 3], 'int32'), 2).dataSync());
+    assert.deepEqual(Array.from(filled.activations('Ann/Ann_0001.jpg').subarray(0, TRUNK_SIZE)), Array.from(want));
+    await fillTrunkCache(net, lfw, refs, path.join(root, 'whole'), 0);
+    const whole = TrunkCache.open(path.join(root, 'whole'));
+    assert.equal(whole.open, 0, 'a folder without cache.json holds the trunk\'s output');
+    const before = tf.memory().numTensors;
+    assert.deepEqual(deriveTrunkCache(net, filled, 1, path.join(root, 'open1')), { added: 3 });
+    assert.deepEqual(deriveTrunkCache(net, TrunkCache.open(path.join(root, 'open1')), 0, path.join(root, 'made0')), { added: 3 });
+    assert.deepEqual(deriveTrunkCache(net, filled, 0, path.join(root, 'made0')), { added: 0 }, 'resumes: nothing to add');
+    assert.equal(tf.memory().numTensors, before, 'tensor count changed');
+    const made = TrunkCache.open(path.join(root, 'made0'));
+    assert.equal(made.open, 0);
+    for (const r of refs) {
+      assert.deepEqual(Array.from(made.activations(r)), Array.from(whole.activations(r)), `${r}: chip and mirror`);
+      assert.deepEqual({ ...made.records.get(r) }, { ...whole.records.get(r) }, `${r}: the same record`);
+    }
+    assert.throws(() => deriveTrunkCache(net, whole, 1, path.join(root, 'no')), /stops 0 block\(s\) short of the trunk's output: a cache 1 short cannot be made from it/);
+    assert.throws(() => TrunkCache.declare(short.dir, 1), /holds activations 2 block\(s\) short of the trunk's output, not 1: use another folder/);
+    fs.writeFileSync(path.join(root, 'open1', 'cache.json'), '{"open": 5}');
+    assert.throws(() => TrunkCache.open(path.join(root, 'open1')), /cache\.json: 0, 1 or 2 of the trunk's last blocks may be opened, got 5/);
   });
 
   it('names the file and line of a corrupt index, and an image it lacks', () => {

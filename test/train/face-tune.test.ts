@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../lib/backend';
 import type { IsSame, Pair, PairList } from '../../lib/data/types';
-import { loadRecognitionNet, topDescriptors, TRUNK_SIZE, type RecognitionNet } from '../../lib/faces/recognition-net';
+import { loadRecognitionNet, topDescriptors, TRUNK_SIZE, zeroShotTop, type RecognitionNet } from '../../lib/faces/recognition-net';
 import { TrunkCache } from '../../lib/faces/trunk-cache';
 import { describeCached, describeTuned, drawHardBatch, findNeighbours, mixWithZeroShot, peopleAuc, resolveFaceTune, topVariables, tuneFold, tuneSplit, tuneView2, validationPeople } from '../../lib/train/face-tune';
 import { Rng } from '../../lib/util/rng';
@@ -59,6 +59,32 @@ describe('face-tune: the top of face-api ResNet trained per View 2 fold on cache
     vars.dispose();
   });
 
+  it("trained deeper (open 1): step 0 is face-api's net; it needs a cache short of the trunk's last block, learns, and leaks nothing", () => {
+    const short = path.join(tmp, 'open1');
+    fs.cpSync(path.join(tmp, 'cache'), short, { recursive: true });
+    fs.writeFileSync(path.join(short, 'cache.json'), '{"open": 1}');
+    const open1 = TrunkCache.open(short);
+    const zero = zeroShotTop(net, 1);
+    const vars = topVariables(zero);
+    assert.equal(vars.variables.length, 17, "conv256_2's two convs (4 tensors each), then the top's 9");
+    const refs = [...open1.records.keys()].slice(0, 5);
+    const a = describeCached(vars, open1, refs, false);
+    const b = describeCached(zero, open1, refs, false);
+    const c = describeCached(net.top, open1, refs, false);
+    for (let i = 0; i < a.length; i++) for (let j = 0; j < 128; j++) assert.ok(Math.abs(a[i][j] - b[i][j]) <= 1e-5);
+    assert.ok(Math.abs(b[0][0] - c[0][0]) > 1e-4, 'the block in front matters');
+    vars.dispose();
+    const cfg = { ...FAST, maxSteps: 40, open: 1 as const };
+    assert.throws(() => tuneFold(net, cache, list, 0, cfg), /holds the activations 0 block\(s\) short of the trunk's output, but this tuning trains 1 of the trunk's blocks/);
+    const before = tf.memory().numTensors;
+    const r = tuneFold(net, open1, list, 0, cfg);
+    assert.equal(tf.memory().numTensors, before, 'tensor count changed');
+    assert.ok(r.bestStep > 0, 'some step beat step 0 on the validation fold');
+    assert.ok(r.tuned.auc > r.zeroShotFlip.auc + 0.02, `tuned AUC ${r.tuned.auc} vs zero-shot ${r.zeroShotFlip.auc}`);
+    const top = tuneFold(net, cache, list, 0, { ...cfg, open: undefined });
+    assert.notEqual(top.zeroShot.auc, r.zeroShot.auc, 'zero-shot is scored through the block the deeper tuning trains');
+  });
+
   it('learns: the tuned top separates the held-out people of the test fold better than zero-shot', () => {
     const r = tuneFold(net, cache, list, 0, FAST);
     assert.equal(r.validationFold, 1);
@@ -93,6 +119,8 @@ describe('face-tune: the top of face-api ResNet trained per View 2 fold on cache
     assert.throws(() => resolveFaceTune({ learningRate: -1 }), /learningRate must be a positive number/);
     assert.throws(() => resolveFaceTune({ augment: ['tight'], augmentShare: 1.5 }), /augmentShare must be in \(0, 1\], got 1\.5/);
     assert.throws(() => resolveFaceTune({ augmentShare: 0.7 }), /augmentShare needs augment/);
+    assert.throws(() => resolveFaceTune({ open: 3 as never }), /open must be 0, 1 or 2 \(the trunk's last blocks trained with the top\), got 3/);
+    assert.equal('open' in resolveFaceTune({ open: 0 as never }), false, 'open 0 resolves to absent (old result folders keep their hash)');
     assert.equal(resolveFaceTune({ augment: ['tight'], augmentShare: 0.75 }).augmentShare, 0.75);
   });
 
