@@ -219,4 +219,14 @@ describe('a tuned top stored at half precision, and the tuned embedder that ship
     tf.dispose([x, y, small]);
     await assert.rejects(tunedFaceApiEmbedder(path.join(tmp, 'none-weights_manifest.json')), /none-weights_manifest\.json: not a readable tfjs weights manifest/);
   });
+
+  it('a tuned top stored with a trunk block runs the trunk short of it: face-api\'s own weights give the same embedding', async () => {
+    const deeper = zeroShotTop(net, 1);
+    const file = saveRecognitionTop(tmp, 'deeper1', topTensors(deeper).map(([, t]) => t.dataSync() as Float32Array), deeper);
+    const [plain, withBlock] = [await tunedFaceApiEmbedder(manifest), await tunedFaceApiEmbedder(file)];
+    const x = chips(5);
+    const [a, b] = [await plain.embed(x), await withBlock.embed(x)];
+    for (let i = 0; i < a.length; i++) for (let j = 0; j < a[i].length; j++) assert.ok(Math.abs(a[i][j] - b[i][j]) <= 1e-3, `face ${i}, value ${j}: ${a[i][j]} vs ${b[i][j]}`);
+    x.dispose();
+  });
 });
