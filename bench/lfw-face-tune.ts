@@ -44,9 +44,8 @@ const opt = (name: string): string | undefined => { const i = args.indexOf(`--${
 const str = (row: Record<string, unknown>): ResultRow => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, String(v)]));
 
 /** The trunk caches a run reads, as [photo folder, cache folder]: the originals', and the tight crops' with `--tight`. */
-function trunkCaches(lfw: string): [string, string][] {
+function trunkCaches(lfw: string, open: number): [string, string][] {
   const tight = opt('tight');
-  const open = Number(opt('open') ?? 0);
   return [[lfw, artifactsDir('faces', lfwTrunkDir(undefined, open))], ...(tight ? [[tight, artifactsDir('faces', lfwTrunkDir('tight', open))] as [string, string]] : [])];
 }
 
@@ -93,11 +92,13 @@ async function main(): Promise<void> {
   const folds = opt('folds') ? parseFolds(opt('folds')!) : undefined;
   const tune = opt('config') ? JSON.parse(opt('config')!) : {};
   const seeds = (opt('split-seeds') ?? '1,2,3,4,5').split(',').map(Number);
+  // --open K: the caches --fill and --redo-fixed work on hold the activations K blocks short of the trunk's output
+  const cachedOpen = Number(opt('open') ?? 0);
   const load = () => os.loadavg().map((x) => x.toFixed(1)).join(' ');
   const report: Record<string, unknown> = { date: new Date().toISOString(), lfw, tune, ...(opt('tight') ? { tight: opt('tight') } : {}), loadBefore: load() };
   if (args.includes('--redo-fixed')) {
     const net = loadRecognitionNet();
-    for (const [root, dir] of trunkCaches(lfw)) {
+    for (const [root, dir] of trunkCaches(lfw, cachedOpen)) {
       const fixed = [...TrunkCache.open(dir).records.values()].filter((r) => r.found === 'fixed');
       for (const shard of [...new Set(fixed.map((r) => r.shard))]) {
         const res = await fillTrunkCache(net, root, fixed.filter((r) => r.shard === shard).map((r) => r.ref), dir, shard, undefined, (r) => r.found === 'fixed');
@@ -113,8 +114,8 @@ async function main(): Promise<void> {
     const [shard, of] = [Number(m[1]), Number(m[2])];
     const net = loadRecognitionNet();
     const all = (await Dataset.open(lfw)).refs().map(refKey).filter((_, i) => i % of === shard);
-    for (const [root, dir] of trunkCaches(lfw)) {
-      const have = TrunkCache.declare(dir, Number(opt('open') ?? 0)).records;
+    for (const [root, dir] of trunkCaches(lfw, cachedOpen)) {
+      const have = TrunkCache.declare(dir, cachedOpen).records;
       const todo = all.filter((r) => !have.has(r));
       const started = Date.now();
       console.log(`${dir} shard ${shard}: describing ${todo.length} of its ${all.length} images`);
@@ -148,9 +149,11 @@ async function main(): Promise<void> {
   if (seeds.length && !args.includes('--no-splits')) {
     const dataset = await Dataset.open(lfw);
     const net = loadRecognitionNet();
-    const cacheDir = artifactsDir('faces', lfwTrunkDir(undefined, resolveFaceTune(tune).open ?? 0));
+    // a config that trains the trunk's last blocks (open) reads the caches short of them
+    const open = resolveFaceTune(tune).open ?? 0;
+    const cacheDir = artifactsDir('faces', lfwTrunkDir(undefined, open));
     const all = dataset.refs().map(refKey);
-    let cache = TrunkCache.declare(cacheDir, resolveFaceTune(tune).open ?? 0);
+    let cache = TrunkCache.declare(cacheDir, open);
     const todo = all.filter((r) => !cache.records.has(r));
     if (todo.length) {
       console.log(`describing ${todo.length} more images into ${cacheDir} (the split's people come from all of LFW)`);
@@ -160,7 +163,7 @@ async function main(): Promise<void> {
     // the copies a config trains on (augment): the tight crops' trunk cache, as View 2's folds use it
     const augment = Object.fromEntries((resolveFaceTune(tune).augment ?? []).map((copy) => {
       if (copy !== 'tight' || !opt('tight')) throw new Error(`--config's augment names the copy "${copy}": the bench has the "tight" copy only, with --tight DIR`);
-      return [copy, TrunkCache.open(artifactsDir('faces', lfwTrunkDir('tight', resolveFaceTune(tune).open ?? 0)))];
+      return [copy, TrunkCache.open(artifactsDir('faces', lfwTrunkDir('tight', open)))];
     }));
     const s = tuneSplits(net, cache, dataset, { preset: 'seed1' }, seeds, tune, { log: (l) => console.log(l), augment });
     const pct = (x: number) => (100 * x).toFixed(1);

@@ -126,12 +126,13 @@ function topOf(weights: tf.NamedTensorMap, file: string, withBlocks = false): Re
   const cs = (n: string): ConvScale => {
     const c = convScale(weights, n, file);
     for (const [, field] of CONV_SCALE_PARTS) {
-      if (c[field].shape.join('x') !== want[field]) throw new Error(`${file}: ${TOP_BLOCK}/${n} ${field} should be ${want[field]}, got ${c[field].shape.join('x')}`);
+      if (c[field].shape.join('x') !== want[field]) throw new Error(`${file}: ${n} ${field} should be ${want[field]}, got ${c[field].shape.join('x')}`);
     }
     return c;
   };
   // a top trained deeper holds the trunk's last blocks too: as many as it has, counted from the end
-  const open = withBlocks ? OPEN_BLOCKS.filter((_, i) => OPEN_BLOCKS.slice(0, i + 1).every((n) => weights[`${n}/conv1/conv/filters`])).length : 0;
+  let open = 0;
+  while (withBlocks && open < OPEN_BLOCKS.length && weights[`${OPEN_BLOCKS[open]}/conv1/conv/filters`]) open++;
   const blocks = blockNames(open).map((n) => ({ conv1: cs(`${n}/conv1`), conv2: cs(`${n}/conv2`) }));
   return { ...(blocks.length ? { blocks } : {}), conv1: cs(`${TOP_BLOCK}/conv1`), conv2: cs(`${TOP_BLOCK}/conv2`), fc: fc as tf.Tensor2D };
 }
@@ -227,9 +228,7 @@ export interface ResidualBlock {
  * what a top trained with them starts from.
  */
 export function openBlocks(net: RecognitionNet, open: number): ResidualBlock[] {
-  const n = checkOpen(open);
-  const names = TRUNK_BLOCKS.slice(TRUNK_BLOCKS.length - n).map(([name]) => name);
-  return names.map((name) => ({ conv1: convScale(net.weights, `${name}/conv1`, 'recognition net'), conv2: convScale(net.weights, `${name}/conv2`, 'recognition net') }));
+  return blockNames(open).map((name) => ({ conv1: convScale(net.weights, `${name}/conv1`, 'recognition net'), conv2: convScale(net.weights, `${name}/conv2`, 'recognition net') }));
 }
 
 /**

@@ -154,6 +154,17 @@ export interface FillResult {
 }
 
 /**
+ * Opens shard `shard` of `cache` for appending: its next record number, and its float and index files. Floats
+ * written after the last indexed record belong to an interrupted image and are cut off first.
+ */
+function appendToShard(cache: TrunkCache, shard: number): { next: number; floatsFd: number; indexFd: number } {
+  const floatFile = path.join(cache.dir, `trunk-${shard}.f32`);
+  const next = [...cache.records.values()].filter((r) => r.shard === shard).reduce((m, r) => Math.max(m, r.index + 1), 0);
+  if (fs.existsSync(floatFile) && fs.statSync(floatFile).size > next * TRUNK_RECORD * 4) fs.truncateSync(floatFile, next * TRUNK_RECORD * 4);
+  return { next, floatsFd: fs.openSync(floatFile, 'a'), indexFd: fs.openSync(path.join(cache.dir, `index-${shard}.jsonl`), 'a') };
+}
+
+/**
  * Adds the missing images of `refs` (paths under `root`) to shard `shard` of the cache in `dir`. Unreadable
  * images are reported in `errors` and skipped. `onProgress` is called after each image.
  *
@@ -171,15 +182,10 @@ export async function fillTrunkCache(net: RecognitionNet, root: string, refs: re
     const rec = cache.records.get(r);
     return !rec || (redo !== undefined && rec.shard === shard && redo(rec));
   });
-  const indexFile = path.join(dir, `index-${shard}.jsonl`);
-  const floatFile = path.join(dir, `trunk-${shard}.f32`);
-  let next = [...cache.records.values()].filter((r) => r.shard === shard).reduce((m, r) => Math.max(m, r.index + 1), 0);
-  // floats written after the last indexed record belong to an interrupted image: cut them off
-  if (fs.existsSync(floatFile) && fs.statSync(floatFile).size > next * TRUNK_RECORD * 4) fs.truncateSync(floatFile, next * TRUNK_RECORD * 4);
   const found = emptyFoundCounts();
   const errors: string[] = [];
-  const floatsFd = fs.openSync(floatFile, 'a');
-  const indexFd = fs.openSync(indexFile, 'a');
+  const { next: first, floatsFd, indexFd } = appendToShard(cache, shard);
+  let next = first;
   try {
     for (let i = 0; i < todo.length; i++) {
       const ref = todo[i];
@@ -233,14 +239,15 @@ export function deriveTrunkCache(net: RecognitionNet, source: TrunkCache, open: 
   const cache = TrunkCache.declare(dir, open);
   let added = 0;
   const byShard = new Map<number, TrunkRecord[]>();
-  for (const r of source.records.values()) if (!cache.records.has(r.ref)) byShard.set(r.shard, [...(byShard.get(r.shard) ?? []), r]);
+  for (const r of source.records.values()) {
+    if (cache.records.has(r.ref)) continue;
+    const list = byShard.get(r.shard);
+    if (list) list.push(r); else byShard.set(r.shard, [r]);
+  }
   for (const [shard, todo] of byShard) {
     todo.sort((a, b) => a.index - b.index);
-    const floatFile = path.join(dir, `trunk-${shard}.f32`);
-    let next = [...cache.records.values()].filter((r) => r.shard === shard).reduce((m, r) => Math.max(m, r.index + 1), 0);
-    if (fs.existsSync(floatFile) && fs.statSync(floatFile).size > next * TRUNK_RECORD * 4) fs.truncateSync(floatFile, next * TRUNK_RECORD * 4);
-    const floatsFd = fs.openSync(floatFile, 'a');
-    const indexFd = fs.openSync(path.join(dir, `index-${shard}.jsonl`), 'a');
+    const { next: first, floatsFd, indexFd } = appendToShard(cache, shard);
+    let next = first;
     try {
       for (let i = 0; i < todo.length; i += batch) {
         const part = todo.slice(i, i + batch);
